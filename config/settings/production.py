@@ -1,0 +1,11 @@
+"""Production settings: set SASAEAI_SECRET_KEY, SASAEAI_ALLOWED_HOSTS and DATABASE_URL."""
+import os
+
+from .base import *  # noqa: F401,F403
+
+DEBUG = False
+SECRET_KEY = os.environ["SASAEAI_SECRET_KEY"]
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"

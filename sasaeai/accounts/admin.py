@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from .models import Membership, User
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+
+
+@admin.register(User)
+class SasaeaiUserAdmin(UserAdmin):
+    inlines = [MembershipInline]
+    fieldsets = UserAdmin.fieldsets + (("ささえあい", {"fields": ("display_name",)}),)

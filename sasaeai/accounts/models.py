@@ -1,0 +1,33 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    display_name = models.CharField(_("表示名"), max_length=100, blank=True)
+
+    def __str__(self):
+        return self.display_name or self.get_username()
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("社協管理者")
+    EDITOR = "editor", _("計画編集者")
+    VIEWER = "viewer", _("閲覧者")
+
+
+class Membership(models.Model):
+    """A user's role in a council; it also applies to the council's child councils."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    council = models.ForeignKey("core.Council", on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("役割"), max_length=20, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("所属")
+        verbose_name_plural = _("所属")
+        constraints = [models.UniqueConstraint(fields=["user", "council"], name="membership_unique")]
+
+    def __str__(self):
+        return f"{self.user} / {self.council} / {self.get_role_display()}"

@@ -1,0 +1,31 @@
+"""Role → permission mapping: the one place that says who may do what.
+
+Permissions are named strings; views declare the one they need (see ``views.PermissionMixin``)
+and the role × action matrix is tested in ``accounts/tests/test_permissions.py``.
+"""
+from .models import Role
+
+# Every permission, with what it allows (documented in docs/permissions.md, checked by a test).
+PERMISSIONS = {
+    "plans.view": "計画・体系図・地域生活課題を見る",
+    "plans.export": "計画ファイルを書き出す",
+    "plans.create": "計画を新規作成する",
+    "plans.edit": "計画と体系（項目・階層名・地域生活課題）を編集する",
+    "plans.import": "計画ファイルを取り込む",
+    "plans.delete": "計画を削除する",
+    "audit.view": "変更履歴（誰がいつ何を変えたか）を見る",
+}
+
+ROLE_PERMISSIONS = {
+    Role.ADMIN: frozenset(PERMISSIONS),
+    Role.EDITOR: frozenset({
+        "plans.view", "plans.export", "plans.create", "plans.edit", "plans.import", "audit.view",
+    }),
+    Role.VIEWER: frozenset({"plans.view", "plans.export"}),
+}
+
+
+def role_has(role, permission):
+    if permission not in PERMISSIONS:
+        raise ValueError(f"unknown permission {permission!r}")
+    return permission in ROLE_PERMISSIONS.get(role, frozenset())

@@ -1,0 +1,48 @@
+"""Explicit audit logging (pretix ``log_action``, Decidim traceability).
+
+Services call :func:`log_action` inside their transaction, so an entry exists exactly when the
+change it describes was committed.
+"""
+from .models import AuditEntry
+
+# Human-readable labels of audit actions, shown in the history pages.
+ACTION_LABELS = {
+    "plan.create": "計画を作成",
+    "plan.update": "計画を編集",
+    "plan.import": "計画ファイルを取り込み",
+    "plan.delete": "計画を削除",
+    "plan.levels_update": "階層名を変更",
+    "node.create": "項目を追加",
+    "node.update": "項目を編集",
+    "node.move": "項目を移動",
+    "node.reorder": "項目の順序を変更",
+    "node.priority": "重点の設定を変更",
+    "node.delete": "項目を削除",
+    "node.issues": "対応する地域生活課題を変更",
+    "issue.create": "地域生活課題を追加",
+    "issue.update": "地域生活課題を編集",
+    "issue.delete": "地域生活課題を削除",
+}
+
+
+def log_action(*, council, actor, action, plan_id=None, node_id=None, target_label="",
+               before=None, after=None):
+    if action not in ACTION_LABELS:
+        raise ValueError(f"unknown audit action {action!r}")
+    return AuditEntry.objects.create(
+        council=council,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_name=(actor.get_username() if getattr(actor, "pk", None) else "system"),
+        action=action,
+        plan_id=plan_id,
+        node_id=node_id,
+        target_label=str(target_label)[:300],
+        before=before,
+        after=after,
+    )
+
+
+def diff(before: dict, after: dict):
+    """Only the fields that changed, as (before, after) dicts."""
+    keys = [k for k in after if before.get(k) != after.get(k)]
+    return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}

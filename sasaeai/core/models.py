@@ -1,0 +1,105 @@
+"""Councils (the tenant tree), their branches, and the audit log."""
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class BaseModel(models.Model):
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Council(BaseModel):
+    """A social welfare council (社会福祉協議会). Councils form a tree: 川崎市社協 → 中原区社協."""
+
+    class Kind(models.TextChoices):
+        PREFECTURE = "prefecture", _("都道府県社協")
+        MUNICIPAL = "municipal", _("市区町村社協")
+        WARD = "ward", _("区社協")
+        DISTRICT = "district", _("地区社協")
+
+    name = models.CharField(_("名称"), max_length=200)
+    kind = models.CharField(_("種別"), max_length=20, choices=Kind.choices, default=Kind.MUNICIPAL)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上位の社協"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="children",
+    )
+    postal_code = models.CharField(_("郵便番号"), max_length=10, blank=True)
+    address = models.CharField(_("住所"), max_length=300, blank=True)
+    phone = models.CharField(_("電話"), max_length=30, blank=True)
+    fax = models.CharField(_("FAX"), max_length=30, blank=True)
+    email = models.EmailField(_("メールアドレス"), blank=True)
+    url = models.URLField(_("ホームページ"), blank=True)
+
+    class Meta:
+        verbose_name = _("社協")
+        verbose_name_plural = _("社協")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["name"], name="council_unique_name"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        seen = {self.pk} if self.pk else set()
+        node = self.parent
+        while node is not None:
+            if node.pk in seen:
+                raise ValidationError({"parent": _("上位の社協が循環しています。")})
+            seen.add(node.pk)
+            node = node.parent
+
+
+class Branch(BaseModel):
+    """A branch office (支部) of a council, e.g. 一関市社協's eight 支部."""
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="branches")
+    name = models.CharField(_("名称"), max_length=200)
+    position = models.PositiveIntegerField(_("表示順"), default=0)
+    postal_code = models.CharField(_("郵便番号"), max_length=10, blank=True)
+    address = models.CharField(_("住所"), max_length=300, blank=True)
+    phone = models.CharField(_("電話"), max_length=30, blank=True)
+    fax = models.CharField(_("FAX"), max_length=30, blank=True)
+    email = models.EmailField(_("メールアドレス"), blank=True)
+
+    class Meta:
+        verbose_name = _("支部")
+        verbose_name_plural = _("支部")
+        ordering = ["council", "position", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class AuditEntry(models.Model):
+    """One recorded change: who, when, what, before → after. Written explicitly by services."""
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="audit_entries")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="audit_entries",
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    action = models.CharField(max_length=60)
+    # Plain ids rather than foreign keys: an entry outlives what it describes.
+    plan_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    node_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    target_label = models.CharField(max_length=300, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("変更履歴")
+        verbose_name_plural = _("変更履歴")
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_label}"

@@ -1,0 +1,78 @@
+"""Loads the five source plans (shared/seeds, transcribed in ``plans/``) and demo logins."""
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from ruamel.yaml import YAML
+
+from sasaeai.accounts.models import Membership, Role, User
+from sasaeai.core.models import Branch, Council
+from sasaeai.plans import planfile
+from sasaeai.plans.models import Plan
+from sasaeai.plans.services import plan_file_import
+
+DATA_DIR = Path(__file__).parent / "data"
+PLANS_DIR = Path(__file__).parent / "plans"
+# Plan files in dependency-free order (a file is imported into the council it names).
+PLAN_FILES = ["kawasaki.yaml", "nakahara.yaml", "ichinoseki.yaml", "kashiwa.yaml", "kurashiki.yaml",
+              "higashikurume.yaml"]
+DEMO_PASSWORD = "sasaeai-demo"
+DEMO_USERS = [
+    # username, display name, role, councils (a role in a council applies to its child councils)
+    ("demo", "デモ 管理者", Role.ADMIN, None),
+    ("editor", "デモ 編集者", Role.EDITOR, None),
+    ("viewer", "デモ 閲覧者", Role.VIEWER, None),
+    ("nakahara", "中原区 担当者", Role.EDITOR, ["中原区社会福祉協議会"]),
+]
+
+COUNCIL_FIELDS = ["postal_code", "address", "phone", "fax", "email", "url"]
+
+
+def load_councils():
+    data = YAML(typ="safe").load((DATA_DIR / "councils.yaml").read_text(encoding="utf-8"))
+
+    def visit(items, parent):
+        for item in items:
+            council, _ = Council.objects.update_or_create(
+                name=item["name"],
+                defaults={"kind": item["kind"], "parent": parent,
+                          **{f: str(item.get(f, "")) for f in COUNCIL_FIELDS}},
+            )
+            Branch.objects.filter(council=council).delete()
+            Branch.objects.bulk_create(
+                Branch(council=council, position=i, **{k: str(v) for k, v in b.items()})
+                for i, b in enumerate(item.get("branches", []))
+            )
+            visit(item.get("children", []), council)
+
+    visit(data["councils"], None)
+
+
+def plan_file_paths():
+    return [PLANS_DIR / name for name in PLAN_FILES]
+
+
+@transaction.atomic
+def load_demo(*, reset=False, stdout=None):
+    load_councils()
+    loaded = []
+    for path in plan_file_paths():
+        data = planfile.parse(path.read_bytes(), filename=path.name, max_bytes=settings.SASAEAI_PLAN_FILE_MAX_BYTES)
+        council = Council.objects.get(name=data.council)
+        titles = [p.title for p in data.plans]
+        existing = Plan.objects.filter(council=council, title__in=titles)
+        if existing.exists():
+            if not reset:
+                continue
+            existing.delete()
+        loaded.extend(plan_file_import(council=council, data=data, by=None, filename=path.name))
+    top_councils = list(Council.objects.filter(parent__isnull=True))
+    for username, display_name, role, council_names in DEMO_USERS:
+        user, created = User.objects.get_or_create(username=username, defaults={"display_name": display_name})
+        if created or reset:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        councils = top_councils if council_names is None else list(Council.objects.filter(name__in=council_names))
+        for council in councils:
+            Membership.objects.update_or_create(user=user, council=council, defaults={"role": role})
+    return loaded

@@ -1,0 +1,152 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from sasaeai.core import fiscal
+
+from .models import CommunityIssue, Plan, PlanLevel, PlanNode
+
+
+class FiscalYearField(forms.IntegerField):
+    """A 年度 typed as 2026, 2026年度, 令和8年度 or R8."""
+
+    widget = forms.TextInput
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+        self.widget.attrs.setdefault("placeholder", _("例: 令和8年度 または 2026"))
+        self.widget.attrs.setdefault("inputmode", "text")
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, int):
+            return value
+        try:
+            return fiscal.parse_fiscal_year(str(value))
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc), code="invalid")
+
+
+class PlanForm(forms.ModelForm):
+    period_start = FiscalYearField(label=_("計画期間（開始年度）"))
+    period_end = FiscalYearField(label=_("計画期間（終了年度）"))
+    midterm_review_year = FiscalYearField(label=_("中間評価の年度"))
+    municipal_plan_start = FiscalYearField(label=_("地域福祉計画の開始年度"))
+    municipal_plan_end = FiscalYearField(label=_("地域福祉計画の終了年度"))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Plan
+        fields = [
+            "title", "generation", "kind", "status", "document", "part", "period_start", "period_end",
+            "midterm_review_year", "vision", "vision_explanation", "purpose", "municipal_plan_name",
+            "municipal_plan_generation", "municipal_plan_start", "municipal_plan_end", "predecessor_title",
+            "predecessor_carried_over",
+        ]
+        widgets = {
+            "vision": forms.Textarea(attrs={"rows": 2}),
+            "vision_explanation": forms.Textarea(attrs={"rows": 4}),
+            "purpose": forms.Textarea(attrs={"rows": 4}),
+            "predecessor_carried_over": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class PlanCreateForm(PlanForm):
+    levels = forms.CharField(
+        label=_("階層名"), initial="基本目標\n推進目標\n推進事業",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("上の階層から順に、1行に1つずつ書きます（例: 基本目標、推進目標）。"),
+    )
+
+    def clean_levels(self):
+        names = [line.strip() for line in self.cleaned_data["levels"].splitlines() if line.strip()]
+        if not names:
+            raise forms.ValidationError(_("階層名を一つ以上入力してください。"))
+        if len(set(names)) != len(names):
+            raise forms.ValidationError(_("同じ階層名が二つあります。"))
+        if len(names) > 8:
+            raise forms.ValidationError(_("階層は8段までです。"))
+        return names
+
+
+class LevelsForm(forms.Form):
+    def __init__(self, *args, levels, **kwargs):
+        super().__init__(*args, **kwargs)
+        for level in levels:
+            self.fields[f"level_{level.depth}"] = forms.CharField(
+                label=_("%(n)s段目") % {"n": level.depth + 1}, initial=level.name, max_length=50)
+        self.fields["new_level"] = forms.CharField(
+            label=_("いちばん下に階層を追加"), required=False, max_length=50,
+            help_text=_("追加しないときは空欄のままにします。"))
+        self.level_count = len(levels)
+
+    def names(self):
+        names = [self.cleaned_data[f"level_{i}"] for i in range(self.level_count)]
+        return names + [self.cleaned_data.get("new_level") or ""]
+
+
+class NodeForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = PlanNode
+        fields = [
+            "level", "code", "title", "is_priority", "summary", "description", "desired_state",
+            "previous_evaluation", "challenges", "targets_text", "issues",
+        ]
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 2}),
+            "description": forms.Textarea(attrs={"rows": 5}),
+            "desired_state": forms.Textarea(attrs={"rows": 3}),
+            "previous_evaluation": forms.Textarea(attrs={"rows": 3}),
+            "challenges": forms.Textarea(attrs={"rows": 3}),
+            "targets_text": forms.Textarea(attrs={"rows": 2}),
+            "issues": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, plan, parent=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+        levels = PlanLevel.objects.filter(plan=plan).order_by("depth")
+        parent_depth = parent.level.depth if parent is not None else -1
+        self.fields["level"].queryset = levels.filter(depth__gt=parent_depth)
+        self.fields["level"].empty_label = None
+        self.fields["level"].label_from_instance = lambda lv: lv.name
+        self.fields["issues"].queryset = CommunityIssue.objects.filter(plan=plan).order_by("position", "pk")
+        self.fields["issues"].label_from_instance = lambda i: f"{i.code} {i.title}"
+        self.fields["issues"].required = False
+
+
+class MoveForm(forms.Form):
+    parent = forms.ChoiceField(label=_("移動先（この項目の下へ）"))
+    position = forms.TypedChoiceField(label=_("位置"), coerce=int, choices=[
+        (-1, _("最後")), (0, _("最初"))], initial=-1)
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].choices = choices
+
+
+class IssueForm(forms.ModelForm):
+    class Meta:
+        model = CommunityIssue
+        fields = ["code", "title", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class IssueLinksForm(forms.Form):
+    nodes = forms.MultipleChoiceField(label=_("この課題に対応する項目"), required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["nodes"].choices = choices
+
+
+class PlanFileUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("計画ファイル（.yaml）"),
+        help_text=_("ささえあいの計画ファイル（UTF-8 の YAML、%(mb)s MB まで）を選んでください。")
+        % {"mb": settings.SASAEAI_PLAN_FILE_MAX_BYTES // (1024 * 1024)},
+    )

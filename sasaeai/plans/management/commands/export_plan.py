@@ -1,0 +1,25 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from sasaeai.plans import planfile
+from sasaeai.plans.models import Plan
+from sasaeai.plans.selectors import document_plans, plan_file_data
+
+
+class Command(BaseCommand):
+    help = "Export a plan (or its whole document with --document) as a plan file."
+
+    def add_arguments(self, parser):
+        parser.add_argument("plan_id", type=int)
+        parser.add_argument("--document", action="store_true", help="all plans printed in the same document")
+        parser.add_argument("-o", "--output", help="write to this file instead of standard output")
+
+    def handle(self, *args, plan_id, document=False, output=None, **options):
+        plan = Plan.objects.select_related("council").filter(pk=plan_id).first()
+        if plan is None:
+            raise CommandError(f"計画 {plan_id} が見つかりません。")
+        text = planfile.dump(plan_file_data(document_plans(plan) if document else [plan]))
+        if output:
+            with open(output, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+        else:
+            self.stdout.write(text, ending="")

@@ -1,0 +1,667 @@
+"""Plan files (``sasaeai-plan/1``): parse and validate, and write the canonical form.
+
+The format is documented in docs/plan-file-format.md. This module knows nothing of the
+database: :func:`parse` turns bytes into plain dataclasses (or raises :class:`PlanFileError`
+listing every problem with its line and field), and :func:`dump` turns the same dataclasses
+into canonical YAML. ``services.plan_file_import`` and ``selectors.plan_file_data`` connect
+them to the models.
+
+ruamel.yaml is used rather than PyYAML because its round-trip loader keeps the line of every
+key and item, so each error can name the line a person has to fix, and it refuses duplicate
+keys instead of silently keeping the last one.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.scalarstring import LiteralScalarString
+
+FORMAT_ID = "sasaeai-plan/1"
+MAX_NODES = 20_000
+MAX_LEVELS = 8
+MAX_ERRORS = 50
+
+PLAN_KINDS = {
+    "activity": "地域福祉活動計画",
+    "council_development": "社協発展強化計画・アクションプラン",
+    "district": "地区別計画",
+}
+PLAN_STATUSES = {"drafting": "策定中", "active": "推進中", "finished": "終了"}
+ACTORS = {"community": "地域での取り組み", "council": "社協の取り組み"}
+
+# Field labels used in error messages.
+LABELS = {
+    "format": "形式", "council": "社協名", "plans": "計画の一覧", "title": "名称", "generation": "期・次",
+    "kind": "計画の種類", "document": "冊子名", "part": "冊子内の区分", "status": "状態",
+    "period": "計画期間", "start": "開始年度", "end": "終了年度", "phases": "期（前期・後期）",
+    "name": "名称", "midterm_review_year": "中間評価の年度", "vision": "基本理念",
+    "vision_explanation": "基本理念の説明", "purpose": "計画の目的", "municipal_plan": "地域福祉計画（行政計画）",
+    "predecessor": "前計画", "carried_over": "引き継ぐもの", "levels": "階層名", "issues": "地域生活課題",
+    "sections": "その他の記載", "body": "本文", "nodes": "項目", "children": "下位の項目", "code": "番号",
+    "level": "階層", "priority": "重点", "summary": "要旨", "description": "説明", "desired_state": "目指す姿",
+    "previous_evaluation": "前計画の評価", "challenges": "課題", "targets_text": "数値目標",
+    "actions": "取り組み", "actor": "取り組む主体", "text": "内容", "examples": "例", "steps": "段階",
+}
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass
+class ActionData:
+    actor: str
+    text: str = ""
+    examples: list[str] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)
+
+
+@dataclass
+class NodeData:
+    title: str
+    level: int  # index into PlanData.levels
+    code: str = ""
+    priority: bool = False
+    summary: str = ""
+    description: str = ""
+    desired_state: str = ""
+    previous_evaluation: str = ""
+    challenges: str = ""
+    targets_text: str = ""
+    issues: list[str] = field(default_factory=list)
+    actions: list[ActionData] = field(default_factory=list)
+    children: list["NodeData"] = field(default_factory=list)
+
+
+@dataclass
+class IssueData:
+    code: str
+    title: str
+    description: str = ""
+
+
+@dataclass
+class SectionData:
+    title: str
+    body: str = ""
+
+
+@dataclass
+class PhaseData:
+    name: str
+    start: int
+    end: int
+
+
+@dataclass
+class PlanData:
+    title: str
+    kind: str
+    levels: list[str]
+    generation: str = ""
+    document: str = ""
+    part: str = ""
+    status: str = "active"
+    period_start: int | None = None
+    period_end: int | None = None
+    phases: list[PhaseData] = field(default_factory=list)
+    midterm_review_year: int | None = None
+    vision: str = ""
+    vision_explanation: str = ""
+    purpose: str = ""
+    municipal_plan_name: str = ""
+    municipal_plan_generation: str = ""
+    municipal_plan_start: int | None = None
+    municipal_plan_end: int | None = None
+    predecessor_title: str = ""
+    predecessor_carried_over: str = ""
+    issues: list[IssueData] = field(default_factory=list)
+    sections: list[SectionData] = field(default_factory=list)
+    nodes: list[NodeData] = field(default_factory=list)
+
+    def iter_nodes(self):
+        stack = list(reversed(self.nodes))
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
+
+
+@dataclass
+class PlanFileData:
+    council: str
+    plans: list[PlanData]
+
+
+# --------------------------------------------------------------------------- errors
+
+
+@dataclass
+class Problem:
+    line: int | None
+    path: str
+    message: str
+
+    def __str__(self):
+        where = f"{self.line}行目" if self.line else ""
+        if self.path:
+            where = f"{where} {self.path}".strip()
+        return f"{where}: {self.message}" if where else self.message
+
+
+class PlanFileError(Exception):
+    """Everything wrong with a plan file. Nothing is imported when this is raised."""
+
+    def __init__(self, problems: list[Problem], filename: str = ""):
+        self.problems = problems
+        self.filename = filename
+        super().__init__("\n".join(self.messages()))
+
+    def messages(self):
+        prefix = f"{self.filename} " if self.filename else ""
+        return [f"{prefix}{p}" for p in self.problems]
+
+
+class _TooMany(Exception):
+    pass
+
+
+# --------------------------------------------------------------------------- text
+
+
+def normalize_text(value: str) -> str:
+    """Multi-line text as stored: LF line ends, no trailing blanks, no blank first/last lines."""
+    lines = [line.rstrip(" \t") for line in value.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return "\n".join(lines)
+
+
+def normalize_line(value: str) -> str:
+    return " ".join(value.replace("\r", "\n").split("\n")).strip()
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def decode(raw: bytes, *, max_bytes: int) -> str:
+    """Bytes → text, or a PlanFileError saying why the file can't be read."""
+    if len(raw) > max_bytes:
+        raise PlanFileError([Problem(None, "", (
+            f"ファイルが大きすぎます（{len(raw):,} バイト）。計画ファイルは {max_bytes:,} バイトまでです。"
+        ))])
+    if not raw.strip():
+        raise PlanFileError([Problem(None, "", "ファイルが空です。")])
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        for encoding, name in (("shift_jis", "Shift_JIS"), ("cp932", "Shift_JIS（Windows）"), ("euc_jp", "EUC-JP")):
+            try:
+                raw.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            return _encoding_error(line, f"文字コードが {name} のようです。")
+        return _encoding_error(line, "文字コードを読み取れません。")
+    if "\x00" in text:
+        raise PlanFileError([Problem(None, "", "テキストファイルではありません（バイナリが含まれています）。")])
+    return text
+
+
+def _encoding_error(line, what):
+    raise PlanFileError([Problem(line, "", (
+        f"{what}計画ファイルは UTF-8 で保存してください"
+        "（メモ帳なら「名前を付けて保存」で文字コード「UTF-8」を選びます）。"
+    ))])
+
+
+def parse(raw: bytes, *, filename: str = "", max_bytes: int = 2 * 1024 * 1024) -> PlanFileData:
+    try:
+        text = decode(raw, max_bytes=max_bytes)
+        return parse_text(text)
+    except PlanFileError as exc:
+        exc.filename = filename
+        raise
+
+
+def parse_text(text: str) -> PlanFileData:
+    yaml = YAML(typ="rt")
+    try:
+        document = yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        detail = "同じ項目名が二度書かれています。" if "duplicate key" in str(exc) else (
+            "YAML として読み取れません（字下げ・コロン・引用符を確認してください）。"
+        )
+        raise PlanFileError([Problem(line, "", detail)]) from None
+    except YAMLError:
+        raise PlanFileError([Problem(None, "", "YAML として読み取れません。")]) from None
+    return _Reader().read(document)
+
+
+class _Reader:
+    def __init__(self):
+        self.problems: list[Problem] = []
+        self.node_count = 0
+
+    # -- helpers -------------------------------------------------------------
+
+    def error(self, line, path, message):
+        self.problems.append(Problem(line, path, message))
+        if len(self.problems) >= MAX_ERRORS:
+            raise _TooMany
+
+    @staticmethod
+    def line_of(container, key=None):
+        try:
+            if key is not None and isinstance(container, CommentedMap):
+                return container.lc.key(key)[0] + 1
+            if key is not None and isinstance(container, CommentedSeq):
+                return container.lc.item(key)[0] + 1
+            return container.lc.line + 1
+        except (AttributeError, KeyError, IndexError, TypeError):
+            return None
+
+    @staticmethod
+    def label(path):
+        key = path.rsplit(".", 1)[-1].split("[", 1)[0]
+        return f"{path}（{LABELS[key]}）" if key in LABELS else path
+
+    def mapping(self, value, path, allowed, line):
+        if not isinstance(value, dict):
+            self.error(line, self.label(path), "「キー: 値」の形で書いてください。")
+            return None
+        for key in value:
+            if key not in allowed:
+                hint = "、".join(allowed)
+                self.error(self.line_of(value, key), f"{path}.{key}" if path else str(key),
+                           f"知らない項目名です。使える項目名: {hint}")
+        return value
+
+    def sequence(self, container, key, path):
+        value = container.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.error(self.line_of(container, key), self.label(path), "「- 」で始まる一覧で書いてください。")
+            return []
+        return value
+
+    def string(self, container, key, path, *, required=False, multiline=False, max_length=None):
+        value = container.get(key)
+        line = self.line_of(container, key)
+        if value is None or value == "":
+            if required:
+                self.error(line or self.line_of(container), self.label(path), "必須です。入力してください。")
+            return ""
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self.error(line, self.label(path), "文字で書いてください。")
+            return ""
+        value = str(value)
+        value = normalize_text(value) if multiline else normalize_line(value)
+        if required and not value:
+            self.error(line, self.label(path), "必須です。入力してください。")
+        if max_length and len(value) > max_length:
+            self.error(line, self.label(path), f"長すぎます（{len(value)} 文字）。{max_length} 文字までです。")
+        return value
+
+    def year(self, container, key, path, *, required=False):
+        value = container.get(key)
+        line = self.line_of(container, key)
+        if value is None:
+            if required:
+                self.error(line or self.line_of(container), self.label(path), "必須です。年度を西暦で書いてください（例: 2026）。")
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.error(line, self.label(path), f"年度は西暦の数字で書いてください（例: 2026）。「{value}」は読めません。")
+            return None
+        if not 1869 <= value <= 2200:
+            self.error(line, self.label(path), f"年度 {value} は範囲外です（1869〜2200）。")
+            return None
+        return value
+
+    def choice(self, container, key, path, choices, default):
+        value = container.get(key)
+        if value is None:
+            return default
+        if value not in choices:
+            allowed = "、".join(f"{k}（{v}）" for k, v in choices.items())
+            self.error(self.line_of(container, key), self.label(path), f"「{value}」は使えません。使える値: {allowed}")
+            return default
+        return value
+
+    def string_list(self, container, key, path):
+        result = []
+        for i, item in enumerate(self.sequence(container, key, path)):
+            if isinstance(item, bool) or not isinstance(item, (str, int, float)) or str(item).strip() == "":
+                self.error(self.line_of(container[key], i), self.label(f"{path}[{i + 1}]"), "文字で書いてください。")
+                continue
+            result.append(normalize_line(str(item)))
+        return result
+
+    def period(self, container, key, path, *, required=False):
+        value = container.get(key)
+        if value is None:
+            if required:
+                self.error(self.line_of(container), self.label(path), "必須です。")
+            return None, None
+        if self.mapping(value, path, ["start", "end"], self.line_of(container, key)) is None:
+            return None, None
+        start = self.year(value, "start", f"{path}.start", required=True)
+        end = self.year(value, "end", f"{path}.end", required=True)
+        if start and end and end < start:
+            self.error(self.line_of(value, "end"), self.label(f"{path}.end"), "終了年度が開始年度より前です。")
+        return start, end
+
+    # -- document ------------------------------------------------------------
+
+    def read(self, document) -> PlanFileData:
+        try:
+            result = self._read(document)
+        except _TooMany:
+            self.problems.append(Problem(None, "", f"誤りが多いため、最初の {MAX_ERRORS} 件で確認を止めました。"))
+            result = None
+        if self.problems:
+            raise PlanFileError(self.problems)
+        return result
+
+    def _read(self, document):
+        if not isinstance(document, dict):
+            self.error(1, "", f"計画ファイルではありません。1行目を「format: {FORMAT_ID}」で始めてください。")
+            return None
+        self.mapping(document, "", ["format", "council", "plans"], 1)
+        if document.get("format") != FORMAT_ID:
+            self.error(self.line_of(document, "format") or 1, "format（形式）",
+                       f"「format: {FORMAT_ID}」と書いてください（この版の ささえあい が読める形式です）。")
+            return None
+        council = self.string(document, "council", "council", required=True, max_length=200)
+        plans_raw = self.sequence(document, "plans", "plans")
+        if not plans_raw:
+            self.error(self.line_of(document, "plans") or self.line_of(document), "plans（計画の一覧）",
+                       "計画が一つもありません。")
+        plans = []
+        for i, item in enumerate(plans_raw):
+            plan = self.plan(item, f"plans[{i + 1}]", self.line_of(plans_raw, i))
+            if plan is not None:
+                plans.append(plan)
+        return PlanFileData(council=council, plans=plans)
+
+    PLAN_KEYS = [
+        "title", "generation", "kind", "document", "part", "status", "period", "phases",
+        "midterm_review_year", "vision", "vision_explanation", "purpose", "municipal_plan",
+        "predecessor", "levels", "issues", "sections", "nodes",
+    ]
+
+    def plan(self, raw, path, line):
+        if self.mapping(raw, path, self.PLAN_KEYS, line) is None:
+            return None
+        plan = PlanData(
+            title=self.string(raw, "title", f"{path}.title", required=True, max_length=200),
+            kind=self.choice(raw, "kind", f"{path}.kind", PLAN_KINDS, None),
+            levels=[],
+            generation=self.string(raw, "generation", f"{path}.generation", max_length=50),
+            document=self.string(raw, "document", f"{path}.document", max_length=200),
+            part=self.string(raw, "part", f"{path}.part", max_length=50),
+            status=self.choice(raw, "status", f"{path}.status", PLAN_STATUSES, "active"),
+            vision=self.string(raw, "vision", f"{path}.vision", multiline=True),
+            vision_explanation=self.string(raw, "vision_explanation", f"{path}.vision_explanation", multiline=True),
+            purpose=self.string(raw, "purpose", f"{path}.purpose", multiline=True),
+        )
+        if raw.get("kind") is None:
+            self.error(self.line_of(raw), self.label(f"{path}.kind"),
+                       "必須です。activity（地域福祉活動計画）、council_development、district のどれかを書いてください。")
+        plan.period_start, plan.period_end = self.period(raw, "period", f"{path}.period")
+        plan.midterm_review_year = self.year(raw, "midterm_review_year", f"{path}.midterm_review_year")
+        if plan.midterm_review_year and plan.period_start and plan.period_end and not (
+            plan.period_start <= plan.midterm_review_year <= plan.period_end
+        ):
+            self.error(self.line_of(raw, "midterm_review_year"), self.label(f"{path}.midterm_review_year"),
+                       "中間評価の年度が計画期間の外です。")
+        for i, item in enumerate(self.sequence(raw, "phases", f"{path}.phases")):
+            p = f"{path}.phases[{i + 1}]"
+            if self.mapping(item, p, ["name", "start", "end"], self.line_of(raw["phases"], i)) is None:
+                continue
+            phase = PhaseData(
+                name=self.string(item, "name", f"{p}.name", required=True, max_length=50),
+                start=self.year(item, "start", f"{p}.start", required=True),
+                end=self.year(item, "end", f"{p}.end", required=True),
+            )
+            if phase.start and phase.end and phase.end < phase.start:
+                self.error(self.line_of(item, "end"), self.label(f"{p}.end"), "終了年度が開始年度より前です。")
+            plan.phases.append(phase)
+
+        municipal = raw.get("municipal_plan")
+        if municipal is not None:
+            p = f"{path}.municipal_plan"
+            if self.mapping(municipal, p, ["name", "generation", "start", "end"], self.line_of(raw, "municipal_plan")) is not None:
+                plan.municipal_plan_name = self.string(municipal, "name", f"{p}.name", required=True, max_length=200)
+                plan.municipal_plan_generation = self.string(municipal, "generation", f"{p}.generation", max_length=50)
+                plan.municipal_plan_start = self.year(municipal, "start", f"{p}.start")
+                plan.municipal_plan_end = self.year(municipal, "end", f"{p}.end")
+        predecessor = raw.get("predecessor")
+        if predecessor is not None:
+            p = f"{path}.predecessor"
+            if self.mapping(predecessor, p, ["title", "carried_over"], self.line_of(raw, "predecessor")) is not None:
+                plan.predecessor_title = self.string(predecessor, "title", f"{p}.title", required=True, max_length=200)
+                plan.predecessor_carried_over = self.string(predecessor, "carried_over", f"{p}.carried_over", multiline=True)
+
+        plan.levels = self.string_list(raw, "levels", f"{path}.levels")
+        if "levels" not in raw or not plan.levels:
+            self.error(self.line_of(raw, "levels") or self.line_of(raw), self.label(f"{path}.levels"),
+                       "階層名を一つ以上書いてください（例: [基本目標, 推進目標]）。")
+        if len(plan.levels) > MAX_LEVELS:
+            self.error(self.line_of(raw, "levels"), self.label(f"{path}.levels"), f"階層は {MAX_LEVELS} 段までです。")
+        seen = set()
+        for name in plan.levels:
+            if name in seen:
+                self.error(self.line_of(raw, "levels"), self.label(f"{path}.levels"), f"階層名「{name}」が重複しています。")
+            seen.add(name)
+            if len(name) > 50:
+                self.error(self.line_of(raw, "levels"), self.label(f"{path}.levels"), f"階層名「{name}」が長すぎます（50 文字まで）。")
+
+        issue_lines = {}
+        for i, item in enumerate(self.sequence(raw, "issues", f"{path}.issues")):
+            p = f"{path}.issues[{i + 1}]"
+            line = self.line_of(raw["issues"], i)
+            if self.mapping(item, p, ["code", "title", "description"], line) is None:
+                continue
+            issue = IssueData(
+                code=self.string(item, "code", f"{p}.code", required=True, max_length=20),
+                title=self.string(item, "title", f"{p}.title", required=True, max_length=200),
+                description=self.string(item, "description", f"{p}.description", multiline=True),
+            )
+            if issue.code in issue_lines:
+                self.error(self.line_of(item, "code"), self.label(f"{p}.code"),
+                           f"地域生活課題の番号「{issue.code}」が {issue_lines[issue.code]}行目と重複しています。")
+            issue_lines.setdefault(issue.code, self.line_of(item, "code"))
+            plan.issues.append(issue)
+
+        for i, item in enumerate(self.sequence(raw, "sections", f"{path}.sections")):
+            p = f"{path}.sections[{i + 1}]"
+            if self.mapping(item, p, ["title", "body"], self.line_of(raw["sections"], i)) is None:
+                continue
+            plan.sections.append(SectionData(
+                title=self.string(item, "title", f"{p}.title", required=True, max_length=200),
+                body=self.string(item, "body", f"{p}.body", multiline=True),
+            ))
+
+        plan.nodes = self.nodes(raw, "nodes", f"{path}.nodes", plan, parent_level=-1, issue_codes=set(issue_lines))
+        return plan
+
+    NODE_KEYS = [
+        "code", "title", "level", "priority", "summary", "description", "desired_state",
+        "previous_evaluation", "challenges", "targets_text", "issues", "actions", "children",
+    ]
+
+    def nodes(self, container, key, path, plan, *, parent_level, issue_codes):
+        result = []
+        codes = {}
+        items = self.sequence(container, key, path)
+        for i, raw in enumerate(items):
+            self.node_count += 1
+            if self.node_count > MAX_NODES:
+                self.error(self.line_of(items, i), path, f"項目が多すぎます。一つのファイルに {MAX_NODES:,} 項目までです。")
+                raise _TooMany
+            p = f"{path}[{i + 1}]"
+            line = self.line_of(items, i)
+            if self.mapping(raw, p, self.NODE_KEYS, line) is None:
+                continue
+            node = NodeData(
+                title=self.string(raw, "title", f"{p}.title", required=True, max_length=300),
+                level=parent_level + 1,
+                code=self.string(raw, "code", f"{p}.code", max_length=50),
+                summary=self.string(raw, "summary", f"{p}.summary", multiline=True),
+                description=self.string(raw, "description", f"{p}.description", multiline=True),
+                desired_state=self.string(raw, "desired_state", f"{p}.desired_state", multiline=True),
+                previous_evaluation=self.string(raw, "previous_evaluation", f"{p}.previous_evaluation", multiline=True),
+                challenges=self.string(raw, "challenges", f"{p}.challenges", multiline=True),
+                targets_text=self.string(raw, "targets_text", f"{p}.targets_text", multiline=True),
+            )
+            where = f"{p}（{node.code or node.title or '名称なし'}）"
+            priority = raw.get("priority", False)
+            if not isinstance(priority, bool):
+                self.error(self.line_of(raw, "priority"), self.label(f"{p}.priority"),
+                           "重点は true（重点）か false で書いてください。")
+            else:
+                node.priority = priority
+            if "level" in raw:
+                name = self.string(raw, "level", f"{p}.level")
+                if name and name not in plan.levels:
+                    self.error(self.line_of(raw, "level"), self.label(f"{p}.level"),
+                               f"階層「{name}」は levels にありません（{'、'.join(plan.levels) or 'なし'}）。")
+                elif name:
+                    node.level = plan.levels.index(name)
+                    if node.level <= parent_level:
+                        self.error(self.line_of(raw, "level"), self.label(f"{p}.level"),
+                                   f"階層「{name}」は上位の項目と同じか上の階層です。")
+            if plan.levels and node.level >= len(plan.levels):
+                self.error(line, where, (
+                    f"階層が深すぎます。この計画の階層は {len(plan.levels)} 段"
+                    f"（{'、'.join(plan.levels)}）ですが、この項目は {node.level + 1} 段目です。"
+                ))
+            if node.code:
+                if node.code in codes:
+                    self.error(self.line_of(raw, "code"), self.label(f"{p}.code"),
+                               f"番号「{node.code}」が同じ階層の {codes[node.code]}行目と重複しています。")
+                codes.setdefault(node.code, self.line_of(raw, "code"))
+            for j, code in enumerate(self.string_list(raw, "issues", f"{p}.issues")):
+                if code not in issue_codes:
+                    self.error(self.line_of(raw["issues"], j), self.label(f"{p}.issues"),
+                               f"地域生活課題「{code}」はこの計画の issues にありません。")
+                elif code not in node.issues:
+                    node.issues.append(code)
+            for j, item in enumerate(self.sequence(raw, "actions", f"{p}.actions")):
+                ap = f"{p}.actions[{j + 1}]"
+                if self.mapping(item, ap, ["actor", "text", "examples", "steps"], self.line_of(raw["actions"], j)) is None:
+                    continue
+                action = ActionData(
+                    actor=self.choice(item, "actor", f"{ap}.actor", ACTORS, None),
+                    text=self.string(item, "text", f"{ap}.text", multiline=True),
+                    examples=self.string_list(item, "examples", f"{ap}.examples"),
+                    steps=self.string_list(item, "steps", f"{ap}.steps"),
+                )
+                if item.get("actor") is None:
+                    self.error(self.line_of(item), self.label(f"{ap}.actor"), "必須です。community か council を書いてください。")
+                if not (action.text or action.examples or action.steps):
+                    self.error(self.line_of(item), ap, "取り組みの内容（text・examples・steps のどれか）を書いてください。")
+                node.actions.append(action)
+            node.children = self.nodes(raw, "children", f"{p}.children", plan,
+                                       parent_level=node.level, issue_codes=issue_codes)
+            result.append(node)
+        return result
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _text(value):
+    return LiteralScalarString(value) if "\n" in value else value
+
+
+def _put(target, key, value):
+    if value in (None, "", [], False):
+        return
+    target[key] = _text(value) if isinstance(value, str) else value
+
+
+def _node_map(node: NodeData, levels, parent_level):
+    out = {}
+    _put(out, "code", node.code)
+    out["title"] = node.title
+    if node.level != parent_level + 1:
+        out["level"] = levels[node.level]
+    _put(out, "priority", node.priority)
+    for key in ("summary", "description", "desired_state", "previous_evaluation", "challenges", "targets_text"):
+        _put(out, key, getattr(node, key))
+    _put(out, "issues", list(node.issues))
+    actions = []
+    for action in node.actions:
+        a = {"actor": action.actor}
+        _put(a, "text", action.text)
+        _put(a, "examples", list(action.examples))
+        _put(a, "steps", list(action.steps))
+        actions.append(a)
+    _put(out, "actions", actions)
+    _put(out, "children", [_node_map(child, levels, node.level) for child in node.children])
+    return out
+
+
+def _plan_map(plan: PlanData):
+    out = {"title": plan.title}
+    _put(out, "generation", plan.generation)
+    out["kind"] = plan.kind
+    _put(out, "document", plan.document)
+    _put(out, "part", plan.part)
+    if plan.status != "active":
+        out["status"] = plan.status
+    if plan.period_start is not None:
+        out["period"] = {"start": plan.period_start, "end": plan.period_end}
+    _put(out, "phases", [{"name": p.name, "start": p.start, "end": p.end} for p in plan.phases])
+    _put(out, "midterm_review_year", plan.midterm_review_year)
+    for key in ("vision", "vision_explanation", "purpose"):
+        _put(out, key, getattr(plan, key))
+    if plan.municipal_plan_name:
+        m = {"name": plan.municipal_plan_name}
+        _put(m, "generation", plan.municipal_plan_generation)
+        _put(m, "start", plan.municipal_plan_start)
+        _put(m, "end", plan.municipal_plan_end)
+        out["municipal_plan"] = m
+    if plan.predecessor_title:
+        p = {"title": plan.predecessor_title}
+        _put(p, "carried_over", plan.predecessor_carried_over)
+        out["predecessor"] = p
+    out["levels"] = list(plan.levels)
+    issues = []
+    for issue in plan.issues:
+        i = {"code": issue.code, "title": issue.title}
+        _put(i, "description", issue.description)
+        issues.append(i)
+    _put(out, "issues", issues)
+    sections = []
+    for section in plan.sections:
+        s = {"title": section.title}
+        _put(s, "body", section.body)
+        sections.append(s)
+    _put(out, "sections", sections)
+    _put(out, "nodes", [_node_map(n, plan.levels, -1) for n in plan.nodes])
+    return out
+
+
+def dump(data: PlanFileData) -> str:
+    """The canonical text of a plan file."""
+    yaml = YAML(typ="rt")
+    yaml.allow_unicode = True
+    yaml.width = 100_000  # never fold long Japanese lines
+    yaml.indent(mapping=2, sequence=2, offset=0)
+    stream = io.StringIO()
+    document = {"format": FORMAT_ID, "council": data.council, "plans": [_plan_map(p) for p in data.plans]}
+    yaml.dump(document, stream)
+    return stream.getvalue()

@@ -1,0 +1,483 @@
+"""Writes to plans: every function is keyword-only, atomic, validated and audited."""
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils.translation import gettext as _
+
+from sasaeai.core.audit import diff, log_action
+
+from . import planfile
+from .models import CommunityIssue, NodeAction, Plan, PlanLevel, PlanNode, PlanPhase, PlanSection
+
+PLAN_AUDIT_FIELDS = [
+    "title", "generation", "kind", "document", "part", "status", "period_start", "period_end",
+    "midterm_review_year", "vision", "vision_explanation", "purpose", "municipal_plan_name",
+    "municipal_plan_generation", "municipal_plan_start", "municipal_plan_end", "predecessor_title",
+    "predecessor_carried_over",
+]
+NODE_AUDIT_FIELDS = [
+    "code", "title", "summary", "description", "is_priority", "desired_state", "previous_evaluation",
+    "challenges", "targets_text",
+]
+
+
+class ConcurrentEditError(ValidationError):
+    """Someone saved the same object after this form was opened."""
+
+
+def _snapshot(obj, fields):
+    return {f: getattr(obj, f) for f in fields}
+
+
+def _check_version(obj, expected_version):
+    if expected_version is not None and int(expected_version) != obj.version:
+        raise ConcurrentEditError(_(
+            "この画面を開いた後に、他の人がこの内容を更新しました。"
+            "入力内容は保存していません。画面を開き直して最新の内容を確認してから、もう一度編集してください。"
+        ))
+
+
+# --------------------------------------------------------------------------- plans
+
+
+@transaction.atomic
+def plan_create(*, council, by, title, kind, levels, **fields) -> Plan:
+    plan = Plan(council=council, title=title, kind=kind, **fields)
+    plan.full_clean()
+    plan.save()
+    level_names = [name.strip() for name in levels if name.strip()]
+    if not level_names:
+        raise ValidationError({"levels": _("階層名を一つ以上入力してください。")})
+    PlanLevel.objects.bulk_create(PlanLevel(plan=plan, depth=i, name=name) for i, name in enumerate(level_names))
+    log_action(council=council, actor=by, action="plan.create", plan_id=plan.pk, target_label=plan.title,
+               after=_snapshot(plan, PLAN_AUDIT_FIELDS) | {"levels": level_names})
+    return plan
+
+
+@transaction.atomic
+def plan_update(*, plan: Plan, by, expected_version=None, **fields) -> Plan:
+    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    _check_version(plan, expected_version)
+    before = _snapshot(plan, PLAN_AUDIT_FIELDS)
+    for key, value in fields.items():
+        if key not in PLAN_AUDIT_FIELDS:
+            raise TypeError(f"plan_update() got an unexpected field {key!r}")
+        setattr(plan, key, value)
+    plan.full_clean()
+    after = _snapshot(plan, PLAN_AUDIT_FIELDS)
+    if before == after:
+        return plan
+    plan.version = F("version") + 1
+    plan.save()
+    plan.refresh_from_db()
+    b, a = diff(before, after)
+    log_action(council=plan.council, actor=by, action="plan.update", plan_id=plan.pk, target_label=plan.title,
+               before=b, after=a)
+    return plan
+
+
+@transaction.atomic
+def plan_levels_update(*, plan: Plan, by, names: list[str]) -> None:
+    """Rename levels, or add levels at the bottom. Levels in use can't be removed."""
+    names = [n.strip() for n in names]
+    levels = list(PlanLevel.objects.filter(plan=plan).order_by("depth"))
+    if any(not n for n in names[: len(levels)]):
+        raise ValidationError(_("階層名を空にはできません。"))
+    names = names[: len(levels)] + [n for n in names[len(levels):] if n]
+    if len(set(names)) != len(names):
+        raise ValidationError(_("同じ階層名が二つあります。階層名は重ならないようにしてください。"))
+    if len(names) > planfile.MAX_LEVELS:
+        raise ValidationError(_("階層は %(n)s 段までです。") % {"n": planfile.MAX_LEVELS})
+    if any(len(n) > 50 for n in names):
+        raise ValidationError(_("階層名は50文字までです。"))
+    before = [lv.name for lv in levels]
+    if before == names:
+        return
+    for level, name in zip(levels, names):
+        if level.name != name:
+            level.name = name
+            level.save(update_fields=["name"])
+    PlanLevel.objects.bulk_create(
+        PlanLevel(plan=plan, depth=i, name=name) for i, name in enumerate(names) if i >= len(levels)
+    )
+    log_action(council=plan.council, actor=by, action="plan.levels_update", plan_id=plan.pk,
+               target_label=plan.title, before={"levels": before}, after={"levels": names})
+
+
+@transaction.atomic
+def plan_delete(*, plan: Plan, by) -> None:
+    log_action(council=plan.council, actor=by, action="plan.delete", plan_id=plan.pk, target_label=plan.title,
+               before=_snapshot(plan, PLAN_AUDIT_FIELDS))
+    plan.delete()
+
+
+# --------------------------------------------------------------------------- plan files
+
+
+def plan_file_parse(*, raw: bytes, filename: str, max_bytes: int) -> planfile.PlanFileData:
+    return planfile.parse(raw, filename=filename, max_bytes=max_bytes)
+
+
+def _plan_file_conflicts(council, data):
+    existing = set(Plan.objects.filter(council=council).values_list("title", flat=True))
+    seen = set()
+    problems = []
+    for i, plan in enumerate(data.plans):
+        if plan.title in existing:
+            problems.append(planfile.Problem(None, f"plans[{i + 1}].title（名称）",
+                                             f"「{plan.title}」という計画はこの社協に既にあります。名前を変えるか、既存の計画を削除してから取り込んでください。"))
+        if plan.title in seen:
+            problems.append(planfile.Problem(None, f"plans[{i + 1}].title（名称）", f"「{plan.title}」がファイルの中で二回出てきます。"))
+        seen.add(plan.title)
+    return problems
+
+
+@transaction.atomic
+def plan_file_import(*, council, data: planfile.PlanFileData, by, filename: str = "") -> list[Plan]:
+    """Create every plan of a parsed plan file in ``council``, all or nothing."""
+    problems = _plan_file_conflicts(council, data)
+    if data.council and data.council != council.name:
+        problems.insert(0, planfile.Problem(None, "council（社協名）", (
+            f"このファイルは「{data.council}」の計画です。取り込み先の「{council.name}」と一致しません。"
+            "ファイルの council を取り込み先の社協名に直してください。"
+        )))
+    if problems:
+        raise planfile.PlanFileError(problems, filename)
+    plans = [_import_plan(council, plan_data) for plan_data in data.plans]
+    for plan in plans:
+        log_action(council=council, actor=by, action="plan.import", plan_id=plan.pk, target_label=plan.title,
+                   after={"file": filename, "nodes": plan.nodes.count()})
+    return plans
+
+
+def _import_plan(council, d: planfile.PlanData) -> Plan:
+    plan = Plan(
+        council=council, title=d.title, generation=d.generation, kind=d.kind, document=d.document, part=d.part,
+        status=d.status, period_start=d.period_start, period_end=d.period_end,
+        midterm_review_year=d.midterm_review_year, vision=d.vision, vision_explanation=d.vision_explanation,
+        purpose=d.purpose, municipal_plan_name=d.municipal_plan_name,
+        municipal_plan_generation=d.municipal_plan_generation, municipal_plan_start=d.municipal_plan_start,
+        municipal_plan_end=d.municipal_plan_end, predecessor_title=d.predecessor_title,
+        predecessor_carried_over=d.predecessor_carried_over,
+    )
+    if d.predecessor_title:
+        plan.predecessor = Plan.objects.filter(council=council, title=d.predecessor_title).first()
+    plan.full_clean()
+    plan.save()
+    PlanPhase.objects.bulk_create(
+        PlanPhase(plan=plan, position=i, name=p.name, start_year=p.start, end_year=p.end) for i, p in enumerate(d.phases)
+    )
+    levels = PlanLevel.objects.bulk_create(PlanLevel(plan=plan, depth=i, name=n) for i, n in enumerate(d.levels))
+    issues = CommunityIssue.objects.bulk_create(
+        CommunityIssue(plan=plan, position=i, code=x.code, title=x.title, description=x.description)
+        for i, x in enumerate(d.issues)
+    )
+    issue_by_code = {issue.code: issue for issue in issues}
+    PlanSection.objects.bulk_create(
+        PlanSection(plan=plan, position=i, title=s.title, body=s.body) for i, s in enumerate(d.sections)
+    )
+
+    # Insert breadth-first so each generation's parents already have primary keys.
+    links, actions = [], []
+    generation = [(None, i, n) for i, n in enumerate(d.nodes)]
+    while generation:
+        rows = [
+            PlanNode(plan=plan, parent=parent, level=levels[n.level], position=pos, code=n.code, title=n.title,
+                     summary=n.summary, description=n.description, is_priority=n.priority,
+                     desired_state=n.desired_state, previous_evaluation=n.previous_evaluation,
+                     challenges=n.challenges, targets_text=n.targets_text)
+            for parent, pos, n in generation
+        ]
+        PlanNode.objects.bulk_create(rows)
+        next_generation = []
+        for row, (_parent, _pos, n) in zip(rows, generation):
+            links.extend(PlanNode.issues.through(plannode_id=row.pk, communityissue_id=issue_by_code[c].pk) for c in n.issues)
+            actions.extend(
+                NodeAction(node=row, position=j, actor=a.actor, text=a.text, examples=a.examples, steps=a.steps)
+                for j, a in enumerate(n.actions)
+            )
+            next_generation.extend((row, j, child) for j, child in enumerate(n.children))
+        generation = next_generation
+    PlanNode.issues.through.objects.bulk_create(links)
+    NodeAction.objects.bulk_create(actions)
+    return plan
+
+
+# --------------------------------------------------------------------------- nodes
+
+
+def _renumber(plan_id, parent_id):
+    siblings = list(PlanNode.objects.filter(plan_id=plan_id, parent_id=parent_id).order_by("position", "pk"))
+    changed = []
+    for i, node in enumerate(siblings):
+        if node.position != i:
+            node.position = i
+            changed.append(node)
+    PlanNode.objects.bulk_update(changed, ["position"])
+    return siblings
+
+
+def _check_sibling_code(plan_id, parent_id, code, exclude_pk=None):
+    if not code:
+        return
+    qs = PlanNode.objects.filter(plan_id=plan_id, parent_id=parent_id, code=code)
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    if qs.exists():
+        raise ValidationError({"code": _("番号「%(code)s」は同じ階層に既にあります。") % {"code": code}})
+
+
+def _check_level(plan, parent, level):
+    if level.plan_id != plan.pk:
+        raise ValidationError({"level": _("この計画の階層を選んでください。")})
+    if parent is not None and level.depth <= parent.level.depth:
+        raise ValidationError({"level": _("上位の項目より下の階層を選んでください。")})
+
+
+def _subtree_max_depth_offset(node):
+    """How many levels below ``node`` its deepest descendant sits."""
+    nodes = list(PlanNode.objects.filter(plan_id=node.plan_id).values_list("pk", "parent_id", "level__depth"))
+    children = {}
+    depth = {}
+    for pk, parent_id, d in nodes:
+        children.setdefault(parent_id, []).append(pk)
+        depth[pk] = d
+    deepest = depth[node.pk]
+    stack = [node.pk]
+    while stack:
+        pk = stack.pop()
+        deepest = max(deepest, depth[pk])
+        stack.extend(children.get(pk, []))
+    return deepest - depth[node.pk]
+
+
+@transaction.atomic
+def node_create(*, plan: Plan, parent: PlanNode | None, by, title, level=None, position=None, issues=(), **fields) -> PlanNode:
+    if parent is not None and parent.plan_id != plan.pk:
+        raise ValidationError(_("上位の項目が別の計画のものです。"))
+    if level is None:
+        depth = parent.level.depth + 1 if parent else 0
+        level = PlanLevel.objects.filter(plan=plan, depth=depth).first()
+        if level is None:
+            raise ValidationError(_("これより下の階層がありません。先に「階層名」で階層を追加してください。"))
+    _check_level(plan, parent, level)
+    _check_sibling_code(plan.pk, parent.pk if parent else None, fields.get("code", ""))
+    count = PlanNode.objects.filter(plan=plan, parent=parent).count()
+    position = count if position is None else max(0, min(int(position), count))
+    PlanNode.objects.filter(plan=plan, parent=parent, position__gte=position).update(position=F("position") + 1)
+    node = PlanNode(plan=plan, parent=parent, level=level, position=position, title=title, **fields)
+    node.full_clean()
+    node.save()
+    if issues:
+        node.issues.set(_plan_issues(plan, issues))
+    log_action(council=plan.council, actor=by, action="node.create", plan_id=plan.pk, node_id=node.pk,
+               target_label=node.label, after=_snapshot(node, NODE_AUDIT_FIELDS) | {
+                   "parent": parent.label if parent else None, "level": level.name})
+    return node
+
+
+def _plan_issues(plan, issues):
+    issues = list(issues)
+    if any(issue.plan_id != plan.pk for issue in issues):
+        raise ValidationError(_("別の計画の地域生活課題は選べません。"))
+    return issues
+
+
+@transaction.atomic
+def node_update(*, node: PlanNode, by, expected_version=None, level=None, issues=None, **fields) -> PlanNode:
+    node = PlanNode.objects.select_for_update().select_related("plan__council", "level", "parent__level").get(pk=node.pk)
+    _check_version(node, expected_version)
+    before = _snapshot(node, NODE_AUDIT_FIELDS)
+    before_level = node.level.name
+    for key, value in fields.items():
+        if key not in NODE_AUDIT_FIELDS:
+            raise TypeError(f"node_update() got an unexpected field {key!r}")
+        setattr(node, key, value)
+    if level is not None and level.pk != node.level_id:
+        _check_level(node.plan, node.parent, level)
+        if level.depth + _subtree_max_depth_offset(node) >= node.plan.levels.count() or any(
+            child.level.depth <= level.depth for child in node.children.select_related("level")
+        ):
+            raise ValidationError({"level": _("下位の項目があるため、この階層には変更できません。")})
+        node.level = level
+    if "code" in fields:
+        _check_sibling_code(node.plan_id, node.parent_id, node.code, exclude_pk=node.pk)
+    node.full_clean()
+    after = _snapshot(node, NODE_AUDIT_FIELDS)
+    before_issues = sorted(node.issues.values_list("code", flat=True))
+    after_issues = before_issues
+    if issues is not None:
+        issues = _plan_issues(node.plan, issues)
+        after_issues = sorted(i.code for i in issues)
+    if before == after and before_level == node.level.name and before_issues == after_issues:
+        return node
+    node.version = F("version") + 1
+    node.save()
+    node.refresh_from_db()
+    if issues is not None:
+        node.issues.set(issues)
+    b, a = diff(before, after)
+    if before_level != node.level.name:
+        b["level"], a["level"] = before_level, node.level.name
+    if before_issues != after_issues:
+        b["issues"], a["issues"] = before_issues, after_issues
+    log_action(council=node.plan.council, actor=by, action="node.update", plan_id=node.plan_id, node_id=node.pk,
+               target_label=node.label, before=b, after=a)
+    return node
+
+
+@transaction.atomic
+def node_set_priority(*, node: PlanNode, by, is_priority: bool) -> PlanNode:
+    node = PlanNode.objects.select_for_update().select_related("plan__council").get(pk=node.pk)
+    if node.is_priority == is_priority:
+        return node
+    node.is_priority = is_priority
+    node.version = F("version") + 1
+    node.save(update_fields=["is_priority", "version"])
+    node.refresh_from_db()
+    log_action(council=node.plan.council, actor=by, action="node.priority", plan_id=node.plan_id, node_id=node.pk,
+               target_label=node.label, before={"is_priority": not is_priority}, after={"is_priority": is_priority})
+    return node
+
+
+@transaction.atomic
+def node_reorder(*, node: PlanNode, by, offset: int) -> PlanNode:
+    """Move a node up (offset < 0) or down among its siblings."""
+    node = PlanNode.objects.select_related("plan__council").get(pk=node.pk)
+    siblings = _renumber(node.plan_id, node.parent_id)
+    index = next(i for i, s in enumerate(siblings) if s.pk == node.pk)
+    target = max(0, min(len(siblings) - 1, index + offset))
+    if target == index:
+        return node
+    siblings.insert(target, siblings.pop(index))
+    for i, s in enumerate(siblings):
+        s.position = i
+    PlanNode.objects.bulk_update(siblings, ["position"])
+    log_action(council=node.plan.council, actor=by, action="node.reorder", plan_id=node.plan_id, node_id=node.pk,
+               target_label=node.label, before={"position": index + 1}, after={"position": target + 1})
+    node.position = target
+    return node
+
+
+@transaction.atomic
+def node_move(*, node: PlanNode, by, parent: PlanNode | None, position: int | None = None) -> PlanNode:
+    """Move a node (with its subtree) under another parent in the same plan.
+
+    Its level follows: directly below the new parent's level (or the top level), keeping the
+    distances inside the subtree; a move that would push the subtree below the last level is
+    refused.
+    """
+    node = PlanNode.objects.select_for_update().select_related("plan__council", "level", "parent").get(pk=node.pk)
+    plan = node.plan
+    if parent is not None:
+        if parent.plan_id != plan.pk:
+            raise ValidationError(_("別の計画の項目の下には移動できません。"))
+        ancestor = parent
+        while ancestor is not None:
+            if ancestor.pk == node.pk:
+                raise ValidationError(_("項目を自分自身やその下位の項目の下には移動できません。"))
+            ancestor = ancestor.parent
+    levels = list(PlanLevel.objects.filter(plan=plan).order_by("depth"))
+    new_depth = parent.level.depth + 1 if parent else 0
+    if parent is None and node.parent_id is None:
+        new_depth = node.level.depth
+    shift = new_depth - node.level.depth
+    if new_depth + _subtree_max_depth_offset(node) >= len(levels):
+        raise ValidationError(_(
+            "移動すると階層が深くなりすぎます（この計画の階層は %(n)s 段です）。先に階層を追加してください。"
+        ) % {"n": len(levels)})
+    old_parent_label = node.parent.label if node.parent else None
+    old_parent_id = node.parent_id
+    _check_sibling_code(plan.pk, parent.pk if parent else None, node.code, exclude_pk=node.pk)
+
+    count = PlanNode.objects.filter(plan=plan, parent=parent).exclude(pk=node.pk).count()
+    position = count if position is None else max(0, min(int(position), count))
+    PlanNode.objects.filter(plan=plan, parent=parent, position__gte=position).exclude(pk=node.pk).update(
+        position=F("position") + 1)
+    node.parent = parent
+    node.position = position
+    node.version = F("version") + 1
+    node.save(update_fields=["parent", "position", "version"])
+    if shift:
+        by_depth = {lv.depth: lv for lv in levels}
+        subtree = _subtree_ids(node)
+        for lv in sorted(levels, key=lambda lv: -lv.depth if shift > 0 else lv.depth):
+            PlanNode.objects.filter(pk__in=subtree, level=lv).update(level=by_depth[lv.depth + shift])
+    _renumber(plan.pk, old_parent_id)
+    node.refresh_from_db()
+    log_action(council=plan.council, actor=by, action="node.move", plan_id=plan.pk, node_id=node.pk,
+               target_label=node.label, before={"parent": old_parent_label},
+               after={"parent": parent.label if parent else None, "position": position + 1})
+    return node
+
+
+def _subtree_ids(node):
+    rows = PlanNode.objects.filter(plan_id=node.plan_id).values_list("pk", "parent_id")
+    children = {}
+    for pk, parent_id in rows:
+        children.setdefault(parent_id, []).append(pk)
+    result, stack = [], [node.pk]
+    while stack:
+        pk = stack.pop()
+        result.append(pk)
+        stack.extend(children.get(pk, []))
+    return result
+
+
+@transaction.atomic
+def node_delete(*, node: PlanNode, by) -> None:
+    node = PlanNode.objects.select_related("plan__council").get(pk=node.pk)
+    count = len(_subtree_ids(node))
+    log_action(council=node.plan.council, actor=by, action="node.delete", plan_id=node.plan_id, node_id=node.pk,
+               target_label=node.label, before=_snapshot(node, NODE_AUDIT_FIELDS) | {"deleted_items": count})
+    plan_id, parent_id = node.plan_id, node.parent_id
+    node.delete()
+    _renumber(plan_id, parent_id)
+
+
+# --------------------------------------------------------------------------- issues
+
+
+@transaction.atomic
+def issue_create(*, plan: Plan, by, code, title, description="") -> CommunityIssue:
+    if CommunityIssue.objects.filter(plan=plan, code=code).exists():
+        raise ValidationError({"code": _("番号「%(code)s」の地域生活課題は既にあります。") % {"code": code}})
+    position = (CommunityIssue.objects.filter(plan=plan).aggregate(m=Max("position"))["m"] or 0) + 1
+    issue = CommunityIssue(plan=plan, code=code, title=title, description=description, position=position)
+    issue.full_clean()
+    issue.save()
+    log_action(council=plan.council, actor=by, action="issue.create", plan_id=plan.pk, target_label=str(issue),
+               after={"code": code, "title": title, "description": description})
+    return issue
+
+
+@transaction.atomic
+def issue_update(*, issue: CommunityIssue, by, code, title, description="", nodes=None) -> CommunityIssue:
+    issue = CommunityIssue.objects.select_for_update().select_related("plan__council").get(pk=issue.pk)
+    if CommunityIssue.objects.filter(plan=issue.plan, code=code).exclude(pk=issue.pk).exists():
+        raise ValidationError({"code": _("番号「%(code)s」の地域生活課題は既にあります。") % {"code": code}})
+    before = {"code": issue.code, "title": issue.title, "description": issue.description,
+              "nodes": sorted(n.label for n in issue.nodes.all())}
+    issue.code, issue.title, issue.description = code, title, description
+    issue.full_clean()
+    issue.save()
+    if nodes is not None:
+        if any(n.plan_id != issue.plan_id for n in nodes):
+            raise ValidationError(_("別の計画の項目は選べません。"))
+        issue.nodes.set(nodes)
+    after = {"code": code, "title": title, "description": description,
+             "nodes": sorted(n.label for n in issue.nodes.all())}
+    if before != after:
+        b, a = diff(before, after)
+        log_action(council=issue.plan.council, actor=by, action="issue.update", plan_id=issue.plan_id,
+                   target_label=str(issue), before=b, after=a)
+    return issue
+
+
+@transaction.atomic
+def issue_delete(*, issue: CommunityIssue, by) -> None:
+    log_action(council=issue.plan.council, actor=by, action="issue.delete", plan_id=issue.plan_id,
+               target_label=str(issue), before={"code": issue.code, "title": issue.title})
+    issue.delete()

@@ -1,0 +1,377 @@
+"""Plan screens. Views are thin: declare the permission, parse a form, call one service."""
+import hashlib
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from sasaeai.accounts.decorators import council_permission, plan_permission
+from sasaeai.core.audit import ACTION_LABELS
+
+from . import planfile, selectors, services
+from .forms import (
+    IssueForm, IssueLinksForm, LevelsForm, MoveForm, NodeForm, PlanCreateForm, PlanFileUploadForm, PlanForm,
+)
+
+SESSION_IMPORT_KEY = "sasaeai_pending_plan_import"
+
+
+def _form_errors_from(exc: ValidationError, form):
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _ctx(request, plan, **extra):
+    return {"plan": plan, "perms_here": request.council_permissions, **extra}
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@plan_permission("plans.view")
+def plan_overview(request, plan):
+    tree = selectors.plan_tree(plan)
+    return render(request, "plans/overview.html", _ctx(
+        request, plan, tree=tree, phases=list(plan.phases.all()), sections=list(plan.sections.all()),
+        level_counts=tree.level_counts(), document_plans=selectors.document_plans(plan)))
+
+
+@plan_permission("plans.view")
+def plan_structure(request, plan):
+    tree = selectors.plan_tree(plan)
+    return render(request, "plans/structure.html", _ctx(request, plan, tree=tree))
+
+
+@plan_permission("plans.view")
+def plan_matrix(request, plan):
+    tree = selectors.plan_tree(plan)
+    try:
+        depth = int(request.GET.get("level", 0))
+    except ValueError:
+        depth = 0
+    depth = max(0, min(depth, len(tree.levels) - 1)) if tree.levels else 0
+    matrix = selectors.issue_matrix(tree, depth)
+    return render(request, "plans/matrix.html", _ctx(request, plan, tree=tree, matrix=matrix, depth=depth))
+
+
+@plan_permission("plans.view")
+def node_detail(request, plan, node_id):
+    tree = selectors.plan_tree(plan, with_actions=True)
+    node = tree.by_id.get(int(node_id))
+    if node is None:
+        from django.http import Http404
+
+        raise Http404
+    can_audit = "audit.view" in request.council_permissions
+    return render(request, "plans/node_detail.html", _ctx(
+        request, plan, tree=tree, node=node, ancestors=tree.ancestors(node),
+        history=selectors.audit_entries(plan, node_id=node.pk, limit=50) if can_audit else None,
+        action_labels=ACTION_LABELS))
+
+
+@plan_permission("audit.view")
+def plan_history(request, plan):
+    return render(request, "plans/history.html", _ctx(
+        request, plan, entries=selectors.audit_entries(plan, limit=500), action_labels=ACTION_LABELS))
+
+
+@plan_permission("plans.export")
+def plan_export(request, plan):
+    plans = selectors.document_plans(plan) if request.GET.get("scope") == "document" else [plan]
+    text = planfile.dump(selectors.plan_file_data(plans))
+    name = (plan.document if request.GET.get("scope") == "document" and plan.document else plan.title) + ".yaml"
+    response = HttpResponse(text.encode("utf-8"), content_type="application/x-yaml; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
+
+
+# --------------------------------------------------------------------------- plan editing
+
+
+@council_permission("plans.create")
+def plan_create(request, council):
+    form = PlanCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("levels", "version")}
+        try:
+            plan = services.plan_create(council=council, by=request.user, levels=form.cleaned_data["levels"], **data)
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, _("計画「%(title)s」を作成しました。") % {"title": plan.title})
+            return redirect("plans:editor", plan_id=plan.pk)
+    return render(request, "plans/plan_form.html", {"form": form, "council": council, "creating": True})
+
+
+@plan_permission("plans.edit")
+def plan_edit(request, plan):
+    form = PlanForm(request.POST or None, instance=None, initial={
+        **{f: getattr(plan, f) for f in PlanForm.Meta.fields}, "version": plan.version})
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            services.plan_update(plan=plan, by=request.user, expected_version=form.cleaned_data["version"], **data)
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, _("計画の基本情報を保存しました。"))
+            return redirect("plans:overview", plan_id=plan.pk)
+    return render(request, "plans/plan_form.html", _ctx(request, plan, form=form, council=plan.council))
+
+
+@plan_permission("plans.delete")
+def plan_delete(request, plan):
+    if request.method == "POST":
+        if request.POST.get("confirm_title", "").strip() != plan.title:
+            messages.error(request, _("確認のための計画名が一致しません。削除していません。"))
+        else:
+            council_id = plan.council_id
+            services.plan_delete(plan=plan, by=request.user)
+            messages.success(request, _("計画「%(title)s」を削除しました。") % {"title": plan.title})
+            return redirect("council_detail", council_id=council_id)
+    tree = selectors.plan_tree(plan)
+    return render(request, "plans/plan_delete.html", _ctx(request, plan, node_total=len(tree.by_id)))
+
+
+@plan_permission("plans.edit")
+def plan_levels(request, plan):
+    levels = list(plan.levels.order_by("depth"))
+    form = LevelsForm(request.POST or None, levels=levels)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.plan_levels_update(plan=plan, by=request.user, names=form.names())
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, _("階層名を保存しました。"))
+            return redirect("plans:editor", plan_id=plan.pk)
+    return render(request, "plans/levels_form.html", _ctx(request, plan, form=form))
+
+
+# --------------------------------------------------------------------------- structure editing
+
+
+@plan_permission("plans.edit")
+def plan_editor(request, plan):
+    tree = selectors.plan_tree(plan)
+    return render(request, "plans/editor.html", _ctx(request, plan, tree=tree, rows=tree.rows(),
+                                                     max_depth=len(tree.levels) - 1))
+
+
+def _node_form_data(form):
+    data = dict(form.cleaned_data)
+    data.pop("version", None)
+    issues = data.pop("issues", [])
+    level = data.pop("level")
+    return level, list(issues), data
+
+
+@plan_permission("plans.edit")
+def node_create(request, plan):
+    parent = None
+    parent_id = request.GET.get("parent") or request.POST.get("parent")
+    if parent_id:
+        parent = selectors.node_get_for_user(request.user, plan, parent_id)
+    form = NodeForm(request.POST or None, plan=plan, parent=parent)
+    if request.method == "POST" and form.is_valid():
+        level, issues, data = _node_form_data(form)
+        try:
+            node = services.node_create(plan=plan, parent=parent, by=request.user, level=level, issues=issues, **data)
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, _("「%(label)s」を追加しました。") % {"label": node.label})
+            return redirect(reverse("plans:editor", args=[plan.pk]) + f"#node-{node.pk}")
+    elif request.method == "GET":
+        depth = parent.level.depth + 1 if parent else 0
+        default = plan.levels.filter(depth=depth).first()
+        if default is None:
+            messages.error(request, _("これより下の階層がありません。先に「階層名」で階層を追加してください。"))
+            return redirect("plans:levels", plan_id=plan.pk)
+        form.initial["level"] = default.pk
+    return render(request, "plans/node_form.html", _ctx(request, plan, form=form, parent=parent, node=None))
+
+
+@plan_permission("plans.edit")
+def node_edit(request, plan, node_id):
+    node = selectors.node_get_for_user(request.user, plan, node_id)
+    form = NodeForm(request.POST or None, plan=plan, parent=node.parent, instance=node if request.method == "GET" else None,
+                    initial={"version": node.version})
+    if request.method == "POST":
+        form.instance = node.__class__(plan=plan)  # validate into a scratch instance; the service writes
+        if form.is_valid():
+            level, issues, data = _node_form_data(form)
+            try:
+                node = services.node_update(node=node, by=request.user, expected_version=form.cleaned_data["version"],
+                                            level=level, issues=issues, **data)
+            except ValidationError as exc:
+                _form_errors_from(exc, form)
+            else:
+                messages.success(request, _("「%(label)s」を保存しました。") % {"label": node.label})
+                return redirect(reverse("plans:editor", args=[plan.pk]) + f"#node-{node.pk}")
+    return render(request, "plans/node_form.html", _ctx(request, plan, form=form, parent=node.parent, node=node))
+
+
+@require_POST
+@plan_permission("plans.edit")
+def node_quick_action(request, plan, node_id):
+    """One-click changes from the editor: up, down, 重点 on/off."""
+    node = selectors.node_get_for_user(request.user, plan, node_id)
+    action = request.POST.get("action")
+    if action == "up":
+        services.node_reorder(node=node, by=request.user, offset=-1)
+    elif action == "down":
+        services.node_reorder(node=node, by=request.user, offset=1)
+    elif action in ("priority_on", "priority_off"):
+        services.node_set_priority(node=node, by=request.user, is_priority=action == "priority_on")
+        messages.success(request, (_("「%(label)s」を重点にしました。") if action == "priority_on"
+                                   else _("「%(label)s」の重点を外しました。")) % {"label": node.label})
+    else:
+        return HttpResponseBadRequest(_("不明な操作です。"))
+    return redirect(reverse("plans:editor", args=[plan.pk]) + f"#node-{node.pk}")
+
+
+@plan_permission("plans.edit")
+def node_move(request, plan, node_id):
+    node = selectors.node_get_for_user(request.user, plan, node_id)
+    tree = selectors.plan_tree(plan)
+    excluded = {n.pk for n in tree.walk([tree.by_id[node.pk]])}
+    last_depth = len(tree.levels) - 1
+    choices = [("", _("（いちばん上の階層へ）"))]
+    for candidate, depth in tree.rows():
+        if candidate.pk in excluded or candidate.level.depth >= last_depth:
+            continue
+        choices.append((str(candidate.pk), "　" * depth + f"{candidate.level.name}: {candidate.label}"))
+    form = MoveForm(request.POST or None, choices=choices,
+                    initial={"parent": str(node.parent_id or "")})
+    if request.method == "POST" and form.is_valid():
+        parent_id = form.cleaned_data["parent"]
+        parent = selectors.node_get_for_user(request.user, plan, parent_id) if parent_id else None
+        position = form.cleaned_data["position"]
+        try:
+            services.node_move(node=node, by=request.user, parent=parent, position=None if position < 0 else position)
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, _("「%(label)s」を移動しました。") % {"label": node.label})
+            return redirect(reverse("plans:editor", args=[plan.pk]) + f"#node-{node.pk}")
+    return render(request, "plans/node_move.html", _ctx(request, plan, form=form, node=node))
+
+
+@plan_permission("plans.edit")
+def node_delete(request, plan, node_id):
+    node = selectors.node_get_for_user(request.user, plan, node_id)
+    tree = selectors.plan_tree(plan)
+    subtree = list(tree.walk([tree.by_id[node.pk]]))
+    if request.method == "POST":
+        services.node_delete(node=node, by=request.user)
+        messages.success(request, _("「%(label)s」を削除しました（%(n)s 項目）。") % {"label": node.label, "n": len(subtree)})
+        return redirect("plans:editor", plan_id=plan.pk)
+    return render(request, "plans/node_delete.html", _ctx(request, plan, node=node, subtree=subtree))
+
+
+# --------------------------------------------------------------------------- issues
+
+
+@plan_permission("plans.edit")
+def issue_create(request, plan):
+    form = IssueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.issue_create(plan=plan, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, _("地域生活課題を追加しました。"))
+            return redirect("plans:matrix", plan_id=plan.pk)
+    return render(request, "plans/issue_form.html", _ctx(request, plan, form=form, issue=None))
+
+
+@plan_permission("plans.edit")
+def issue_edit(request, plan, issue_id):
+    issue = selectors.issue_get(plan, issue_id)
+    tree = selectors.plan_tree(plan)
+    choices = [(str(n.pk), "　" * d + f"{n.level.name}: {n.label}") for n, d in tree.rows()]
+    form = IssueForm(request.POST or None, instance=issue if request.method == "GET" else None)
+    links = IssueLinksForm(request.POST or None, choices=choices,
+                           initial={"nodes": [str(n.pk) for n in tree.nodes_by_issue.get(issue.pk, [])]})
+    if request.method == "POST":
+        form.instance = issue.__class__(plan=plan, pk=issue.pk)
+        if form.is_valid() and links.is_valid():
+            nodes = [tree.by_id[int(pk)] for pk in links.cleaned_data["nodes"]]
+            try:
+                services.issue_update(issue=issue, by=request.user, nodes=nodes, **form.cleaned_data)
+            except ValidationError as exc:
+                _form_errors_from(exc, form)
+            else:
+                messages.success(request, _("地域生活課題「%(t)s」を保存しました。") % {"t": form.cleaned_data["title"]})
+                return redirect("plans:matrix", plan_id=plan.pk)
+    return render(request, "plans/issue_form.html", _ctx(request, plan, form=form, links=links, issue=issue))
+
+
+@plan_permission("plans.edit")
+def issue_delete(request, plan, issue_id):
+    issue = selectors.issue_get(plan, issue_id)
+    if request.method == "POST":
+        services.issue_delete(issue=issue, by=request.user)
+        messages.success(request, _("地域生活課題「%(t)s」を削除しました。") % {"t": issue.title})
+        return redirect("plans:matrix", plan_id=plan.pk)
+    return render(request, "plans/issue_delete.html", _ctx(request, plan, issue=issue))
+
+
+# --------------------------------------------------------------------------- import
+
+
+@council_permission("plans.import")
+def plan_import(request, council):
+    """Upload → check everything → preview → confirm. Nothing is saved until confirmed."""
+    form = PlanFileUploadForm(request.POST or None, request.FILES or None)
+    pending = request.session.get(SESSION_IMPORT_KEY)
+    if request.method == "POST" and request.POST.get("confirm"):
+        if not pending or pending.get("council") != council.pk or pending.get("sha") != request.POST.get("sha"):
+            messages.error(request, _("確認中の取り込みが見つかりません。もう一度ファイルを選んでください。"))
+            return redirect("plans:import", council_id=council.pk)
+        raw = pending["text"].encode("utf-8")
+        try:
+            data = services.plan_file_parse(raw=raw, filename=pending["filename"],
+                                            max_bytes=settings.SASAEAI_PLAN_FILE_MAX_BYTES)
+            plans = services.plan_file_import(council=council, data=data, by=request.user, filename=pending["filename"])
+        except planfile.PlanFileError as exc:
+            del request.session[SESSION_IMPORT_KEY]
+            return render(request, "plans/import.html", {"form": form, "council": council, "problems": exc.messages()})
+        del request.session[SESSION_IMPORT_KEY]
+        messages.success(request, _("%(n)s 件の計画を取り込みました。") % {"n": len(plans)})
+        return redirect("plans:overview", plan_id=plans[0].pk)
+
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        limit = settings.SASAEAI_PLAN_FILE_MAX_BYTES
+        raw = upload.read(limit + 1)
+        try:
+            data = services.plan_file_parse(raw=raw, filename=upload.name, max_bytes=limit)
+            conflicts = services._plan_file_conflicts(council, data)
+            if data.council != council.name:
+                conflicts.insert(0, planfile.Problem(None, "council（社協名）", (
+                    f"このファイルは「{data.council}」の計画です。取り込み先の「{council.name}」と一致しません。")))
+            if conflicts:
+                raise planfile.PlanFileError(conflicts, upload.name)
+        except planfile.PlanFileError as exc:
+            return render(request, "plans/import.html", {"form": form, "council": council, "problems": exc.messages()})
+        text = raw.decode("utf-8-sig")
+        sha = hashlib.sha256(raw).hexdigest()
+        request.session[SESSION_IMPORT_KEY] = {"council": council.pk, "filename": upload.name, "text": text, "sha": sha}
+        preview = [{"plan": p, "node_count": sum(1 for _ in p.iter_nodes()),
+                    "priority_count": sum(1 for n in p.iter_nodes() if n.priority)} for p in data.plans]
+        return render(request, "plans/import_preview.html", {
+            "council": council, "data": data, "preview": preview, "sha": sha, "filename": upload.name})
+    return render(request, "plans/import.html", {"form": form, "council": council})
+
