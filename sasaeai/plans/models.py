@@ -152,7 +152,7 @@ class PlanNode(models.Model):
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="nodes")
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
-    level = models.ForeignKey(PlanLevel, on_delete=models.PROTECT, related_name="nodes", verbose_name=_("階層"))
+    level = models.ForeignKey(PlanLevel, on_delete=models.CASCADE, related_name="nodes", verbose_name=_("階層"))
     position = models.PositiveIntegerField(default=0)
     code = models.CharField(_("番号"), max_length=50, blank=True, help_text=_("計画書に印刷されている番号（例: １-③、（１）、方針２）"))
     title = models.CharField(_("名称"), max_length=300)

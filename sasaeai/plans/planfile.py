@@ -197,6 +197,10 @@ def decode(raw: bytes, *, max_bytes: int) -> str:
         ))])
     if not raw.strip():
         raise PlanFileError([Problem(None, "", "ファイルが空です。")])
+    if b"\x00" in raw:
+        raise PlanFileError([Problem(None, "", (
+            "テキストファイルではありません（画像や Excel などのバイナリファイルのようです）。計画ファイル（.yaml）を選んでください。"
+        ))])
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
@@ -210,8 +214,6 @@ def decode(raw: bytes, *, max_bytes: int) -> str:
                 continue
             return _encoding_error(line, f"文字コードが {name} のようです。")
         return _encoding_error(line, "文字コードを読み取れません。")
-    if "\x00" in text:
-        raise PlanFileError([Problem(None, "", "テキストファイルではありません（バイナリが含まれています）。")])
     return text
 
 

@@ -402,9 +402,10 @@ def node_move(*, node: PlanNode, by, parent: PlanNode | None, position: int | No
     node.save(update_fields=["parent", "position", "version"])
     if shift:
         by_depth = {lv.depth: lv for lv in levels}
-        subtree = _subtree_ids(node)
-        for lv in sorted(levels, key=lambda lv: -lv.depth if shift > 0 else lv.depth):
-            PlanNode.objects.filter(pk__in=subtree, level=lv).update(level=by_depth[lv.depth + shift])
+        moved = list(PlanNode.objects.filter(pk__in=_subtree_ids(node)).select_related("level"))
+        for row in moved:
+            row.level = by_depth[row.level.depth + shift]
+        PlanNode.objects.bulk_update(moved, ["level"])
     _renumber(plan.pk, old_parent_id)
     node.refresh_from_db()
     log_action(council=plan.council, actor=by, action="node.move", plan_id=plan.pk, node_id=node.pk,

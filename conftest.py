@@ -1,0 +1,57 @@
+"""Shared fixtures: two council trees, one user per role in each, and plan factories."""
+import os
+
+import pytest
+
+# Hypothesis writes an example database by default; keep it out of the work tree.
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", "/tmp/sasaeai-hypothesis")
+
+
+@pytest.fixture
+def councils(db):
+    from sasaeai.core.models import Council
+
+    a = Council.objects.create(name="テスト市社会福祉協議会", kind="municipal")
+    a_child = Council.objects.create(name="テスト区社会福祉協議会", kind="ward", parent=a)
+    b = Council.objects.create(name="よそ市社会福祉協議会", kind="municipal")
+    return {"a": a, "a_child": a_child, "b": b}
+
+
+@pytest.fixture
+def make_user(db):
+    from sasaeai.accounts.models import Membership, User
+
+    def make(username, role=None, council=None):
+        user = User.objects.create_user(username=username, password="pw-for-tests-123")
+        if role:
+            Membership.objects.create(user=user, council=council, role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def users(councils, make_user):
+    return {
+        "admin": make_user("admin_a", "admin", councils["a"]),
+        "editor": make_user("editor_a", "editor", councils["a"]),
+        "viewer": make_user("viewer_a", "viewer", councils["a"]),
+        "outsider": make_user("admin_b", "admin", councils["b"]),
+        "nobody": make_user("nobody"),
+    }
+
+
+@pytest.fixture
+def small_plan(councils):
+    from sasaeai.demo.generator import create_plan
+
+    return create_plan(council=councils["a"], nodes=10, issues=3, title="小さな計画")
+
+
+@pytest.fixture
+def client_for(client):
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login

@@ -1,0 +1,138 @@
+"""Role × action matrix across two councils. The expected table is written out here by hand,
+so a change to the role mapping or to a view's declared permission fails this test."""
+import pytest
+from django.urls import reverse
+
+from sasaeai.accounts.permissions import PERMISSIONS, ROLE_PERMISSIONS
+from sasaeai.demo.generator import create_plan
+
+# What each role may do, as the product decision reads (not derived from the code).
+EXPECTED = {
+    "admin": {"plans.view", "plans.export", "plans.create", "plans.edit", "plans.import", "plans.delete", "audit.view"},
+    "editor": {"plans.view", "plans.export", "plans.create", "plans.edit", "plans.import", "audit.view"},
+    "viewer": {"plans.view", "plans.export"},
+}
+
+# (name, permission, method, url builder)
+PLAN_ACTIONS = [
+    ("overview", "plans.view", "get", lambda p, n, i: reverse("plans:overview", args=[p.pk])),
+    ("structure", "plans.view", "get", lambda p, n, i: reverse("plans:structure", args=[p.pk])),
+    ("matrix", "plans.view", "get", lambda p, n, i: reverse("plans:matrix", args=[p.pk])),
+    ("node", "plans.view", "get", lambda p, n, i: reverse("plans:node", args=[p.pk, n.pk])),
+    ("export", "plans.export", "get", lambda p, n, i: reverse("plans:export", args=[p.pk])),
+    ("history", "audit.view", "get", lambda p, n, i: reverse("plans:history", args=[p.pk])),
+    ("edit", "plans.edit", "get", lambda p, n, i: reverse("plans:edit", args=[p.pk])),
+    ("editor", "plans.edit", "get", lambda p, n, i: reverse("plans:editor", args=[p.pk])),
+    ("levels", "plans.edit", "get", lambda p, n, i: reverse("plans:levels", args=[p.pk])),
+    ("node_create", "plans.edit", "get", lambda p, n, i: reverse("plans:node_create", args=[p.pk])),
+    ("node_edit", "plans.edit", "get", lambda p, n, i: reverse("plans:node_edit", args=[p.pk, n.pk])),
+    ("node_move", "plans.edit", "get", lambda p, n, i: reverse("plans:node_move", args=[p.pk, n.pk])),
+    ("node_delete", "plans.edit", "get", lambda p, n, i: reverse("plans:node_delete", args=[p.pk, n.pk])),
+    ("node_quick", "plans.edit", "post", lambda p, n, i: reverse("plans:node_quick", args=[p.pk, n.pk])),
+    ("issue_create", "plans.edit", "get", lambda p, n, i: reverse("plans:issue_create", args=[p.pk])),
+    ("issue_edit", "plans.edit", "get", lambda p, n, i: reverse("plans:issue_edit", args=[p.pk, i.pk])),
+    ("issue_delete", "plans.edit", "get", lambda p, n, i: reverse("plans:issue_delete", args=[p.pk, i.pk])),
+    ("delete", "plans.delete", "get", lambda p, n, i: reverse("plans:delete", args=[p.pk])),
+]
+COUNCIL_ACTIONS = [
+    ("council", "plans.view", lambda c: reverse("council_detail", args=[c.pk])),
+    ("create", "plans.create", lambda c: reverse("plans:create", args=[c.pk])),
+    ("import", "plans.import", lambda c: reverse("plans:import", args=[c.pk])),
+]
+
+
+def test_role_mapping_matches_the_expected_table():
+    assert {role.value: set(perms) for role, perms in ROLE_PERMISSIONS.items()} == EXPECTED
+    assert set(PERMISSIONS) == set().union(*EXPECTED.values())
+
+
+@pytest.fixture
+def world(users, councils):
+    plans = {}
+    for key in ("a", "a_child", "b"):
+        plan = create_plan(council=councils[key], nodes=6, issues=2, title=f"計画{key}")
+        plans[key] = (plan, plan.nodes.order_by("pk").first(), plan.issues.first())
+    return plans
+
+
+def _status(client, method, url):
+    response = client.post(url, {"action": "down"}) if method == "post" else client.get(url)
+    return response.status_code
+
+
+@pytest.mark.parametrize("role", ["admin", "editor", "viewer"])
+@pytest.mark.parametrize("where", ["a", "a_child", "b"])
+def test_plan_action_matrix(client, users, world, role, where):
+    """A role in council A applies to A and its child council; in B it gives nothing (404)."""
+    client.force_login(users[role])
+    plan, node, issue = world[where]
+    got, want = {}, {}
+    for name, permission, method, url in PLAN_ACTIONS:
+        got[name] = _status(client, method, url(plan, node, issue))
+        allowed = where != "b" and permission in EXPECTED[role]
+        want[name] = (302 if method == "post" else 200) if allowed else 404
+    assert got == want
+
+
+@pytest.mark.parametrize("role", ["admin", "editor", "viewer"])
+@pytest.mark.parametrize("where", ["a", "a_child", "b"])
+def test_council_action_matrix(client, users, councils, role, where):
+    client.force_login(users[role])
+    got = {name: client.get(url(councils[where])).status_code for name, _, url in COUNCIL_ACTIONS}
+    want = {name: 200 if where != "b" and perm in EXPECTED[role] else 404 for name, perm, _ in COUNCIL_ACTIONS}
+    assert got == want
+
+
+def test_outsider_and_nobody_get_the_same_not_found_as_a_missing_plan(client, users, world):
+    plan, node, issue = world["a"]
+    client.force_login(users["outsider"])
+    foreign = client.get(reverse("plans:overview", args=[plan.pk]))
+    missing = client.get(reverse("plans:overview", args=[plan.pk + 10_000]))
+    assert foreign.status_code == missing.status_code == 404
+    assert foreign.content == missing.content
+    client.force_login(users["nobody"])
+    assert client.get(reverse("plans:structure", args=[plan.pk])).status_code == 404
+
+
+def test_node_of_another_plan_is_not_found_through_a_permitted_plan(client, users, world):
+    plan_a, _, _ = world["a"]
+    _, node_b, _ = world["b"]
+    client.force_login(users["admin"])
+    assert client.get(reverse("plans:node_edit", args=[plan_a.pk, node_b.pk])).status_code == 404
+
+
+def test_anonymous_is_sent_to_login(client, world):
+    plan, _, _ = world["a"]
+    response = client.get(reverse("plans:structure", args=[plan.pk]))
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_home_lists_only_visible_councils_and_plans(client, users, world):
+    client.force_login(users["viewer"])
+    html = client.get(reverse("home")).content.decode()
+    assert "計画a" in html and "計画a_child" in html
+    assert "計画b" not in html and "よそ市社会福祉協議会" not in html
+
+
+def test_viewer_sees_no_edit_links_or_history(client, users, world):
+    plan, _, _ = world["a"]
+    client.force_login(users["viewer"])
+    html = client.get(reverse("plans:overview", args=[plan.pk])).content.decode()
+    assert reverse("plans:editor", args=[plan.pk]) not in html
+    assert reverse("plans:history", args=[plan.pk]) not in html
+    client.force_login(users["editor"])
+    html = client.get(reverse("plans:overview", args=[plan.pk])).content.decode()
+    assert reverse("plans:editor", args=[plan.pk]) in html
+
+
+def test_csrf_is_enforced(users, world):
+    from django.test import Client
+
+    plan, node, _ = world["a"]
+    assert node.is_priority is False
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(users["admin"])
+    response = client.post(reverse("plans:node_quick", args=[plan.pk, node.pk]), {"action": "priority_on"})
+    assert response.status_code == 403
+    node.refresh_from_db()
+    assert node.is_priority is False
