@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from ruamel.yaml import YAML
+import yaml
 
 from sasaeai.accounts.models import Membership, Role, User
 from sasaeai.core.models import Branch, Council
@@ -29,7 +29,7 @@ COUNCIL_FIELDS = ["postal_code", "address", "phone", "fax", "email", "url"]
 
 
 def load_councils():
-    data = YAML(typ="safe").load((DATA_DIR / "councils.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((DATA_DIR / "councils.yaml").read_text(encoding="utf-8"))
 
     def visit(items, parent):
         for item in items:

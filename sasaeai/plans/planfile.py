@@ -6,19 +6,21 @@ listing every problem with its line and field), and :func:`dump` turns the same 
 into canonical YAML. ``services.plan_file_import`` and ``selectors.plan_file_data`` connect
 them to the models.
 
-ruamel.yaml is used rather than PyYAML because its round-trip loader keeps the line of every
-key and item, so each error can name the line a person has to fix, and it refuses duplicate
-keys instead of silently keeping the last one.
+YAML is read with PyYAML's libyaml loader, with two changes that matter for files people
+edit by hand: every mapping and list remembers the line of each key and item, so each error can
+name the line to fix; and no value is guessed from its look (``01`` stays "01", ``no`` stays
+"no"): years and ``true``/``false`` are converted where the format expects them, with a clear
+message when they can't be. Duplicate keys are refused instead of silently keeping the last.
 """
 from __future__ import annotations
 
-import io
+import re
 from dataclasses import dataclass, field
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.scalarstring import LiteralScalarString
+import yaml
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 FORMAT_ID = "sasaeai-plan/1"
 MAX_NODES = 20_000
@@ -233,18 +235,73 @@ def parse(raw: bytes, *, filename: str = "", max_bytes: int = 2 * 1024 * 1024) -
         raise
 
 
+class _Mapping(dict):
+    """A YAML mapping that knows the line of itself and of each key."""
+
+    line = None
+    key_lines: dict
+
+
+class _Sequence(list):
+    line = None
+    item_lines: list
+
+
+class _DuplicateKey(yaml.MarkedYAMLError):
+    pass
+
+
+class _Loader(_BaseLoader):
+    pass
+
+
+# Only null is recognised implicitly; everything else is text until the reader converts it.
+_Loader.yaml_implicit_resolvers = {
+    first: [r for r in resolvers if r[0] == "tag:yaml.org,2002:null"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _construct_mapping(loader, node):
+    mapping = _Mapping()
+    mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            duplicate = key in mapping
+        except TypeError:
+            raise yaml.constructor.ConstructorError(None, None, "unhashable key", key_node.start_mark)
+        if duplicate:
+            raise _DuplicateKey(None, None, "duplicate key", key_node.start_mark)
+        mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping.key_lines[key] = key_node.start_mark.line + 1
+    return mapping
+
+
+def _construct_sequence(loader, node):
+    sequence = _Sequence(loader.construct_object(child, deep=True) for child in node.value)
+    sequence.line = node.start_mark.line + 1
+    sequence.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return sequence
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+
+
 def parse_text(text: str) -> PlanFileData:
-    yaml = YAML(typ="rt")
     try:
-        document = yaml.load(text)
-    except MarkedYAMLError as exc:
+        document = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader subclass
+    except _DuplicateKey as exc:
+        raise PlanFileError([Problem(exc.problem_mark.line + 1, "", "同じ項目名が二度書かれています。")]) from None
+    except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        detail = "同じ項目名が二度書かれています。" if "duplicate key" in str(exc) else (
-            "YAML として読み取れません（字下げ・コロン・引用符を確認してください）。"
-        )
+        detail = ("別名（* と &）が自分自身を含んでいます。" if "recursive" in str(exc)
+                  else "YAML として読み取れません（字下げ・コロン・引用符を確認してください）。")
         raise PlanFileError([Problem(line, "", detail)]) from None
-    except YAMLError:
+    except (yaml.YAMLError, RecursionError):
         raise PlanFileError([Problem(None, "", "YAML として読み取れません。")]) from None
     return _Reader().read(document)
 
@@ -263,14 +320,11 @@ class _Reader:
 
     @staticmethod
     def line_of(container, key=None):
-        try:
-            if key is not None and isinstance(container, CommentedMap):
-                return container.lc.key(key)[0] + 1
-            if key is not None and isinstance(container, CommentedSeq):
-                return container.lc.item(key)[0] + 1
-            return container.lc.line + 1
-        except (AttributeError, KeyError, IndexError, TypeError):
-            return None
+        if key is not None and isinstance(container, _Mapping):
+            return container.key_lines.get(key)
+        if key is not None and isinstance(container, _Sequence):
+            return container.item_lines[key] if 0 <= key < len(container.item_lines) else None
+        return getattr(container, "line", None)
 
     @staticmethod
     def label(path):
@@ -322,6 +376,8 @@ class _Reader:
             if required:
                 self.error(line or self.line_of(container), self.label(path), "必須です。年度を西暦で書いてください（例: 2026）。")
             return None
+        if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             self.error(line, self.label(path), f"年度は西暦の数字で書いてください（例: 2026）。「{value}」は読めません。")
             return None
@@ -528,7 +584,7 @@ class _Reader:
                 targets_text=self.string(raw, "targets_text", f"{p}.targets_text", multiline=True),
             )
             where = f"{p}（{node.code or node.title or '名称なし'}）"
-            priority = raw.get("priority", False)
+            priority = {"true": True, "false": False}.get(raw.get("priority"), raw.get("priority", False))
             if not isinstance(priority, bool):
                 self.error(self.line_of(raw, "priority"), self.label(f"{p}.priority"),
                            "重点は true（重点）か false で書いてください。")
@@ -584,14 +640,10 @@ class _Reader:
 # --------------------------------------------------------------------------- writing
 
 
-def _text(value):
-    return LiteralScalarString(value) if "\n" in value else value
-
-
 def _put(target, key, value):
     if value in (None, "", [], False):
         return
-    target[key] = _text(value) if isinstance(value, str) else value
+    target[key] = value
 
 
 def _node_map(node: NodeData, levels, parent_level):
@@ -657,13 +709,30 @@ def _plan_map(plan: PlanData):
     return out
 
 
+class _Dumper(_BaseDumper):
+    pass
+
+
+_LOOKS_TYPED = re.compile(r"[-+.]?[0-9][0-9_.:eE+-]*|true|false|yes|no|on|off|y|n|null|~", re.IGNORECASE)
+
+
+def _represent_str(dumper, value):
+    # Multi-line text is written as a literal block, as people would write it; text that
+    # another YAML reader could take for a number or a yes/no is quoted ('08', 'no').
+    if "\n" in value:
+        style = "|"
+    elif _LOOKS_TYPED.fullmatch(value):
+        style = "'"
+    else:
+        style = None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
 def dump(data: PlanFileData) -> str:
     """The canonical text of a plan file."""
-    yaml = YAML(typ="rt")
-    yaml.allow_unicode = True
-    yaml.width = 100_000  # never fold long Japanese lines
-    yaml.indent(mapping=2, sequence=2, offset=0)
-    stream = io.StringIO()
     document = {"format": FORMAT_ID, "council": data.council, "plans": [_plan_map(p) for p in data.plans]}
-    yaml.dump(document, stream)
-    return stream.getvalue()
+    return yaml.dump(document, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False,
+                     width=1_000_000, indent=2)

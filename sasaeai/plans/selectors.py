@@ -119,6 +119,23 @@ class PlanTree:
         visit(self.roots, 0)
         return out
 
+    def diagram_rows(self):
+        """Depth-first rows for drawing nested lists without recursion in the template: each
+        row says whether it opens a child list and how many enclosing lists close after it."""
+        rows = []
+
+        def visit(nodes):
+            for node in nodes:
+                row = {"node": node, "closes": 0}
+                rows.append(row)
+                if node.children_list:
+                    visit(node.children_list)
+                    rows[-1]["closes"] += 1
+        visit(self.roots)
+        for row in rows:
+            row["close_range"] = range(row["closes"])
+        return rows
+
     def level_counts(self):
         counts = defaultdict(int)
         for node in self.walk():

@@ -287,7 +287,7 @@ def _plan_issues(plan, issues):
 
 @transaction.atomic
 def node_update(*, node: PlanNode, by, expected_version=None, level=None, issues=None, **fields) -> PlanNode:
-    node = PlanNode.objects.select_for_update().select_related("plan__council", "level", "parent__level").get(pk=node.pk)
+    node = PlanNode.objects.select_for_update(of=("self",)).select_related("plan__council", "level", "parent__level").get(pk=node.pk)
     _check_version(node, expected_version)
     before = _snapshot(node, NODE_AUDIT_FIELDS)
     before_level = node.level.name
@@ -330,7 +330,7 @@ def node_update(*, node: PlanNode, by, expected_version=None, level=None, issues
 
 @transaction.atomic
 def node_set_priority(*, node: PlanNode, by, is_priority: bool) -> PlanNode:
-    node = PlanNode.objects.select_for_update().select_related("plan__council").get(pk=node.pk)
+    node = PlanNode.objects.select_for_update(of=("self",)).select_related("plan__council").get(pk=node.pk)
     if node.is_priority == is_priority:
         return node
     node.is_priority = is_priority
@@ -369,7 +369,7 @@ def node_move(*, node: PlanNode, by, parent: PlanNode | None, position: int | No
     distances inside the subtree; a move that would push the subtree below the last level is
     refused.
     """
-    node = PlanNode.objects.select_for_update().select_related("plan__council", "level", "parent").get(pk=node.pk)
+    node = PlanNode.objects.select_for_update(of=("self",)).select_related("plan__council", "level", "parent").get(pk=node.pk)
     plan = node.plan
     if parent is not None:
         if parent.plan_id != plan.pk:
@@ -456,7 +456,7 @@ def issue_create(*, plan: Plan, by, code, title, description="") -> CommunityIss
 
 @transaction.atomic
 def issue_update(*, issue: CommunityIssue, by, code, title, description="", nodes=None) -> CommunityIssue:
-    issue = CommunityIssue.objects.select_for_update().select_related("plan__council").get(pk=issue.pk)
+    issue = CommunityIssue.objects.select_for_update(of=("self",)).select_related("plan__council").get(pk=issue.pk)
     if CommunityIssue.objects.filter(plan=issue.plan, code=code).exclude(pk=issue.pk).exists():
         raise ValidationError({"code": _("番号「%(code)s」の地域生活課題は既にあります。") % {"code": code}})
     before = {"code": issue.code, "title": issue.title, "description": issue.description,

@@ -4,7 +4,8 @@ import hashlib
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_POST
 from sasaeai.accounts.decorators import council_permission, plan_permission
 from sasaeai.core.audit import ACTION_LABELS
 
-from . import planfile, selectors, services
+from . import planfile, rendering, selectors, services
 from .forms import (
     IssueForm, IssueLinksForm, LevelsForm, MoveForm, NodeForm, PlanCreateForm, PlanFileUploadForm, PlanForm,
 )
@@ -48,7 +49,8 @@ def plan_overview(request, plan):
 @plan_permission("plans.view")
 def plan_structure(request, plan):
     tree = selectors.plan_tree(plan)
-    return render(request, "plans/structure.html", _ctx(request, plan, tree=tree))
+    diagram = rendering.diagram(tree, node_base=reverse("plans:node", args=[plan.pk, 0])[:-2])
+    return render(request, "plans/structure.html", _ctx(request, plan, tree=tree, diagram=diagram))
 
 
 @plan_permission("plans.view")
@@ -68,8 +70,6 @@ def node_detail(request, plan, node_id):
     tree = selectors.plan_tree(plan, with_actions=True)
     node = tree.by_id.get(int(node_id))
     if node is None:
-        from django.http import Http404
-
         raise Http404
     can_audit = "audit.view" in request.council_permissions
     return render(request, "plans/node_detail.html", _ctx(
@@ -163,8 +163,10 @@ def plan_levels(request, plan):
 @plan_permission("plans.edit")
 def plan_editor(request, plan):
     tree = selectors.plan_tree(plan)
-    return render(request, "plans/editor.html", _ctx(request, plan, tree=tree, rows=tree.rows(),
-                                                     max_depth=len(tree.levels) - 1))
+    create_url = reverse("plans:node_create", args=[plan.pk])
+    rows = rendering.editor_rows(tree, node_base=reverse("plans:node", args=[plan.pk, 0])[:-2],
+                                 create_url=create_url, csrf_token=get_token(request))
+    return render(request, "plans/editor.html", _ctx(request, plan, tree=tree, rows=rows, create_url=create_url))
 
 
 def _node_form_data(form):

@@ -198,10 +198,20 @@ def test_too_many_nodes_is_refused():
     assert "項目が多すぎます。一つのファイルに 20,000 項目までです" in str(err)
 
 
-def test_recursive_alias_does_not_loop():
+def test_recursive_alias_is_refused_not_looped():
     text = VALID.replace("  nodes:\n", "  nodes: &a\n") + "    - title: x\n      children: *a\n"
-    data = planfile.parse(text.encode(), max_bytes=MAX)
-    assert [c.title for c in data.plans[0].nodes[0].children] == ["推進目標一", "x"]
+    assert "自分自身を含んでいます" in str(problems_of(text))
+
+
+def test_values_are_not_guessed_from_their_look():
+    """`code: 01` stays "01" and `title: no` stays "no" (YAML 1.1 would give 1 and False)."""
+    text = VALID.replace("  - code: '01'\n", "  - code: 01\n").replace("    - '01'\n", "    - 01\n")
+    text = text.replace("    title: 目標一\n", "    title: no\n")
+    plan = planfile.parse(text.encode(), max_bytes=MAX).plans[0]
+    assert plan.issues[0].code == "01" and plan.nodes[0].issues == ["01"]
+    assert plan.nodes[0].title == "no"
+    dumped = planfile.dump(planfile.PlanFileData(council="x", plans=[plan]))
+    assert "code: '01'" in dumped and "title: 'no'" in dumped
 
 
 def test_error_messages_name_the_file():

@@ -67,8 +67,10 @@ def test_html_in_a_plan_file_is_escaped(client, users, councils):
     upload(client, councils["a"], text.encode())
     client.post(reverse("plans:import", args=[councils["a"].pk]), {"confirm": "1", "sha": client.session["sasaeai_pending_plan_import"]["sha"]})
     plan = Plan.objects.get()
-    html = client.get(reverse("plans:structure", args=[plan.pk])).content.decode()
-    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    for page in ("plans:structure", "plans:editor", "plans:overview", "plans:matrix"):
+        html = client.get(reverse(page, args=[plan.pk])).content.decode()
+        assert "<script>alert(1)</script>" not in html, page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, page
 
 
 def test_export_downloads_the_canonical_file(client, users, councils):

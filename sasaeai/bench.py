@@ -1,0 +1,96 @@
+"""`make bench`: server-side timings on generated data, one `bench <name> <value> <unit>` line each.
+
+Runs against a throw-away SQLite database (or BENCH_DATABASE_URL). Figures are medians.
+"""
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+RUNS = int(os.environ.get("BENCH_RUNS", 7))
+
+
+def median_ms(fn, runs=RUNS, setup=None):
+    samples = []
+    for _ in range(runs):
+        if setup:
+            setup()
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def report(name, value, unit="ms"):
+    print(f"bench {name} {value:.1f} {unit}", flush=True)
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="sasaeai-bench-")
+    os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{tmp}/bench.sqlite3")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    sys.path.insert(0, os.getcwd())
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test import Client
+    from django.urls import reverse
+
+    call_command("migrate", verbosity=0)
+
+    from django.conf import settings
+
+    from sasaeai.accounts.models import Membership, User
+    from sasaeai.core.models import Council
+    from sasaeai.demo import generator
+    from sasaeai.plans import planfile
+    from sasaeai.plans.models import Plan
+    from sasaeai.plans.selectors import plan_file_data
+    from sasaeai.plans.services import plan_file_import
+
+    council = Council.objects.create(name="ベンチ市社会福祉協議会")
+    user = User.objects.create_user("bench", password="bench-password-1")
+    Membership.objects.create(user=user, council=council, role="admin")
+    nodes = int(os.environ.get("BENCH_NODES", 2000))
+    print(f"# {nodes}-node plan, {RUNS} runs each, database {django.db.connection.vendor}", flush=True)
+    plan = generator.create_plan(council=council, nodes=nodes, issues=30, title="ベンチ計画")
+
+    client = Client()
+    client.force_login(user)
+    for name, url in [
+        ("plan_structure_page", reverse("plans:structure", args=[plan.pk])),
+        ("plan_overview_page", reverse("plans:overview", args=[plan.pk])),
+        ("plan_matrix_page", reverse("plans:matrix", args=[plan.pk])),
+        ("plan_editor_page", reverse("plans:editor", args=[plan.pk])),
+    ]:
+        client.get(url)  # warm caches (templates, URL resolver)
+        report(name, median_ms(lambda: client.get(url)))
+
+    text = planfile.dump(plan_file_data([plan]))
+    raw = text.encode("utf-8")
+    print(f"# plan file: {len(raw):,} bytes", flush=True)
+    report("plan_file_export", median_ms(lambda: planfile.dump(plan_file_data([plan]))))
+    report("plan_file_parse", median_ms(lambda: planfile.parse(raw, max_bytes=settings.SASAEAI_PLAN_FILE_MAX_BYTES)))
+
+    data = planfile.parse(raw, max_bytes=settings.SASAEAI_PLAN_FILE_MAX_BYTES)
+    data.plans[0].title = "取り込み計画"
+
+    def clear():
+        Plan.objects.filter(council=council, title="取り込み計画").delete()
+
+    report("plan_file_import", median_ms(lambda: plan_file_import(council=council, data=data, by=user), setup=clear))
+
+    def round_trip():
+        clear()
+        parsed = planfile.parse(raw, max_bytes=settings.SASAEAI_PLAN_FILE_MAX_BYTES)
+        parsed.plans[0].title = "取り込み計画"
+        imported = plan_file_import(council=council, data=parsed, by=user)
+        planfile.dump(plan_file_data(imported))
+
+    report("plan_file_round_trip", median_ms(round_trip, runs=3))
+
+
+if __name__ == "__main__":
+    main()
