@@ -1,4 +1,9 @@
-"""The one place views declare what they need: ``@plan_permission("plans.edit")``."""
+"""The one place views declare what they need: ``@plan_permission("plans.edit")``.
+
+Each decorator fetches the object named in the URL through a selector that checks the
+permission in the object's council (one 404 for missing and foreign objects), and leaves the
+user's permissions there on ``request.council_permissions`` for the templates.
+"""
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
@@ -12,42 +17,42 @@ def permissions_for(user, council_id):
     return ROLE_PERMISSIONS.get(role, frozenset()) if role else frozenset()
 
 
-def plan_permission(permission):
-    """Fetch the plan named by ``plan_id`` and check ``permission`` in its council (404 otherwise)."""
+def _scoped(permission, fetch, url_kwarg):
     if permission not in PERMISSIONS:
         raise ValueError(f"unknown permission {permission!r}")
 
     def decorator(view):
         @login_required
         @wraps(view)
-        def wrapped(request, plan_id, *args, **kwargs):
-            from sasaeai.plans.selectors import plan_get_for_user
-
-            plan = plan_get_for_user(request.user, plan_id, permission)
-            request.council_permissions = permissions_for(request.user, plan.council_id)
-            return view(request, plan, *args, **kwargs)
+        def wrapped(request, *args, **kwargs):
+            obj = fetch(request.user, kwargs.pop(url_kwarg), permission)
+            council_id = getattr(obj, "council_id", obj.pk)
+            request.council_permissions = permissions_for(request.user, council_id)
+            return view(request, obj, *args, **kwargs)
 
         wrapped.required_permission = permission
         return wrapped
 
     return decorator
+
+
+def _plan(user, plan_id, permission):
+    from sasaeai.plans.selectors import plan_get_for_user
+
+    return plan_get_for_user(user, plan_id, permission)
+
+
+def _council(user, council_id, permission):
+    from .selectors import council_get_for_user
+
+    return council_get_for_user(user, council_id, permission)
+
+
+def plan_permission(permission):
+    """For views under /plans/<plan_id>/: the view receives the plan."""
+    return _scoped(permission, _plan, "plan_id")
 
 
 def council_permission(permission):
-    if permission not in PERMISSIONS:
-        raise ValueError(f"unknown permission {permission!r}")
-
-    def decorator(view):
-        @login_required
-        @wraps(view)
-        def wrapped(request, council_id, *args, **kwargs):
-            from .selectors import council_get_for_user
-
-            council = council_get_for_user(request.user, council_id, permission)
-            request.council_permissions = permissions_for(request.user, council.pk)
-            return view(request, council, *args, **kwargs)
-
-        wrapped.required_permission = permission
-        return wrapped
-
-    return decorator
+    """For views under a council id: the view receives the council."""
+    return _scoped(permission, _council, "council_id")

@@ -1,5 +1,6 @@
 from collections import defaultdict
 
+from sasaeai.accounts.models import Role
 from sasaeai.accounts.selectors import roles_by_council
 
 from .models import Branch, Council
@@ -13,6 +14,7 @@ def council_tree_for_user(user):
     children = defaultdict(list)
     for council in councils:
         council.role = roles[council.pk]
+        council.role_label = Role(council.role).label
         children[council.parent_id if council.parent_id in ids else None].append(council)
     rows = []
 

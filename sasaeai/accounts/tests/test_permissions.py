@@ -112,6 +112,7 @@ def test_home_lists_only_visible_councils_and_plans(client, users, world):
     html = client.get(reverse("home")).content.decode()
     assert "計画a" in html and "計画a_child" in html
     assert "計画b" not in html and "よそ市社会福祉協議会" not in html
+    assert "あなたの役割: 閲覧者" in html
 
 
 def test_viewer_sees_no_edit_links_or_history(client, users, world):
