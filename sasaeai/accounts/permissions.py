@@ -1,6 +1,7 @@
 """Role → permission mapping: the one place that says who may do what.
 
-Permissions are named strings; views declare the one they need (see ``views.PermissionMixin``)
+Permissions are named strings; views declare the one they need (``@plan_permission`` and
+``@council_permission`` in ``decorators.py``)
 and the role × action matrix is tested in ``accounts/tests/test_permissions.py``.
 """
 from .models import Role

@@ -26,11 +26,12 @@ def roles_by_council(user):
     if direct:
         parents = _council_parents()
         for council_id in parents:
-            node = council_id
-            while node is not None:
+            node, seen = council_id, set()
+            while node is not None and node not in seen:  # `seen` guards against a cycle in bad data
                 if node in direct:
                     result[council_id] = direct[node]
                     break
+                seen.add(node)
                 node = parents.get(node)
     user._sasaeai_roles = result
     return result

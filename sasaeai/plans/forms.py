@@ -68,6 +68,8 @@ class PlanCreateForm(PlanForm):
             raise forms.ValidationError(_("同じ階層名が二つあります。"))
         if len(names) > 8:
             raise forms.ValidationError(_("階層は8段までです。"))
+        if any(len(name) > 50 for name in names):
+            raise forms.ValidationError(_("階層名は50文字までです。"))
         return names
 
 
@@ -120,7 +122,7 @@ class NodeForm(forms.ModelForm):
 
 
 class MoveForm(forms.Form):
-    parent = forms.ChoiceField(label=_("移動先（この項目の下へ）"))
+    parent = forms.ChoiceField(label=_("移動先（この項目の下へ）"), required=False)
     position = forms.TypedChoiceField(label=_("位置"), coerce=int, choices=[
         (-1, _("最後")), (0, _("最初"))], initial=-1)
 

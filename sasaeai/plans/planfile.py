@@ -286,24 +286,66 @@ def _construct_sequence(loader, node):
     return sequence
 
 
+def _construct_text(loader, node):
+    """Explicit scalar tags (!!int, !!bool, !!timestamp …) are read as the text they carry."""
+    if not isinstance(node, yaml.ScalarNode):
+        raise yaml.constructor.ConstructorError(None, None, "unsupported tag", node.start_mark)
+    return loader.construct_scalar(node)
+
+
+def _refuse(loader, node):
+    raise yaml.constructor.ConstructorError(None, None, "unsupported tag", node.start_mark)
+
+
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+for _tag in ("int", "float", "bool", "timestamp", "binary"):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _construct_text)
+for _tag in ("set", "omap", "pairs"):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse)
+_Loader.add_constructor(None, _refuse)
+
+MAX_NESTING = 64
+
+
+def _check_nesting(text):
+    """libyaml's composer recurses in C with no limit, so a file of 30,000 '[' would crash the
+    process. Walk the (non-recursive) event stream first and refuse deep nesting."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_NESTING:
+                raise PlanFileError([Problem(event.start_mark.line + 1, "", (
+                    f"入れ子が深すぎます（{MAX_NESTING} 段まで）。字下げや括弧を確認してください。"))])
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
 
 
 def parse_text(text: str) -> PlanFileData:
     try:
+        _check_nesting(text)
         document = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader subclass
     except _DuplicateKey as exc:
         raise PlanFileError([Problem(exc.problem_mark.line + 1, "", "同じ項目名が二度書かれています。")]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        detail = ("別名（* と &）が自分自身を含んでいます。" if "recursive" in str(exc)
-                  else "YAML として読み取れません（字下げ・コロン・引用符を確認してください）。")
+        if "recursive" in str(exc):
+            detail = "別名（* と &）が自分自身を含んでいます。"
+        elif "unsupported tag" in str(exc):
+            detail = "「!!」や「!」で始まる型の指定は使えません。値はそのまま書いてください。"
+        else:
+            detail = "YAML として読み取れません（字下げ・コロン・引用符を確認してください）。"
         raise PlanFileError([Problem(line, "", detail)]) from None
-    except (yaml.YAMLError, RecursionError):
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError, KeyError, IndexError, AttributeError):
         raise PlanFileError([Problem(None, "", "YAML として読み取れません。")]) from None
     return _Reader().read(document)
+
+
+def _shown(value, limit=30):
+    text = str(value) if not isinstance(value, int) or abs(value) < 10**30 else "（大きすぎる数）"
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 class _Reader:
@@ -362,6 +404,9 @@ class _Reader:
             self.error(line, self.label(path), "文字で書いてください。")
             return ""
         value = str(value)
+        if "\x00" in value:
+            self.error(line, self.label(path), "使えない制御文字（NUL）が含まれています。")
+            return ""
         value = normalize_text(value) if multiline else normalize_line(value)
         if required and not value:
             self.error(line, self.label(path), "必須です。入力してください。")
@@ -376,10 +421,10 @@ class _Reader:
             if required:
                 self.error(line or self.line_of(container), self.label(path), "必須です。年度を西暦で書いてください（例: 2026）。")
             return None
-        if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
+        if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii() and len(value.strip()) <= 6:
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
-            self.error(line, self.label(path), f"年度は西暦の数字で書いてください（例: 2026）。「{value}」は読めません。")
+            self.error(line, self.label(path), f"年度は西暦の数字で書いてください（例: 2026）。「{_shown(value)}」は読めません。")
             return None
         if not 1869 <= value <= 2200:
             self.error(line, self.label(path), f"年度 {value} は範囲外です（1869〜2200）。")
@@ -390,9 +435,9 @@ class _Reader:
         value = container.get(key)
         if value is None:
             return default
-        if value not in choices:
+        if not isinstance(value, str) or value not in choices:
             allowed = "、".join(f"{k}（{v}）" for k, v in choices.items())
-            self.error(self.line_of(container, key), self.label(path), f"「{value}」は使えません。使える値: {allowed}")
+            self.error(self.line_of(container, key), self.label(path), f"「{_shown(value)}」は使えません。使える値: {allowed}")
             return default
         return value
 
@@ -504,6 +549,8 @@ class _Reader:
                 plan.municipal_plan_generation = self.string(municipal, "generation", f"{p}.generation", max_length=50)
                 plan.municipal_plan_start = self.year(municipal, "start", f"{p}.start")
                 plan.municipal_plan_end = self.year(municipal, "end", f"{p}.end")
+                if plan.municipal_plan_start and plan.municipal_plan_end and plan.municipal_plan_end < plan.municipal_plan_start:
+                    self.error(self.line_of(municipal, "end"), self.label(f"{p}.end"), "終了年度が開始年度より前です。")
         predecessor = raw.get("predecessor")
         if predecessor is not None:
             p = f"{path}.predecessor"
@@ -584,7 +631,9 @@ class _Reader:
                 targets_text=self.string(raw, "targets_text", f"{p}.targets_text", multiline=True),
             )
             where = f"{p}（{node.code or node.title or '名称なし'}）"
-            priority = {"true": True, "false": False}.get(raw.get("priority"), raw.get("priority", False))
+            priority = raw.get("priority", False)
+            if isinstance(priority, str):
+                priority = {"true": True, "false": False}.get(priority.strip().lower(), priority)
             if not isinstance(priority, bool):
                 self.error(self.line_of(raw, "priority"), self.label(f"{p}.priority"),
                            "重点は true（重点）か false で書いてください。")

@@ -46,10 +46,14 @@ def _check_version(obj, expected_version):
 def plan_create(*, council, by, title, kind, levels, **fields) -> Plan:
     plan = Plan(council=council, title=title, kind=kind, **fields)
     plan.full_clean()
-    plan.save()
     level_names = [name.strip() for name in levels if name.strip()]
     if not level_names:
         raise ValidationError({"levels": _("階層名を一つ以上入力してください。")})
+    if any(len(name) > 50 for name in level_names):
+        raise ValidationError({"levels": _("階層名は50文字までです。")})
+    if len(set(level_names)) != len(level_names):
+        raise ValidationError({"levels": _("同じ階層名が二つあります。")})
+    plan.save()
     PlanLevel.objects.bulk_create(PlanLevel(plan=plan, depth=i, name=name) for i, name in enumerate(level_names))
     log_action(council=council, actor=by, action="plan.create", plan_id=plan.pk, target_label=plan.title,
                after=_snapshot(plan, PLAN_AUDIT_FIELDS) | {"levels": level_names})
@@ -134,9 +138,8 @@ def _plan_file_conflicts(council, data):
     return problems
 
 
-@transaction.atomic
-def plan_file_import(*, council, data: planfile.PlanFileData, by, filename: str = "") -> list[Plan]:
-    """Create every plan of a parsed plan file in ``council``, all or nothing."""
+def plan_file_check_target(*, council, data: planfile.PlanFileData, filename: str = "") -> None:
+    """Refuse a parsed file that names another council or repeats an existing plan's title."""
     problems = _plan_file_conflicts(council, data)
     if data.council and data.council != council.name:
         problems.insert(0, planfile.Problem(None, "council（社協名）", (
@@ -145,7 +148,21 @@ def plan_file_import(*, council, data: planfile.PlanFileData, by, filename: str 
         )))
     if problems:
         raise planfile.PlanFileError(problems, filename)
-    plans = [_import_plan(council, plan_data) for plan_data in data.plans]
+
+
+@transaction.atomic
+def plan_file_import(*, council, data: planfile.PlanFileData, by, filename: str = "") -> list[Plan]:
+    """Create every plan of a parsed plan file in ``council``, all or nothing."""
+    plan_file_check_target(council=council, data=data, filename=filename)
+    plans = []
+    for i, plan_data in enumerate(data.plans):
+        try:
+            plans.append(_import_plan(council, plan_data))
+        except ValidationError as exc:
+            # The parser checks what the models check; this is the safety net, so nothing is half-saved.
+            raise planfile.PlanFileError([
+                planfile.Problem(None, f"plans[{i + 1}]", message) for message in exc.messages
+            ], filename) from None
     for plan in plans:
         log_action(council=council, actor=by, action="plan.import", plan_id=plan.pk, target_label=plan.title,
                    after={"file": filename, "nodes": plan.nodes.count()})
@@ -297,9 +314,7 @@ def node_update(*, node: PlanNode, by, expected_version=None, level=None, issues
         setattr(node, key, value)
     if level is not None and level.pk != node.level_id:
         _check_level(node.plan, node.parent, level)
-        if level.depth + _subtree_max_depth_offset(node) >= node.plan.levels.count() or any(
-            child.level.depth <= level.depth for child in node.children.select_related("level")
-        ):
+        if any(child.level.depth <= level.depth for child in node.children.select_related("level")):
             raise ValidationError({"level": _("下位の項目があるため、この階層には変更できません。")})
         node.level = level
     if "code" in fields:
@@ -380,9 +395,10 @@ def node_move(*, node: PlanNode, by, parent: PlanNode | None, position: int | No
                 raise ValidationError(_("項目を自分自身やその下位の項目の下には移動できません。"))
             ancestor = ancestor.parent
     levels = list(PlanLevel.objects.filter(plan=plan).order_by("depth"))
-    new_depth = parent.level.depth + 1 if parent else 0
-    if parent is None and node.parent_id is None:
-        new_depth = node.level.depth
+    same_parent = (parent.pk if parent else None) == node.parent_id
+    # A node keeps its level when it only changes place among its siblings (it may skip a level
+    # on purpose); under a new parent it goes directly below that parent's level.
+    new_depth = node.level.depth if same_parent else (parent.level.depth + 1 if parent else 0)
     shift = new_depth - node.level.depth
     if new_depth + _subtree_max_depth_offset(node) >= len(levels):
         raise ValidationError(_(
@@ -392,21 +408,23 @@ def node_move(*, node: PlanNode, by, parent: PlanNode | None, position: int | No
     old_parent_id = node.parent_id
     _check_sibling_code(plan.pk, parent.pk if parent else None, node.code, exclude_pk=node.pk)
 
-    count = PlanNode.objects.filter(plan=plan, parent=parent).exclude(pk=node.pk).count()
-    position = count if position is None else max(0, min(int(position), count))
-    PlanNode.objects.filter(plan=plan, parent=parent, position__gte=position).exclude(pk=node.pk).update(
-        position=F("position") + 1)
+    siblings = list(PlanNode.objects.filter(plan=plan, parent=parent).exclude(pk=node.pk).order_by("position", "pk"))
+    position = len(siblings) if position is None else max(0, min(int(position), len(siblings)))
     node.parent = parent
-    node.position = position
     node.version = F("version") + 1
-    node.save(update_fields=["parent", "position", "version"])
+    node.save(update_fields=["parent", "version"])
+    siblings.insert(position, node)
+    for i, sibling in enumerate(siblings):
+        sibling.position = i
+    PlanNode.objects.bulk_update(siblings, ["position"])
     if shift:
         by_depth = {lv.depth: lv for lv in levels}
         moved = list(PlanNode.objects.filter(pk__in=_subtree_ids(node)).select_related("level"))
         for row in moved:
             row.level = by_depth[row.level.depth + shift]
         PlanNode.objects.bulk_update(moved, ["level"])
-    _renumber(plan.pk, old_parent_id)
+    if not same_parent:
+        _renumber(plan.pk, old_parent_id)
     node.refresh_from_db()
     log_action(council=plan.council, actor=by, action="node.move", plan_id=plan.pk, node_id=node.pk,
                target_label=node.label, before={"parent": old_parent_label},

@@ -62,7 +62,9 @@ def plan_matrix(request, plan):
         depth = 0
     depth = max(0, min(depth, len(tree.levels) - 1)) if tree.levels else 0
     matrix = selectors.issue_matrix(tree, depth)
-    return render(request, "plans/matrix.html", _ctx(request, plan, tree=tree, matrix=matrix, depth=depth))
+    column_level = tree.levels[depth] if tree.levels else None
+    return render(request, "plans/matrix.html", _ctx(request, plan, tree=tree, matrix=matrix, depth=depth,
+                                                     column_level=column_level))
 
 
 @plan_permission("plans.view")
@@ -360,12 +362,7 @@ def plan_import(request, council):
         raw = upload.read(limit + 1)
         try:
             data = services.plan_file_parse(raw=raw, filename=upload.name, max_bytes=limit)
-            conflicts = services._plan_file_conflicts(council, data)
-            if data.council != council.name:
-                conflicts.insert(0, planfile.Problem(None, "council（社協名）", (
-                    f"このファイルは「{data.council}」の計画です。取り込み先の「{council.name}」と一致しません。")))
-            if conflicts:
-                raise planfile.PlanFileError(conflicts, upload.name)
+            services.plan_file_check_target(council=council, data=data, filename=upload.name)
         except planfile.PlanFileError as exc:
             return render(request, "plans/import.html", {"form": form, "council": council, "problems": exc.messages()})
         text = raw.decode("utf-8-sig")
