@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sasaeai.core import fiscal
 
-from .models import CommunityIssue, Plan, PlanLevel, PlanNode
+from .models import CommunityIssue, NodeAction, Plan, PlanLevel, PlanNode
 
 
 class FiscalYearField(forms.IntegerField):
@@ -152,3 +152,62 @@ class PlanFileUploadForm(forms.Form):
         help_text=_("ささえあいの計画ファイル（UTF-8 の YAML、%(mb)s MB まで）を選んでください。")
         % {"mb": settings.SASAEAI_PLAN_FILE_MAX_BYTES // (1024 * 1024)},
     )
+
+
+def _lines(text):
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class PhaseForm(forms.Form):
+    name = forms.CharField(label=_("名称"), max_length=50, widget=forms.TextInput(attrs={"placeholder": _("例: 前期")}))
+    start_year = FiscalYearField(label=_("開始年度"))
+    end_year = FiscalYearField(label=_("終了年度"))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start_year") is None or data.get("end_year") is None:
+            raise forms.ValidationError(_("開始年度と終了年度を入力してください。"))
+        if data["end_year"] < data["start_year"]:
+            raise forms.ValidationError(_("終了年度が開始年度より前です。"))
+        return data
+
+
+class SectionForm(forms.Form):
+    title = forms.CharField(label=_("見出し"), max_length=200)
+    body = forms.CharField(label=_("本文"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class ActionForm(forms.Form):
+    # An empty first choice, so an untouched extra row posts nothing and is ignored.
+    actor = forms.ChoiceField(label=_("取り組む主体"), required=False,
+                              choices=[("", _("（選んでください）")), *NodeAction.Actor.choices])
+    text = forms.CharField(label=_("内容"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    examples = forms.CharField(label=_("例（1行に1つ）"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    steps = forms.CharField(label=_("段階（1行に1つ）"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                            help_text=_("例: ①：参加のきっかけをつくる"))
+
+    def clean(self):
+        data = super().clean()
+        data["examples"] = _lines(data.get("examples"))
+        data["steps"] = _lines(data.get("steps"))
+        data["text"] = (data.get("text") or "").strip()
+        if not (data["text"] or data["examples"] or data["steps"]):
+            raise forms.ValidationError(_("内容・例・段階のどれかを入力してください。"))
+        if not data.get("actor"):
+            self.add_error("actor", _("取り組む主体（地域／社協）を選んでください。"))
+        return data
+
+
+PhaseFormSet = forms.formset_factory(PhaseForm, extra=1, can_delete=True, max_num=10, validate_max=True)
+SectionFormSet = forms.formset_factory(SectionForm, extra=1, can_delete=True, max_num=50, validate_max=True)
+ActionFormSet = forms.formset_factory(ActionForm, extra=1, can_delete=True, max_num=50, validate_max=True)
+
+
+def formset_rows(formset):
+    """The kept rows of a valid formset, in order, without the formset's own fields."""
+    rows = []
+    for form in formset.forms:
+        if not form.has_changed() or form.cleaned_data.get("DELETE"):
+            continue
+        rows.append({k: v for k, v in form.cleaned_data.items() if k != "DELETE"})
+    return rows

@@ -39,6 +39,47 @@ def _check_version(obj, expected_version):
         ))
 
 
+def _replace_rows(queryset, rows: list[dict], fields: list[str], make):
+    """Replace a parent's ordered child rows (phases, sections, actions) with ``rows``.
+
+    Returns (before, after) as lists of dicts when something changed, else None.
+    """
+    existing = list(queryset.order_by("position", "pk"))
+    before = [{f: getattr(r, f) for f in fields} for r in existing]
+    after = [{f: row.get(f) for f in fields} for row in rows]
+    if before == after:
+        return None
+    queryset.delete()
+    queryset.model.objects.bulk_create(make(i, row) for i, row in enumerate(after))
+    return before, after
+
+
+PHASE_FIELDS = ["name", "start_year", "end_year"]
+SECTION_FIELDS = ["title", "body"]
+ACTION_FIELDS = ["actor", "text", "examples", "steps"]
+
+
+def _clean_phases(plan, phases):
+    for phase in phases:
+        if not (phase.get("name") or "").strip():
+            raise ValidationError(_("期の名称（例: 前期）を入力してください。"))
+        start, end = phase.get("start_year"), phase.get("end_year")
+        if start is None or end is None:
+            raise ValidationError(_("期「%(n)s」の開始年度と終了年度を入力してください。") % {"n": phase["name"]})
+        if end < start:
+            raise ValidationError(_("期「%(n)s」の終了年度が開始年度より前です。") % {"n": phase["name"]})
+        if plan.period_start and not (plan.period_start <= start and end <= plan.period_end):
+            raise ValidationError(_("期「%(n)s」が計画期間の外です。") % {"n": phase["name"]})
+
+
+def _clean_actions(actions):
+    for action in actions:
+        if action.get("actor") not in NodeAction.Actor.values:
+            raise ValidationError(_("取り組む主体を選んでください。"))
+        if not (action.get("text") or action.get("examples") or action.get("steps")):
+            raise ValidationError(_("取り組みの内容・例・段階のどれかを入力してください。"))
+
+
 # --------------------------------------------------------------------------- plans
 
 
@@ -61,7 +102,8 @@ def plan_create(*, council, by, title, kind, levels, **fields) -> Plan:
 
 
 @transaction.atomic
-def plan_update(*, plan: Plan, by, expected_version=None, **fields) -> Plan:
+def plan_update(*, plan: Plan, by, expected_version=None, phases=None, sections=None, **fields) -> Plan:
+    """Update a plan's fields and, when given, replace its phases (前期・後期) and printed sections."""
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
     _check_version(plan, expected_version)
     before = _snapshot(plan, PLAN_AUDIT_FIELDS)
@@ -71,12 +113,25 @@ def plan_update(*, plan: Plan, by, expected_version=None, **fields) -> Plan:
         setattr(plan, key, value)
     plan.full_clean()
     after = _snapshot(plan, PLAN_AUDIT_FIELDS)
-    if before == after:
+    b, a = diff(before, after)
+    if phases is not None:
+        _clean_phases(plan, phases)
+        changed = _replace_rows(PlanPhase.objects.filter(plan=plan), phases, PHASE_FIELDS,
+                                lambda i, row: PlanPhase(plan=plan, position=i, **row))
+        if changed:
+            b["phases"], a["phases"] = changed
+    if sections is not None:
+        if any(not (row.get("title") or "").strip() for row in sections):
+            raise ValidationError(_("見出しのない記載があります。見出しを入力してください。"))
+        changed = _replace_rows(PlanSection.objects.filter(plan=plan), sections, SECTION_FIELDS,
+                                lambda i, row: PlanSection(plan=plan, position=i, **row))
+        if changed:
+            b["sections"], a["sections"] = changed
+    if not a:
         return plan
     plan.version = F("version") + 1
     plan.save()
     plan.refresh_from_db()
-    b, a = diff(before, after)
     log_action(council=plan.council, actor=by, action="plan.update", plan_id=plan.pk, target_label=plan.title,
                before=b, after=a)
     return plan
@@ -271,7 +326,8 @@ def _subtree_max_depth_offset(node):
 
 
 @transaction.atomic
-def node_create(*, plan: Plan, parent: PlanNode | None, by, title, level=None, position=None, issues=(), **fields) -> PlanNode:
+def node_create(*, plan: Plan, parent: PlanNode | None, by, title, level=None, position=None, issues=(), actions=(),
+                **fields) -> PlanNode:
     if parent is not None and parent.plan_id != plan.pk:
         raise ValidationError(_("上位の項目が別の計画のものです。"))
     if level is None:
@@ -289,9 +345,13 @@ def node_create(*, plan: Plan, parent: PlanNode | None, by, title, level=None, p
     node.save()
     if issues:
         node.issues.set(_plan_issues(plan, issues))
+    actions = [{f: row.get(f) for f in ACTION_FIELDS} for row in actions]
+    _clean_actions(actions)
+    NodeAction.objects.bulk_create(NodeAction(node=node, position=i, **row) for i, row in enumerate(actions))
     log_action(council=plan.council, actor=by, action="node.create", plan_id=plan.pk, node_id=node.pk,
                target_label=node.label, after=_snapshot(node, NODE_AUDIT_FIELDS) | {
-                   "parent": parent.label if parent else None, "level": level.name})
+                   "parent": parent.label if parent else None, "level": level.name,
+                   **({"actions": actions} if actions else {})})
     return node
 
 
@@ -303,7 +363,9 @@ def _plan_issues(plan, issues):
 
 
 @transaction.atomic
-def node_update(*, node: PlanNode, by, expected_version=None, level=None, issues=None, **fields) -> PlanNode:
+def node_update(*, node: PlanNode, by, expected_version=None, level=None, issues=None, actions=None,
+                **fields) -> PlanNode:
+    """Update a node; ``issues`` and ``actions`` (list of dicts), when given, replace the current ones."""
     node = PlanNode.objects.select_for_update(of=("self",)).select_related("plan__council", "level", "parent__level").get(pk=node.pk)
     _check_version(node, expected_version)
     before = _snapshot(node, NODE_AUDIT_FIELDS)
@@ -326,14 +388,21 @@ def node_update(*, node: PlanNode, by, expected_version=None, level=None, issues
     if issues is not None:
         issues = _plan_issues(node.plan, issues)
         after_issues = sorted(i.code for i in issues)
-    if before == after and before_level == node.level.name and before_issues == after_issues:
+    if actions is not None:
+        _clean_actions(actions)
+    b, a = diff(before, after)
+    if actions is not None:
+        changed = _replace_rows(NodeAction.objects.filter(node=node), actions, ACTION_FIELDS,
+                                lambda i, row: NodeAction(node=node, position=i, **row))
+        if changed:
+            b["actions"], a["actions"] = changed
+    if not a and before_level == node.level.name and before_issues == after_issues:
         return node
     node.version = F("version") + 1
     node.save()
     node.refresh_from_db()
     if issues is not None:
         node.issues.set(issues)
-    b, a = diff(before, after)
     if before_level != node.level.name:
         b["level"], a["level"] = before_level, node.level.name
     if before_issues != after_issues:

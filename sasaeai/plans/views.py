@@ -17,7 +17,8 @@ from sasaeai.core.audit import ACTION_LABELS
 
 from . import planfile, rendering, selectors, services
 from .forms import (
-    IssueForm, IssueLinksForm, LevelsForm, MoveForm, NodeForm, PlanCreateForm, PlanFileUploadForm, PlanForm,
+    ActionFormSet, IssueForm, IssueLinksForm, LevelsForm, MoveForm, NodeForm, PhaseFormSet, PlanCreateForm,
+    PlanFileUploadForm, PlanForm, SectionFormSet, formset_rows,
 )
 
 SESSION_IMPORT_KEY = "sasaeai_pending_plan_import"
@@ -118,16 +119,23 @@ def plan_create(request, council):
 def plan_edit(request, plan):
     form = PlanForm(request.POST or None, instance=None, initial={
         **{f: getattr(plan, f) for f in PlanForm.Meta.fields}, "version": plan.version})
-    if request.method == "POST" and form.is_valid():
+    phases = PhaseFormSet(request.POST or None, prefix="phases", initial=[
+        {"name": p.name, "start_year": p.start_year, "end_year": p.end_year} for p in plan.phases.all()])
+    sections = SectionFormSet(request.POST or None, prefix="sections", initial=[
+        {"title": s.title, "body": s.body} for s in plan.sections.all()])
+    if request.method == "POST" and form.is_valid() and phases.is_valid() and sections.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         try:
-            services.plan_update(plan=plan, by=request.user, expected_version=form.cleaned_data["version"], **data)
+            services.plan_update(plan=plan, by=request.user, expected_version=form.cleaned_data["version"],
+                                 phases=formset_rows(phases), sections=formset_rows(sections), **data)
         except ValidationError as exc:
             _form_errors_from(exc, form)
         else:
             messages.success(request, _("計画の基本情報を保存しました。"))
             return redirect("plans:overview", plan_id=plan.pk)
-    return render(request, "plans/plan_form.html", _ctx(request, plan, form=form, council=plan.council))
+    return render(request, "plans/plan_form.html", _ctx(
+        request, plan, form=form, council=plan.council,
+        formsets=[(_("期（前期・後期など）"), phases), (_("その他の記載（推進体制・計画の位置づけなど）"), sections)]))
 
 
 @plan_permission("plans.delete")
@@ -179,6 +187,12 @@ def _node_form_data(form):
     return level, list(issues), data
 
 
+def _action_formset(request, node=None):
+    initial = [{"actor": a.actor, "text": a.text, "examples": "\n".join(a.examples), "steps": "\n".join(a.steps)}
+               for a in (node.actions.all() if node else [])]
+    return ActionFormSet(request.POST or None, prefix="actions", initial=initial)
+
+
 @plan_permission("plans.edit")
 def node_create(request, plan):
     parent = None
@@ -186,10 +200,12 @@ def node_create(request, plan):
     if parent_id:
         parent = selectors.node_get_for_user(request.user, plan, parent_id)
     form = NodeForm(request.POST or None, plan=plan, parent=parent)
-    if request.method == "POST" and form.is_valid():
+    actions = _action_formset(request)
+    if request.method == "POST" and form.is_valid() and actions.is_valid():
         level, issues, data = _node_form_data(form)
         try:
-            node = services.node_create(plan=plan, parent=parent, by=request.user, level=level, issues=issues, **data)
+            node = services.node_create(plan=plan, parent=parent, by=request.user, level=level, issues=issues,
+                                        actions=formset_rows(actions), **data)
         except ValidationError as exc:
             _form_errors_from(exc, form)
         else:
@@ -202,7 +218,8 @@ def node_create(request, plan):
             messages.error(request, _("これより下の階層がありません。先に「階層名」で階層を追加してください。"))
             return redirect("plans:levels", plan_id=plan.pk)
         form.initial["level"] = default.pk
-    return render(request, "plans/node_form.html", _ctx(request, plan, form=form, parent=parent, node=None))
+    return render(request, "plans/node_form.html", _ctx(request, plan, form=form, parent=parent, node=None,
+                                                        formsets=[(_("取り組み（地域での取り組み・社協の取り組み）"), actions)]))
 
 
 @plan_permission("plans.edit")
@@ -210,19 +227,21 @@ def node_edit(request, plan, node_id):
     node = selectors.node_get_for_user(request.user, plan, node_id)
     form = NodeForm(request.POST or None, plan=plan, parent=node.parent, instance=node if request.method == "GET" else None,
                     initial={"version": node.version})
+    actions = _action_formset(request, node)
     if request.method == "POST":
         form.instance = node.__class__(plan=plan)  # validate into a scratch instance; the service writes
-        if form.is_valid():
+        if form.is_valid() and actions.is_valid():
             level, issues, data = _node_form_data(form)
             try:
                 node = services.node_update(node=node, by=request.user, expected_version=form.cleaned_data["version"],
-                                            level=level, issues=issues, **data)
+                                            level=level, issues=issues, actions=formset_rows(actions), **data)
             except ValidationError as exc:
                 _form_errors_from(exc, form)
             else:
                 messages.success(request, _("「%(label)s」を保存しました。") % {"label": node.label})
                 return redirect(reverse("plans:editor", args=[plan.pk]) + f"#node-{node.pk}")
-    return render(request, "plans/node_form.html", _ctx(request, plan, form=form, parent=node.parent, node=node))
+    return render(request, "plans/node_form.html", _ctx(request, plan, form=form, parent=node.parent, node=node,
+                                                        formsets=[(_("取り組み（地域での取り組み・社協の取り組み）"), actions)]))
 
 
 @require_POST

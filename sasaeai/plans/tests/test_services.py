@@ -190,3 +190,51 @@ def test_issue_from_another_plan_cannot_be_linked(plan, tree, councils):
     with pytest.raises(ValidationError, match="別の計画の地域生活課題"):
         services.node_update(node=tree["g1"], by=None, issues=[foreign])
     assert not tree["g1"].issues.exists()
+
+
+def test_actions_are_replaced_and_audited(plan, tree):
+    node = tree["b"]
+    services.node_update(node=node, by=tree["by"], actions=[
+        {"actor": "community", "text": "", "examples": ["居場所づくり", "見守り訪問など"], "steps": ["①：知る", "②：つながる"]},
+        {"actor": "council", "text": "相談窓口の周知", "examples": [], "steps": []},
+    ])
+    rows = list(node.actions.order_by("position").values_list("actor", "text", "examples", "steps"))
+    assert rows == [("community", "", ["居場所づくり", "見守り訪問など"], ["①：知る", "②：つながる"]),
+                    ("council", "相談窓口の周知", [], [])]
+    entry = AuditEntry.objects.get(action="node.update", node_id=node.pk)
+    assert entry.before == {"actions": []} and len(entry.after["actions"]) == 2
+    services.node_update(node=node, by=tree["by"], actions=[{"actor": "council", "text": "相談窓口の周知", "examples": [], "steps": []}])
+    assert list(node.actions.values_list("actor", flat=True)) == ["council"]
+
+
+@pytest.mark.parametrize("action, message", [
+    ({"actor": "resident", "text": "x", "examples": [], "steps": []}, "取り組む主体"),
+    ({"actor": "council", "text": "", "examples": [], "steps": []}, "どれかを入力"),
+])
+def test_bad_actions_change_nothing(plan, tree, action, message):
+    with pytest.raises(ValidationError, match=message):
+        services.node_update(node=tree["b"], by=None, title="変えたい名称", actions=[action])
+    tree["b"].refresh_from_db()
+    assert tree["b"].title == "推進B" and not tree["b"].actions.exists()
+
+
+def test_phases_and_sections_are_replaced(plan):
+    services.plan_update(plan=plan, by=None, phases=[
+        {"name": "前期", "start_year": 2026, "end_year": 2028}, {"name": "後期", "start_year": 2029, "end_year": 2030}],
+        sections=[{"title": "推進体制", "body": "推進会議を定期的に開催します。"}])
+    assert list(plan.phases.values_list("name", "start_year", "end_year")) == [("前期", 2026, 2028), ("後期", 2029, 2030)]
+    assert list(plan.sections.values_list("title", flat=True)) == ["推進体制"]
+    entry = AuditEntry.objects.get(action="plan.update")
+    assert entry.before["phases"] == [] and entry.after["sections"][0]["title"] == "推進体制"
+
+
+@pytest.mark.parametrize("phase, message", [
+    ({"name": "前期", "start_year": 2024, "end_year": 2027}, "計画期間の外"),
+    ({"name": "前期", "start_year": 2028, "end_year": 2027}, "終了年度が開始年度より前"),
+    ({"name": " ", "start_year": 2026, "end_year": 2027}, "名称"),
+])
+def test_bad_phases_change_nothing(plan, phase, message):
+    with pytest.raises(ValidationError, match=message):
+        services.plan_update(plan=plan, by=None, vision="変更", phases=[phase])
+    plan.refresh_from_db()
+    assert plan.vision == "" and not plan.phases.exists()

@@ -11,6 +11,16 @@ from sasaeai.plans.models import Plan, PlanNode
 from sasaeai.plans.tests.test_planfile import VALID
 
 
+def mgmt(prefix, total=0, initial=0):
+    """The management fields a formset needs (here: no rows)."""
+    return {f"{prefix}-TOTAL_FORMS": str(total), f"{prefix}-INITIAL_FORMS": str(initial),
+            f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"}
+
+
+NO_ACTIONS = mgmt("actions")
+NO_PHASES_OR_SECTIONS = {**mgmt("phases"), **mgmt("sections")}
+
+
 def upload(client, council, content, name="plan.yaml"):
     return client.post(reverse("plans:import", args=[council.pk]),
                        {"file": SimpleUploadedFile(name, content, content_type="application/x-yaml")})
@@ -89,10 +99,10 @@ def test_node_form_adds_a_node_and_rejects_bad_input_in_place(client, users, sma
     url = reverse("plans:node_create", args=[small_plan.pk])
     level = small_plan.levels.get(depth=0)
     before = PlanNode.objects.count()
-    response = client.post(url, {"level": level.pk, "code": "", "title": ""})
+    response = client.post(url, {"level": level.pk, "code": "", "title": "", **NO_ACTIONS})
     assert response.status_code == 200 and "このフィールドは必須です" in response.content.decode()
     assert PlanNode.objects.count() == before
-    response = client.post(url, {"level": level.pk, "code": "9", "title": "新しい目標", "is_priority": "on"})
+    response = client.post(url, {"level": level.pk, "code": "9", "title": "新しい目標", "is_priority": "on", **NO_ACTIONS})
     assert response.status_code == 302
     node = PlanNode.objects.get(title="新しい目標")
     assert node.is_priority and node.parent is None
@@ -102,7 +112,7 @@ def test_node_form_reports_concurrent_edit(client, users, small_plan):
     client.force_login(users["editor"])
     node = small_plan.nodes.order_by("pk").first()
     url = reverse("plans:node_edit", args=[small_plan.pk, node.pk])
-    form = {"level": node.level_id, "code": node.code, "title": "一人目の変更", "version": node.version}
+    form = {"level": node.level_id, "code": node.code, "title": "一人目の変更", "version": node.version, **NO_ACTIONS}
     assert client.post(url, form).status_code == 302
     form["title"] = "二人目の変更"
     response = client.post(url, form)
@@ -115,7 +125,7 @@ def test_plan_form_accepts_wareki_and_rejects_nonsense(client, users, small_plan
     client.force_login(users["editor"])
     url = reverse("plans:edit", args=[small_plan.pk])
     data = {"title": small_plan.title, "kind": "activity", "status": "active", "period_start": "令和8年度",
-            "period_end": "R12", "version": small_plan.version}
+            "period_end": "R12", "version": small_plan.version, **NO_PHASES_OR_SECTIONS}
     assert client.post(url, data).status_code == 302
     small_plan.refresh_from_db()
     assert (small_plan.period_start, small_plan.period_end) == (2026, 2030)
@@ -163,7 +173,7 @@ def test_history_pages_show_before_and_after(client, users, small_plan):
     client.force_login(users["editor"])
     node = small_plan.nodes.order_by("pk").first()
     client.post(reverse("plans:node_edit", args=[small_plan.pk, node.pk]),
-                {"level": node.level_id, "code": node.code, "title": "変更後の名称", "version": node.version})
+                {"level": node.level_id, "code": node.code, "title": "変更後の名称", "version": node.version, **NO_ACTIONS})
     for url in (reverse("plans:history", args=[small_plan.pk]), reverse("plans:node", args=[small_plan.pk, node.pk])):
         html = client.get(url).content.decode()
         assert f"<del>{node.title}</del> → <ins>変更後の名称</ins>" in html
@@ -198,3 +208,54 @@ def test_node_page_query_count_is_flat(client, users, councils):
     counts = [_queries(client, reverse("plans:node", args=[p.pk, p.nodes.filter(parent=None).first().pk]))
               for p in (small, large)]
     assert counts[0] == counts[1], counts
+
+
+def test_node_form_edits_actions(client, users, small_plan):
+    client.force_login(users["editor"])
+    node = small_plan.nodes.order_by("pk").first()
+    url = reverse("plans:node_edit", args=[small_plan.pk, node.pk])
+    data = {"level": node.level_id, "code": node.code, "title": node.title, "version": node.version,
+            **mgmt("actions", total=2),
+            "actions-0-actor": "community", "actions-0-examples": "居場所づくり\n\n見守り訪問など", "actions-0-steps": "①：知る",
+            "actions-1-actor": "", "actions-1-text": ""}  # the second row is left untouched: ignored
+    assert client.post(url, data).status_code == 302
+    action = node.actions.get()
+    assert (action.actor, action.examples, action.steps) == ("community", ["居場所づくり", "見守り訪問など"], ["①：知る"])
+    # the form shows them again, and ticking 削除 removes the row
+    html = client.get(url).content.decode()
+    assert "居場所づくり\n見守り訪問など" in html
+    node.refresh_from_db()
+    data.update({"version": node.version, **mgmt("actions", total=1, initial=1), "actions-0-DELETE": "on"})
+    assert client.post(url, data).status_code == 302
+    assert not node.actions.exists()
+    # content without an actor is refused in place
+    data.update({"version": node.version, **mgmt("actions", total=1), "actions-0-DELETE": "",
+                 "actions-0-actor": "", "actions-0-text": "主体のない取り組み"})
+    response = client.post(url, data)
+    assert "取り組む主体（地域／社協）を選んでください" in response.content.decode()
+
+
+def test_node_form_refuses_an_action_without_content(client, users, small_plan):
+    client.force_login(users["editor"])
+    node = small_plan.nodes.order_by("pk").first()
+    data = {"level": node.level_id, "code": node.code, "title": "変えない", "version": node.version,
+            **mgmt("actions", total=1), "actions-0-actor": "council", "actions-0-text": " "}
+    response = client.post(reverse("plans:node_edit", args=[small_plan.pk, node.pk]), data)
+    # choosing the actor alone changes the row, so it is checked and refused
+    assert response.status_code == 200 and "内容・例・段階のどれかを入力してください" in response.content.decode()
+    node.refresh_from_db()
+    assert node.title != "変えない"
+
+
+def test_plan_form_edits_phases_and_sections(client, users, small_plan):
+    client.force_login(users["editor"])
+    data = {"title": small_plan.title, "kind": "activity", "status": "active", "period_start": "2026",
+            "period_end": "2030", "version": small_plan.version,
+            **mgmt("phases", total=2), "phases-0-name": "前期", "phases-0-start_year": "令和8年度",
+            "phases-0-end_year": "令和10年度", "phases-1-name": "後期", "phases-1-start_year": "2029",
+            "phases-1-end_year": "2030",
+            **mgmt("sections", total=1), "sections-0-title": "推進体制", "sections-0-body": "本文"}
+    assert client.post(reverse("plans:edit", args=[small_plan.pk]), data).status_code == 302
+    assert list(small_plan.phases.values_list("name", "start_year", "end_year")) == [("前期", 2026, 2028), ("後期", 2029, 2030)]
+    html = client.get(reverse("plans:overview", args=[small_plan.pk])).content.decode()
+    assert "前期: 令和8年度〜令和10年度 (2026〜2028年度)" in html and "推進体制" in html
