@@ -15,6 +15,7 @@ PERMISSIONS = {
     "plans.import": "計画ファイルを取り込む",
     "plans.delete": "計画を削除する",
     "audit.view": "変更履歴（誰がいつ何を変えたか）を見る",
+    "councils.manage": "社協の連絡先と支部を編集する",
 }
 
 ROLE_PERMISSIONS = {

@@ -7,6 +7,7 @@ from .models import AuditEntry
 
 # Human-readable labels of audit actions, shown in the history pages.
 ACTION_LABELS = {
+    "council.update": "社協の連絡先・支部を編集",
     "plan.create": "計画を作成",
     "plan.update": "計画を編集",
     "plan.import": "計画ファイルを取り込み",

@@ -5,4 +5,5 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("councils/<int:council_id>/", views.council_detail, name="council_detail"),
+    path("councils/<int:council_id>/edit/", views.council_edit, name="council_edit"),
 ]

@@ -1,12 +1,18 @@
 from collections import defaultdict
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from sasaeai.accounts.decorators import council_permission
 from sasaeai.plans.selectors import plans_for_user
 
-from . import selectors
+from sasaeai.plans.forms import formset_rows
+
+from . import selectors, services
+from .forms import BranchFormSet, CouncilForm
 
 
 @login_required
@@ -28,3 +34,22 @@ def council_detail(request, council):
         "children": selectors.council_children(council),
         "plans": plans,
     })
+
+
+@council_permission("councils.manage")
+def council_edit(request, council):
+    form = CouncilForm(request.POST or None, instance=council if request.method == "GET" else None,
+                       initial={f: getattr(council, f) for f in CouncilForm.Meta.fields})
+    branches = BranchFormSet(request.POST or None, prefix="branches", initial=[
+        {f: getattr(b, f) for f in services.BRANCH_FIELDS} for b in selectors.council_branches(council)])
+    if request.method == "POST" and form.is_valid() and branches.is_valid():
+        try:
+            services.council_update(council=council, by=request.user, branches=formset_rows(branches),
+                                    **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("%(name)s の連絡先と支部を保存しました。") % {"name": council.name})
+            return redirect("council_detail", council_id=council.pk)
+    return render(request, "core/council_form.html", {
+        "council": council, "form": form, "formsets": [(_("支部"), branches)]})

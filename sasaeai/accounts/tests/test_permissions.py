@@ -8,7 +8,8 @@ from sasaeai.demo.generator import create_plan
 
 # What each role may do, as the product decision reads (not derived from the code).
 EXPECTED = {
-    "admin": {"plans.view", "plans.export", "plans.create", "plans.edit", "plans.import", "plans.delete", "audit.view"},
+    "admin": {"plans.view", "plans.export", "plans.create", "plans.edit", "plans.import", "plans.delete", "audit.view",
+              "councils.manage"},
     "editor": {"plans.view", "plans.export", "plans.create", "plans.edit", "plans.import", "audit.view"},
     "viewer": {"plans.view", "plans.export"},
 }
@@ -38,6 +39,7 @@ COUNCIL_ACTIONS = [
     ("council", "plans.view", lambda c: reverse("council_detail", args=[c.pk])),
     ("create", "plans.create", lambda c: reverse("plans:create", args=[c.pk])),
     ("import", "plans.import", lambda c: reverse("plans:import", args=[c.pk])),
+    ("council_edit", "councils.manage", lambda c: reverse("council_edit", args=[c.pk])),
 ]
 
 
@@ -137,3 +139,25 @@ def test_csrf_is_enforced(users, world):
     assert response.status_code == 403
     node.refresh_from_db()
     assert node.is_priority is False
+
+
+def test_council_admin_edits_contact_details_and_branches(client, users, councils):
+    from sasaeai.core.models import AuditEntry, Branch
+
+    client.force_login(users["admin"])
+    url = reverse("council_edit", args=[councils["a"].pk])
+    data = {"postal_code": "021-0877", "address": "一関市城内1-36", "phone": "0191-23-6020", "fax": "", "email": "",
+            "url": "", "branches-TOTAL_FORMS": "2", "branches-INITIAL_FORMS": "0", "branches-MIN_NUM_FORMS": "0",
+            "branches-MAX_NUM_FORMS": "1000", "branches-0-name": "花泉支部", "branches-0-phone": "0191-82-4002",
+            "branches-1-name": ""}
+    assert client.post(url, data).status_code == 302
+    councils["a"].refresh_from_db()
+    assert councils["a"].phone == "0191-23-6020"
+    assert list(Branch.objects.filter(council=councils["a"]).values_list("name", "phone")) == [("花泉支部", "0191-82-4002")]
+    entry = AuditEntry.objects.get(action="council.update")
+    assert entry.after["branches"] == ["花泉支部"] and entry.actor == users["admin"]
+    data["email"] = "not-an-address"
+    response = client.post(url, data)
+    assert response.status_code == 200 and "有効なメールアドレスを入力してください" in response.content.decode()
+    councils["a"].refresh_from_db()
+    assert councils["a"].email == ""
