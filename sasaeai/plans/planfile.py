@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass, field
 
 import yaml
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -28,25 +30,30 @@ MAX_LEVELS = 8
 MAX_ERRORS = 50
 
 PLAN_KINDS = {
-    "activity": "地域福祉活動計画",
-    "council_development": "社協発展強化計画・アクションプラン",
-    "district": "地区別計画",
+    "activity": gettext_lazy("地域福祉活動計画"),
+    "council_development": gettext_lazy("社協発展強化計画・アクションプラン"),
+    "district": gettext_lazy("地区別計画"),
 }
-PLAN_STATUSES = {"drafting": "策定中", "active": "推進中", "finished": "終了"}
-ACTORS = {"community": "地域での取り組み", "council": "社協の取り組み"}
+PLAN_STATUSES = {"drafting": gettext_lazy("策定中"), "active": gettext_lazy("推進中"), "finished": gettext_lazy("終了")}
+ACTORS = {"community": gettext_lazy("地域での取り組み"), "council": gettext_lazy("社協の取り組み")}
 
 # Field labels used in error messages.
 LABELS = {
-    "format": "形式", "council": "社協名", "plans": "計画の一覧", "title": "名称", "generation": "期・次",
-    "kind": "計画の種類", "document": "冊子名", "part": "冊子内の区分", "status": "状態",
-    "period": "計画期間", "start": "開始年度", "end": "終了年度", "phases": "期（前期・後期）",
-    "name": "名称", "midterm_review_year": "中間評価の年度", "vision": "基本理念",
-    "vision_explanation": "基本理念の説明", "purpose": "計画の目的", "municipal_plan": "地域福祉計画（行政計画）",
-    "predecessor": "前計画", "carried_over": "引き継ぐもの", "levels": "階層名", "issues": "地域生活課題",
-    "sections": "その他の記載", "body": "本文", "nodes": "項目", "children": "下位の項目", "code": "番号",
-    "level": "階層", "priority": "重点", "summary": "要旨", "description": "説明", "desired_state": "目指す姿",
-    "previous_evaluation": "前計画の評価", "challenges": "課題", "targets_text": "数値目標",
-    "actions": "取り組み", "actor": "取り組む主体", "text": "内容", "examples": "例", "steps": "段階",
+    "format": gettext_lazy("形式"), "council": gettext_lazy("社協名"), "plans": gettext_lazy("計画の一覧"),
+    "title": gettext_lazy("名称"), "generation": gettext_lazy("期・次"), "kind": gettext_lazy("計画の種類"),
+    "document": gettext_lazy("冊子名"), "part": gettext_lazy("冊子内の区分"), "status": gettext_lazy("状態"),
+    "period": gettext_lazy("計画期間"), "start": gettext_lazy("開始年度"), "end": gettext_lazy("終了年度"),
+    "phases": gettext_lazy("期（前期・後期）"), "name": gettext_lazy("名称"), "midterm_review_year": gettext_lazy("中間評価の年度"),
+    "vision": gettext_lazy("基本理念"), "vision_explanation": gettext_lazy("基本理念の説明"), "purpose": gettext_lazy("計画の目的"),
+    "municipal_plan": gettext_lazy("地域福祉計画（行政計画）"), "predecessor": gettext_lazy("前計画"),
+    "carried_over": gettext_lazy("引き継ぐもの"), "levels": gettext_lazy("階層名"), "issues": gettext_lazy("地域生活課題"),
+    "sections": gettext_lazy("その他の記載"), "body": gettext_lazy("本文"), "nodes": gettext_lazy("項目"),
+    "children": gettext_lazy("下位の項目"), "code": gettext_lazy("番号"), "level": gettext_lazy("階層"),
+    "priority": gettext_lazy("重点"), "summary": gettext_lazy("要旨"), "description": gettext_lazy("説明"),
+    "desired_state": gettext_lazy("目指す姿"), "previous_evaluation": gettext_lazy("前計画の評価"),
+    "challenges": gettext_lazy("課題"), "targets_text": gettext_lazy("数値目標"), "actions": gettext_lazy("取り組み"),
+    "actor": gettext_lazy("取り組む主体"), "text": gettext_lazy("内容"), "examples": gettext_lazy("例"),
+    "steps": gettext_lazy("段階"),
 }
 
 
@@ -148,7 +155,7 @@ class Problem:
     message: str
 
     def __str__(self):
-        where = f"{self.line}行目" if self.line else ""
+        where = _("%(line)s行目") % {"line": self.line} if self.line else ""
         if self.path:
             where = f"{where} {self.path}".strip()
         return f"{where}: {self.message}" if where else self.message
@@ -194,13 +201,13 @@ def normalize_line(value: str) -> str:
 def decode(raw: bytes, *, max_bytes: int) -> str:
     """Bytes → text, or a PlanFileError saying why the file can't be read."""
     if len(raw) > max_bytes:
-        raise PlanFileError([Problem(None, "", (
-            f"ファイルが大きすぎます（{len(raw):,} バイト）。計画ファイルは {max_bytes:,} バイトまでです。"
-        ))])
+        raise PlanFileError([Problem(None, "", _(
+            "ファイルが大きすぎます（%(size)s バイト）。計画ファイルは %(max)s バイトまでです。"
+        ) % {"size": f"{len(raw):,}", "max": f"{max_bytes:,}"})])
     if not raw.strip():
-        raise PlanFileError([Problem(None, "", "ファイルが空です。")])
+        raise PlanFileError([Problem(None, "", _("ファイルが空です。"))])
     if b"\x00" in raw:
-        raise PlanFileError([Problem(None, "", (
+        raise PlanFileError([Problem(None, "", _(
             "テキストファイルではありません（画像や Excel などのバイナリファイルのようです）。計画ファイル（.yaml）を選んでください。"
         ))])
     if raw.startswith(b"\xef\xbb\xbf"):
@@ -209,21 +216,21 @@ def decode(raw: bytes, *, max_bytes: int) -> str:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        for encoding, name in (("shift_jis", "Shift_JIS"), ("cp932", "Shift_JIS（Windows）"), ("euc_jp", "EUC-JP")):
+        for encoding, name in (("shift_jis", "Shift_JIS"), ("cp932", _("Shift_JIS（Windows）")), ("euc_jp", "EUC-JP")):
             try:
                 raw.decode(encoding)
             except UnicodeDecodeError:
                 continue
-            return _encoding_error(line, f"文字コードが {name} のようです。")
-        return _encoding_error(line, "文字コードを読み取れません。")
+            return _encoding_error(line, _("文字コードが %(encoding)s のようです。") % {"encoding": name})
+        return _encoding_error(line, _("文字コードを読み取れません。"))
     return text
 
 
 def _encoding_error(line, what):
-    raise PlanFileError([Problem(line, "", (
-        f"{what}計画ファイルは UTF-8 で保存してください"
+    raise PlanFileError([Problem(line, "", _(
+        "%(what)s計画ファイルは UTF-8 で保存してください"
         "（メモ帳なら「名前を付けて保存」で文字コード「UTF-8」を選びます）。"
-    ))])
+    ) % {"what": what})])
 
 
 def parse(raw: bytes, *, filename: str = "", max_bytes: int = 2 * 1024 * 1024) -> PlanFileData:
@@ -316,8 +323,8 @@ def _check_nesting(text):
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > MAX_NESTING:
-                raise PlanFileError([Problem(event.start_mark.line + 1, "", (
-                    f"入れ子が深すぎます（{MAX_NESTING} 段まで）。字下げや括弧を確認してください。"))])
+                raise PlanFileError([Problem(event.start_mark.line + 1, "", _(
+                    "入れ子が深すぎます（%(max)s 段まで）。字下げや括弧を確認してください。") % {"max": MAX_NESTING})])
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
 
@@ -327,24 +334,24 @@ def parse_text(text: str) -> PlanFileData:
         _check_nesting(text)
         document = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader subclass
     except _DuplicateKey as exc:
-        raise PlanFileError([Problem(exc.problem_mark.line + 1, "", "同じ項目名が二度書かれています。")]) from None
+        raise PlanFileError([Problem(exc.problem_mark.line + 1, "", _("同じ項目名が二度書かれています。"))]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         if "recursive" in str(exc):
-            detail = "別名（* と &）が自分自身を含んでいます。"
+            detail = _("別名（* と &）が自分自身を含んでいます。")
         elif "unsupported tag" in str(exc):
-            detail = "「!!」や「!」で始まる型の指定は使えません。値はそのまま書いてください。"
+            detail = _("「!!」や「!」で始まる型の指定は使えません。値はそのまま書いてください。")
         else:
-            detail = "YAML として読み取れません（字下げ・コロン・引用符を確認してください）。"
+            detail = _("YAML として読み取れません（字下げ・コロン・引用符を確認してください）。")
         raise PlanFileError([Problem(line, "", detail)]) from None
     except (yaml.YAMLError, RecursionError, ValueError, TypeError, KeyError, IndexError, AttributeError):
-        raise PlanFileError([Problem(None, "", "YAML として読み取れません。")]) from None
+        raise PlanFileError([Problem(None, "", _("YAML として読み取れません。"))]) from None
     return _Reader().read(document)
 
 
 def _shown(value, limit=30):
-    text = str(value) if not isinstance(value, int) or abs(value) < 10**30 else "（大きすぎる数）"
+    text = str(value) if not isinstance(value, int) or abs(value) < 10**30 else _("（大きすぎる数）")
     return text if len(text) <= limit else text[:limit] + "…"
 
 
@@ -371,17 +378,17 @@ class _Reader:
     @staticmethod
     def label(path):
         key = path.rsplit(".", 1)[-1].split("[", 1)[0]
-        return f"{path}（{LABELS[key]}）" if key in LABELS else path
+        return _("%(key)s（%(label)s）") % {"key": path, "label": str(LABELS[key])} if key in LABELS else path
 
     def mapping(self, value, path, allowed, line):
         if not isinstance(value, dict):
-            self.error(line, self.label(path), "「キー: 値」の形で書いてください。")
+            self.error(line, self.label(path), _("「キー: 値」の形で書いてください。"))
             return None
         for key in value:
             if key not in allowed:
                 hint = "、".join(allowed)
                 self.error(self.line_of(value, key), f"{path}.{key}" if path else str(key),
-                           f"知らない項目名です。使える項目名: {hint}")
+                           _("知らない項目名です。使える項目名: %(allowed)s") % {"allowed": hint})
         return value
 
     def sequence(self, container, key, path):
@@ -389,7 +396,7 @@ class _Reader:
         if value is None:
             return []
         if not isinstance(value, list):
-            self.error(self.line_of(container, key), self.label(path), "「- 」で始まる一覧で書いてください。")
+            self.error(self.line_of(container, key), self.label(path), _("「- 」で始まる一覧で書いてください。"))
             return []
         return value
 
@@ -398,20 +405,21 @@ class _Reader:
         line = self.line_of(container, key)
         if value is None or value == "":
             if required:
-                self.error(line or self.line_of(container), self.label(path), "必須です。入力してください。")
+                self.error(line or self.line_of(container), self.label(path), _("必須です。入力してください。"))
             return ""
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            self.error(line, self.label(path), "文字で書いてください。")
+            self.error(line, self.label(path), _("文字で書いてください。"))
             return ""
         value = str(value)
         if "\x00" in value:
-            self.error(line, self.label(path), "使えない制御文字（NUL）が含まれています。")
+            self.error(line, self.label(path), _("使えない制御文字（NUL）が含まれています。"))
             return ""
         value = normalize_text(value) if multiline else normalize_line(value)
         if required and not value:
-            self.error(line, self.label(path), "必須です。入力してください。")
+            self.error(line, self.label(path), _("必須です。入力してください。"))
         if max_length and len(value) > max_length:
-            self.error(line, self.label(path), f"長すぎます（{len(value)} 文字）。{max_length} 文字までです。")
+            self.error(line, self.label(path), _("長すぎます（%(length)s 文字）。%(max)s 文字までです。") % {
+                "length": len(value), "max": max_length})
         return value
 
     def year(self, container, key, path, *, required=False):
@@ -419,15 +427,17 @@ class _Reader:
         line = self.line_of(container, key)
         if value is None:
             if required:
-                self.error(line or self.line_of(container), self.label(path), "必須です。年度を西暦で書いてください（例: 2026）。")
+                self.error(line or self.line_of(container), self.label(path),
+                           _("必須です。年度を西暦で書いてください（例: 2026）。"))
             return None
         if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii() and len(value.strip()) <= 6:
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
-            self.error(line, self.label(path), f"年度は西暦の数字で書いてください（例: 2026）。「{_shown(value)}」は読めません。")
+            self.error(line, self.label(path),
+                       _("年度は西暦の数字で書いてください（例: 2026）。「%(value)s」は読めません。") % {"value": _shown(value)})
             return None
         if not 1869 <= value <= 2200:
-            self.error(line, self.label(path), f"年度 {value} は範囲外です（1869〜2200）。")
+            self.error(line, self.label(path), _("年度 %(year)s は範囲外です（1869〜2200）。") % {"year": value})
             return None
         return value
 
@@ -436,8 +446,9 @@ class _Reader:
         if value is None:
             return default
         if not isinstance(value, str) or value not in choices:
-            allowed = "、".join(f"{k}（{v}）" for k, v in choices.items())
-            self.error(self.line_of(container, key), self.label(path), f"「{_shown(value)}」は使えません。使える値: {allowed}")
+            allowed = "、".join(_("%(key)s（%(label)s）") % {"key": k, "label": str(v)} for k, v in choices.items())
+            self.error(self.line_of(container, key), self.label(path),
+                       _("「%(value)s」は使えません。使える値: %(allowed)s") % {"value": _shown(value), "allowed": allowed})
             return default
         return value
 
@@ -445,7 +456,7 @@ class _Reader:
         result = []
         for i, item in enumerate(self.sequence(container, key, path)):
             if isinstance(item, bool) or not isinstance(item, (str, int, float)) or str(item).strip() == "":
-                self.error(self.line_of(container[key], i), self.label(f"{path}[{i + 1}]"), "文字で書いてください。")
+                self.error(self.line_of(container[key], i), self.label(f"{path}[{i + 1}]"), _("文字で書いてください。"))
                 continue
             result.append(normalize_line(str(item)))
         return result
@@ -454,14 +465,14 @@ class _Reader:
         value = container.get(key)
         if value is None:
             if required:
-                self.error(self.line_of(container), self.label(path), "必須です。")
+                self.error(self.line_of(container), self.label(path), _("必須です。"))
             return None, None
         if self.mapping(value, path, ["start", "end"], self.line_of(container, key)) is None:
             return None, None
         start = self.year(value, "start", f"{path}.start", required=True)
         end = self.year(value, "end", f"{path}.end", required=True)
         if start and end and end < start:
-            self.error(self.line_of(value, "end"), self.label(f"{path}.end"), "終了年度が開始年度より前です。")
+            self.error(self.line_of(value, "end"), self.label(f"{path}.end"), _("終了年度が開始年度より前です。"))
         return start, end
 
     # -- document ------------------------------------------------------------
@@ -470,7 +481,8 @@ class _Reader:
         try:
             result = self._read(document)
         except _TooMany:
-            self.problems.append(Problem(None, "", f"誤りが多いため、最初の {MAX_ERRORS} 件で確認を止めました。"))
+            self.problems.append(Problem(None, "", _("誤りが多いため、最初の %(max)s 件で確認を止めました。") % {
+                "max": MAX_ERRORS}))
             result = None
         if self.problems:
             raise PlanFileError(self.problems)
@@ -478,18 +490,20 @@ class _Reader:
 
     def _read(self, document):
         if not isinstance(document, dict):
-            self.error(1, "", f"計画ファイルではありません。1行目を「format: {FORMAT_ID}」で始めてください。")
+            self.error(1, "", _("計画ファイルではありません。1行目を「format: %(format)s」で始めてください。") % {
+                "format": FORMAT_ID})
             return None
         self.mapping(document, "", ["format", "council", "plans"], 1)
         if document.get("format") != FORMAT_ID:
-            self.error(self.line_of(document, "format") or 1, "format（形式）",
-                       f"「format: {FORMAT_ID}」と書いてください（この版の ささえあい が読める形式です）。")
+            self.error(self.line_of(document, "format") or 1, self.label("format"),
+                       _("「format: %(format)s」と書いてください（この版の ささえあい が読める形式です）。") % {
+                           "format": FORMAT_ID})
             return None
         council = self.string(document, "council", "council", required=True, max_length=200)
         plans_raw = self.sequence(document, "plans", "plans")
         if not plans_raw:
-            self.error(self.line_of(document, "plans") or self.line_of(document), "plans（計画の一覧）",
-                       "計画が一つもありません。")
+            self.error(self.line_of(document, "plans") or self.line_of(document), self.label("plans"),
+                       _("計画が一つもありません。"))
         plans = []
         for i, item in enumerate(plans_raw):
             plan = self.plan(item, f"plans[{i + 1}]", self.line_of(plans_raw, i))
@@ -520,14 +534,14 @@ class _Reader:
         )
         if raw.get("kind") is None:
             self.error(self.line_of(raw), self.label(f"{path}.kind"),
-                       "必須です。activity（地域福祉活動計画）、council_development、district のどれかを書いてください。")
+                       _("必須です。activity（地域福祉活動計画）、council_development、district のどれかを書いてください。"))
         plan.period_start, plan.period_end = self.period(raw, "period", f"{path}.period")
         plan.midterm_review_year = self.year(raw, "midterm_review_year", f"{path}.midterm_review_year")
         if plan.midterm_review_year and plan.period_start and plan.period_end and not (
             plan.period_start <= plan.midterm_review_year <= plan.period_end
         ):
             self.error(self.line_of(raw, "midterm_review_year"), self.label(f"{path}.midterm_review_year"),
-                       "中間評価の年度が計画期間の外です。")
+                       _("中間評価の年度が計画期間の外です。"))
         for i, item in enumerate(self.sequence(raw, "phases", f"{path}.phases")):
             p = f"{path}.phases[{i + 1}]"
             if self.mapping(item, p, ["name", "start", "end"], self.line_of(raw["phases"], i)) is None:
@@ -538,7 +552,7 @@ class _Reader:
                 end=self.year(item, "end", f"{p}.end", required=True),
             )
             if phase.start and phase.end and phase.end < phase.start:
-                self.error(self.line_of(item, "end"), self.label(f"{p}.end"), "終了年度が開始年度より前です。")
+                self.error(self.line_of(item, "end"), self.label(f"{p}.end"), _("終了年度が開始年度より前です。"))
             plan.phases.append(phase)
 
         municipal = raw.get("municipal_plan")
@@ -550,7 +564,7 @@ class _Reader:
                 plan.municipal_plan_start = self.year(municipal, "start", f"{p}.start")
                 plan.municipal_plan_end = self.year(municipal, "end", f"{p}.end")
                 if plan.municipal_plan_start and plan.municipal_plan_end and plan.municipal_plan_end < plan.municipal_plan_start:
-                    self.error(self.line_of(municipal, "end"), self.label(f"{p}.end"), "終了年度が開始年度より前です。")
+                    self.error(self.line_of(municipal, "end"), self.label(f"{p}.end"), _("終了年度が開始年度より前です。"))
         predecessor = raw.get("predecessor")
         if predecessor is not None:
             p = f"{path}.predecessor"
@@ -561,16 +575,19 @@ class _Reader:
         plan.levels = self.string_list(raw, "levels", f"{path}.levels")
         if "levels" not in raw or not plan.levels:
             self.error(self.line_of(raw, "levels") or self.line_of(raw), self.label(f"{path}.levels"),
-                       "階層名を一つ以上書いてください（例: [基本目標, 推進目標]）。")
+                       _("階層名を一つ以上書いてください（例: [基本目標, 推進目標]）。"))
         if len(plan.levels) > MAX_LEVELS:
-            self.error(self.line_of(raw, "levels"), self.label(f"{path}.levels"), f"階層は {MAX_LEVELS} 段までです。")
+            self.error(self.line_of(raw, "levels"), self.label(f"{path}.levels"),
+                       _("階層は %(n)s 段までです。") % {"n": MAX_LEVELS})
         seen = set()
         for name in plan.levels:
             if name in seen:
-                self.error(self.line_of(raw, "levels"), self.label(f"{path}.levels"), f"階層名「{name}」が重複しています。")
+                self.error(self.line_of(raw, "levels"), self.label(f"{path}.levels"),
+                           _("階層名「%(name)s」が重複しています。") % {"name": name})
             seen.add(name)
             if len(name) > 50:
-                self.error(self.line_of(raw, "levels"), self.label(f"{path}.levels"), f"階層名「{name}」が長すぎます（50 文字まで）。")
+                self.error(self.line_of(raw, "levels"), self.label(f"{path}.levels"),
+                           _("階層名「%(name)s」が長すぎます（50 文字まで）。") % {"name": name})
 
         issue_lines = {}
         for i, item in enumerate(self.sequence(raw, "issues", f"{path}.issues")):
@@ -585,7 +602,8 @@ class _Reader:
             )
             if issue.code in issue_lines:
                 self.error(self.line_of(item, "code"), self.label(f"{p}.code"),
-                           f"地域生活課題の番号「{issue.code}」が {issue_lines[issue.code]}行目と重複しています。")
+                           _("地域生活課題の番号「%(code)s」が %(line)s行目と重複しています。") % {
+                               "code": issue.code, "line": issue_lines[issue.code]})
             issue_lines.setdefault(issue.code, self.line_of(item, "code"))
             plan.issues.append(issue)
 
@@ -613,7 +631,8 @@ class _Reader:
         for i, raw in enumerate(items):
             self.node_count += 1
             if self.node_count > MAX_NODES:
-                self.error(self.line_of(items, i), path, f"項目が多すぎます。一つのファイルに {MAX_NODES:,} 項目までです。")
+                self.error(self.line_of(items, i), path,
+                           _("項目が多すぎます。一つのファイルに %(max)s 項目までです。") % {"max": f"{MAX_NODES:,}"})
                 raise _TooMany
             p = f"{path}[{i + 1}]"
             line = self.line_of(items, i)
@@ -630,39 +649,41 @@ class _Reader:
                 challenges=self.string(raw, "challenges", f"{p}.challenges", multiline=True),
                 targets_text=self.string(raw, "targets_text", f"{p}.targets_text", multiline=True),
             )
-            where = f"{p}（{node.code or node.title or '名称なし'}）"
+            where = _("%(key)s（%(label)s）") % {"key": p, "label": node.code or node.title or _("名称なし")}
             priority = raw.get("priority", False)
             if isinstance(priority, str):
                 priority = {"true": True, "false": False}.get(priority.strip().lower(), priority)
             if not isinstance(priority, bool):
                 self.error(self.line_of(raw, "priority"), self.label(f"{p}.priority"),
-                           "重点は true（重点）か false で書いてください。")
+                           _("重点は true（重点）か false で書いてください。"))
             else:
                 node.priority = priority
             if "level" in raw:
                 name = self.string(raw, "level", f"{p}.level")
                 if name and name not in plan.levels:
                     self.error(self.line_of(raw, "level"), self.label(f"{p}.level"),
-                               f"階層「{name}」は levels にありません（{'、'.join(plan.levels) or 'なし'}）。")
+                               _("階層「%(name)s」は levels にありません（%(levels)s）。") % {
+                                   "name": name, "levels": "、".join(plan.levels) or _("なし")})
                 elif name:
                     node.level = plan.levels.index(name)
                     if node.level <= parent_level:
                         self.error(self.line_of(raw, "level"), self.label(f"{p}.level"),
-                                   f"階層「{name}」は上位の項目と同じか上の階層です。")
+                                   _("階層「%(name)s」は上位の項目と同じか上の階層です。") % {"name": name})
             if plan.levels and node.level >= len(plan.levels):
-                self.error(line, where, (
-                    f"階層が深すぎます。この計画の階層は {len(plan.levels)} 段"
-                    f"（{'、'.join(plan.levels)}）ですが、この項目は {node.level + 1} 段目です。"
-                ))
+                self.error(line, where, _(
+                    "階層が深すぎます。この計画の階層は %(count)s 段"
+                    "（%(levels)s）ですが、この項目は %(depth)s 段目です。"
+                ) % {"count": len(plan.levels), "levels": "、".join(plan.levels), "depth": node.level + 1})
             if node.code:
                 if node.code in codes:
                     self.error(self.line_of(raw, "code"), self.label(f"{p}.code"),
-                               f"番号「{node.code}」が同じ階層の {codes[node.code]}行目と重複しています。")
+                               _("番号「%(code)s」が同じ階層の %(line)s行目と重複しています。") % {
+                                   "code": node.code, "line": codes[node.code]})
                 codes.setdefault(node.code, self.line_of(raw, "code"))
             for j, code in enumerate(self.string_list(raw, "issues", f"{p}.issues")):
                 if code not in issue_codes:
                     self.error(self.line_of(raw["issues"], j), self.label(f"{p}.issues"),
-                               f"地域生活課題「{code}」はこの計画の issues にありません。")
+                               _("地域生活課題「%(code)s」はこの計画の issues にありません。") % {"code": code})
                 elif code not in node.issues:
                     node.issues.append(code)
             for j, item in enumerate(self.sequence(raw, "actions", f"{p}.actions")):
@@ -676,9 +697,10 @@ class _Reader:
                     steps=self.string_list(item, "steps", f"{ap}.steps"),
                 )
                 if item.get("actor") is None:
-                    self.error(self.line_of(item), self.label(f"{ap}.actor"), "必須です。community か council を書いてください。")
+                    self.error(self.line_of(item), self.label(f"{ap}.actor"),
+                               _("必須です。community か council を書いてください。"))
                 if not (action.text or action.examples or action.steps):
-                    self.error(self.line_of(item), ap, "取り組みの内容（text・examples・steps のどれか）を書いてください。")
+                    self.error(self.line_of(item), ap, _("取り組みの内容（text・examples・steps のどれか）を書いてください。"))
                 node.actions.append(action)
             node.children = self.nodes(raw, "children", f"{p}.children", plan,
                                        parent_level=node.level, issue_codes=issue_codes)

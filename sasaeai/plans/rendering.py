@@ -6,14 +6,15 @@ The page chrome stays in the templates; only the repeated rows are built here.
 """
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 
-def _label(node):
+def _label(node, priority_mark):
     parts = []
     if node.code:
         parts.append(f'<span class="code">{escape(node.code)}</span>')
     if node.is_priority:
-        parts.append('<span class="priority">【重点】</span>')
+        parts.append(f'<span class="priority">{priority_mark}</span>')
     parts.append(f'<span class="title">{escape(node.title)}</span>')
     return "".join(parts)
 
@@ -22,16 +23,19 @@ def diagram(tree, node_base):
     """Nested lists, one column per level; skipped levels become spacers."""
     out = []
     spacer = '<div class="st-spacer"></div>'
+    priority_mark = escape(_("【重点】"))
+    issues_title, issues_label = escape(_("対応する地域生活課題")), escape(_("課題"))
+    separator = escape(_("・"))
     for row in tree.diagram_rows():
         node = row["node"]
         out.append(f'<li class="st-item{" is-priority" if node.is_priority else ""}">')
         out.append(spacer * len(node.skip_range))
-        out.append(f'<div class="st-box"><a href="{node_base}{node.pk}/" class="node-label">{_label(node)}</a>')
+        out.append(f'<div class="st-box"><a href="{node_base}{node.pk}/" class="node-label">{_label(node, priority_mark)}</a>')
         if node.summary:
             out.append(f'<span class="st-summary">{escape(node.summary)}</span>')
         if node.issue_list:
-            codes = "・".join(escape(i.code) for i in node.issue_list)
-            out.append(f'<span class="st-issues" title="対応する地域生活課題">課題 {codes}</span>')
+            codes = separator.join(escape(i.code) for i in node.issue_list)
+            out.append(f'<span class="st-issues" title="{issues_title}">{issues_label} {codes}</span>')
         out.append("</div>")
         out.append('<ul class="st-children">' if node.children_list else "</li>")
         out.append("</ul></li>" * row["closes"])
@@ -42,25 +46,30 @@ def diagram(tree, node_base):
 def editor_rows(tree, *, node_base, create_url, csrf_token):
     last_depth = len(tree.levels) - 1
     csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
+    t = {key: escape(text) for key, text in {
+        "priority": _("【重点】"), "priority_off": _("重点を外す"), "priority_on": _("重点にする"),
+        "add": _("下に追加"), "edit": _("編集"), "move": _("移動"), "delete": _("削除"),
+    }.items()}
     out = []
     for node, depth in tree.rows():
-        label = escape(node.label)
+        up = escape(_("「%(label)s」を上へ") % {"label": node.label})
+        down = escape(_("「%(label)s」を下へ") % {"label": node.label})
         base = f"{node_base}{node.pk}/"
-        priority = ('<button class="button small" name="action" value="priority_off">重点を外す</button>'
+        priority = (f'<button class="button small" name="action" value="priority_off">{t["priority_off"]}</button>'
                     if node.is_priority else
-                    '<button class="button small" name="action" value="priority_on">重点にする</button>')
-        add = (f'<a class="button small" href="{create_url}?parent={node.pk}">下に追加</a>'
+                    f'<button class="button small" name="action" value="priority_on">{t["priority_on"]}</button>')
+        add = (f'<a class="button small" href="{create_url}?parent={node.pk}">{t["add"]}</a>'
                if node.level.depth < last_depth else "")
         out.append(
             f'<li class="editor-row" id="node-{node.pk}" style="margin-left: calc({depth} * 2rem)">'
             f'<div><span class="level-name">{escape(node.level.name)}</span> '
-            f'<a class="node-label" href="{base}">{_label(node)}</a></div>'
+            f'<a class="node-label" href="{base}">{_label(node, t["priority"])}</a></div>'
             f'<div class="row-actions"><form method="post" action="{base}quick/" class="inline">{csrf}'
-            f'<button class="button small" name="action" value="up" aria-label="「{label}」を上へ">▲</button> '
-            f'<button class="button small" name="action" value="down" aria-label="「{label}」を下へ">▼</button> '
+            f'<button class="button small" name="action" value="up" aria-label="{up}">▲</button> '
+            f'<button class="button small" name="action" value="down" aria-label="{down}">▼</button> '
             f'{priority}</form> '
-            f'<a class="button small" href="{base}edit/">編集</a> {add} '
-            f'<a class="button small" href="{base}move/">移動</a> '
-            f'<a class="button small danger-outline" href="{base}delete/">削除</a></div></li>\n'
+            f'<a class="button small" href="{base}edit/">{t["edit"]}</a> {add} '
+            f'<a class="button small" href="{base}move/">{t["move"]}</a> '
+            f'<a class="button small danger-outline" href="{base}delete/">{t["delete"]}</a></div></li>\n'
         )
     return mark_safe("".join(out))

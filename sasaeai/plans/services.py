@@ -184,11 +184,14 @@ def _plan_file_conflicts(council, data):
     seen = set()
     problems = []
     for i, plan in enumerate(data.plans):
+        where = _("%(key)s（%(label)s）") % {"key": f"plans[{i + 1}].title", "label": _("名称")}
         if plan.title in existing:
-            problems.append(planfile.Problem(None, f"plans[{i + 1}].title（名称）",
-                                             f"「{plan.title}」という計画はこの社協に既にあります。名前を変えるか、既存の計画を削除してから取り込んでください。"))
+            problems.append(planfile.Problem(None, where, _(
+                "「%(title)s」という計画はこの社協に既にあります。名前を変えるか、既存の計画を削除してから取り込んでください。"
+            ) % {"title": plan.title}))
         if plan.title in seen:
-            problems.append(planfile.Problem(None, f"plans[{i + 1}].title（名称）", f"「{plan.title}」がファイルの中で二回出てきます。"))
+            problems.append(planfile.Problem(None, where, _("「%(title)s」がファイルの中で二回出てきます。") % {
+                "title": plan.title}))
         seen.add(plan.title)
     return problems
 
@@ -197,10 +200,10 @@ def plan_file_check_target(*, council, data: planfile.PlanFileData, filename: st
     """Refuse a parsed file that names another council or repeats an existing plan's title."""
     problems = _plan_file_conflicts(council, data)
     if data.council and data.council != council.name:
-        problems.insert(0, planfile.Problem(None, "council（社協名）", (
-            f"このファイルは「{data.council}」の計画です。取り込み先の「{council.name}」と一致しません。"
+        problems.insert(0, planfile.Problem(None, _("%(key)s（%(label)s）") % {"key": "council", "label": _("社協名")}, _(
+            "このファイルは「%(file_council)s」の計画です。取り込み先の「%(council)s」と一致しません。"
             "ファイルの council を取り込み先の社協名に直してください。"
-        )))
+        ) % {"file_council": data.council, "council": council.name}))
     if problems:
         raise planfile.PlanFileError(problems, filename)
 

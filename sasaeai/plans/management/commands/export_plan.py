@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from sasaeai.plans import planfile
 from sasaeai.plans.models import Plan
@@ -16,7 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args, plan_id, document=False, output=None, **options):
         plan = Plan.objects.select_related("council").filter(pk=plan_id).first()
         if plan is None:
-            raise CommandError(f"計画 {plan_id} が見つかりません。")
+            raise CommandError(_("計画 %(id)s が見つかりません。") % {"id": plan_id})
         text = planfile.dump(plan_file_data(document_plans(plan) if document else [plan]))
         if output:
             with open(output, "w", encoding="utf-8", newline="\n") as fh:

@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from sasaeai.core.models import Council
 from sasaeai.plans import planfile
@@ -20,17 +21,18 @@ class Command(BaseCommand):
         try:
             raw = path.read_bytes()
         except OSError as exc:
-            raise CommandError(f"{file}: ファイルを読めません（{exc.strerror}）。")
+            raise CommandError(_("%(file)s: ファイルを読めません（%(error)s）。") % {"file": file, "error": exc.strerror})
         try:
             data = planfile.parse(raw, filename=path.name, max_bytes=settings.SASAEAI_PLAN_FILE_MAX_BYTES)
             name = council or data.council
             target = Council.objects.filter(name=name).first()
             if target is None:
-                raise CommandError(f"社協「{name}」が見つかりません。")
+                raise CommandError(_("社協「%(name)s」が見つかりません。") % {"name": name})
             if council and data.council != council:
                 data.council = council
             plans = plan_file_import(council=target, data=data, by=None, filename=path.name)
         except planfile.PlanFileError as exc:
-            raise CommandError("取り込みませんでした。\n" + "\n".join(exc.messages()))
+            raise CommandError(_("取り込みませんでした。") + "\n" + "\n".join(exc.messages()))
         for plan in plans:
-            self.stdout.write(f"取り込み: {plan.pk} {plan.title}（{plan.nodes.count()} 項目）")
+            self.stdout.write(_("取り込み: %(id)s %(title)s（%(count)s 項目）") % {
+                "id": plan.pk, "title": plan.title, "count": plan.nodes.count()})
