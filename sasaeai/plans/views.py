@@ -65,7 +65,8 @@ def plan_matrix(request, plan):
     matrix = selectors.issue_matrix(tree, depth)
     column_level = tree.levels[depth] if tree.levels else None
     return render(request, "plans/matrix.html", _ctx(request, plan, tree=tree, matrix=matrix, depth=depth,
-                                                     column_level=column_level))
+                                                     column_level=column_level,
+                                                     node_base=reverse("plans:node", args=[plan.pk, 0])[:-2]))
 
 
 @plan_permission("plans.view")
