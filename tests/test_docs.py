@@ -40,7 +40,7 @@ def test_readme_quick_start_is_two_commands():
 
 
 def test_every_audit_action_has_a_japanese_label():
-    services = read("sasaeai/plans/services.py")
+    services = "".join(read(f"sasaeai/{app}/services.py") for app in ("plans", "progress", "core"))
     for action in set(re.findall(r'action="([a-z_.]+)"', services)):
         assert action in ACTION_LABELS, action
         assert re.search(r"[ぁ-んァ-ン一-龥]", ACTION_LABELS[action])

@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "sasaeai.core",
     "sasaeai.accounts",
     "sasaeai.plans",
+    "sasaeai.progress",
     "sasaeai.demo",
 ]
 

@@ -8,6 +8,12 @@ from .models import AuditEntry
 # Human-readable labels of audit actions, shown in the history pages.
 ACTION_LABELS = {
     "council.update": "社協の連絡先・支部を編集",
+    "indicator.create": "指標を追加",
+    "indicator.update": "指標・目標値を編集",
+    "indicator.delete": "指標を削除",
+    "schedule.update": "報告の頻度・締切を変更",
+    "report.create": "進捗を報告",
+    "report.update": "進捗報告を更新",
     "plan.create": "計画を作成",
     "plan.update": "計画を編集",
     "plan.import": "計画ファイルを取り込み",

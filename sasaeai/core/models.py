@@ -1,5 +1,6 @@
 """Councils (the tenant tree), their branches, and the audit log."""
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -93,8 +94,9 @@ class AuditEntry(models.Model):
     plan_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     node_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     target_label = models.CharField(max_length=300, blank=True)
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
+    # DjangoJSONEncoder writes Decimal, date and datetime values as text.
+    before = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

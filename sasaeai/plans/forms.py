@@ -95,7 +95,7 @@ class NodeForm(forms.ModelForm):
     class Meta:
         model = PlanNode
         fields = [
-            "level", "code", "title", "is_priority", "summary", "description", "desired_state",
+            "level", "code", "title", "is_priority", "weight", "summary", "description", "desired_state",
             "previous_evaluation", "challenges", "targets_text", "issues",
         ]
         widgets = {
@@ -119,6 +119,11 @@ class NodeForm(forms.ModelForm):
         self.fields["issues"].queryset = CommunityIssue.objects.filter(plan=plan).order_by("position", "pk")
         self.fields["issues"].label_from_instance = lambda i: f"{i.code} {i.title}"
         self.fields["issues"].required = False
+        self.fields["weight"].required = False
+
+    def clean_weight(self):
+        weight = self.cleaned_data.get("weight")
+        return 1 if weight is None else weight
 
 
 class MoveForm(forms.Form):

@@ -164,6 +164,10 @@ class PlanNode(models.Model):
     challenges = models.TextField(_("課題"), blank=True)
     targets_text = models.TextField(_("数値目標（計画書の記載）"), blank=True)
     issues = models.ManyToManyField(CommunityIssue, blank=True, related_name="nodes", verbose_name=_("対応する地域生活課題"))
+    weight = models.DecimalField(
+        _("重み"), max_digits=6, decimal_places=2, default=1, validators=[MinValueValidator(0)],
+        help_text=_("上位の項目の進捗・達成率を計算するときの重み（標準は 1）"),
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:

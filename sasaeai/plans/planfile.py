@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 import yaml
 from django.utils.translation import gettext as _
@@ -49,7 +50,7 @@ LABELS = {
     "carried_over": gettext_lazy("引き継ぐもの"), "levels": gettext_lazy("階層名"), "issues": gettext_lazy("地域生活課題"),
     "sections": gettext_lazy("その他の記載"), "body": gettext_lazy("本文"), "nodes": gettext_lazy("項目"),
     "children": gettext_lazy("下位の項目"), "code": gettext_lazy("番号"), "level": gettext_lazy("階層"),
-    "priority": gettext_lazy("重点"), "summary": gettext_lazy("要旨"), "description": gettext_lazy("説明"),
+    "priority": gettext_lazy("重点"), "weight": gettext_lazy("重み"), "summary": gettext_lazy("要旨"), "description": gettext_lazy("説明"),
     "desired_state": gettext_lazy("目指す姿"), "previous_evaluation": gettext_lazy("前計画の評価"),
     "challenges": gettext_lazy("課題"), "targets_text": gettext_lazy("数値目標"), "actions": gettext_lazy("取り組み"),
     "actor": gettext_lazy("取り組む主体"), "text": gettext_lazy("内容"), "examples": gettext_lazy("例"),
@@ -74,6 +75,7 @@ class NodeData:
     level: int  # index into PlanData.levels
     code: str = ""
     priority: bool = False
+    weight: Decimal = Decimal(1)
     summary: str = ""
     description: str = ""
     desired_state: str = ""
@@ -620,7 +622,7 @@ class _Reader:
         return plan
 
     NODE_KEYS = [
-        "code", "title", "level", "priority", "summary", "description", "desired_state",
+        "code", "title", "level", "priority", "weight", "summary", "description", "desired_state",
         "previous_evaluation", "challenges", "targets_text", "issues", "actions", "children",
     ]
 
@@ -658,6 +660,16 @@ class _Reader:
                            _("重点は true（重点）か false で書いてください。"))
             else:
                 node.priority = priority
+            if raw.get("weight") is not None:
+                try:
+                    weight = Decimal(str(raw["weight"]).strip())
+                except (InvalidOperation, ValueError):
+                    weight = None
+                if weight is None or not weight.is_finite() or weight < 0 or weight >= 10000 or weight != round(weight, 2):
+                    self.error(self.line_of(raw, "weight"), self.label(f"{p}.weight"),
+                               _("重みは 0 以上の数（小数は2桁まで、例: 1、0.5、2）で書いてください。"))
+                else:
+                    node.weight = weight
             if "level" in raw:
                 name = self.string(raw, "level", f"{p}.level")
                 if name and name not in plan.levels:
@@ -724,6 +736,9 @@ def _node_map(node: NodeData, levels, parent_level):
     if node.level != parent_level + 1:
         out["level"] = levels[node.level]
     _put(out, "priority", node.priority)
+    if node.weight != 1:
+        weight = Decimal(node.weight).normalize()
+        out["weight"] = int(weight) if weight == weight.to_integral_value() else float(weight)
     for key in ("summary", "description", "desired_state", "previous_evaluation", "challenges", "targets_text"):
         _put(out, key, getattr(node, key))
     _put(out, "issues", list(node.issues))

@@ -190,7 +190,7 @@ def plan_file_data(plans) -> planfile.PlanFileData:
 
         def node_data(node):
             return planfile.NodeData(
-                title=node.title, level=node.level.depth, code=node.code, priority=node.is_priority,
+                title=node.title, level=node.level.depth, code=node.code, priority=node.is_priority, weight=node.weight,
                 summary=node.summary, description=node.description, desired_state=node.desired_state,
                 previous_evaluation=node.previous_evaluation, challenges=node.challenges,
                 targets_text=node.targets_text, issues=[i.code for i in node.issue_list],

@@ -7,6 +7,7 @@ from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
 from sasaeai.core.audit import diff, log_action
+from sasaeai.core.concurrency import ConcurrentEditError, check_version as _check_version  # noqa: F401
 
 from . import planfile
 from .models import CommunityIssue, NodeAction, Plan, PlanLevel, PlanNode, PlanPhase, PlanSection
@@ -18,25 +19,13 @@ PLAN_AUDIT_FIELDS = [
     "predecessor_carried_over",
 ]
 NODE_AUDIT_FIELDS = [
-    "code", "title", "summary", "description", "is_priority", "desired_state", "previous_evaluation",
+    "code", "title", "summary", "description", "is_priority", "weight", "desired_state", "previous_evaluation",
     "challenges", "targets_text",
 ]
 
 
-class ConcurrentEditError(ValidationError):
-    """Someone saved the same object after this form was opened."""
-
-
 def _snapshot(obj, fields):
     return {f: getattr(obj, f) for f in fields}
-
-
-def _check_version(obj, expected_version):
-    if expected_version is not None and int(expected_version) != obj.version:
-        raise ConcurrentEditError(_(
-            "この画面を開いた後に、他の人がこの内容を更新しました。"
-            "入力内容は保存していません。画面を開き直して最新の内容を確認してから、もう一度編集してください。"
-        ))
 
 
 def _replace_rows(queryset, rows: list[dict], fields: list[str], make):
@@ -260,7 +249,7 @@ def _import_plan(council, d: planfile.PlanData) -> Plan:
     while generation:
         rows = [
             PlanNode(plan=plan, parent=parent, level=levels[n.level], position=pos, code=n.code, title=n.title,
-                     summary=n.summary, description=n.description, is_priority=n.priority,
+                     summary=n.summary, description=n.description, is_priority=n.priority, weight=n.weight,
                      desired_state=n.desired_state, previous_evaluation=n.previous_evaluation,
                      challenges=n.challenges, targets_text=n.targets_text)
             for parent, pos, n in generation

@@ -1,0 +1,127 @@
+"""Running the plan: indicators and targets, the council's status scale, the reporting
+calendar and progress reports. Figures are rolled up explicitly (see ``rollup.py``)."""
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from sasaeai.core.models import Council
+from sasaeai.plans.models import YEAR_VALIDATORS, Plan, PlanNode
+
+VALUE = {"max_digits": 16, "decimal_places": 4, "null": True, "blank": True}
+
+
+class Indicator(models.Model):
+    """指標: what is measured for a node, with its baseline and targets."""
+
+    class Kind(models.TextChoices):
+        QUANTITY = "quantity", _("数量")
+        RATIO = "ratio", _("割合（％）")
+        YES_NO = "yes_no", _("実施の有無")
+        QUALITATIVE = "qualitative", _("定性（文章で記録）")
+
+    class Direction(models.TextChoices):
+        HIGHER = "higher", _("多いほどよい")
+        LOWER = "lower", _("少ないほどよい")
+
+    node = models.ForeignKey(PlanNode, on_delete=models.CASCADE, related_name="indicators")
+    position = models.PositiveIntegerField(default=0)
+    name = models.CharField(_("指標名"), max_length=200)
+    unit = models.CharField(_("単位"), max_length=30, blank=True, help_text=_("例: 人、回、％"))
+    kind = models.CharField(_("種類"), max_length=20, choices=Kind.choices, default=Kind.QUANTITY)
+    direction = models.CharField(_("よい方向"), max_length=10, choices=Direction.choices, default=Direction.HIGHER)
+    baseline_value = models.DecimalField(_("基準値"), **VALUE)
+    baseline_year = models.PositiveSmallIntegerField(_("基準値の年度"), null=True, blank=True, validators=YEAR_VALIDATORS)
+    final_target = models.DecimalField(_("目標値（最終）"), **VALUE)
+    final_target_year = models.PositiveSmallIntegerField(_("目標値の年度"), null=True, blank=True, validators=YEAR_VALIDATORS)
+    note = models.TextField(_("備考"), blank=True)
+    is_sample = models.BooleanField(_("サンプル"), default=False, help_text=_("デモ用の架空のデータ"))
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["node", "position", "pk"]
+        verbose_name = _("指標")
+        verbose_name_plural = _("指標")
+
+    def __str__(self):
+        return self.name
+
+
+class IndicatorTarget(models.Model):
+    """目標値 for one fiscal year."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="targets")
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"), validators=YEAR_VALIDATORS)
+    value = models.DecimalField(_("目標値"), max_digits=16, decimal_places=4)
+
+    class Meta:
+        ordering = ["indicator", "fiscal_year"]
+        constraints = [models.UniqueConstraint(fields=["indicator", "fiscal_year"], name="target_unique_year")]
+
+
+class ProgressStatus(models.Model):
+    """One step of a council's own status scale (未着手 / 順調 / やや遅れ / 遅れ / 完了 …)."""
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="progress_statuses")
+    position = models.PositiveIntegerField(default=0)
+    name = models.CharField(_("名称"), max_length=30)
+    color = models.CharField(_("色"), max_length=7, default="#57606a", help_text=_("例: #1a7f37"))
+    score = models.PositiveSmallIntegerField(_("点数"), validators=[MaxValueValidator(100)],
+                                             help_text=_("進捗の集計に使う 0〜100 の点数"))
+
+    class Meta:
+        ordering = ["council", "position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["council", "name"], name="status_unique_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class ReportingSchedule(models.Model):
+    """How often a plan's progress is reported, and when each report is due."""
+
+    class Frequency(models.TextChoices):
+        YEARLY = "yearly", _("年1回")
+        HALF = "half", _("半期ごと（上半期・下半期）")
+        QUARTERLY = "quarterly", _("四半期ごと")
+
+    plan = models.OneToOneField(Plan, on_delete=models.CASCADE, related_name="reporting_schedule")
+    frequency = models.CharField(_("報告の頻度"), max_length=10, choices=Frequency.choices, default=Frequency.YEARLY)
+    due_days = models.PositiveSmallIntegerField(_("締切（期間終了の何日後）"), default=30,
+                                                validators=[MaxValueValidator(365)])
+    grace_days = models.PositiveSmallIntegerField(_("猶予（締切の何日後まで）"), default=14,
+                                                  validators=[MaxValueValidator(180)])
+
+
+class ProgressReport(models.Model):
+    """進捗報告: one node in one reporting period."""
+
+    node = models.ForeignKey(PlanNode, on_delete=models.CASCADE, related_name="progress_reports")
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"), validators=YEAR_VALIDATORS)
+    period = models.PositiveSmallIntegerField(_("期間"), validators=[MinValueValidator(1), MaxValueValidator(4)])
+    status = models.ForeignKey(ProgressStatus, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("状況"))
+    done_text = models.TextField(_("実施内容"), blank=True)
+    results = models.TextField(_("成果"), blank=True)
+    problems = models.TextField(_("課題"), blank=True)
+    is_sample = models.BooleanField(_("サンプル"), default=False)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["node", "fiscal_year", "period"]
+        constraints = [models.UniqueConstraint(fields=["node", "fiscal_year", "period"], name="report_unique_period")]
+        indexes = [models.Index(fields=["fiscal_year", "period"])]
+
+
+class IndicatorActual(models.Model):
+    """実績値 of one indicator in one report."""
+
+    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="actuals")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="actuals")
+    value = models.DecimalField(_("実績値"), **VALUE)
+    text = models.TextField(_("実績（文章）"), blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["report", "indicator"], name="actual_unique_indicator")]

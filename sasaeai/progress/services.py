@@ -1,0 +1,262 @@
+"""Writes for running the plan: indicators and targets, status scale, reporting calendar, reports.
+
+Every function is keyword-only, atomic, validated and audited, like ``plans.services``.
+"""
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils.translation import gettext as _
+
+from sasaeai.core.audit import diff, log_action
+from sasaeai.core.concurrency import ConcurrentEditError, check_version as _check_version
+
+from . import periods as periods_module
+from .models import (
+    Indicator, IndicatorActual, IndicatorTarget, ProgressReport, ProgressStatus, ReportingSchedule,
+)
+
+INDICATOR_FIELDS = ["name", "unit", "kind", "direction", "baseline_value", "baseline_year", "final_target",
+                    "final_target_year", "note"]
+REPORT_FIELDS = ["status", "done_text", "results", "problems"]
+DEFAULT_STATUSES = [  # name, colour, score (進捗点)
+    ("未着手", "#6e7781", 0), ("遅れ", "#cf222e", 25), ("やや遅れ", "#9a6700", 50), ("順調", "#1a7f37", 75),
+    ("完了", "#0969da", 100),
+]
+MAX_VALUE = Decimal("999999999999")
+
+
+def _plain(value):
+    """Decimals as people write them: 50.0000 → "50", 45.5000 → "45.5"."""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value else str(value)
+    return value
+
+
+def _snapshot(obj, fields):
+    return {f: _plain(getattr(obj, f)) for f in fields}
+
+
+def _plan_years(plan):
+    if plan.period_start is None:
+        return None
+    return range(plan.period_start, plan.period_end + 1)
+
+
+def _clean_targets(plan, targets: dict):
+    years = _plan_years(plan)
+    clean = {}
+    for year, value in targets.items():
+        year = int(year)
+        if years is not None and year not in years:
+            raise ValidationError(_("%(year)s年度は計画期間の外です。") % {"year": year})
+        clean[year] = _number(value, _("%(year)s年度の目標値") % {"year": year})
+    return dict(sorted(clean.items()))
+
+
+def _number(value, what):
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise ValidationError(_("%(what)sは数字で入力してください。") % {"what": what})
+    if not number.is_finite() or abs(number) > MAX_VALUE:
+        raise ValidationError(_("%(what)sの値が大きすぎます。") % {"what": what})
+    return number
+
+
+# --------------------------------------------------------------------------- indicators
+
+
+@transaction.atomic
+def indicator_create(*, node, by, name, targets=None, **fields) -> Indicator:
+    position = (Indicator.objects.filter(node=node).aggregate(m=Max("position"))["m"] or 0) + 1
+    indicator = Indicator(node=node, name=name, position=position, **fields)
+    indicator.full_clean()
+    targets = _clean_targets(node.plan, targets or {})
+    indicator.save()
+    IndicatorTarget.objects.bulk_create(IndicatorTarget(indicator=indicator, fiscal_year=y, value=v)
+                                        for y, v in targets.items())
+    log_action(council=node.plan.council, actor=by, action="indicator.create", plan_id=node.plan_id,
+               node_id=node.pk, target_label=f"{node.label} / {indicator.name}",
+               after=_snapshot(indicator, INDICATOR_FIELDS) | {"targets": {str(y): _plain(v) for y, v in targets.items()}})
+    return indicator
+
+
+@transaction.atomic
+def indicator_update(*, indicator: Indicator, by, expected_version=None, targets=None, **fields) -> Indicator:
+    indicator = Indicator.objects.select_for_update(of=("self",)).select_related("node__plan__council").get(pk=indicator.pk)
+    _check_version(indicator, expected_version)
+    before = _snapshot(indicator, INDICATOR_FIELDS)
+    for key, value in fields.items():
+        if key not in INDICATOR_FIELDS:
+            raise TypeError(f"indicator_update() got an unexpected field {key!r}")
+        setattr(indicator, key, value)
+    indicator.full_clean()
+    b, a = diff(before, _snapshot(indicator, INDICATOR_FIELDS))
+    if targets is not None:
+        new = _clean_targets(indicator.node.plan, targets)
+        old = dict(indicator.targets.values_list("fiscal_year", "value"))
+        if {y: Decimal(v) for y, v in old.items()} != new:
+            indicator.targets.all().delete()
+            IndicatorTarget.objects.bulk_create(IndicatorTarget(indicator=indicator, fiscal_year=y, value=v)
+                                                for y, v in new.items())
+            b["targets"] = {str(y): _plain(v) for y, v in sorted(old.items())}
+            a["targets"] = {str(y): _plain(v) for y, v in new.items()}
+    if not a:
+        return indicator
+    indicator.version = F("version") + 1
+    indicator.save()
+    indicator.refresh_from_db()
+    node = indicator.node
+    log_action(council=node.plan.council, actor=by, action="indicator.update", plan_id=node.plan_id,
+               node_id=node.pk, target_label=f"{node.label} / {indicator.name}", before=b, after=a)
+    return indicator
+
+
+@transaction.atomic
+def indicator_delete(*, indicator: Indicator, by) -> None:
+    node = indicator.node
+    log_action(council=node.plan.council, actor=by, action="indicator.delete", plan_id=node.plan_id,
+               node_id=node.pk, target_label=f"{node.label} / {indicator.name}",
+               before=_snapshot(indicator, INDICATOR_FIELDS) | {"actuals": indicator.actuals.count()})
+    indicator.delete()
+
+
+# --------------------------------------------------------------------------- status scale & calendar
+
+
+def statuses_for(council) -> list[ProgressStatus]:
+    """The council's status scale, created from the defaults the first time it is needed."""
+    statuses = list(ProgressStatus.objects.filter(council=council).order_by("position", "pk"))
+    if not statuses:
+        with transaction.atomic():
+            ProgressStatus.objects.bulk_create(
+                [ProgressStatus(council=council, position=i, name=n, color=c, score=s)
+                 for i, (n, c, s) in enumerate(DEFAULT_STATUSES)], ignore_conflicts=True)
+        statuses = list(ProgressStatus.objects.filter(council=council).order_by("position", "pk"))
+    return statuses
+
+
+def schedule_for(plan) -> ReportingSchedule:
+    schedule, _created = ReportingSchedule.objects.get_or_create(plan=plan)
+    return schedule
+
+
+@transaction.atomic
+def schedule_update(*, plan, by, frequency, due_days, grace_days) -> ReportingSchedule:
+    schedule = schedule_for(plan)
+    before = {"frequency": schedule.frequency, "due_days": schedule.due_days, "grace_days": schedule.grace_days}
+    if frequency != schedule.frequency and ProgressReport.objects.filter(node__plan=plan).exists():
+        raise ValidationError(_("進捗報告が既にあるため、報告の頻度は変えられません。"))
+    schedule.frequency, schedule.due_days, schedule.grace_days = frequency, due_days, grace_days
+    schedule.full_clean()
+    schedule.save()
+    b, a = diff(before, {"frequency": frequency, "due_days": due_days, "grace_days": grace_days})
+    if a:
+        log_action(council=plan.council, actor=by, action="schedule.update", plan_id=plan.pk,
+                   target_label=plan.title, before=b, after=a)
+    return schedule
+
+
+def plan_periods(plan, fiscal_year):
+    schedule = schedule_for(plan)
+    return periods_module.periods(frequency=schedule.frequency, fiscal_year=fiscal_year,
+                                  due_days=schedule.due_days, grace_days=schedule.grace_days)
+
+
+# --------------------------------------------------------------------------- reports
+
+
+@transaction.atomic
+def report_save(*, node, fiscal_year: int, period: int, by, expected_version=None, actuals=None,
+                is_sample=False, **fields) -> ProgressReport:
+    """Create or update the report of ``node`` for one period; ``actuals`` maps indicator → value.
+
+    ``expected_version`` is the version the form was opened with (0 for a new report): a report
+    saved by someone else in between is refused, never overwritten.
+    """
+    plan = node.plan
+    years = _plan_years(plan)
+    if years is not None and fiscal_year not in years:
+        raise ValidationError(_("%(year)s年度は計画期間の外です。") % {"year": fiscal_year})
+    if period not in {p.number for p in plan_periods(plan, fiscal_year)}:
+        raise ValidationError(_("この計画の報告期間にない期間です。"))
+    status = fields.get("status")
+    if status is not None and status.council_id != plan.council_id:
+        raise ValidationError(_("この社協の状況を選んでください。"))
+    report = (ProgressReport.objects.select_for_update()
+              .filter(node=node, fiscal_year=fiscal_year, period=period).first())
+    created = report is None
+    if created:
+        if expected_version not in (None, 0, "0", ""):
+            raise ConcurrentEditError(_("この報告は削除されたか、まだ作成されていません。画面を開き直してください。"))
+        report = ProgressReport(node=node, fiscal_year=fiscal_year, period=period, is_sample=is_sample)
+        before = {}
+    else:
+        _check_version(report, expected_version)
+        before = _snapshot(report, REPORT_FIELDS)
+        before["status"] = report.status.name if report.status else None
+    for key, value in fields.items():
+        if key not in REPORT_FIELDS:
+            raise TypeError(f"report_save() got an unexpected field {key!r}")
+        setattr(report, key, value)
+    after = _snapshot(report, REPORT_FIELDS)
+    after["status"] = report.status.name if report.status else None
+
+    indicators = {i.pk: i for i in Indicator.objects.filter(node=node)}
+    new_actuals = {}
+    for indicator, value in (actuals or {}).items():
+        indicator_id = getattr(indicator, "pk", indicator)
+        if indicator_id not in indicators:
+            raise ValidationError(_("この項目の指標ではありません。"))
+        new_actuals[indicator_id] = _actual(indicators[indicator_id], value)
+    report.updated_by = by if getattr(by, "pk", None) else None
+    report.full_clean(exclude=["node", "status"])
+    old_actuals = {}
+    if not created:
+        old_actuals = {a.indicator_id: (a.value, a.text) for a in report.actuals.all()}
+    changed_actuals = {k: v for k, v in new_actuals.items() if old_actuals.get(k) != v}
+    b, a = diff(before, after) if not created else ({}, {k: v for k, v in after.items() if v})
+    if not created and not a and not changed_actuals:
+        return report
+    if not created:
+        report.version = F("version") + 1
+    report.save()
+    report.refresh_from_db()
+    for indicator_id, (value, text) in changed_actuals.items():
+        IndicatorActual.objects.update_or_create(report=report, indicator_id=indicator_id,
+                                                 defaults={"value": value, "text": text})
+        name = indicators[indicator_id].name
+        old = old_actuals.get(indicator_id)
+        if old is not None:
+            b[f"実績: {name}"] = _plain(old[0]) if old[0] is not None else old[1]
+        a[f"実績: {name}"] = _plain(value) if value is not None else text
+    log_action(council=plan.council, actor=by, action="report.create" if created else "report.update",
+               plan_id=plan.pk, node_id=node.pk,
+               target_label=f"{node.label} / {fiscal_year}-{period}", before=b or None, after=a)
+    return report
+
+
+def _actual(indicator, value):
+    """(value, text) for one actual, checked against the indicator's kind."""
+    if value in (None, ""):
+        return (None, "")
+    name = indicator.name
+    if indicator.kind == Indicator.Kind.QUALITATIVE:
+        return (None, str(value).strip())
+    if indicator.kind == Indicator.Kind.YES_NO:
+        text = str(value).strip().lower()
+        if text in ("1", "true", "yes", "はい", "実施", "あり", "○"):
+            return (Decimal(1), "")
+        if text in ("0", "false", "no", "いいえ", "未実施", "なし", "×"):
+            return (Decimal(0), "")
+        raise ValidationError(_("「%(name)s」は「実施」か「未実施」で入力してください。") % {"name": name})
+    number = _number(value, _("「%(name)s」の実績値") % {"name": name})
+    if number < 0:
+        raise ValidationError(_("「%(name)s」の実績値にマイナスは入力できません。") % {"name": name})
+    if indicator.kind == Indicator.Kind.RATIO and number > 100:
+        raise ValidationError(_("「%(name)s」は割合（％）です。0〜100 で入力してください。") % {"name": name})
+    return (number, "")
