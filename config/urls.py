@@ -5,5 +5,6 @@ urlpatterns = [
     path("", include("sasaeai.accounts.urls")),
     path("", include("sasaeai.core.urls")),
     path("plans/", include("sasaeai.plans.urls")),
+    path("plans/", include("sasaeai.progress.urls")),
     path("django-admin/", admin.site.urls),
 ]

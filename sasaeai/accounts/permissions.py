@@ -16,14 +16,18 @@ PERMISSIONS = {
     "plans.delete": "計画を削除する",
     "audit.view": "変更履歴（誰がいつ何を変えたか）を見る",
     "councils.manage": "社協の連絡先と支部を編集する",
+    "progress.view": "進捗・指標・達成率を見る",
+    "progress.manage": "指標・目標値・報告の頻度を設定する",
+    "progress.report": "進捗を報告する（状況・実施内容・実績値）",
 }
 
 ROLE_PERMISSIONS = {
     Role.ADMIN: frozenset(PERMISSIONS),
     Role.EDITOR: frozenset({
         "plans.view", "plans.export", "plans.create", "plans.edit", "plans.import", "audit.view",
+        "progress.view", "progress.manage", "progress.report",
     }),
-    Role.VIEWER: frozenset({"plans.view", "plans.export"}),
+    Role.VIEWER: frozenset({"plans.view", "plans.export", "progress.view"}),
 }
 
 

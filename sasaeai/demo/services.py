@@ -66,6 +66,7 @@ def load_demo(*, reset=False, stdout=None):
                 continue
             existing.delete()
         loaded.extend(plan_file_import(council=council, data=data, by=None, filename=path.name))
+    _add_source_indicators()
     top_councils = list(Council.objects.filter(parent__isnull=True))
     for username, display_name, role, council_names in DEMO_USERS:
         user, created = User.objects.get_or_create(username=username, defaults={"display_name": display_name})
@@ -76,3 +77,26 @@ def load_demo(*, reset=False, stdout=None):
         for council in councils:
             Membership.objects.update_or_create(user=user, council=council, defaults={"role": role})
     return loaded
+
+
+# Indicators the source plans state as numeric targets. Only what the printed text says:
+# 東久留米市 "市民スタッフ登録者数100人を目指します" names the measure, the unit and the target,
+# but no year, so none is set.
+SOURCE_INDICATORS = [
+    {"council": "東久留米市社会福祉協議会", "targets_text": "市民スタッフ登録者数100人",
+     "indicator": {"name": "市民スタッフ登録者数", "unit": "人", "kind": "quantity", "direction": "higher",
+                   "final_target": 100}},
+]
+
+
+def _add_source_indicators():
+    from sasaeai.plans.models import PlanNode
+    from sasaeai.progress.models import Indicator
+    from sasaeai.progress.services import indicator_create
+
+    for spec in SOURCE_INDICATORS:
+        node = PlanNode.objects.filter(plan__council__name=spec["council"],
+                                       targets_text__contains=spec["targets_text"]).first()
+        if node is None or Indicator.objects.filter(node=node, name=spec["indicator"]["name"]).exists():
+            continue
+        indicator_create(node=node, by=None, **spec["indicator"])

@@ -9,9 +9,10 @@ from sasaeai.demo.generator import create_plan
 # What each role may do, as the product decision reads (not derived from the code).
 EXPECTED = {
     "admin": {"plans.view", "plans.export", "plans.create", "plans.edit", "plans.import", "plans.delete", "audit.view",
-              "councils.manage"},
-    "editor": {"plans.view", "plans.export", "plans.create", "plans.edit", "plans.import", "audit.view"},
-    "viewer": {"plans.view", "plans.export"},
+              "councils.manage", "progress.view", "progress.manage", "progress.report"},
+    "editor": {"plans.view", "plans.export", "plans.create", "plans.edit", "plans.import", "audit.view",
+               "progress.view", "progress.manage", "progress.report"},
+    "viewer": {"plans.view", "plans.export", "progress.view"},
 }
 
 # (name, permission, method, url builder)
@@ -34,6 +35,10 @@ PLAN_ACTIONS = [
     ("issue_edit", "plans.edit", "get", lambda p, n, i: reverse("plans:issue_edit", args=[p.pk, i.pk])),
     ("issue_delete", "plans.edit", "get", lambda p, n, i: reverse("plans:issue_delete", args=[p.pk, i.pk])),
     ("delete", "plans.delete", "get", lambda p, n, i: reverse("plans:delete", args=[p.pk])),
+    ("progress", "progress.view", "get", lambda p, n, i: reverse("progress:plan", args=[p.pk])),
+    ("schedule", "progress.manage", "get", lambda p, n, i: reverse("progress:schedule", args=[p.pk])),
+    ("indicator_new", "progress.manage", "get", lambda p, n, i: reverse("progress:indicator_create", args=[p.pk, n.pk])),
+    ("report", "progress.report", "get", lambda p, n, i: reverse("progress:report", args=[p.pk, n.pk])),
 ]
 COUNCIL_ACTIONS = [
     ("council", "plans.view", lambda c: reverse("council_detail", args=[c.pk])),

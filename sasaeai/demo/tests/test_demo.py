@@ -74,6 +74,12 @@ def test_higashikurume(demo):
     assert len(nodes(p, "活動目標")) == 5 and len(nodes(p, "推進事業")) == 15
     target = PlanNode.objects.get(plan=p, targets_text__contains="市民スタッフ登録者数100人")
     assert target.title == "災害ボランティアセンターに関する活動" and target.parent.code == "事業2"
+    from sasaeai.progress.models import Indicator
+
+    indicator = Indicator.objects.get(node=target)
+    assert (indicator.name, indicator.unit, indicator.final_target, indicator.final_target_year) == (
+        "市民スタッフ登録者数", "人", 100, None)
+    assert not indicator.is_sample
 
 
 def test_kashiwa_document_with_three_plans(demo):

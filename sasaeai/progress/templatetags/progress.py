@@ -1,0 +1,28 @@
+from django import template
+
+from sasaeai.core.templatetags.sasaeai import has_perm_here
+
+from .. import selectors
+
+register = template.Library()
+
+
+@register.inclusion_tag("progress/_node_progress.html", takes_context=True)
+def node_progress(context, node):
+    """Indicators (with targets) and reports of one node, for the node page."""
+    perms = context.get("perms_here")
+    if not has_perm_here(perms, "progress.view"):
+        return {"visible": False}
+    indicators = selectors.node_indicators(node)
+    for indicator in indicators:
+        indicator.target_list = sorted(indicator.targets.all(), key=lambda t: t.fiscal_year)
+    return {"visible": True, "plan": context["plan"], "node": node, "indicators": indicators,
+            "reports": selectors.node_reports(node), "perms_here": perms}
+
+
+@register.filter
+def number(value):
+    """Decimal as people write it: 50.0000 → 50, 45.5000 → 45.5."""
+    if value is None or value == "":
+        return ""
+    return format(value.normalize(), "f")
