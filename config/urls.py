@@ -6,5 +6,8 @@ urlpatterns = [
     path("", include("sasaeai.core.urls")),
     path("plans/", include("sasaeai.plans.urls")),
     path("plans/", include("sasaeai.progress.urls")),
+    path("plans/", include("sasaeai.progress.urls_excel")),
+    path("plans/", include("sasaeai.progress.urls_dashboard")),
+    path("", include("sasaeai.progress.urls_running")),
     path("django-admin/", admin.site.urls),
 ]

@@ -19,7 +19,7 @@ def test_every_permission_and_role_is_documented():
     for role, perms in ROLE_PERMISSIONS.items():
         row = next(line for line in doc.splitlines() if line.startswith(f"| `{role.value}`"))
         if perms != frozenset(PERMISSIONS):
-            assert set(re.findall(r"`([a-z]+\.[a-z]+)`", row)) == set(perms), role
+            assert set(re.findall(r"`([a-z]+\.[a-z_]+)`", row)) == set(perms), role
 
 
 def test_every_environment_variable_is_documented():

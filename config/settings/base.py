@@ -96,6 +96,12 @@ SASAEAI_PLAN_FILE_MAX_BYTES = int(os.environ.get("SASAEAI_PLAN_FILE_MAX_BYTES", 
 DATA_UPLOAD_MAX_MEMORY_SIZE = SASAEAI_PLAN_FILE_MAX_BYTES + 512 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = SASAEAI_PLAN_FILE_MAX_BYTES + 512 * 1024
 
+# E-mail (reminders). The console backend prints messages, which is what the demo wants.
+EMAIL_BACKEND = os.environ.get("SASAEAI_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("SASAEAI_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("SASAEAI_EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = os.environ.get("SASAEAI_FROM_EMAIL", "sasaeai@localhost")
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"

@@ -14,6 +14,8 @@ class User(AbstractUser):
 class Role(models.TextChoices):
     ADMIN = "admin", _("社協管理者")
     EDITOR = "editor", _("計画編集者")
+    LEADER = "leader", _("ワーキンググループリーダー")
+    REPORTER = "reporter", _("報告担当者")
     VIEWER = "viewer", _("閲覧者")
 
 

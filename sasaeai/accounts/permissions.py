@@ -18,15 +18,18 @@ PERMISSIONS = {
     "councils.manage": "社協の連絡先と支部を編集する",
     "progress.view": "進捗・指標・達成率を見る",
     "progress.manage": "指標・目標値・報告の頻度を設定する",
-    "progress.report": "進捗を報告する（状況・実施内容・実績値）",
+    "progress.report": "進捗を報告する（状況・実施内容・実績値）— どの項目でも",
+    "progress.report_own": "自分の担当の項目の進捗を報告する（リーダーはグループの項目も）",
 }
 
 ROLE_PERMISSIONS = {
-    Role.ADMIN: frozenset(PERMISSIONS),
+    Role.ADMIN: frozenset(PERMISSIONS) - {"progress.report_own"},
     Role.EDITOR: frozenset({
         "plans.view", "plans.export", "plans.create", "plans.edit", "plans.import", "audit.view",
         "progress.view", "progress.manage", "progress.report",
     }),
+    Role.LEADER: frozenset({"plans.view", "plans.export", "progress.view", "progress.report_own"}),
+    Role.REPORTER: frozenset({"plans.view", "progress.view", "progress.report_own"}),
     Role.VIEWER: frozenset({"plans.view", "plans.export", "progress.view"}),
 }
 

@@ -125,3 +125,86 @@ class IndicatorActual(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["report", "indicator"], name="actual_unique_indicator")]
+
+
+class WorkingGroup(models.Model):
+    """推進ワーキンググループ: owns goals or any nodes of a plan, with a leader and sub-leader."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="working_groups")
+    name = models.CharField(_("名称"), max_length=100)
+    nodes = models.ManyToManyField(PlanNode, blank=True, related_name="working_groups", verbose_name=_("担当する項目"))
+    leader = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="led_working_groups", verbose_name=_("リーダー"))
+    sub_leader = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="sub_led_working_groups", verbose_name=_("サブリーダー"))
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="working_groups",
+                                     verbose_name=_("メンバー"))
+    is_sample = models.BooleanField(_("サンプル"), default=False)
+
+    class Meta:
+        ordering = ["plan", "name"]
+        constraints = [models.UniqueConstraint(fields=["plan", "name"], name="working_group_unique_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class Meeting(models.Model):
+    """推進会議: a progress meeting, linked to the nodes discussed."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="meetings")
+    working_group = models.ForeignKey(WorkingGroup, null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="meetings", verbose_name=_("ワーキンググループ"))
+    title = models.CharField(_("会議名"), max_length=200)
+    held_on = models.DateField(_("開催日"))
+    attendees = models.TextField(_("出席者"), blank=True)
+    agenda = models.TextField(_("議題"), blank=True)
+    minutes = models.TextField(_("議事の概要"), blank=True)
+    decisions = models.TextField(_("決定事項"), blank=True)
+    nodes = models.ManyToManyField(PlanNode, blank=True, related_name="meetings", verbose_name=_("話し合った項目"))
+    is_sample = models.BooleanField(_("サンプル"), default=False)
+
+    class Meta:
+        ordering = ["plan", "-held_on", "pk"]
+
+
+class AnnualPlan(models.Model):
+    """年次計画・推進計画: what one node will do in one fiscal year, and who owns it."""
+
+    node = models.ForeignKey(PlanNode, on_delete=models.CASCADE, related_name="annual_plans")
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"), validators=YEAR_VALIDATORS)
+    content = models.TextField(_("実施すること"), blank=True)
+    months = models.JSONField(_("実施する月"), default=list, blank=True, help_text=_("4〜3月のうち実施する月"))
+    working_group = models.ForeignKey(WorkingGroup, null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="annual_plans", verbose_name=_("担当ワーキンググループ"))
+    owners = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="annual_plans",
+                                    verbose_name=_("担当者"))
+    budget = models.DecimalField(_("予算（円）"), max_digits=14, decimal_places=0, null=True, blank=True,
+                                 validators=[MinValueValidator(0)])
+    is_sample = models.BooleanField(_("サンプル"), default=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["node", "fiscal_year"]
+        constraints = [models.UniqueConstraint(fields=["node", "fiscal_year"], name="annual_plan_unique_year")]
+
+
+class ReminderLog(models.Model):
+    """A reminder e-mail sent, so the same reminder is never sent twice."""
+
+    class Kind(models.TextChoices):
+        DUE = "due", _("締切の案内")
+        OVERDUE = "overdue", _("期限切れの連絡")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders")
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="reminders")
+    fiscal_year = models.PositiveSmallIntegerField()
+    period = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    item_count = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "plan", "fiscal_year", "period", "kind"],
+                                               name="reminder_once")]

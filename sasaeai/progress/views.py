@@ -11,7 +11,7 @@ from sasaeai.accounts.decorators import plan_permission
 from sasaeai.plans.selectors import node_get_for_user, plan_tree
 from sasaeai.plans.views import _form_errors_from
 
-from . import rollup, selectors, services
+from . import ownership, rollup, selectors, services
 from .forms import IndicatorForm, ReportForm, ScheduleForm
 
 
@@ -122,10 +122,12 @@ def _period(request, plan):
     return match[0], periods
 
 
-@plan_permission("progress.report")
+@plan_permission("progress.view")
 def report_edit(request, plan, node_id):
     node = node_get_for_user(request.user, plan, node_id)
     period, periods = _period(request, plan)
+    if not ownership.can_report(request.user, plan, node, period.fiscal_year):
+        raise Http404
     report = selectors.report_for(node, period.fiscal_year, period.number)
     indicators = selectors.node_indicators(node)
     statuses = services.statuses_for(plan.council)
@@ -147,7 +149,7 @@ def report_edit(request, plan, node_id):
         except ValidationError as exc:
             _form_errors_from(exc, form)
         else:
-            messages.success(request, _("%(period)s の進捗を保存しました。") % {"period": period.label})
+            messages.success(request, _("%(period)sの進捗を保存しました。") % {"period": period.label})
             return redirect(reverse("plans:node", args=[plan.pk, node.pk]) + "#reports")
     return render(request, "progress/report_form.html", {
         "plan": plan, "perms_here": request.council_permissions, "node": node, "form": form, "report": report,

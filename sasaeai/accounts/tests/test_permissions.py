@@ -12,6 +12,8 @@ EXPECTED = {
               "councils.manage", "progress.view", "progress.manage", "progress.report"},
     "editor": {"plans.view", "plans.export", "plans.create", "plans.edit", "plans.import", "audit.view",
                "progress.view", "progress.manage", "progress.report"},
+    "leader": {"plans.view", "plans.export", "progress.view", "progress.report_own"},
+    "reporter": {"plans.view", "progress.view", "progress.report_own"},
     "viewer": {"plans.view", "plans.export", "progress.view"},
 }
 
