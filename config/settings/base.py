@@ -101,6 +101,8 @@ EMAIL_BACKEND = os.environ.get("SASAEAI_EMAIL_BACKEND", "django.core.mail.backen
 EMAIL_HOST = os.environ.get("SASAEAI_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("SASAEAI_EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("SASAEAI_FROM_EMAIL", "sasaeai@localhost")
+# The address people open Sasaeai at; links in e-mails start with it.
+SASAEAI_BASE_URL = os.environ.get("SASAEAI_BASE_URL", "http://127.0.0.1:8000")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

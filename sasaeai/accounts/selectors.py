@@ -59,3 +59,14 @@ def council_get_for_user(user, council_id, permission="plans.view"):
     if not user_can(user, permission, council_id):
         raise Http404
     return Council.objects.get(pk=council_id)
+
+
+def users_for_council(council):
+    """People who work in a council: members of it or of a council above it."""
+    from .models import User
+
+    ids, node = [], council
+    while node is not None:
+        ids.append(node.pk)
+        node = node.parent
+    return User.objects.filter(memberships__council_id__in=ids, is_active=True).distinct().order_by("display_name", "username")

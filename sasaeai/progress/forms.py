@@ -70,3 +70,63 @@ class ReportForm(forms.Form):
 
     def actuals(self):
         return {i: self.cleaned_data.get(f"actual_{i.pk}", "") for i in self.indicators}
+
+
+class _PeopleMixin:
+    @staticmethod
+    def person_label(user):
+        return str(user)
+
+
+class WorkingGroupForm(forms.Form):
+    name = forms.CharField(label=_("名称"), max_length=100, help_text=_("例: 基本目標1 推進ワーキンググループ"))
+    nodes = forms.ModelMultipleChoiceField(label=_("担当する項目"), queryset=None, required=False,
+                                           widget=forms.CheckboxSelectMultiple)
+    leader = forms.ModelChoiceField(label=_("リーダー"), queryset=None, required=False)
+    sub_leader = forms.ModelChoiceField(label=_("サブリーダー"), queryset=None, required=False)
+    members = forms.ModelMultipleChoiceField(label=_("メンバー"), queryset=None, required=False,
+                                             widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, nodes, users, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["nodes"].queryset = nodes
+        self.fields["nodes"].label_from_instance = lambda n: f"{n.level.name}: {n.label}"
+        for name in ("leader", "sub_leader", "members"):
+            self.fields[name].queryset = users
+            self.fields[name].label_from_instance = str
+
+
+class MeetingForm(forms.Form):
+    title = forms.CharField(label=_("会議名"), max_length=200, help_text=_("例: 第2回 推進会議"))
+    held_on = forms.DateField(label=_("開催日"), widget=forms.DateInput(attrs={"type": "date"}))
+    working_group = forms.ModelChoiceField(label=_("ワーキンググループ"), queryset=None, required=False)
+    attendees = forms.CharField(label=_("出席者"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    agenda = forms.CharField(label=_("議題"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    minutes = forms.CharField(label=_("議事の概要"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    decisions = forms.CharField(label=_("決定事項"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    nodes = forms.ModelMultipleChoiceField(label=_("話し合った項目"), queryset=None, required=False,
+                                           widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, nodes, groups, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["nodes"].queryset = nodes
+        self.fields["nodes"].label_from_instance = lambda n: f"{n.level.name}: {n.label}"
+        self.fields["working_group"].queryset = groups
+
+
+class AnnualPlanForm(forms.Form):
+    content = forms.CharField(label=_("この年度に実施すること"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    months = forms.TypedMultipleChoiceField(
+        label=_("実施する月"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple,
+        choices=[(m, _("%(m)s月") % {"m": m}) for m in [4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3]])
+    working_group = forms.ModelChoiceField(label=_("担当ワーキンググループ"), queryset=None, required=False)
+    owners = forms.ModelMultipleChoiceField(label=_("担当者"), queryset=None, required=False,
+                                            widget=forms.CheckboxSelectMultiple)
+    budget = forms.DecimalField(label=_("予算（円）"), required=False, min_value=0, max_digits=14, decimal_places=0)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, groups, users, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["working_group"].queryset = groups
+        self.fields["owners"].queryset = users
+        self.fields["owners"].label_from_instance = str

@@ -121,3 +121,45 @@ def node_reports(node):
 
 
 __all__ = ["plan_figures", "plan_periods", "schedule_for", "statuses_for"]
+
+
+def plan_working_groups(plan):
+    from .models import WorkingGroup
+
+    return list(WorkingGroup.objects.filter(plan=plan).select_related("leader", "sub_leader")
+                .prefetch_related("members", "nodes").order_by("name"))
+
+
+def working_group_get(plan, group_id):
+    from .models import WorkingGroup
+
+    try:
+        return WorkingGroup.objects.get(pk=int(group_id), plan=plan)
+    except (WorkingGroup.DoesNotExist, TypeError, ValueError):
+        raise Http404
+
+
+def plan_meetings(plan):
+    from .models import Meeting
+
+    return list(Meeting.objects.filter(plan=plan).select_related("working_group").prefetch_related("nodes")
+                .order_by("-held_on", "-pk"))
+
+
+def meeting_get(plan, meeting_id):
+    from .models import Meeting
+
+    try:
+        return Meeting.objects.get(pk=int(meeting_id), plan=plan)
+    except (Meeting.DoesNotExist, TypeError, ValueError):
+        raise Http404
+
+
+def plan_annual_plans(plan, fiscal_year, node=None):
+    """node id → AnnualPlan (with working group and owners) for one year."""
+    from .models import AnnualPlan
+
+    qs = AnnualPlan.objects.filter(node__plan=plan, fiscal_year=fiscal_year)
+    if node is not None:
+        qs = qs.filter(node=node)
+    return {a.node_id: a for a in qs.select_related("working_group").prefetch_related("owners")}

@@ -260,3 +260,145 @@ def _actual(indicator, value):
     if indicator.kind == Indicator.Kind.RATIO and number > 100:
         raise ValidationError(_("「%(name)s」は割合（％）です。0〜100 で入力してください。") % {"name": name})
     return (number, "")
+
+
+# --------------------------------------------------------------------------- working groups & meetings
+
+def _users_of(users):
+    return sorted(str(u) for u in users)
+
+
+def _check_plan_nodes(plan, nodes):
+    if any(n.plan_id != plan.pk for n in nodes):
+        raise ValidationError(_("別の計画の項目は選べません。"))
+
+
+@transaction.atomic
+def working_group_save(*, plan, by, group=None, name, nodes=(), leader=None, sub_leader=None, members=(),
+                       is_sample=False):
+    from .models import WorkingGroup
+
+    nodes, members = list(nodes), list(members)
+    _check_plan_nodes(plan, nodes)
+    if WorkingGroup.objects.filter(plan=plan, name=name).exclude(pk=getattr(group, "pk", None)).exists():
+        raise ValidationError({"name": _("「%(name)s」というワーキンググループは既にあります。") % {"name": name}})
+    before = None
+    if group is None:
+        group = WorkingGroup(plan=plan, is_sample=is_sample)
+    else:
+        before = {"name": group.name, "leader": str(group.leader or ""), "sub_leader": str(group.sub_leader or ""),
+                  "members": _users_of(group.members.all()), "nodes": sorted(n.label for n in group.nodes.all())}
+    group.name, group.leader, group.sub_leader = name, leader, sub_leader
+    group.full_clean(exclude=["plan"])
+    group.save()
+    group.nodes.set(nodes)
+    group.members.set(members)
+    after = {"name": name, "leader": str(leader or ""), "sub_leader": str(sub_leader or ""),
+             "members": _users_of(members), "nodes": sorted(n.label for n in nodes)}
+    b, a = diff(before, after) if before else (None, after)
+    if a:
+        log_action(council=plan.council, actor=by, action="working_group.save", plan_id=plan.pk,
+                   target_label=name, before=b, after=a)
+    return group
+
+
+@transaction.atomic
+def working_group_delete(*, group, by):
+    log_action(council=group.plan.council, actor=by, action="working_group.delete", plan_id=group.plan_id,
+               target_label=group.name, before={"name": group.name})
+    group.delete()
+
+
+MEETING_FIELDS = ["title", "held_on", "attendees", "agenda", "minutes", "decisions", "working_group"]
+
+
+def _meeting_snapshot(meeting):
+    snapshot = {f: getattr(meeting, f) for f in MEETING_FIELDS}
+    snapshot["held_on"] = meeting.held_on.isoformat() if meeting.held_on else ""
+    snapshot["working_group"] = str(meeting.working_group) if meeting.working_group_id else ""
+    if meeting.pk:
+        snapshot["nodes"] = sorted(n.label for n in meeting.nodes.all())
+    return snapshot
+
+
+@transaction.atomic
+def meeting_save(*, plan, by, meeting=None, nodes=(), is_sample=False, **fields):
+    from .models import Meeting
+
+    nodes = list(nodes)
+    _check_plan_nodes(plan, nodes)
+    group = fields.get("working_group")
+    if group is not None and group.plan_id != plan.pk:
+        raise ValidationError(_("別の計画のワーキンググループは選べません。"))
+    created = meeting is None
+    meeting = meeting or Meeting(plan=plan, is_sample=is_sample)
+    before = None if created else _meeting_snapshot(meeting)
+    for key, value in fields.items():
+        if key not in MEETING_FIELDS:
+            raise TypeError(f"meeting_save() got an unexpected field {key!r}")
+        setattr(meeting, key, value)
+    meeting.full_clean(exclude=["plan"])
+    meeting.save()
+    meeting.nodes.set(nodes)
+    after = _meeting_snapshot(meeting) | {"nodes": sorted(n.label for n in nodes)}
+    b, a = diff(before, after) if before else (None, {k: v for k, v in after.items() if v})
+    if a:
+        log_action(council=plan.council, actor=by, action="meeting.save", plan_id=plan.pk,
+                   target_label=f"{meeting.held_on} {meeting.title}", before=b, after=a)
+    return meeting
+
+
+@transaction.atomic
+def meeting_delete(*, meeting, by):
+    log_action(council=meeting.plan.council, actor=by, action="meeting.delete", plan_id=meeting.plan_id,
+               target_label=f"{meeting.held_on} {meeting.title}", before={"title": meeting.title})
+    meeting.delete()
+
+
+# --------------------------------------------------------------------------- annual plans
+
+MONTHS_OF_FY = [4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3]
+
+
+@transaction.atomic
+def annual_plan_save(*, node, fiscal_year: int, by, expected_version=None, content="", months=(),
+                     working_group=None, owners=(), budget=None, is_sample=False):
+    from .models import AnnualPlan
+
+    plan = node.plan
+    years = _plan_years(plan)
+    if years is not None and fiscal_year not in years:
+        raise ValidationError(_("%(year)s年度は計画期間の外です。") % {"year": fiscal_year})
+    if working_group is not None and working_group.plan_id != plan.pk:
+        raise ValidationError(_("別の計画のワーキンググループは選べません。"))
+    months = [int(m) for m in months]
+    if any(m not in MONTHS_OF_FY for m in months):
+        raise ValidationError(_("月は 1〜12 で選んでください。"))
+    months = [m for m in MONTHS_OF_FY if m in months]
+    owners = list(owners)
+    budget = None if budget in (None, "") else _number(budget, _("予算"))
+    annual = AnnualPlan.objects.select_for_update().filter(node=node, fiscal_year=fiscal_year).first()
+    if annual is None:
+        if expected_version not in (None, 0, "0", ""):
+            raise ConcurrentEditError(_("この年次計画は削除されたか、まだ作成されていません。画面を開き直してください。"))
+        annual, before = AnnualPlan(node=node, fiscal_year=fiscal_year, is_sample=is_sample), None
+    else:
+        _check_version(annual, expected_version)
+        before = {"content": annual.content, "months": annual.months,
+                  "working_group": str(annual.working_group or ""), "owners": _users_of(annual.owners.all()),
+                  "budget": _plain(annual.budget)}
+    annual.content, annual.months, annual.working_group, annual.budget = content, months, working_group, budget
+    annual.full_clean(exclude=["node"])
+    after = {"content": content, "months": months, "working_group": str(working_group or ""),
+             "owners": _users_of(owners), "budget": _plain(budget)}
+    b, a = diff(before, after) if before else (None, {k: v for k, v in after.items() if v not in ("", [], None)})
+    if before is not None and not a:
+        return annual
+    if before is not None:
+        annual.version = F("version") + 1
+    annual.save()
+    annual.refresh_from_db()
+    annual.owners.set(owners)
+    log_action(council=plan.council, actor=by, action="annual_plan.save", plan_id=plan.pk, node_id=node.pk,
+               target_label=f"{node.label} / {fiscal_year}", before=b, after=a)
+    return annual

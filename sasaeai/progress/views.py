@@ -8,11 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sasaeai.accounts.decorators import plan_permission
+from sasaeai.core import fiscal
 from sasaeai.plans.selectors import node_get_for_user, plan_tree
 from sasaeai.plans.views import _form_errors_from
 
 from . import ownership, rollup, selectors, services
-from .forms import IndicatorForm, ReportForm, ScheduleForm
+from .forms import AnnualPlanForm, IndicatorForm, MeetingForm, ReportForm, ScheduleForm, WorkingGroupForm
 
 
 def _year(request, plan):
@@ -154,3 +155,128 @@ def report_edit(request, plan, node_id):
     return render(request, "progress/report_form.html", {
         "plan": plan, "perms_here": request.council_permissions, "node": node, "form": form, "report": report,
         "period": period, "periods": periods, "statuses": statuses})
+
+
+# --------------------------------------------------------------------------- 推進体制: groups and meetings
+
+
+@plan_permission("progress.view")
+def organisation(request, plan):
+    return render(request, "progress/organisation.html", {
+        "plan": plan, "perms_here": request.council_permissions,
+        "groups": selectors.plan_working_groups(plan), "meetings": selectors.plan_meetings(plan)})
+
+
+def _plan_nodes(plan):
+    from sasaeai.plans.models import PlanNode
+
+    return PlanNode.objects.filter(plan=plan).select_related("level").order_by("level__depth", "parent_id", "position")
+
+
+@plan_permission("progress.manage")
+def group_edit(request, plan, group_id=None):
+    from sasaeai.accounts.selectors import users_for_council
+
+    from .models import WorkingGroup
+
+    group = selectors.working_group_get(plan, group_id) if group_id else None
+    initial = {}
+    if group:
+        initial = {"name": group.name, "leader": group.leader_id, "sub_leader": group.sub_leader_id,
+                   "nodes": list(group.nodes.all()), "members": list(group.members.all())}
+    form = WorkingGroupForm(request.POST or None, initial=initial, nodes=_plan_nodes(plan),
+                            users=users_for_council(plan.council))
+    if request.method == "POST":
+        if group and request.POST.get("delete"):
+            services.working_group_delete(group=group, by=request.user)
+            messages.success(request, _("ワーキンググループ「%(n)s」を削除しました。") % {"n": group.name})
+            return redirect("progress:organisation", plan_id=plan.pk)
+        if form.is_valid():
+            try:
+                services.working_group_save(plan=plan, by=request.user, group=group, **form.cleaned_data)
+            except ValidationError as exc:
+                _form_errors_from(exc, form)
+            else:
+                messages.success(request, _("ワーキンググループ「%(n)s」を保存しました。") % {"n": form.cleaned_data["name"]})
+                return redirect("progress:organisation", plan_id=plan.pk)
+    return render(request, "progress/simple_form.html", {
+        "plan": plan, "perms_here": request.council_permissions, "form": form, "can_delete": group is not None,
+        "heading": _("ワーキンググループ") + (f": {group.name}" if group else ""),
+        "back": reverse("progress:organisation", args=[plan.pk]), "model": WorkingGroup})
+
+
+@plan_permission("progress.manage")
+def meeting_edit(request, plan, meeting_id=None):
+    from .models import WorkingGroup
+
+    meeting = selectors.meeting_get(plan, meeting_id) if meeting_id else None
+    initial = {}
+    if meeting:
+        initial = {f: getattr(meeting, f) for f in services.MEETING_FIELDS}
+        initial["nodes"] = list(meeting.nodes.all())
+    form = MeetingForm(request.POST or None, initial=initial, nodes=_plan_nodes(plan),
+                       groups=WorkingGroup.objects.filter(plan=plan))
+    if request.method == "POST":
+        if meeting and request.POST.get("delete"):
+            services.meeting_delete(meeting=meeting, by=request.user)
+            messages.success(request, _("推進会議の記録を削除しました。"))
+            return redirect("progress:organisation", plan_id=plan.pk)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            nodes = data.pop("nodes")
+            try:
+                services.meeting_save(plan=plan, by=request.user, meeting=meeting, nodes=nodes, **data)
+            except ValidationError as exc:
+                _form_errors_from(exc, form)
+            else:
+                messages.success(request, _("推進会議の記録を保存しました。"))
+                return redirect("progress:organisation", plan_id=plan.pk)
+    return render(request, "progress/simple_form.html", {
+        "plan": plan, "perms_here": request.council_permissions, "form": form, "can_delete": meeting is not None,
+        "heading": _("推進会議の記録"), "back": reverse("progress:organisation", args=[plan.pk])})
+
+
+# --------------------------------------------------------------------------- 年次計画
+
+
+@plan_permission("progress.view")
+def annual_plans(request, plan):
+    year, years = _year(request, plan)
+    tree = plan_tree(plan)
+    annual = selectors.plan_annual_plans(plan, year)
+    rows = [(node, depth, annual.get(node.pk)) for node, depth in tree.rows()]
+    return render(request, "progress/annual_plans.html", {
+        "plan": plan, "perms_here": request.council_permissions, "year": year, "years": years, "rows": rows,
+        "node_base": reverse("plans:node", args=[plan.pk, 0])[:-2], "months": services.MONTHS_OF_FY,
+        "has_sample": any(a.is_sample for a in annual.values())})
+
+
+@plan_permission("progress.manage")
+def annual_plan_edit(request, plan, node_id):
+    from sasaeai.accounts.selectors import users_for_council
+
+    from .models import WorkingGroup
+
+    node = node_get_for_user(request.user, plan, node_id)
+    year, _years = _year(request, plan)
+    annual = selectors.plan_annual_plans(plan, year, node=node).get(node.pk)
+    initial = {"version": annual.version if annual else 0}
+    if annual:
+        initial.update({"content": annual.content, "months": annual.months, "working_group": annual.working_group_id,
+                        "owners": list(annual.owners.all()), "budget": annual.budget})
+    form = AnnualPlanForm(request.POST or None, initial=initial, groups=WorkingGroup.objects.filter(plan=plan),
+                          users=users_for_council(plan.council))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.annual_plan_save(node=node, fiscal_year=year, by=request.user,
+                                      expected_version=data.pop("version"), **data)
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, _("年次計画を保存しました。"))
+            return redirect(reverse("progress:annual_plans", args=[plan.pk]) + f"?year={year}#node-{node.pk}")
+    return render(request, "progress/simple_form.html", {
+        "plan": plan, "perms_here": request.council_permissions, "form": form, "can_delete": False,
+        "heading": _("年次計画（%(year)s）: %(label)s") % {"year": fiscal.format_fiscal_year(year), "label": node.label},
+        "back": reverse("progress:annual_plans", args=[plan.pk]) + f"?year={year}"})

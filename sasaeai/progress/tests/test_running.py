@@ -1,0 +1,120 @@
+"""Working groups, meetings, annual plans, and who may report on what."""
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from sasaeai.core.concurrency import ConcurrentEditError
+from sasaeai.core.models import AuditEntry
+from sasaeai.plans import services as plan_services
+from sasaeai.progress import services
+from sasaeai.progress.models import AnnualPlan
+from sasaeai.progress.ownership import can_report, owned_node_ids
+
+
+@pytest.fixture
+def plan(councils):
+    plan = plan_services.plan_create(council=councils["a"], by=None, title="推進体制の計画", kind="activity",
+                                     levels=["基本目標", "推進事業"], period_start=2026, period_end=2030)
+    g1 = plan_services.node_create(plan=plan, parent=None, by=None, title="目標1")
+    g2 = plan_services.node_create(plan=plan, parent=None, by=None, title="目標2")
+    for parent, title in ((g1, "事業1-1"), (g1, "事業1-2"), (g2, "事業2-1")):
+        plan_services.node_create(plan=plan, parent=parent, by=None, title=title)
+    return plan
+
+
+def n(plan, title):
+    return plan.nodes.get(title=title)
+
+
+@pytest.fixture
+def people(make_user, councils):
+    return {"leader": make_user("wg_leader", "leader", councils["a"]),
+            "reporter": make_user("wg_reporter", "reporter", councils["a"]),
+            "other": make_user("other_reporter", "reporter", councils["a"])}
+
+
+def test_leader_owns_the_groups_items_and_below(plan, people):
+    services.working_group_save(plan=plan, by=None, name="目標1 WG", nodes=[n(plan, "目標1")], leader=people["leader"])
+    owned = owned_node_ids(people["leader"], plan, 2026)
+    assert owned == {n(plan, t).pk for t in ("目標1", "事業1-1", "事業1-2")}
+    assert can_report(people["leader"], plan, n(plan, "事業1-2"), 2026)
+    assert not can_report(people["leader"], plan, n(plan, "事業2-1"), 2026)
+
+
+def test_reporter_owns_only_their_annual_plans_of_that_year(plan, people):
+    services.annual_plan_save(node=n(plan, "事業2-1"), fiscal_year=2026, by=None, content="見守り訪問",
+                              owners=[people["reporter"]])
+    assert can_report(people["reporter"], plan, n(plan, "事業2-1"), 2026)
+    assert not can_report(people["reporter"], plan, n(plan, "事業2-1"), 2027)
+    assert not can_report(people["other"], plan, n(plan, "事業2-1"), 2026)
+
+
+def test_report_form_follows_ownership(client, plan, people, users):
+    services.annual_plan_save(node=n(plan, "事業2-1"), fiscal_year=2026, by=None, owners=[people["reporter"]])
+    client.force_login(people["reporter"])
+    mine = reverse("progress:report", args=[plan.pk, n(plan, "事業2-1").pk]) + "?year=2026&period=1"
+    theirs = reverse("progress:report", args=[plan.pk, n(plan, "事業1-1").pk]) + "?year=2026&period=1"
+    assert client.get(mine).status_code == 200
+    assert client.get(theirs).status_code == 404
+    assert client.post(theirs, {"done_text": "横から", "version": "0"}).status_code == 404
+    client.force_login(users["editor"])
+    assert client.get(theirs).status_code == 200
+
+
+def test_annual_plan_is_versioned_and_audited(plan, people):
+    node = n(plan, "事業1-1")
+    annual = services.annual_plan_save(node=node, fiscal_year=2026, by=None, expected_version=0, content="月1回のサロン",
+                                       months=[3, 4, 10], budget=50000, owners=[people["reporter"]])
+    assert annual.months == [4, 10, 3]  # fiscal-year order
+    services.annual_plan_save(node=node, fiscal_year=2026, by=None, expected_version=1, content="月2回のサロン",
+                              months=[4, 10, 3], budget=50000, owners=[people["reporter"]])
+    with pytest.raises(ConcurrentEditError):
+        services.annual_plan_save(node=node, fiscal_year=2026, by=None, expected_version=1, content="古い画面から")
+    assert AnnualPlan.objects.get().content == "月2回のサロン"
+    entry = AuditEntry.objects.filter(action="annual_plan.save").order_by("pk").last()
+    assert entry.before == {"content": "月1回のサロン"} and entry.after == {"content": "月2回のサロン"}
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"fiscal_year": 2031}, "計画期間の外"), ({"fiscal_year": 2026, "months": [13]}, "1〜12"),
+])
+def test_bad_annual_plans_save_nothing(plan, kwargs, message):
+    with pytest.raises(ValidationError, match=message):
+        services.annual_plan_save(node=n(plan, "事業1-1"), by=None, **kwargs)
+    assert not AnnualPlan.objects.exists()
+
+
+def test_group_names_are_unique_and_nodes_must_be_ours(plan, councils):
+    services.working_group_save(plan=plan, by=None, name="WG")
+    with pytest.raises(ValidationError, match="既にあります"):
+        services.working_group_save(plan=plan, by=None, name="WG")
+    other = plan_services.plan_create(council=councils["a"], by=None, title="別", kind="activity", levels=["目標"])
+    foreign = plan_services.node_create(plan=other, parent=None, by=None, title="よその目標")
+    with pytest.raises(ValidationError, match="別の計画の項目"):
+        services.working_group_save(plan=plan, by=None, name="WG2", nodes=[foreign])
+
+
+def test_meeting_links_the_nodes_discussed(client, plan, users):
+    group = services.working_group_save(plan=plan, by=None, name="目標1 WG")
+    services.meeting_save(plan=plan, by=users["editor"], title="第1回 推進会議", held_on=dt.date(2026, 6, 10),
+                          working_group=group, decisions="サロンを増やす", nodes=[n(plan, "事業1-1")])
+    client.force_login(users["viewer"])
+    html = client.get(reverse("progress:organisation", args=[plan.pk])).content.decode()
+    assert "令和8年6月10日 第1回 推進会議" in html and "サロンを増やす" in html and "事業1-1" in html
+    assert AuditEntry.objects.filter(action="meeting.save").exists()
+
+
+def test_annual_plan_page_and_form(client, plan, users, people):
+    client.force_login(users["editor"])
+    node = n(plan, "事業1-1")
+    url = reverse("progress:annual_plan_edit", args=[plan.pk, node.pk]) + "?year=2027"
+    response = client.post(url, {"content": "講座を開く", "months": ["6", "7"], "owners": [people["reporter"].pk],
+                                 "budget": "-5", "version": "0"})
+    assert response.status_code == 200 and not AnnualPlan.objects.exists()
+    response = client.post(url, {"content": "講座を開く", "months": ["6", "7"], "owners": [people["reporter"].pk],
+                                 "budget": "30000", "version": "0"})
+    assert response.status_code == 302
+    html = client.get(reverse("progress:annual_plans", args=[plan.pk]) + "?year=2027").content.decode()
+    assert "講座を開く" in html and "30000" in html and str(people["reporter"]) in html
