@@ -163,3 +163,41 @@ def plan_annual_plans(plan, fiscal_year, node=None):
     if node is not None:
         qs = qs.filter(node=node)
     return {a.node_id: a for a in qs.select_related("working_group").prefetch_related("owners")}
+
+
+def my_items(user, *, today=None):
+    """Items the user owns (see ``ownership``) in every active plan they can see, for the period
+    that is open now and any earlier period of this year still unreported, with their state."""
+    from sasaeai.accounts.selectors import roles_by_council
+    from sasaeai.plans.models import Plan
+
+    from .ownership import owned_node_ids
+
+    today = today or timezone.localdate()
+    rows = []
+    plans = Plan.objects.filter(council_id__in=list(roles_by_council(user)), status=Plan.Status.ACTIVE)
+    for plan in plans.select_related("council").order_by("council__name", "title"):
+        year = fiscal.fiscal_year_of(today)
+        if plan.period_start is not None and not plan.period_start <= year <= plan.period_end:
+            continue
+        tree = plan_tree(plan)
+        owned = owned_node_ids(user, plan, year, tree=tree)
+        if not owned:
+            continue
+        periods = [p for p in plan_periods(plan, year) if p.start <= today]
+        reported = set(ProgressReport.objects.filter(node_id__in=owned, fiscal_year=year, status__isnull=False)
+                       .values_list("node_id", "period"))
+        for node in tree.walk():
+            if node.pk not in owned:
+                continue
+            for period in periods:
+                done = (node.pk, period.number) in reported
+                current = period.start <= today <= period.end
+                if done and not current:
+                    continue
+                state = "done" if done else ("overdue" if today > period.overdue_after else
+                                             "due" if today > period.end else "open")
+                rows.append({"plan": plan, "node": node, "period": period, "state": state})
+    order = {"overdue": 0, "due": 1, "open": 2, "done": 3}
+    rows.sort(key=lambda r: (order[r["state"]], r["period"].due, r["plan"].pk, r["node"].position))
+    return rows

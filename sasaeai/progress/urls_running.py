@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "running"
 
-urlpatterns = []
+urlpatterns = [
+    path("my/", views.my_items, name="my_items"),
+]

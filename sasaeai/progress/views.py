@@ -1,5 +1,6 @@
 """Screens for running the plan. Thin: permission, form, one service, redirect."""
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -280,3 +281,13 @@ def annual_plan_edit(request, plan, node_id):
         "plan": plan, "perms_here": request.council_permissions, "form": form, "can_delete": False,
         "heading": _("年次計画（%(year)s）: %(label)s") % {"year": fiscal.format_fiscal_year(year), "label": node.label},
         "back": reverse("progress:annual_plans", args=[plan.pk]) + f"?year={year}"})
+
+
+# --------------------------------------------------------------------------- my items
+
+
+@login_required
+def my_items(request):
+    rows = selectors.my_items(request.user)
+    counts = {state: sum(1 for r in rows if r["state"] == state) for state in ("overdue", "due", "open", "done")}
+    return render(request, "progress/my_items.html", {"rows": rows, "counts": counts})

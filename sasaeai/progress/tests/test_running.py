@@ -118,3 +118,23 @@ def test_annual_plan_page_and_form(client, plan, users, people):
     assert response.status_code == 302
     html = client.get(reverse("progress:annual_plans", args=[plan.pk]) + "?year=2027").content.decode()
     assert "講座を開く" in html and "30000" in html and str(people["reporter"]) in html
+
+
+def test_my_items_shows_what_is_mine_and_what_is_late(client, plan, people):
+    from sasaeai.progress.selectors import my_items
+
+    services.schedule_update(plan=plan, by=None, frequency="half", due_days=30, grace_days=14)
+    services.annual_plan_save(node=n(plan, "事業1-1"), fiscal_year=2026, by=None, owners=[people["reporter"]])
+    services.annual_plan_save(node=n(plan, "事業2-1"), fiscal_year=2026, by=None, owners=[people["reporter"]])
+    on_track = services.statuses_for(plan.council)[3]
+    services.report_save(node=n(plan, "事業2-1"), fiscal_year=2026, period=1, by=None, status=on_track)
+    # 2026-11-20: 上半期 ended 9/30, due 10/30, overdue after 11/13; 下半期 is open.
+    rows = my_items(people["reporter"], today=dt.date(2026, 11, 20))
+    got = [(r["node"].title, r["period"].number, r["state"]) for r in rows]
+    assert got == [("事業1-1", 1, "overdue"), ("事業1-1", 2, "open"), ("事業2-1", 2, "open")]
+    rows = my_items(people["reporter"], today=dt.date(2026, 11, 1))  # after due, within grace
+    assert ("事業1-1", 1, "due") in [(r["node"].title, r["period"].number, r["state"]) for r in rows]
+    assert my_items(people["other"], today=dt.date(2026, 11, 20)) == []
+    client.force_login(people["reporter"])
+    html = client.get(reverse("running:my_items")).content.decode()
+    assert "わたしの担当" in html and "事業1-1" in html
