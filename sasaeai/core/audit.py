@@ -38,8 +38,12 @@ ACTION_LABELS = {
 }
 
 
+# Actions whose "before" values can be put back from the history page (progress.services.audit_restore).
+RESTORABLE_ACTIONS = frozenset({"indicator.update", "report.update"})
+
+
 def log_action(*, council, actor, action, plan_id=None, node_id=None, target_label="",
-               before=None, after=None):
+               before=None, after=None, obj=None):
     if action not in ACTION_LABELS:
         raise ValueError(f"unknown audit action {action!r}")
     return AuditEntry.objects.create(
@@ -52,6 +56,8 @@ def log_action(*, council, actor, action, plan_id=None, node_id=None, target_lab
         target_label=str(target_label)[:300],
         before=before,
         after=after,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=obj.pk if obj is not None else None,
     )
 
 

@@ -94,6 +94,9 @@ class AuditEntry(models.Model):
     plan_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     node_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     target_label = models.CharField(max_length=300, blank=True)
+    # What the entry describes, e.g. ("progress.progressreport", 12), so a change can be undone.
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.BigIntegerField(null=True, blank=True)
     # DjangoJSONEncoder writes Decimal, date and datetime values as text.
     before = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
     after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sasaeai.accounts.decorators import council_permission, plan_permission
-from sasaeai.core.audit import ACTION_LABELS
+from sasaeai.core.audit import ACTION_LABELS, RESTORABLE_ACTIONS
 
 from . import planfile, rendering, selectors, services
 from .forms import (
@@ -79,13 +79,14 @@ def node_detail(request, plan, node_id):
     return render(request, "plans/node_detail.html", _ctx(
         request, plan, tree=tree, node=node, ancestors=tree.ancestors(node),
         history=selectors.audit_entries(plan, node_id=node.pk, limit=50) if can_audit else None,
-        action_labels=ACTION_LABELS))
+        action_labels=ACTION_LABELS, restorable=RESTORABLE_ACTIONS))
 
 
 @plan_permission("audit.view")
 def plan_history(request, plan):
     return render(request, "plans/history.html", _ctx(
-        request, plan, entries=selectors.audit_entries(plan, limit=500), action_labels=ACTION_LABELS))
+        request, plan, entries=selectors.audit_entries(plan, limit=500), action_labels=ACTION_LABELS,
+        restorable=RESTORABLE_ACTIONS))
 
 
 @plan_permission("plans.export")

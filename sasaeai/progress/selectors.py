@@ -201,3 +201,7 @@ def my_items(user, *, today=None):
     order = {"overdue": 0, "due": 1, "open": 2, "done": 3}
     rows.sort(key=lambda r: (order[r["state"]], r["period"].due, r["plan"].pk, r["node"].position))
     return rows
+
+
+def report_year(report_id):
+    return ProgressReport.objects.filter(pk=report_id).values_list("fiscal_year", flat=True).first() or 0

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
-from sasaeai.core.audit import diff, log_action
+from sasaeai.core.audit import RESTORABLE_ACTIONS, diff, log_action
 from sasaeai.core.concurrency import ConcurrentEditError, check_version as _check_version
 
 from . import periods as periods_module
@@ -81,7 +81,8 @@ def indicator_create(*, node, by, name, targets=None, **fields) -> Indicator:
                                         for y, v in targets.items())
     log_action(council=node.plan.council, actor=by, action="indicator.create", plan_id=node.plan_id,
                node_id=node.pk, target_label=f"{node.label} / {indicator.name}",
-               after=_snapshot(indicator, INDICATOR_FIELDS) | {"targets": {str(y): _plain(v) for y, v in targets.items()}})
+               after=_snapshot(indicator, INDICATOR_FIELDS) | {"targets": {str(y): _plain(v) for y, v in targets.items()}},
+               obj=indicator)
     return indicator
 
 
@@ -112,7 +113,7 @@ def indicator_update(*, indicator: Indicator, by, expected_version=None, targets
     indicator.refresh_from_db()
     node = indicator.node
     log_action(council=node.plan.council, actor=by, action="indicator.update", plan_id=node.plan_id,
-               node_id=node.pk, target_label=f"{node.label} / {indicator.name}", before=b, after=a)
+               node_id=node.pk, target_label=f"{node.label} / {indicator.name}", before=b, after=a, obj=indicator)
     return indicator
 
 
@@ -232,11 +233,11 @@ def report_save(*, node, fiscal_year: int, period: int, by, expected_version=Non
         name = indicators[indicator_id].name
         old = old_actuals.get(indicator_id)
         if old is not None:
-            b[f"実績: {name}"] = _plain(old[0]) if old[0] is not None else old[1]
-        a[f"実績: {name}"] = _plain(value) if value is not None else text
+            b[f"{ACTUAL_PREFIX}{name}"] = _plain(old[0]) if old[0] is not None else old[1]
+        a[f"{ACTUAL_PREFIX}{name}"] = _plain(value) if value is not None else text
     log_action(council=plan.council, actor=by, action="report.create" if created else "report.update",
                plan_id=plan.pk, node_id=node.pk,
-               target_label=f"{node.label} / {fiscal_year}-{period}", before=b or None, after=a)
+               target_label=f"{node.label} / {fiscal_year}-{period}", before=b or None, after=a, obj=report)
     return report
 
 
@@ -402,3 +403,42 @@ def annual_plan_save(*, node, fiscal_year: int, by, expected_version=None, conte
     log_action(council=plan.council, actor=by, action="annual_plan.save", plan_id=plan.pk, node_id=node.pk,
                target_label=f"{node.label} / {fiscal_year}", before=b, after=a)
     return annual
+
+
+
+# --------------------------------------------------------------------------- restoring earlier values
+
+ACTUAL_PREFIX = "実績: "
+
+
+@transaction.atomic
+def audit_restore(*, entry, by):
+    """Put back the values an audit entry shows as "before". The restore is itself a normal,
+    audited change, so it can be undone the same way."""
+    if entry.action not in RESTORABLE_ACTIONS or not entry.before:
+        raise ValidationError(_("この変更は元に戻せません。"))
+    if entry.action == "indicator.update":
+        indicator = Indicator.objects.filter(pk=entry.object_id).select_related("node__plan").first()
+        if indicator is None:
+            raise ValidationError(_("この指標は削除されています。"))
+        before = dict(entry.before)
+        targets = before.pop("targets", None)
+        fields = {k: v for k, v in before.items() if k in INDICATOR_FIELDS}
+        return indicator_update(indicator=indicator, by=by, targets=targets, **fields)
+    report = ProgressReport.objects.filter(pk=entry.object_id).select_related("node__plan__council").first()
+    if report is None:
+        raise ValidationError(_("この報告は削除されています。"))
+    fields, actuals = {}, {}
+    indicators = {i.name: i for i in Indicator.objects.filter(node=report.node)}
+    for key, value in entry.before.items():
+        if key == "status":
+            fields["status"] = (ProgressStatus.objects.filter(council=report.node.plan.council, name=value).first()
+                                if value else None)
+            if value and fields["status"] is None:
+                raise ValidationError(_("状況「%(name)s」は今の状況の一覧にありません。") % {"name": value})
+        elif key in ("done_text", "results", "problems"):
+            fields[key] = value or ""
+        elif key.startswith(ACTUAL_PREFIX) and key[len(ACTUAL_PREFIX):] in indicators:
+            actuals[indicators[key[len(ACTUAL_PREFIX):]]] = value
+    return report_save(node=report.node, fiscal_year=report.fiscal_year, period=report.period, by=by,
+                       actuals=actuals, **fields)

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from sasaeai.accounts.decorators import plan_permission
 from sasaeai.core import fiscal
@@ -291,3 +292,29 @@ def my_items(request):
     rows = selectors.my_items(request.user)
     counts = {state: sum(1 for r in rows if r["state"] == state) for state in ("overdue", "due", "open", "done")}
     return render(request, "progress/my_items.html", {"rows": rows, "counts": counts})
+
+
+# --------------------------------------------------------------------------- restore from history
+
+
+@require_POST
+@plan_permission("audit.view")
+def audit_restore(request, plan, entry_id):
+    from sasaeai.core.models import AuditEntry
+
+    entry = AuditEntry.objects.filter(pk=entry_id, council_id=plan.council_id, plan_id=plan.pk).first()
+    if entry is None:
+        raise Http404
+    allowed = "progress.manage" in request.council_permissions if entry.action == "indicator.update" else (
+        entry.node_id is not None and ownership.can_report(
+            request.user, plan, node_get_for_user(request.user, plan, entry.node_id),
+            selectors.report_year(entry.object_id)))
+    if not allowed:
+        raise Http404
+    try:
+        services.audit_restore(entry=entry, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("「%(label)s」を変更前の値に戻しました。") % {"label": entry.target_label})
+    return redirect(request.POST.get("next") or reverse("plans:history", args=[plan.pk]))

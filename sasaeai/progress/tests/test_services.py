@@ -4,6 +4,7 @@ from decimal import Decimal as D
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from sasaeai.core.concurrency import ConcurrentEditError
 from sasaeai.core.models import AuditEntry
@@ -145,3 +146,28 @@ def test_frequency_cannot_change_once_reports_exist(plan, node):
         services.schedule_update(plan=plan, by=None, frequency="yearly", due_days=30, grace_days=14)
     services.schedule_update(plan=plan, by=None, frequency="half", due_days=45, grace_days=14)
     assert services.schedule_for(plan).due_days == 45
+
+
+def test_restore_a_target_and_a_report_from_the_history(client, node, indicator, users, councils):
+    services.indicator_update(indicator=indicator, by=users["editor"], targets={2025: 55, 2026: 60})
+    statuses = {s.name: s for s in services.statuses_for(councils["a"])}
+    services.report_save(node=node, fiscal_year=2025, period=1, by=users["editor"], status=statuses["順調"],
+                         done_text="講座2回", actuals={indicator: 48})
+    services.report_save(node=node, fiscal_year=2025, period=1, by=users["editor"], status=statuses["遅れ"],
+                         done_text="講座1回（誤入力）", actuals={indicator: 4})
+    client.force_login(users["editor"])
+    plan = node.plan
+    html = client.get(reverse("plans:history", args=[plan.pk])).content.decode()
+    assert html.count("変更前に戻す") == 2
+    for action in ("report.update", "indicator.update"):
+        entry = AuditEntry.objects.get(action=action)
+        response = client.post(reverse("progress:audit_restore", args=[plan.pk, entry.pk]))
+        assert response.status_code == 302
+    report = ProgressReport.objects.get()
+    assert (report.status.name, report.done_text, report.actuals.get().value) == ("順調", "講座2回", D(48))
+    assert dict(indicator.targets.values_list("fiscal_year", "value")) == {2025: D(50), 2026: D(60)}
+    # the restore is itself recorded, so it can be undone the same way
+    assert AuditEntry.objects.filter(action="report.update").count() == 2
+    client.force_login(users["viewer"])  # viewers may not read history, so cannot restore either
+    entry = AuditEntry.objects.filter(action="report.update").first()
+    assert client.post(reverse("progress:audit_restore", args=[plan.pk, entry.pk])).status_code == 404
