@@ -21,6 +21,8 @@ DEMO_USERS = [
     # username, display name, role, councils (a role in a council applies to its child councils)
     ("demo", "デモ 管理者", Role.ADMIN, None),
     ("editor", "デモ 編集者", Role.EDITOR, None),
+    ("leader", "デモ リーダー", Role.LEADER, None),
+    ("reporter", "デモ 担当者", Role.REPORTER, None),
     ("viewer", "デモ 閲覧者", Role.VIEWER, None),
     ("nakahara", "中原区 担当者", Role.EDITOR, ["中原区社会福祉協議会"]),
 ]
@@ -69,13 +71,18 @@ def load_demo(*, reset=False, stdout=None):
     _add_source_indicators()
     top_councils = list(Council.objects.filter(parent__isnull=True))
     for username, display_name, role, council_names in DEMO_USERS:
-        user, created = User.objects.get_or_create(username=username, defaults={"display_name": display_name})
+        user, created = User.objects.get_or_create(username=username, defaults={
+            "display_name": display_name, "email": f"{username}@example.invalid"})
         if created or reset:
             user.set_password(DEMO_PASSWORD)
             user.save()
         councils = top_councils if council_names is None else list(Council.objects.filter(name__in=council_names))
         for council in councils:
             Membership.objects.update_or_create(user=user, council=council, defaults={"role": role})
+    from .samples import load_samples
+
+    users = {u.username: u for u in User.objects.filter(username__in=["leader", "reporter", "editor"])}
+    load_samples(leader=users["leader"], reporter=users["reporter"], editor=users["editor"])
     return loaded
 
 

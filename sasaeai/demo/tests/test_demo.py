@@ -137,3 +137,25 @@ def test_cli_import_reports_problems(demo, tmp_path):
     with pytest.raises(CommandError) as info:
         call_command("import_plan", str(bad))
     assert "bad.yaml 4行目 plans[1].kind（計画の種類）" in str(info.value)
+
+
+def test_sample_running_data_is_marked_on_every_screen(demo, client):
+    from django.urls import reverse
+
+    from sasaeai.accounts.models import User
+    from sasaeai.progress.models import AnnualPlan, Indicator, ProgressReport, WorkingGroup
+
+    assert ProgressReport.objects.exists() and not ProgressReport.objects.filter(is_sample=False).exists()
+    assert not AnnualPlan.objects.filter(is_sample=False).exists()
+    assert not WorkingGroup.objects.filter(is_sample=False).exists()
+    assert list(Indicator.objects.filter(is_sample=False).values_list("name", flat=True)) == ["市民スタッフ登録者数"]
+    p = plan("一関市地域福祉活動計画")
+    year = ProgressReport.objects.filter(node__plan=p).order_by("-fiscal_year").first().fiscal_year
+    node = ProgressReport.objects.filter(node__plan=p).first().node
+    client.force_login(User.objects.get(username="viewer"))
+    for url in (reverse("progress:plan", args=[p.pk]) + f"?year={year}",
+                reverse("progress:annual_plans", args=[p.pk]) + f"?year={year}",
+                reverse("progress:organisation", args=[p.pk]),
+                reverse("plans:node", args=[p.pk, node.pk])):
+        html = client.get(url).content.decode()
+        assert "サンプル" in html, url
