@@ -65,3 +65,61 @@ def plan_file_data(*, council_name, nodes=2000, issues=20, title="生成され�
 def create_plan(*, council, nodes=2000, issues=20, title="生成された計画", by=None):
     data = plan_file_data(council_name=council.name, nodes=nodes, issues=issues, title=title)
     return plan_file_import(council=council, data=data, by=by)[0]
+
+
+def create_running_plan(*, council, projects=1000, goals=10, indicators=3, years=10, start=2021, owner=None,
+                        title="生成された推進中の計画"):
+    """A plan with ``goals`` goals × (projects ÷ goals) projects, ``indicators`` indicators per project with
+    a target every year, and a yearly report with actuals for every project in every year. Bulk-inserted
+    (this is test and benchmark data, not a user's change, so it bypasses services and audit)."""
+    import random
+    from decimal import Decimal
+
+    from sasaeai.progress.models import (
+        AnnualPlan, Indicator, IndicatorActual, IndicatorTarget, ProgressReport, WorkingGroup,
+    )
+    from sasaeai.progress.services import statuses_for
+
+    per_goal = projects // goals
+    roots = []
+    for g in range(goals):
+        root = planfile.NodeData(title=f"基本目標{g + 1}", level=0, code=str(g + 1))
+        root.children = [planfile.NodeData(title=f"推進事業{g + 1}-{p + 1}", level=1, code=f"{g + 1}-{p + 1}")
+                         for p in range(per_goal)]
+        roots.append(root)
+    data = planfile.PlanFileData(council=council.name, plans=[planfile.PlanData(
+        title=title, kind="activity", levels=["基本目標", "推進事業"], period_start=start,
+        period_end=start + years - 1, nodes=roots)])
+    plan = plan_file_import(council=council, data=data, by=None)[0]
+    rng = random.Random(1)
+    statuses = statuses_for(council)
+    leaves = list(plan.nodes.filter(parent__isnull=False).order_by("pk"))
+    goals_by_pk = {n.pk: n for n in plan.nodes.filter(parent__isnull=True)}
+    groups = {}
+    for pk, goal in goals_by_pk.items():
+        group = WorkingGroup.objects.create(plan=plan, name=f"WG{goal.code}", leader=owner, is_sample=True)
+        group.nodes.add(goal)
+        groups[pk] = group
+    inds = Indicator.objects.bulk_create(
+        Indicator(node=n, position=i, name=f"指標{i + 1}", unit="人", is_sample=True)
+        for n in leaves for i in range(indicators))
+    IndicatorTarget.objects.bulk_create(
+        IndicatorTarget(indicator=ind, fiscal_year=y, value=Decimal(100 + 10 * (y - start)))
+        for ind in inds for y in range(start, start + years))
+    reports = ProgressReport.objects.bulk_create(
+        ProgressReport(node=n, fiscal_year=y, period=1, status=statuses[rng.randrange(len(statuses))],
+                       done_text="実施しました", is_sample=True)
+        for n in leaves for y in range(start, start + years))
+    by_node = {}
+    for ind in inds:
+        by_node.setdefault(ind.node_id, []).append(ind)
+    IndicatorActual.objects.bulk_create(
+        IndicatorActual(report=r, indicator=ind, value=Decimal(rng.randint(50, 150)))
+        for r in reports for ind in by_node[r.node_id])
+    annual = AnnualPlan.objects.bulk_create(
+        AnnualPlan(node=n, fiscal_year=y, content="実施する", working_group=groups[n.parent_id], is_sample=True)
+        for n in leaves for y in range(start, start + years))
+    if owner is not None:
+        AnnualPlan.owners.through.objects.bulk_create(
+            AnnualPlan.owners.through(annualplan_id=a.pk, user_id=owner.pk) for a in annual[::7])
+    return plan
