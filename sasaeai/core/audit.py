@@ -42,11 +42,12 @@ ACTION_LABELS = {
 RESTORABLE_ACTIONS = frozenset({"indicator.update", "report.update"})
 
 
-def log_action(*, council, actor, action, plan_id=None, node_id=None, target_label="",
-               before=None, after=None, obj=None):
+def audit_entry(*, council, actor, action, plan_id=None, node_id=None, target_label="",
+                before=None, after=None, obj=None) -> AuditEntry:
+    """An unsaved entry (for bulk writes); ``log_action`` saves one at once."""
     if action not in ACTION_LABELS:
         raise ValueError(f"unknown audit action {action!r}")
-    return AuditEntry.objects.create(
+    return AuditEntry(
         council=council,
         actor=actor if getattr(actor, "pk", None) else None,
         actor_name=(actor.get_username() if getattr(actor, "pk", None) else "system"),
@@ -59,6 +60,12 @@ def log_action(*, council, actor, action, plan_id=None, node_id=None, target_lab
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=obj.pk if obj is not None else None,
     )
+
+
+def log_action(**kwargs):
+    entry = audit_entry(**kwargs)
+    entry.save()
+    return entry
 
 
 def diff(before: dict, after: dict):

@@ -979,15 +979,17 @@ def parse(raw: bytes, *, filename: str, plan, user, fiscal_year: int, period: in
 
 
 def apply(parsed: Parsed, *, by) -> int:
-    """Save every change in one transaction, one ``report_save`` (and audit entry) per item.
+    """Save every change in one transaction (``services.reports_save_bulk``: one audit entry per item).
     If any item fails, nothing is saved and ``ExcelError`` names its row."""
     with transaction.atomic():
-        for item in parsed.items:
-            item.node.plan = parsed.plan  # report_save reads node.plan; no query per item
-            try:
-                services.report_save(node=item.node, fiscal_year=parsed.period.fiscal_year,
-                                     period=parsed.period.number, by=by, expected_version=item.version,
-                                     actuals=item.actuals, **item.fields)
-            except ValidationError as exc:
-                raise ExcelError([Problem(text, item.row) for text in exc.messages])
+        try:
+            services.reports_save_bulk(
+                plan=parsed.plan, fiscal_year=parsed.period.fiscal_year, period=parsed.period.number, by=by,
+                items=[{"node": item.node, "expected_version": item.version, "actuals": item.actuals,
+                        "fields": item.fields} for item in parsed.items])
+        except services.BulkItemError as exc:
+            item = parsed.items[exc.index]
+            raise ExcelError([Problem(text, item.row) for text in exc.messages])
+        except ValidationError as exc:
+            raise ExcelError([Problem(text, None) for text in exc.messages])
     return len(parsed.items)

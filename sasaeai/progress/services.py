@@ -11,7 +11,8 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
-from sasaeai.core.audit import RESTORABLE_ACTIONS, diff, log_action
+from sasaeai.core.audit import RESTORABLE_ACTIONS, audit_entry, diff, log_action
+from sasaeai.core.models import AuditEntry
 from sasaeai.core.concurrency import ConcurrentEditError, check_version as _check_version
 
 from . import periods as periods_module
@@ -442,3 +443,107 @@ def audit_restore(*, entry, by):
             actuals[indicators[key[len(ACTUAL_PREFIX):]]] = value
     return report_save(node=report.node, fiscal_year=report.fiscal_year, period=report.period, by=by,
                        actuals=actuals, **fields)
+
+
+
+# --------------------------------------------------------------------------- many reports at once
+
+class BulkItemError(ValidationError):
+    """A problem with one item of a bulk save; ``index`` says which."""
+
+    def __init__(self, index, messages):
+        super().__init__(messages)
+        self.index = index
+
+
+@transaction.atomic
+def reports_save_bulk(*, plan, fiscal_year: int, period: int, by, items) -> int:
+    """``report_save`` for many items of one plan and period, with the same checks, version
+    protection and one audit entry per item, but a fixed number of queries for reading and bulk
+    writes. ``items`` are dicts: node, expected_version, actuals ({indicator: value}), fields.
+    The first problem raises ``BulkItemError`` with the item's index and nothing is saved."""
+    from django.utils import timezone
+
+    years = _plan_years(plan)
+    if years is not None and fiscal_year not in years:
+        raise ValidationError(_("%(year)s年度は計画期間の外です。") % {"year": fiscal_year})
+    if period not in {p.number for p in plan_periods(plan, fiscal_year)}:
+        raise ValidationError(_("この計画の報告期間にない期間です。"))
+    node_ids = [item["node"].pk for item in items]
+    reports = {r.node_id: r for r in ProgressReport.objects.select_for_update()
+               .filter(node_id__in=node_ids, fiscal_year=fiscal_year, period=period).select_related("status")}
+    indicators = {}
+    for indicator in Indicator.objects.filter(node_id__in=node_ids):
+        indicators.setdefault(indicator.node_id, {})[indicator.pk] = indicator
+    old_actuals = {}
+    for actual in IndicatorActual.objects.filter(report__in=list(reports.values())):
+        old_actuals[(actual.report_id, actual.indicator_id)] = actual
+    now, user = timezone.now(), (by if getattr(by, "pk", None) else None)
+    new_reports, changed_reports, pending = [], [], []
+    for index, item in enumerate(items):
+        node, fields = item["node"], dict(item.get("fields") or {})
+        try:
+            status = fields.get("status")
+            if status is not None and status.council_id != plan.council_id:
+                raise ValidationError(_("この社協の状況を選んでください。"))
+            report = reports.get(node.pk)
+            expected = item.get("expected_version")
+            if report is None:
+                if expected not in (None, 0, "0", ""):
+                    raise ConcurrentEditError(_("この報告は削除されたか、まだ作成されていません。画面を開き直してください。"))
+                report, before = ProgressReport(node=node, fiscal_year=fiscal_year, period=period), {}
+            else:
+                _check_version(report, expected)
+                before = _snapshot(report, REPORT_FIELDS)
+                before["status"] = report.status.name if report.status else None
+            for key, value in fields.items():
+                if key not in REPORT_FIELDS:
+                    raise TypeError(f"reports_save_bulk() got an unexpected field {key!r}")
+                setattr(report, key, value)
+            after = _snapshot(report, REPORT_FIELDS)
+            after["status"] = report.status.name if report.status else None
+            own = indicators.get(node.pk, {})
+            new_values = {}
+            for indicator, value in (item.get("actuals") or {}).items():
+                indicator_id = getattr(indicator, "pk", indicator)
+                if indicator_id not in own:
+                    raise ValidationError(_("この項目の指標ではありません。"))
+                new_values[indicator_id] = _actual(own[indicator_id], value)
+        except ValidationError as exc:
+            raise BulkItemError(index, exc.messages) from None
+        created = report.pk is None
+        old = {} if created else {i: (a.value, a.text) for (r, i), a in old_actuals.items() if r == report.pk}
+        changed = {k: v for k, v in new_values.items() if old.get(k) != v}
+        b, a = diff(before, after) if not created else ({}, {k: v for k, v in after.items() if v})
+        if not created and not a and not changed:
+            continue
+        report.updated_by, report.updated_at = user, now
+        if created:
+            new_reports.append(report)
+        else:
+            report.version += 1
+            changed_reports.append(report)
+        pending.append((report, node, changed, old, b, a, created))
+    ProgressReport.objects.bulk_create(new_reports)
+    ProgressReport.objects.bulk_update(changed_reports, REPORT_FIELDS + ["version", "updated_by", "updated_at"])
+    create_actuals, update_actuals, entries = [], [], []
+    for report, node, changed, old, b, a, created in pending:
+        names = indicators.get(node.pk, {})
+        for indicator_id, (value, text) in changed.items():
+            existing = old_actuals.get((report.pk, indicator_id))
+            if existing is None:
+                create_actuals.append(IndicatorActual(report=report, indicator_id=indicator_id, value=value, text=text))
+            else:
+                existing.value, existing.text = value, text
+                update_actuals.append(existing)
+            name = names[indicator_id].name
+            if indicator_id in old:
+                b[f"{ACTUAL_PREFIX}{name}"] = _plain(old[indicator_id][0]) if old[indicator_id][0] is not None else old[indicator_id][1]
+            a[f"{ACTUAL_PREFIX}{name}"] = _plain(value) if value is not None else text
+        entries.append(audit_entry(council=plan.council, actor=by, action="report.create" if created else "report.update",
+                                   plan_id=plan.pk, node_id=node.pk, target_label=f"{node.label} / {fiscal_year}-{period}",
+                                   before=b or None, after=a, obj=report))
+    IndicatorActual.objects.bulk_create(create_actuals)
+    IndicatorActual.objects.bulk_update(update_actuals, ["value", "text"])
+    AuditEntry.objects.bulk_create(entries)
+    return len(pending)

@@ -610,15 +610,11 @@ def test_preview_query_count_does_not_grow_with_rows(client, users, councils):
     assert counts[0] == counts[1], counts
 
 
-def test_thousand_rows_build_and_parse_quickly(users, councils):
+def test_thousand_rows_round_trip(users, councils):
+    """Speed is measured by `make bench`; here: 1,000 rows all come back and apply."""
     plan = create_plan(council=councils["a"], nodes=1000, issues=0, title="千項目の計画")
     services.statuses_for(plan.council)
-    started = time.perf_counter()
     content = excel.build(plan=plan, fiscal_year=2026, period=1)
-    built = time.perf_counter() - started
-    filled = _fill(content)
-    started = time.perf_counter()
-    parsed = excel.parse(filled, filename="x.xlsx", plan=plan, user=users["editor"], fiscal_year=2026, period=1)
-    parsed_in = time.perf_counter() - started
+    parsed = excel.parse(_fill(content), filename="x.xlsx", plan=plan, user=users["editor"], fiscal_year=2026, period=1)
     assert parsed.row_count == 1000 and len(parsed.items) == 1000
-    assert built + parsed_in < 3, (built, parsed_in)
+    assert excel.apply(parsed, by=users["editor"]) == 1000

@@ -171,3 +171,41 @@ def test_restore_a_target_and_a_report_from_the_history(client, node, indicator,
     client.force_login(users["viewer"])  # viewers may not read history, so cannot restore either
     entry = AuditEntry.objects.filter(action="report.update").first()
     assert client.post(reverse("progress:audit_restore", args=[plan.pk, entry.pk])).status_code == 404
+
+
+def test_bulk_save_matches_single_saves_and_keeps_queries_flat(councils, users):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sasaeai.demo.generator import create_plan
+
+    statuses = services.statuses_for(councils["a"])
+    counts = []
+    for size in (10, 300):
+        plan = create_plan(council=councils["a"], nodes=size, issues=0, title=f"一括{size}")
+        nodes = list(plan.nodes.order_by("pk"))
+        inds = {n.pk: services.indicator_create(node=n, by=None, name="指標", targets={2026: 10}) for n in nodes}
+        services.report_save(node=nodes[0], fiscal_year=2026, period=1, by=None, done_text="前の内容")
+        items = [{"node": n, "expected_version": 1 if i == 0 else 0, "actuals": {inds[n.pk]: i},
+                  "fields": {"status": statuses[3], "done_text": f"実施{i}"}} for i, n in enumerate(nodes)]
+        with CaptureQueriesContext(connection) as ctx:
+            saved = services.reports_save_bulk(plan=plan, fiscal_year=2026, period=1, by=users["editor"], items=items)
+        counts.append(len(ctx.captured_queries))
+        assert saved == size
+        first = ProgressReport.objects.get(node=nodes[0], fiscal_year=2026)
+        assert (first.version, first.done_text, first.status.name) == (2, "実施0", "順調")
+        assert ProgressReport.objects.get(node=nodes[5]).actuals.get().value == D(5)
+        entry = AuditEntry.objects.filter(action="report.update", node_id=nodes[0].pk).get()
+        assert entry.before == {"done_text": "前の内容", "status": None}
+    # Reads are fixed; writes grow only by the batches Django splits bulk statements into
+    # (SQLite's limit on variables per statement), never by one query per item.
+    assert counts[1] - counts[0] < 10, counts
+
+
+def test_bulk_save_refuses_a_stale_item_and_saves_nothing(node, indicator, users):
+    services.report_save(node=node, fiscal_year=2025, period=1, by=None, done_text="最新")
+    with pytest.raises(services.BulkItemError) as info:
+        services.reports_save_bulk(plan=node.plan, fiscal_year=2025, period=1, by=None, items=[
+            {"node": node, "expected_version": 0, "actuals": {indicator: 5}, "fields": {"done_text": "古い"}}])
+    assert info.value.index == 0
+    assert ProgressReport.objects.get().done_text == "最新" and not IndicatorActual.objects.exists()
