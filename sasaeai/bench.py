@@ -91,6 +91,56 @@ def main():
 
     report("plan_file_round_trip", median_ms(round_trip, runs=3))
 
+    running(council, user, client)
+
+
+def running(council, user, client):
+    """Issue 3: a plan with 1,000 projects, 3 indicators each and 10 fiscal years of reports."""
+    import io
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from sasaeai.core import fiscal
+    from sasaeai.demo.generator import create_running_plan
+    from sasaeai.progress import excel
+
+    year = fiscal.fiscal_year_of(timezone.localdate())
+    started = time.perf_counter()
+    plan = create_running_plan(council=council, owner=user, start=year - 9, title="ベンチ推進計画")
+    print(f"# running plan: 1,000 projects × 3 indicators × 10 years generated in "
+          f"{time.perf_counter() - started:.1f} s", flush=True)
+    for name, url in [
+        ("dashboard_page", reverse("dashboard:plan", args=[plan.pk]) + f"?year={year}"),
+        ("progress_page", reverse("progress:plan", args=[plan.pk]) + f"?year={year}"),
+        ("my_items_page", reverse("running:my_items")),
+    ]:
+        assert client.get(url).status_code == 200, url
+        report(name, median_ms(lambda: client.get(url)))
+
+    report("excel_download", median_ms(lambda: excel.build(plan=plan, fiscal_year=year, period=1), runs=5))
+    content = excel.build(plan=plan, fiscal_year=year, period=1)
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    sheet = book[excel.sheet_name()]
+    header = [c.value for c in sheet[2]]
+    actual_col = header.index("実績値") + 1
+    for row in range(3, sheet.max_row + 1):
+        if sheet.cell(row, 5).value:  # rows with an indicator
+            sheet.cell(row, actual_col).value = 77
+    out = io.BytesIO()
+    book.save(out)
+    filled = out.getvalue()
+    parsed = excel.parse(filled, filename="bench.xlsx", plan=plan, user=user, fiscal_year=year, period=1)
+    print(f"# workbook: {parsed.row_count:,} rows, {len(parsed.items):,} items to update", flush=True)
+    report("excel_upload_parse", median_ms(
+        lambda: excel.parse(filled, filename="bench.xlsx", plan=plan, user=user, fiscal_year=year, period=1), runs=5))
+    started = time.perf_counter()
+    excel.apply(parsed, by=user)
+    applied = (time.perf_counter() - started) * 1000
+    report("excel_upload_apply", applied)
+
 
 if __name__ == "__main__":
     main()

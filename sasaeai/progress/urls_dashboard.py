@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views_dashboard
 
 app_name = "dashboard"
 
-urlpatterns = []
+urlpatterns = [
+    path("<int:plan_id>/dashboard/", views_dashboard.plan_dashboard, name="plan"),
+]
