@@ -475,9 +475,10 @@ def reports_save_bulk(*, plan, fiscal_year: int, period: int, by, items) -> int:
     indicators = {}
     for indicator in Indicator.objects.filter(node_id__in=node_ids):
         indicators.setdefault(indicator.node_id, {})[indicator.pk] = indicator
-    old_actuals = {}
+    old_actuals, old_by_report = {}, {}
     for actual in IndicatorActual.objects.filter(report__in=list(reports.values())):
         old_actuals[(actual.report_id, actual.indicator_id)] = actual
+        old_by_report.setdefault(actual.report_id, {})[actual.indicator_id] = (actual.value, actual.text)
     now, user = timezone.now(), (by if getattr(by, "pk", None) else None)
     new_reports, changed_reports, pending = [], [], []
     for index, item in enumerate(items):
@@ -512,7 +513,7 @@ def reports_save_bulk(*, plan, fiscal_year: int, period: int, by, items) -> int:
         except ValidationError as exc:
             raise BulkItemError(index, exc.messages) from None
         created = report.pk is None
-        old = {} if created else {i: (a.value, a.text) for (r, i), a in old_actuals.items() if r == report.pk}
+        old = {} if created else old_by_report.get(report.pk, {})
         changed = {k: v for k, v in new_values.items() if old.get(k) != v}
         b, a = diff(before, after) if not created else ({}, {k: v for k, v in after.items() if v})
         if not created and not a and not changed:
@@ -525,17 +526,20 @@ def reports_save_bulk(*, plan, fiscal_year: int, period: int, by, items) -> int:
             changed_reports.append(report)
         pending.append((report, node, changed, old, b, a, created))
     ProgressReport.objects.bulk_create(new_reports)
-    ProgressReport.objects.bulk_update(changed_reports, REPORT_FIELDS + ["version", "updated_by", "updated_at"])
-    create_actuals, update_actuals, entries = [], [], []
+    # One UPDATE per changed existing report: Django's bulk_update builds a CASE per row and field,
+    # which was over ten times slower here for a thousand rows.
+    for report in changed_reports:
+        ProgressReport.objects.filter(pk=report.pk).update(
+            status=report.status, done_text=report.done_text, results=report.results, problems=report.problems,
+            version=report.version, updated_by=report.updated_by, updated_at=report.updated_at)
+    create_actuals, replaced_actuals, entries = [], [], []
     for report, node, changed, old, b, a, created in pending:
         names = indicators.get(node.pk, {})
         for indicator_id, (value, text) in changed.items():
             existing = old_actuals.get((report.pk, indicator_id))
-            if existing is None:
-                create_actuals.append(IndicatorActual(report=report, indicator_id=indicator_id, value=value, text=text))
-            else:
-                existing.value, existing.text = value, text
-                update_actuals.append(existing)
+            if existing is not None:
+                replaced_actuals.append(existing.pk)
+            create_actuals.append(IndicatorActual(report=report, indicator_id=indicator_id, value=value, text=text))
             name = names[indicator_id].name
             if indicator_id in old:
                 b[f"{ACTUAL_PREFIX}{name}"] = _plain(old[indicator_id][0]) if old[indicator_id][0] is not None else old[indicator_id][1]
@@ -543,7 +547,7 @@ def reports_save_bulk(*, plan, fiscal_year: int, period: int, by, items) -> int:
         entries.append(audit_entry(council=plan.council, actor=by, action="report.create" if created else "report.update",
                                    plan_id=plan.pk, node_id=node.pk, target_label=f"{node.label} / {fiscal_year}-{period}",
                                    before=b or None, after=a, obj=report))
+    IndicatorActual.objects.filter(pk__in=replaced_actuals).delete()
     IndicatorActual.objects.bulk_create(create_actuals)
-    IndicatorActual.objects.bulk_update(update_actuals, ["value", "text"])
     AuditEntry.objects.bulk_create(entries)
     return len(pending)
