@@ -1,4 +1,5 @@
 """Playwright in Debian's Chromium. A missing browser fails the run; it is never skipped."""
+import io
 import os
 from pathlib import Path
 
@@ -37,7 +38,7 @@ def page(browser):
 def demo_site(live_server, transactional_db):
     from django.core.management import call_command
 
-    call_command("demo", stdout=open(os.devnull, "w"))
+    call_command("demo", stdout=io.StringIO())
     return live_server.url
 
 

@@ -46,12 +46,21 @@ def test_reporter_reports_and_the_leader_sees_the_goal_move(browser, running_pla
     base, plan, year = running_plan["base"], running_plan["plan"], running_plan["year"]
     dashboard = f"{base}/plans/{plan.pk}/dashboard/?year={year}"
 
-    leader = browser.new_context(viewport={"width": 1300, "height": 900}, locale="ja-JP").new_page()
+    contexts = [browser.new_context(viewport={"width": 1300, "height": 900}, locale="ja-JP") for _ in range(2)]
+    try:
+        _walk_through(contexts, base, plan, year, dashboard)
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def _walk_through(contexts, base, plan, year, dashboard):
+    leader = contexts[0].new_page()
     login(leader, base, "leader1", "pw-for-browser-1")
     leader.goto(dashboard)
     expect(goal_row(leader).locator("td").nth(1)).to_have_text("—")  # nothing reported yet
 
-    reporter = browser.new_context(viewport={"width": 1300, "height": 900}, locale="ja-JP").new_page()
+    reporter = contexts[1].new_page()
     login(reporter, base, "hokoku", "pw-for-browser-1")
     reporter.get_by_role("link", name="わたしの担当").click()
     row = reporter.locator("tr", has_text="見守り活動")

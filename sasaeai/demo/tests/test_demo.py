@@ -1,5 +1,6 @@
 """The five source plans are held faithfully: counts and wording only a faithful
 transcription of shared/seeds has."""
+import io
 import pytest
 from django.core.management import call_command
 
@@ -9,7 +10,7 @@ from sasaeai.plans.models import CommunityIssue, NodeAction, Plan, PlanNode
 
 @pytest.fixture
 def demo(db):
-    call_command("demo", stdout=open("/dev/null", "w"))
+    call_command("demo", stdout=io.StringIO())
 
 
 def plan(title):
@@ -110,10 +111,10 @@ def test_kawasaki_and_nakahara(demo):
 
 def test_demo_is_idempotent_and_reset_reloads(demo):
     count = PlanNode.objects.count()
-    call_command("demo", stdout=open("/dev/null", "w"))
+    call_command("demo", stdout=io.StringIO())
     assert PlanNode.objects.count() == count and Plan.objects.count() == 8
     PlanNode.objects.filter(code="２-⑤").update(title="壊れたタイトル")
-    call_command("demo", "--reset", stdout=open("/dev/null", "w"))
+    call_command("demo", "--reset", stdout=io.StringIO())
     assert PlanNode.objects.get(code="２-⑤").title == "社会福祉法人の連携強化を進めます"
 
 
@@ -125,7 +126,7 @@ def test_cli_export_then_import(demo, tmp_path):
 
     assert out.read_text(encoding="utf-8") == (PLANS_DIR / "ichinoseki.yaml").read_text(encoding="utf-8")
     p.delete()
-    call_command("import_plan", str(out), stdout=open("/dev/null", "w"))
+    call_command("import_plan", str(out), stdout=io.StringIO())
     assert PlanNode.objects.filter(plan__title="一関市地域福祉活動計画").count() == 18
 
 
