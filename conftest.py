@@ -36,6 +36,8 @@ def users(councils, make_user):
         "admin": make_user("admin_a", "admin", councils["a"]),
         "editor": make_user("editor_a", "editor", councils["a"]),
         "viewer": make_user("viewer_a", "viewer", councils["a"]),
+        "leader": make_user("role_leader_a", "leader", councils["a"]),
+        "reporter": make_user("role_reporter_a", "reporter", councils["a"]),
         "outsider": make_user("admin_b", "admin", councils["b"]),
         "nobody": make_user("nobody"),
     }

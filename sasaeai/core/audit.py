@@ -20,6 +20,7 @@ ACTION_LABELS = {
     "meeting.delete": "推進会議の記録を削除",
     "annual_plan.save": "年次計画を保存",
     "audit.restore": "以前の値に戻す",
+    "statuses.update": "状況（進捗の段階）の一覧を変更",
     "plan.create": "計画を作成",
     "plan.update": "計画を編集",
     "plan.import": "計画ファイルを取り込み",

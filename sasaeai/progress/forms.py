@@ -130,3 +130,14 @@ class AnnualPlanForm(forms.Form):
         self.fields["working_group"].queryset = groups
         self.fields["owners"].queryset = users
         self.fields["owners"].label_from_instance = str
+
+
+class StatusForm(forms.Form):
+    id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    name = forms.CharField(label=_("名前"), max_length=30)
+    color = forms.CharField(label=_("色"), max_length=7, initial="#57606a",
+                            widget=forms.TextInput(attrs={"type": "color"}))
+    score = forms.IntegerField(label=_("点数（0〜100）"), min_value=0, max_value=100)
+
+
+StatusFormSet = forms.formset_factory(StatusForm, extra=1, can_delete=True, max_num=20, validate_max=True)

@@ -551,3 +551,50 @@ def reports_save_bulk(*, plan, fiscal_year: int, period: int, by, items) -> int:
     IndicatorActual.objects.bulk_create(create_actuals)
     AuditEntry.objects.bulk_create(entries)
     return len(pending)
+
+
+# --------------------------------------------------------------------------- the council's status scale
+
+HEX_COLOUR = __import__("re").compile(r"#[0-9a-fA-F]{6}")
+
+
+@transaction.atomic
+def statuses_update(*, council, by, rows):
+    """Replace the council's status scale with ``rows`` (dicts: id or None, name, color, score, delete).
+
+    Existing statuses are renamed in place, so reports keep them; a status still used by a report
+    cannot be deleted."""
+    current = {s.pk: s for s in statuses_for(council)}
+    before = [f"{s.name}（{s.score}・{s.color}）" for s in current.values()]
+    kept = [r for r in rows if not r.get("delete")]
+    names = [(r.get("name") or "").strip() for r in kept]
+    if not kept:
+        raise ValidationError(_("状況を一つ以上残してください。"))
+    if any(not n for n in names) or len(set(names)) != len(names):
+        raise ValidationError(_("状況の名前は空にせず、重ならないようにしてください。"))
+    for row in kept:
+        if not HEX_COLOUR.fullmatch(row.get("color") or ""):
+            raise ValidationError(_("色は #1a7f37 のように # と6桁で入力してください（「%(name)s」）。") % {"name": row["name"]})
+        if not 0 <= int(row.get("score", -1)) <= 100:
+            raise ValidationError(_("点数は 0〜100 で入力してください（「%(name)s」）。") % {"name": row["name"]})
+    for row in rows:
+        if row.get("delete") and row.get("id") in current:
+            status = current[row["id"]]
+            if ProgressReport.objects.filter(status=status).exists():
+                raise ValidationError(_("「%(name)s」は進捗報告で使われているため削除できません。名前を変えることはできます。")
+                                      % {"name": status.name})
+            status.delete()
+    # Two passes, so swapping two names never meets the unique constraint half-way.
+    kept_ids = {r.get("id") for r in kept if r.get("id") is not None}
+    for status in current.values():
+        if status.pk is not None and status.pk in kept_ids:
+            status.name = f"__renaming_{status.pk}"
+            status.save(update_fields=["name"])
+    for position, row in enumerate(kept):
+        status = current.get(row.get("id")) or ProgressStatus(council=council)
+        status.position, status.name, status.color, status.score = position, row["name"].strip(), row["color"], int(row["score"])
+        status.save()
+    after = [f"{s.name}（{s.score}・{s.color}）" for s in ProgressStatus.objects.filter(council=council).order_by("position")]
+    if after != before:
+        log_action(council=council, actor=by, action="statuses.update", target_label=council.name,
+                   before={"statuses": before}, after={"statuses": after})

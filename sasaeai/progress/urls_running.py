@@ -6,4 +6,5 @@ app_name = "running"
 
 urlpatterns = [
     path("my/", views.my_items, name="my_items"),
+    path("councils/<int:council_id>/statuses/", views.statuses_edit, name="statuses"),
 ]

@@ -9,13 +9,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from sasaeai.accounts.decorators import plan_permission
+from sasaeai.accounts.decorators import council_permission, plan_permission
 from sasaeai.core import fiscal
 from sasaeai.plans.selectors import node_get_for_user, plan_tree
 from sasaeai.plans.views import _form_errors_from
 
 from . import ownership, rollup, selectors, services
-from .forms import AnnualPlanForm, IndicatorForm, MeetingForm, ReportForm, ScheduleForm, WorkingGroupForm
+from .forms import (
+    AnnualPlanForm, IndicatorForm, MeetingForm, ReportForm, ScheduleForm, StatusFormSet, WorkingGroupForm,
+)
 
 
 def _year(request, plan):
@@ -318,3 +320,29 @@ def audit_restore(request, plan, entry_id):
     else:
         messages.success(request, _("「%(label)s」を変更前の値に戻しました。") % {"label": entry.target_label})
     return redirect(request.POST.get("next") or reverse("plans:history", args=[plan.pk]))
+
+
+# --------------------------------------------------------------------------- status scale
+
+
+@council_permission("progress.manage")
+def statuses_edit(request, council):
+    statuses = services.statuses_for(council)
+    formset = StatusFormSet(request.POST or None, prefix="statuses", initial=[
+        {"id": s.pk, "name": s.name, "color": s.color, "score": s.score} for s in statuses])
+    if request.method == "POST" and formset.is_valid():
+        rows = []
+        for form in formset.forms:  # every existing status, plus a filled-in new row
+            if not form.initial and not form.has_changed():
+                continue
+            data = form.cleaned_data
+            rows.append({"id": data.get("id"), "name": data.get("name"), "color": data.get("color"),
+                         "score": data.get("score"), "delete": bool(data.get("DELETE"))})
+        try:
+            services.statuses_update(council=council, by=request.user, rows=rows)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("状況の一覧を保存しました。"))
+            return redirect("council_detail", council_id=council.pk)
+    return render(request, "progress/statuses_form.html", {"council": council, "formset": formset})

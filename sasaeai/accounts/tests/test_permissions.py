@@ -69,7 +69,7 @@ def _status(client, method, url):
     return response.status_code
 
 
-@pytest.mark.parametrize("role", ["admin", "editor", "viewer"])
+@pytest.mark.parametrize("role", ["admin", "editor", "leader", "reporter", "viewer"])
 @pytest.mark.parametrize("where", ["a", "a_child", "b"])
 def test_plan_action_matrix(client, users, world, role, where):
     """A role in council A applies to A and its child council; in B it gives nothing (404)."""
@@ -83,7 +83,7 @@ def test_plan_action_matrix(client, users, world, role, where):
     assert got == want
 
 
-@pytest.mark.parametrize("role", ["admin", "editor", "viewer"])
+@pytest.mark.parametrize("role", ["admin", "editor", "leader", "reporter", "viewer"])
 @pytest.mark.parametrize("where", ["a", "a_child", "b"])
 def test_council_action_matrix(client, users, councils, role, where):
     client.force_login(users[role])

@@ -138,3 +138,46 @@ def test_my_items_shows_what_is_mine_and_what_is_late(client, plan, people):
     client.force_login(people["reporter"])
     html = client.get(reverse("running:my_items")).content.decode()
     assert "わたしの担当" in html and "事業1-1" in html
+
+
+def _status_post(statuses, changes=None, new=None, delete=()):
+    data = {"statuses-TOTAL_FORMS": str(len(statuses) + 1), "statuses-INITIAL_FORMS": str(len(statuses)),
+            "statuses-MIN_NUM_FORMS": "0", "statuses-MAX_NUM_FORMS": "1000"}
+    for i, s in enumerate(statuses):
+        row = {"id": s.pk, "name": s.name, "color": s.color, "score": s.score} | (changes or {}).get(s.name, {})
+        data.update({f"statuses-{i}-{k}": v for k, v in row.items()})
+        if s.name in delete:
+            data[f"statuses-{i}-DELETE"] = "on"
+    # a browser always posts the colour picker's value, even for the untouched extra row
+    for k, v in ({"color": "#57606a"} | (new or {})).items():
+        data[f"statuses-{len(statuses)}-{k}"] = v
+    return data
+
+
+def test_council_renames_recolours_adds_and_deletes_statuses(client, users, councils, plan):
+    from sasaeai.progress.models import ProgressReport, ProgressStatus
+
+    statuses = services.statuses_for(councils["a"])
+    on_track = statuses[3]
+    services.report_save(node=n(plan, "事業1-1"), fiscal_year=2026, period=1, by=None, status=on_track)
+    client.force_login(users["editor"])
+    url = reverse("running:statuses", args=[councils["a"].pk])
+    response = client.post(url, _status_post(statuses, changes={"順調": {"name": "概ね順調", "color": "#2da44e", "score": 70}},
+                                             new={"name": "中止", "color": "#000000", "score": 0}, delete=["未着手"]))
+    assert response.status_code == 302
+    names = list(ProgressStatus.objects.filter(council=councils["a"]).order_by("position").values_list("name", "score"))
+    assert names == [("遅れ", 25), ("やや遅れ", 50), ("概ね順調", 70), ("完了", 100), ("中止", 0)]
+    assert ProgressReport.objects.get().status.name == "概ね順調"  # the report follows the rename
+    assert AuditEntry.objects.filter(action="statuses.update").exists()
+    # a status in use cannot be deleted; nothing changes
+    statuses = services.statuses_for(councils["a"])
+    response = client.post(url, _status_post(statuses, delete=["概ね順調"]), follow=True)
+    assert "使われているため削除できません" in response.content.decode()
+    assert ProgressStatus.objects.filter(council=councils["a"]).count() == 5
+    # swapping two names works (no half-way clash)
+    statuses = services.statuses_for(councils["a"])
+    client.post(url, _status_post(statuses, changes={"遅れ": {"name": "やや遅れ"}, "やや遅れ": {"name": "遅れ"}}))
+    assert list(ProgressStatus.objects.filter(council=councils["a"]).order_by("position")
+                .values_list("name", "score"))[:2] == [("やや遅れ", 25), ("遅れ", 50)]
+    client.force_login(users["viewer"])
+    assert client.get(url).status_code == 404
