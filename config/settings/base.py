@@ -89,12 +89,18 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# Uploaded photos and documents of progress reports (served only through a permission check).
+MEDIA_ROOT = Path(os.environ.get("SASAEAI_MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_URL = "/media-not-public/"
+SASAEAI_ATTACHMENT_MAX_BYTES = int(os.environ.get("SASAEAI_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
+
 # Plan files larger than this are refused before parsing (bytes).
 SASAEAI_PLAN_FILE_MAX_BYTES = int(os.environ.get("SASAEAI_PLAN_FILE_MAX_BYTES", 2 * 1024 * 1024))
 # Django refuses request bodies above this; keep it just above the plan-file limit so the
 # importer, not Django, reports an oversized file with a clear message.
 DATA_UPLOAD_MAX_MEMORY_SIZE = SASAEAI_PLAN_FILE_MAX_BYTES + 512 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = SASAEAI_PLAN_FILE_MAX_BYTES + 512 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o640
 
 # E-mail (reminders). The console backend prints messages, which is what the demo wants.
 EMAIL_BACKEND = os.environ.get("SASAEAI_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -21,6 +21,8 @@ ACTION_LABELS = {
     "annual_plan.save": "年次計画を保存",
     "audit.restore": "以前の値に戻す",
     "statuses.update": "状況（進捗の段階）の一覧を変更",
+    "report.attachment_add": "進捗報告に添付",
+    "report.attachment_delete": "進捗報告の添付を削除",
     "plan.create": "計画を作成",
     "plan.update": "計画を編集",
     "plan.import": "計画ファイルを取り込み",

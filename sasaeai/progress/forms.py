@@ -47,8 +47,16 @@ class ReportForm(forms.Form):
     problems = forms.CharField(label=_("課題"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, statuses, indicators, **kwargs):
+    attachment = forms.FileField(label=_("写真・資料を添付"), required=False,
+                                 help_text=_("写真（JPEG・PNG など）、PDF、Word・Excel・PowerPoint。10 MB まで。"))
+
+    def __init__(self, *args, statuses, indicators, attachments=(), max_attachment_bytes=10 * 1024 * 1024, **kwargs):
         super().__init__(*args, **kwargs)
+        self.max_attachment_bytes = max_attachment_bytes
+        self.attachment_list = list(attachments)
+        for attachment in self.attachment_list:
+            self.fields[f"remove_{attachment.pk}"] = forms.BooleanField(
+                label=_("「%(name)s」を削除") % {"name": attachment.name}, required=False)
         self.statuses = {str(s.pk): s for s in statuses}
         self.fields["status"].choices = [("", _("（未選択）"))] + [(str(s.pk), s.name) for s in statuses]
         self.indicators = indicators
@@ -64,6 +72,22 @@ class ReportForm(forms.Form):
                 self.fields[name] = forms.CharField(label=label, required=False,
                                                     widget=forms.TextInput(attrs={"inputmode": "decimal"}))
             self.fields[name].indicator = indicator
+
+    def clean_attachment(self):
+        from django.core.exceptions import ValidationError
+
+        from .services import attachment_check
+
+        upload = self.cleaned_data.get("attachment")
+        if upload:
+            try:
+                self.attachment_info = attachment_check(upload, max_bytes=self.max_attachment_bytes)
+            except ValidationError as exc:
+                raise forms.ValidationError(exc.messages)
+        return upload
+
+    def removed_attachments(self):
+        return [a for a in self.attachment_list if self.cleaned_data.get(f"remove_{a.pk}")]
 
     def status_object(self):
         return self.statuses.get(self.cleaned_data.get("status") or "")

@@ -208,3 +208,23 @@ class ReminderLog(models.Model):
         ordering = ["-sent_at"]
         constraints = [models.UniqueConstraint(fields=["user", "plan", "fiscal_year", "period", "kind"],
                                                name="reminder_once")]
+
+
+class ReportAttachment(models.Model):
+    """A photo or document attached to a progress report. Served only through a permission check."""
+
+    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="reports/%Y/%m/")
+    name = models.CharField(_("ファイル名"), max_length=200)
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=100)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["report", "uploaded_at", "pk"]
+
+    @property
+    def is_image(self):
+        return self.content_type.startswith("image/")

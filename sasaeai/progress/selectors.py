@@ -111,7 +111,7 @@ def report_for(node, fiscal_year, period):
 def node_reports(node):
     """Every report of a node, newest first, with its actuals (for the node page)."""
     reports = list(ProgressReport.objects.filter(node=node).select_related("status", "updated_by")
-                   .order_by("-fiscal_year", "-period"))
+                   .prefetch_related("attachments").order_by("-fiscal_year", "-period"))
     by_report = defaultdict(list)
     for actual in IndicatorActual.objects.filter(report__node=node).select_related("indicator"):
         by_report[actual.report_id].append(actual)

@@ -598,3 +598,65 @@ def statuses_update(*, council, by, rows):
     if after != before:
         log_action(council=council, actor=by, action="statuses.update", target_label=council.name,
                    before={"statuses": before}, after={"statuses": after})
+
+
+# --------------------------------------------------------------------------- attachments
+
+ATTACHMENT_TYPES = {  # extension → (content type, leading bytes it must start with, or None for zip-based)
+    "jpg": ("image/jpeg", b"\xff\xd8\xff"), "jpeg": ("image/jpeg", b"\xff\xd8\xff"),
+    "png": ("image/png", b"\x89PNG\r\n\x1a\n"), "gif": ("image/gif", b"GIF8"), "webp": ("image/webp", b"RIFF"),
+    "pdf": ("application/pdf", b"%PDF-"),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", b"PK\x03\x04"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK\x03\x04"),
+    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", b"PK\x03\x04"),
+}
+MAX_ATTACHMENTS = 20
+
+
+def attachment_check(upload, *, max_bytes):
+    """(content type, clean name) for an acceptable upload, else a ValidationError in Japanese."""
+    import os
+
+    name = os.path.basename(upload.name or "").strip()[:200] or "file"
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in ATTACHMENT_TYPES:
+        raise ValidationError(_("「%(name)s」は添付できない種類のファイルです。写真（JPEG・PNG・GIF・WebP）、PDF、"
+                                "Word・Excel・PowerPoint のファイルを選んでください。") % {"name": name})
+    if upload.size > max_bytes:
+        raise ValidationError(_("「%(name)s」は大きすぎます（%(mb).1f MB）。%(max)s MB までです。") % {
+            "name": name, "mb": upload.size / 1048576, "max": max_bytes // 1048576})
+    content_type, magic = ATTACHMENT_TYPES[extension]
+    head = upload.read(len(magic))
+    upload.seek(0)
+    if not head.startswith(magic):
+        raise ValidationError(_("「%(name)s」の中身がファイル名（.%(ext)s）と合いません。") % {"name": name, "ext": extension})
+    return content_type, name
+
+
+@transaction.atomic
+def attachment_add(*, report, by, upload, content_type, name):
+    from .models import ReportAttachment
+
+    if report.attachments.count() >= MAX_ATTACHMENTS:
+        raise ValidationError(_("添付は一つの報告に %(n)s 件までです。") % {"n": MAX_ATTACHMENTS})
+    attachment = ReportAttachment(report=report, name=name, size=upload.size, content_type=content_type,
+                                  uploaded_by=by if getattr(by, "pk", None) else None)
+    attachment.file.save(name, upload, save=False)
+    attachment.save()
+    node = report.node
+    log_action(council=node.plan.council, actor=by, action="report.attachment_add", plan_id=node.plan_id,
+               node_id=node.pk, target_label=f"{node.label} / {report.fiscal_year}-{report.period}",
+               after={"添付": name}, obj=report)
+    return attachment
+
+
+@transaction.atomic
+def attachment_delete(*, attachment, by):
+    report = attachment.report
+    node = report.node
+    log_action(council=node.plan.council, actor=by, action="report.attachment_delete", plan_id=node.plan_id,
+               node_id=node.pk, target_label=f"{node.label} / {report.fiscal_year}-{report.period}",
+               before={"添付": attachment.name}, obj=report)
+    stored = attachment.file.name
+    attachment.delete()
+    transaction.on_commit(lambda: attachment.file.storage.delete(stored))

@@ -17,5 +17,6 @@ urlpatterns = [
     path("<int:plan_id>/organisation/meetings/<int:meeting_id>/", views.meeting_edit, name="meeting_edit"),
     path("<int:plan_id>/annual/", views.annual_plans, name="annual_plans"),
     path("<int:plan_id>/history/<int:entry_id>/restore/", views.audit_restore, name="audit_restore"),
+    path("<int:plan_id>/attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
     path("<int:plan_id>/nodes/<int:node_id>/annual/", views.annual_plan_edit, name="annual_plan_edit"),
 ]

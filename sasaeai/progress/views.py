@@ -143,14 +143,26 @@ def report_edit(request, plan, node_id):
         for actual in report.actuals.all():
             initial[f"actual_{actual.indicator_id}"] = (
                 actual.text if actual.value is None else format(actual.value.normalize(), "f"))
-    form = ReportForm(request.POST or None, statuses=statuses, indicators=indicators, initial=initial)
+    from django.conf import settings
+    from django.db import transaction
+
+    form = ReportForm(request.POST or None, request.FILES or None, statuses=statuses, indicators=indicators,
+                      initial=initial, attachments=report.attachments.all() if report else (),
+                      max_attachment_bytes=settings.SASAEAI_ATTACHMENT_MAX_BYTES)
     if request.method == "POST" and form.is_valid():
         try:
-            services.report_save(
-                node=node, fiscal_year=period.fiscal_year, period=period.number, by=request.user,
-                expected_version=form.cleaned_data["version"], actuals=form.actuals(), status=form.status_object(),
-                done_text=form.cleaned_data["done_text"], results=form.cleaned_data["results"],
-                problems=form.cleaned_data["problems"])
+            with transaction.atomic():
+                saved = services.report_save(
+                    node=node, fiscal_year=period.fiscal_year, period=period.number, by=request.user,
+                    expected_version=form.cleaned_data["version"], actuals=form.actuals(), status=form.status_object(),
+                    done_text=form.cleaned_data["done_text"], results=form.cleaned_data["results"],
+                    problems=form.cleaned_data["problems"])
+                for attachment in form.removed_attachments():
+                    services.attachment_delete(attachment=attachment, by=request.user)
+                if form.cleaned_data.get("attachment"):
+                    content_type, name = form.attachment_info
+                    services.attachment_add(report=saved, by=request.user, upload=form.cleaned_data["attachment"],
+                                            content_type=content_type, name=name)
         except ValidationError as exc:
             _form_errors_from(exc, form)
         else:
@@ -346,3 +358,23 @@ def statuses_edit(request, council):
             messages.success(request, _("状況の一覧を保存しました。"))
             return redirect("council_detail", council_id=council.pk)
     return render(request, "progress/statuses_form.html", {"council": council, "formset": formset})
+
+
+@plan_permission("progress.view")
+def attachment_download(request, plan, attachment_id):
+    from django.http import FileResponse
+
+    from .models import ReportAttachment
+
+    attachment = ReportAttachment.objects.filter(pk=attachment_id, report__node__plan=plan).first()
+    if attachment is None:
+        raise Http404
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404
+    response = FileResponse(handle, content_type=attachment.content_type,
+                            as_attachment=not attachment.is_image, filename=attachment.name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    return response

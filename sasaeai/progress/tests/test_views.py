@@ -97,3 +97,53 @@ def test_progress_page_query_count_is_flat(client, users, councils):
             assert client.get(reverse("progress:plan", args=[plan.pk]) + "?year=2026").status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_report_with_a_photo_and_who_may_see_it(client, users, plan, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from sasaeai.progress.models import ReportAttachment
+
+    node = leaf(plan)
+    url = reverse("progress:report", args=[plan.pk, node.pk]) + "?year=2026&period=1"
+    client.force_login(users["editor"])
+    response = client.post(url, {"done_text": "サロンの様子", "version": "0",
+                                 "attachment": SimpleUploadedFile("サロン.png", PNG, content_type="image/png")})
+    assert response.status_code == 302
+    attachment = ReportAttachment.objects.get()
+    assert (attachment.name, attachment.content_type, attachment.size) == ("サロン.png", "image/png", len(PNG))
+    download = reverse("progress:attachment", args=[plan.pk, attachment.pk])
+    assert download in client.get(reverse("plans:node", args=[plan.pk, node.pk])).content.decode()
+    client.force_login(users["viewer"])
+    response = client.get(download)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PNG
+    assert response["X-Content-Type-Options"] == "nosniff"
+    client.force_login(users["outsider"])
+    assert client.get(download).status_code == 404
+    # removing it
+    client.force_login(users["editor"])
+    client.post(url, {"done_text": "サロンの様子", "version": "1", f"remove_{attachment.pk}": "on"})
+    assert not ReportAttachment.objects.exists()
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("setup.exe", b"MZ\x90\x00", "添付できない種類"),
+    ("写真.png", b"not really a png", "中身がファイル名"),
+    ("大きい.pdf", b"%PDF-" + b"0" * 3000, "大きすぎます"),
+])
+def test_bad_attachments_save_nothing(client, users, plan, settings, name, content, message):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from sasaeai.progress.models import ReportAttachment
+
+    settings.SASAEAI_ATTACHMENT_MAX_BYTES = 2000
+    node = leaf(plan)
+    client.force_login(users["editor"])
+    response = client.post(reverse("progress:report", args=[plan.pk, node.pk]) + "?year=2026&period=1",
+                           {"done_text": "保存されないはず", "version": "0",
+                            "attachment": SimpleUploadedFile(name, content)})
+    assert response.status_code == 200 and message in response.content.decode()
+    assert not ProgressReport.objects.exists() and not ReportAttachment.objects.exists()
