@@ -185,6 +185,10 @@ def my_items(user, *, today=None):
         if not owned:
             continue
         periods = [p for p in plan_periods(plan, year) if p.start <= today]
+        from .models import AnnualPlan, WorkingGroup
+
+        sample = (AnnualPlan.objects.filter(node__plan=plan, fiscal_year=year, is_sample=True).exists()
+                  or WorkingGroup.objects.filter(plan=plan, is_sample=True).exists())
         reported = set(ProgressReport.objects.filter(node_id__in=owned, fiscal_year=year, status__isnull=False)
                        .values_list("node_id", "period"))
         for node in tree.walk():
@@ -197,7 +201,7 @@ def my_items(user, *, today=None):
                     continue
                 state = "done" if done else ("overdue" if today > period.overdue_after else
                                              "due" if today > period.end else "open")
-                rows.append({"plan": plan, "node": node, "period": period, "state": state})
+                rows.append({"plan": plan, "node": node, "period": period, "state": state, "is_sample": sample})
     order = {"overdue": 0, "due": 1, "open": 2, "done": 3}
     rows.sort(key=lambda r: (order[r["state"]], r["period"].due, r["plan"].pk, r["node"].position))
     return rows

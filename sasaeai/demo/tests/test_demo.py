@@ -153,6 +153,8 @@ def test_sample_running_data_is_marked_on_every_screen(demo, client):
     p = plan("一関市地域福祉活動計画")
     year = ProgressReport.objects.filter(node__plan=p).order_by("-fiscal_year").first().fiscal_year
     node = ProgressReport.objects.filter(node__plan=p).first().node
+    client.force_login(User.objects.get(username="reporter"))
+    assert "サンプル" in client.get(reverse("running:my_items")).content.decode()
     client.force_login(User.objects.get(username="viewer"))
     for url in (reverse("progress:plan", args=[p.pk]) + f"?year={year}",
                 reverse("progress:annual_plans", args=[p.pk]) + f"?year={year}",
