@@ -271,7 +271,7 @@ def plan_dashboard(plan, fiscal_year: int, *, today=None, trend_goal=None, trend
 
     # Annual plans, their owners and the working groups.
     annual_plans = {node_id: (group_id, is_sample) for node_id, group_id, is_sample in (  # 1
-        AnnualPlan.objects.filter(node__plan=plan, fiscal_year=fiscal_year)
+        AnnualPlan.objects.filter(node__plan=plan, fiscal_year=fiscal_year).order_by("pk")
         .values_list("node_id", "working_group_id", "is_sample"))}
     owner_ids = defaultdict(list)
     for node_id, user_id in (AnnualPlan.owners.through.objects  # 1

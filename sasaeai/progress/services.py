@@ -470,7 +470,7 @@ def reports_save_bulk(*, plan, fiscal_year: int, period: int, by, items) -> int:
     if period not in {p.number for p in plan_periods(plan, fiscal_year)}:
         raise ValidationError(_("この計画の報告期間にない期間です。"))
     node_ids = [item["node"].pk for item in items]
-    reports = {r.node_id: r for r in ProgressReport.objects.select_for_update()
+    reports = {r.node_id: r for r in ProgressReport.objects.select_for_update(of=("self",))
                .filter(node_id__in=node_ids, fiscal_year=fiscal_year, period=period).select_related("status")}
     indicators = {}
     for indicator in Indicator.objects.filter(node_id__in=node_ids):
