@@ -290,10 +290,12 @@ def plan_dashboard(plan, fiscal_year: int, *, today=None, trend_goal=None, trend
     for node_id, (group_id, _sample) in annual_plans.items():
         if group_id in group_by_id:
             group_items[group_id].append(node_id)
+    plan_order = {item.pk: i for i, item in enumerate(_walk(roots))}
     groups_at = defaultdict(list)  # node id → groups owning that node directly
     group_rows = []
     for group in groups:
-        members = [items[n] for n in dict.fromkeys(group_items[group.pk]) if n in items]
+        members = sorted((items[n] for n in set(group_items[group.pk]) if n in items),
+                         key=lambda item: plan_order[item.pk])  # in the plan's own (depth-first) order
         for item in members:
             groups_at[item.pk].append(group)
         p = [n.progress for n in members if n.progress is not None]
