@@ -178,68 +178,19 @@ def report_save(*, node, fiscal_year: int, period: int, by, expected_version=Non
     """Create or update the report of ``node`` for one period; ``actuals`` maps indicator → value.
 
     ``expected_version`` is the version the form was opened with (0 for a new report): a report
-    saved by someone else in between is refused, never overwritten.
+    saved by someone else in between is refused, never overwritten. The rules live in
+    ``reports_save_bulk``; this is the one-item case, raising the same errors a form expects.
     """
-    plan = node.plan
-    years = _plan_years(plan)
-    if years is not None and fiscal_year not in years:
-        raise ValidationError(_("%(year)s年度は計画期間の外です。") % {"year": fiscal_year})
-    if period not in {p.number for p in plan_periods(plan, fiscal_year)}:
-        raise ValidationError(_("この計画の報告期間にない期間です。"))
-    status = fields.get("status")
-    if status is not None and status.council_id != plan.council_id:
-        raise ValidationError(_("この社協の状況を選んでください。"))
-    report = (ProgressReport.objects.select_for_update()
-              .filter(node=node, fiscal_year=fiscal_year, period=period).first())
-    created = report is None
-    if created:
-        if expected_version not in (None, 0, "0", ""):
-            raise ConcurrentEditError(_("この報告は削除されたか、まだ作成されていません。画面を開き直してください。"))
-        report = ProgressReport(node=node, fiscal_year=fiscal_year, period=period, is_sample=is_sample)
-        before = {}
-    else:
-        _check_version(report, expected_version)
-        before = _snapshot(report, REPORT_FIELDS)
-        before["status"] = report.status.name if report.status else None
-    for key, value in fields.items():
+    for key in fields:
         if key not in REPORT_FIELDS:
             raise TypeError(f"report_save() got an unexpected field {key!r}")
-        setattr(report, key, value)
-    after = _snapshot(report, REPORT_FIELDS)
-    after["status"] = report.status.name if report.status else None
-
-    indicators = {i.pk: i for i in Indicator.objects.filter(node=node)}
-    new_actuals = {}
-    for indicator, value in (actuals or {}).items():
-        indicator_id = getattr(indicator, "pk", indicator)
-        if indicator_id not in indicators:
-            raise ValidationError(_("この項目の指標ではありません。"))
-        new_actuals[indicator_id] = _actual(indicators[indicator_id], value)
-    report.updated_by = by if getattr(by, "pk", None) else None
-    report.full_clean(exclude=["node", "status"])
-    old_actuals = {}
-    if not created:
-        old_actuals = {a.indicator_id: (a.value, a.text) for a in report.actuals.all()}
-    changed_actuals = {k: v for k, v in new_actuals.items() if old_actuals.get(k) != v}
-    b, a = diff(before, after) if not created else ({}, {k: v for k, v in after.items() if v})
-    if not created and not a and not changed_actuals:
-        return report
-    if not created:
-        report.version = F("version") + 1
-    report.save()
-    report.refresh_from_db()
-    for indicator_id, (value, text) in changed_actuals.items():
-        IndicatorActual.objects.update_or_create(report=report, indicator_id=indicator_id,
-                                                 defaults={"value": value, "text": text})
-        name = indicators[indicator_id].name
-        old = old_actuals.get(indicator_id)
-        if old is not None:
-            b[f"{ACTUAL_PREFIX}{name}"] = _plain(old[0]) if old[0] is not None else old[1]
-        a[f"{ACTUAL_PREFIX}{name}"] = _plain(value) if value is not None else text
-    log_action(council=plan.council, actor=by, action="report.create" if created else "report.update",
-               plan_id=plan.pk, node_id=node.pk,
-               target_label=f"{node.label} / {fiscal_year}-{period}", before=b or None, after=a, obj=report)
-    return report
+    try:
+        reports_save_bulk(plan=node.plan, fiscal_year=fiscal_year, period=period, by=by, items=[{
+            "node": node, "expected_version": expected_version, "actuals": actuals, "fields": fields,
+            "is_sample": is_sample}])
+    except BulkItemError as exc:
+        raise exc.original from None
+    return ProgressReport.objects.select_related("status").get(node=node, fiscal_year=fiscal_year, period=period)
 
 
 def _actual(indicator, value):
@@ -449,11 +400,12 @@ def audit_restore(*, entry, by):
 # --------------------------------------------------------------------------- many reports at once
 
 class BulkItemError(ValidationError):
-    """A problem with one item of a bulk save; ``index`` says which."""
+    """A problem with one item of a bulk save; ``index`` says which, ``original`` is the error."""
 
-    def __init__(self, index, messages):
-        super().__init__(messages)
+    def __init__(self, index, original):
+        super().__init__(original.messages)
         self.index = index
+        self.original = original
 
 
 @transaction.atomic
@@ -492,7 +444,9 @@ def reports_save_bulk(*, plan, fiscal_year: int, period: int, by, items) -> int:
             if report is None:
                 if expected not in (None, 0, "0", ""):
                     raise ConcurrentEditError(_("この報告は削除されたか、まだ作成されていません。画面を開き直してください。"))
-                report, before = ProgressReport(node=node, fiscal_year=fiscal_year, period=period), {}
+                report = ProgressReport(node=node, fiscal_year=fiscal_year, period=period,
+                                        is_sample=bool(item.get("is_sample")))
+                before = {}
             else:
                 _check_version(report, expected)
                 before = _snapshot(report, REPORT_FIELDS)
@@ -511,7 +465,7 @@ def reports_save_bulk(*, plan, fiscal_year: int, period: int, by, items) -> int:
                     raise ValidationError(_("この項目の指標ではありません。"))
                 new_values[indicator_id] = _actual(own[indicator_id], value)
         except ValidationError as exc:
-            raise BulkItemError(index, exc.messages) from None
+            raise BulkItemError(index, exc) from None
         created = report.pk is None
         old = {} if created else old_by_report.get(report.pk, {})
         changed = {k: v for k, v in new_values.items() if old.get(k) != v}
