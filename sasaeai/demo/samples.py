@@ -13,7 +13,7 @@ from sasaeai.core import fiscal
 from sasaeai.plans.models import Plan
 from sasaeai.plans.selectors import plan_tree
 from sasaeai.progress import services
-from sasaeai.progress.models import AnnualPlan, Indicator, ProgressReport, WorkingGroup
+from sasaeai.progress.models import AnnualPlan, Indicator, ProgressReport, WorkingGroup  # noqa: F401
 
 HALF_YEARLY = {"一関市地域福祉活動計画", "第4次倉敷市地域福祉活動計画"}
 
@@ -47,6 +47,16 @@ def load_samples(*, leader, reporter, editor, today=None):
             groups[root.pk] = services.working_group_save(
                 plan=plan, by=None, name=name, nodes=[root], leader=leader if i == 0 else editor,
                 sub_leader=editor if i == 0 else None, members=[reporter], is_sample=True)
+        if groups:
+            first_group = next(iter(groups.values()))
+            period = services.plan_periods(plan, years[-1])[0]
+            held_on = min(today, period.start.replace(month=period.start.month + 2))
+            services.meeting_save(
+                plan=plan, by=None, is_sample=True, title="第1回 推進会議（サンプル）", held_on=held_on,
+                working_group=first_group, attendees="リーダー、サブリーダー、メンバー（サンプル）",
+                agenda="（サンプル）各事業の進捗の確認", minutes="（サンプル）上半期の取り組みを報告し合いました。",
+                decisions="（サンプル）遅れている事業は次回までに対応を検討する。",
+                nodes=[n for n in tree.roots if n.pk in groups][:2])
         leaves = [n for n in tree.walk() if not n.children_list and n.parent_node is not None]
         for index, node in enumerate(leaves):
             root = node

@@ -149,6 +149,9 @@ def test_sample_running_data_is_marked_on_every_screen(demo, client):
     assert ProgressReport.objects.exists() and not ProgressReport.objects.filter(is_sample=False).exists()
     assert not AnnualPlan.objects.filter(is_sample=False).exists()
     assert not WorkingGroup.objects.filter(is_sample=False).exists()
+    from sasaeai.progress.models import Meeting
+
+    assert Meeting.objects.exists() and not Meeting.objects.filter(is_sample=False).exists()
     assert list(Indicator.objects.filter(is_sample=False).values_list("name", flat=True)) == ["市民スタッフ登録者数"]
     p = plan("一関市地域福祉活動計画")
     year = ProgressReport.objects.filter(node__plan=p).order_by("-fiscal_year").first().fiscal_year
