@@ -14,7 +14,7 @@ from sasaeai.core import fiscal
 from sasaeai.plans.selectors import node_get_for_user, plan_tree
 from sasaeai.plans.views import _form_errors_from
 
-from . import ownership, rollup, selectors, services
+from . import ownership, rendering, rollup, selectors, services
 from .forms import (
     AnnualPlanForm, IndicatorForm, MeetingForm, ReportForm, ScheduleForm, StatusFormSet, WorkingGroupForm,
 )
@@ -33,12 +33,13 @@ def _year(request, plan):
 def plan_progress(request, plan):
     year, years = _year(request, plan)
     tree, figures = selectors.plan_figures(plan, year)
-    rows = [(node, depth, figures[node.pk]) for node, depth in tree.rows()]
+    node_base = reverse("plans:node", args=[plan.pk, 0])[:-2]
+    rows = rendering.progress_rows([(node, depth, figures[node.pk]) for node, depth in tree.rows()],
+                                   node_base=node_base)
     return render(request, "progress/plan_progress.html", {
         "plan": plan, "perms_here": request.council_permissions, "year": year, "years": years, "rows": rows,
         "roots": [(node, figures[node.pk]) for node in tree.roots], "display": rollup.display,
         "periods": services.plan_periods(plan, year), "schedule": services.schedule_for(plan),
-        "node_base": reverse("plans:node", args=[plan.pk, 0])[:-2],
     })
 
 

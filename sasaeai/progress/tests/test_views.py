@@ -147,3 +147,14 @@ def test_bad_attachments_save_nothing(client, users, plan, settings, name, conte
                             "attachment": SimpleUploadedFile(name, content)})
     assert response.status_code == 200 and message in response.content.decode()
     assert not ProgressReport.objects.exists() and not ReportAttachment.objects.exists()
+
+
+def test_progress_page_writes_numbers_as_people_do_and_escapes_names(client, users, plan):
+    node = leaf(plan)
+    indicator = services.indicator_create(node=node, by=None, name="<script>x</script>件数", unit="件",
+                                          targets={2026: 100})
+    services.report_save(node=node, fiscal_year=2026, period=1, by=None, actuals={indicator: "150"})
+    client.force_login(users["viewer"])
+    html = client.get(reverse("progress:plan", args=[plan.pk]) + "?year=2026").content.decode()
+    assert "&lt;script&gt;x&lt;/script&gt;件数: 100 → 150件（150.0％）" in html
+    assert "1E+2" not in html and "<script>x</script>" not in html
