@@ -96,12 +96,6 @@ class ReportForm(forms.Form):
         return {i: self.cleaned_data.get(f"actual_{i.pk}", "") for i in self.indicators}
 
 
-class _PeopleMixin:
-    @staticmethod
-    def person_label(user):
-        return str(user)
-
-
 class WorkingGroupForm(forms.Form):
     name = forms.CharField(label=_("名称"), max_length=100, help_text=_("例: 基本目標1 推進ワーキンググループ"))
     nodes = forms.ModelMultipleChoiceField(label=_("担当する項目"), queryset=None, required=False,

@@ -4,6 +4,7 @@ Every function is keyword-only, atomic, validated and audited, like ``plans.serv
 """
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -509,7 +510,7 @@ def reports_save_bulk(*, plan, fiscal_year: int, period: int, by, items) -> int:
 
 # --------------------------------------------------------------------------- the council's status scale
 
-HEX_COLOUR = __import__("re").compile(r"#[0-9a-fA-F]{6}")
+HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 @transaction.atomic

@@ -194,8 +194,6 @@ def _plan_nodes(plan):
 def group_edit(request, plan, group_id=None):
     from sasaeai.accounts.selectors import users_for_council
 
-    from .models import WorkingGroup
-
     group = selectors.working_group_get(plan, group_id) if group_id else None
     initial = {}
     if group:
@@ -219,7 +217,7 @@ def group_edit(request, plan, group_id=None):
     return render(request, "progress/simple_form.html", {
         "plan": plan, "perms_here": request.council_permissions, "form": form, "can_delete": group is not None,
         "heading": _("ワーキンググループ") + (f": {group.name}" if group else ""),
-        "back": reverse("progress:organisation", args=[plan.pk]), "model": WorkingGroup})
+        "back": reverse("progress:organisation", args=[plan.pk])})
 
 
 @plan_permission("progress.manage")
