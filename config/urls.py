@@ -9,5 +9,8 @@ urlpatterns = [
     path("plans/", include("sasaeai.progress.urls_excel")),
     path("plans/", include("sasaeai.progress.urls_dashboard")),
     path("", include("sasaeai.progress.urls_running")),
+    path("", include("sasaeai.evaluation.urls")),
+    path("plans/", include("sasaeai.evaluation.urls_reports")),
+    path("plans/", include("sasaeai.evaluation.urls_midterm")),
     path("django-admin/", admin.site.urls),
 ]

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "sasaeai.accounts",
     "sasaeai.plans",
     "sasaeai.progress",
+    "sasaeai.evaluation",
     "sasaeai.demo",
 ]
 

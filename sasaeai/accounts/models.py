@@ -17,6 +17,7 @@ class Role(models.TextChoices):
     LEADER = "leader", _("ワーキンググループリーダー")
     REPORTER = "reporter", _("報告担当者")
     VIEWER = "viewer", _("閲覧者")
+    COMMITTEE = "committee", _("評価委員")
 
 
 class Membership(models.Model):

@@ -20,17 +20,44 @@ PERMISSIONS = {
     "progress.manage": "指標・目標値・報告の頻度を設定する",
     "progress.report": "進捗を報告する（状況・実施内容・実績値）— どの項目でも",
     "progress.report_own": "自分の担当の項目の進捗を報告する（リーダーはグループの項目も）",
+    "evaluation.view": "評価をすべての段階（自己評価・確認を含む）で見る",
+    "evaluation.view_internal": "内部評価・外部評価・最終評価を見る（自己評価と確認は見ない）",
+    "evaluation.self": "自己評価を入力・確定する — どの事業でも",
+    "evaluation.self_own": "自分の担当の事業の自己評価を入力・確定する",
+    "evaluation.review": "ワーキンググループ・事務局の確認を入力・確定する — どの事業でも",
+    "evaluation.review_own": "自分のワーキンググループの事業の確認を入力・確定する",
+    "evaluation.internal": "内部評価（理事会への報告）を入力・確定する",
+    "evaluation.external": "外部評価（評価委員会）を入力・確定する",
+    "evaluation.opinion": "評価委員会の総評・答申を入力する",
+    "evaluation.final": "最終評価を入力・確定する",
+    "evaluation.reopen": "確定した評価を理由を記録して差し戻す",
+    "evaluation.settings": "評価の尺度・方向性・観点を設定する",
+    "evaluation.close_year": "年度を締めて次年度の年次計画へ引き継ぐ",
+    "evaluation.midterm": "中間評価の記録（計画の写し）を作る",
+    "evaluation.export": "評価シート・報告書（Excel・PDF・Word・CSV）を書き出す",
 }
 
 ROLE_PERMISSIONS = {
-    Role.ADMIN: frozenset(PERMISSIONS) - {"progress.report_own"},
+    Role.ADMIN: frozenset(PERMISSIONS) - {
+        "progress.report_own", "evaluation.self_own", "evaluation.review_own", "evaluation.view_internal",
+    },
     Role.EDITOR: frozenset({
         "plans.view", "plans.export", "plans.create", "plans.edit", "plans.import", "audit.view",
         "progress.view", "progress.manage", "progress.report",
+        "evaluation.view", "evaluation.self", "evaluation.review", "evaluation.internal", "evaluation.final",
+        "evaluation.close_year", "evaluation.midterm", "evaluation.export",
     }),
-    Role.LEADER: frozenset({"plans.view", "plans.export", "progress.view", "progress.report_own"}),
-    Role.REPORTER: frozenset({"plans.view", "progress.view", "progress.report_own"}),
-    Role.VIEWER: frozenset({"plans.view", "plans.export", "progress.view"}),
+    Role.LEADER: frozenset({
+        "plans.view", "plans.export", "progress.view", "progress.report_own",
+        "evaluation.view", "evaluation.self_own", "evaluation.review_own", "evaluation.export",
+    }),
+    Role.REPORTER: frozenset({"plans.view", "progress.view", "progress.report_own",
+                              "evaluation.view", "evaluation.self_own"}),
+    Role.VIEWER: frozenset({"plans.view", "plans.export", "progress.view", "evaluation.view", "evaluation.export"}),
+    # 評価委員: reads the plan, progress and the internal evaluation; enters the external evaluation
+    # and the committee's 答申. Nothing else.
+    Role.COMMITTEE: frozenset({"plans.view", "progress.view", "evaluation.view_internal", "evaluation.external",
+                               "evaluation.opinion"}),
 }
 
 

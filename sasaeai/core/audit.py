@@ -38,6 +38,15 @@ ACTION_LABELS = {
     "issue.create": "地域生活課題を追加",
     "issue.update": "地域生活課題を編集",
     "issue.delete": "地域生活課題を削除",
+    "evaluation.settings": "評価の尺度・方向性・観点を変更",
+    "evaluation.save": "評価を入力",
+    "evaluation.submit": "評価を確定",
+    "evaluation.reopen": "確定した評価を差し戻し",
+    "evaluation.opinion": "評価委員会の総評・答申を入力",
+    "year.close": "年度を締めて次年度へ引き継ぎ",
+    "snapshot.create": "計画の写し（中間評価など）を作成",
+    "target.change": "中間見直しで目標値を変更",
+    "plan.next_generation": "前計画から次期計画を作成",
 }
 
 

@@ -168,6 +168,10 @@ class PlanNode(models.Model):
         _("重み"), max_digits=6, decimal_places=2, default=1, validators=[MinValueValidator(0)],
         help_text=_("上位の項目の進捗・達成率を計算するときの重み（標準は 1）"),
     )
+    previous_node = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_nodes",
+        verbose_name=_("前計画の項目"), help_text=_("次期計画を前計画から作ったときの元の項目"),
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:

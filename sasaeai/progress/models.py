@@ -181,6 +181,12 @@ class AnnualPlan(models.Model):
                                     verbose_name=_("担当者"))
     budget = models.DecimalField(_("予算（円）"), max_digits=14, decimal_places=0, null=True, blank=True,
                                  validators=[MinValueValidator(0)])
+    carried_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                     verbose_name=_("前年度の年次計画"))
+    needs_attention = models.BooleanField(_("要検討"), default=False,
+                                          help_text=_("前年度の評価で拡充・見直しとされた事業"))
+    carried_direction = models.CharField(_("前年度の評価での方向性"), max_length=30, blank=True)
+    improvements = models.TextField(_("前年度の評価からの改善策"), blank=True)
     is_sample = models.BooleanField(_("サンプル"), default=False)
     version = models.PositiveIntegerField(default=1, editable=False)
 

@@ -1,0 +1,221 @@
+"""Reads for evaluation. One row source (``plan_evaluation``) feeds the screens and every report
+(Excel 評価シート, PDF, Word, CSV); a whole plan's evaluation for a year comes from a fixed number
+of queries, whatever its size.
+
+Projects (事業) are the plan's leaf items: the items with nothing below them. A goal (目標) is a
+top-level item; the evaluation sheet has one sheet per goal and one row per project.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.http import Http404
+
+from sasaeai.plans.selectors import plan_tree
+from sasaeai.progress import rollup
+from sasaeai.progress.selectors import NodeFigures, plan_figures
+
+from .models import (
+    STAGE_ORDER, CommitteeOpinion, Criterion, Direction, Evaluation, EvaluationScale, Grade, Stage, StageEntry,
+    YearClosing,
+)
+
+# Stages a committee member (evaluation.view_internal) may read.
+COMMITTEE_STAGES = (Stage.INTERNAL, Stage.EXTERNAL, Stage.FINAL)
+
+
+def visible_stages(perms) -> list[str]:
+    """The stages a user may read, in order."""
+    if "evaluation.view" in perms:
+        return list(STAGE_ORDER)
+    if "evaluation.view_internal" in perms:
+        return [s for s in STAGE_ORDER if s in COMMITTEE_STAGES]
+    return []
+
+
+def scale_for(council) -> EvaluationScale | None:
+    return EvaluationScale.objects.filter(council=council).first()
+
+
+def grades_for(council) -> list[Grade]:
+    return list(Grade.objects.filter(scale__council=council).order_by("position", "pk"))
+
+
+def directions_for(council) -> list[Direction]:
+    return list(Direction.objects.filter(council=council).order_by("position", "pk"))
+
+
+def criteria_for(council) -> list[Criterion]:
+    return list(Criterion.objects.filter(council=council).order_by("position", "pk"))
+
+
+def year_closing(plan, fiscal_year) -> YearClosing | None:
+    return (YearClosing.objects.filter(plan=plan, fiscal_year=fiscal_year).select_related("closed_by").first())
+
+
+def opinion_for(plan, fiscal_year) -> CommitteeOpinion | None:
+    return CommitteeOpinion.objects.filter(plan=plan, fiscal_year=fiscal_year).first()
+
+
+@dataclass
+class ProjectRow:
+    """One project in one year: progress (実績・成果), indicators (達成率) and every visible stage."""
+
+    node: object
+    goal: object
+    path: list                      # the items above, from the goal down (not the project itself)
+    figures: NodeFigures
+    evaluation: Evaluation | None
+    entries: dict = field(default_factory=dict)     # stage → StageEntry (visible stages only)
+    working_groups: list = field(default_factory=list)
+
+    @property
+    def current(self) -> StageEntry | None:
+        """The latest submitted visible stage: the project's evaluation as it stands."""
+        for stage in reversed(STAGE_ORDER):
+            entry = self.entries.get(stage)
+            if entry is not None and entry.is_submitted:
+                return entry
+        return None
+
+    @property
+    def next_stage(self) -> str | None:
+        """The first stage not yet submitted (of all stages, visible or not)."""
+        for stage in STAGE_ORDER:
+            entry = self.entries.get(stage)
+            if entry is None or not entry.is_submitted:
+                return stage
+        return None
+
+    @property
+    def achievement(self) -> Decimal | None:
+        return self.figures.achievement
+
+    @property
+    def report(self):
+        return self.figures.report
+
+
+@dataclass
+class GoalSection:
+    goal: object
+    rows: list
+    achievement: Decimal | None = None
+
+
+@dataclass
+class PlanEvaluation:
+    plan: object
+    fiscal_year: int
+    period: int
+    stages: list                     # visible stages, in order
+    sections: list                   # GoalSection, in plan order
+    grades: list
+    directions: list
+    criteria: list
+    closing: YearClosing | None
+    opinion: CommitteeOpinion | None
+
+    @property
+    def rows(self):
+        return [row for section in self.sections for row in section.rows]
+
+    def stage_counts(self):
+        """stage → (submitted, draft) counts over the visible stages."""
+        counts = {stage: [0, 0] for stage in self.stages}
+        for row in self.rows:
+            for stage, entry in row.entries.items():
+                counts[stage][0 if entry.is_submitted else 1] += 1
+        return counts
+
+    def grade_counts(self, stage=None):
+        """grade id → number of projects whose current (or given stage's submitted) grade it is."""
+        counts = {g.pk: 0 for g in self.grades}
+        for row in self.rows:
+            entry = row.current if stage is None else row.entries.get(stage)
+            if entry is not None and entry.is_submitted and entry.grade_id in counts:
+                counts[entry.grade_id] += 1
+        return counts
+
+
+def plan_evaluation(plan, fiscal_year: int, *, perms, period: int = 0, goal_id=None, working_group_id=None,
+                    node_ids=None) -> PlanEvaluation:
+    """Every project of ``plan`` with its figures and visible evaluation stages for one year.
+
+    ``goal_id`` keeps one goal, ``working_group_id`` the projects a working group owns (its items and
+    everything below them), ``node_ids`` a given set of projects.
+    """
+    stages = visible_stages(perms)
+    tree, figures = plan_figures(plan, fiscal_year)
+    evaluations = {e.node_id: e for e in Evaluation.objects.filter(node__plan=plan, fiscal_year=fiscal_year,
+                                                                  period=period)}
+    entries = {}
+    if stages:
+        for entry in (StageEntry.objects.filter(evaluation__in=list(evaluations.values()), stage__in=stages)
+                      .select_related("grade", "direction", "updated_by", "submitted_by")):
+            entries.setdefault(entry.evaluation_id, {})[entry.stage] = entry
+    from sasaeai.progress.models import WorkingGroup
+
+    groups = list(WorkingGroup.objects.filter(plan=plan).prefetch_related("nodes").order_by("name"))
+    group_of = {}
+    for group in groups:
+        for node in group.nodes.all():
+            if node.pk in tree.by_id:
+                for n in tree.walk([tree.by_id[node.pk]]):
+                    group_of.setdefault(n.pk, []).append(group)
+    if working_group_id is not None and not any(g.pk == working_group_id for g in groups):
+        raise Http404
+    sections = []
+    for root in tree.roots:
+        if goal_id is not None and root.pk != goal_id:
+            continue
+        rows = []
+        stack = [(root, [])]
+        while stack:
+            node, path = stack.pop()
+            if node.children_list:
+                stack.extend((child, path + [node]) for child in reversed(node.children_list))
+                continue
+            if working_group_id is not None and not any(g.pk == working_group_id for g in group_of.get(node.pk, [])):
+                continue
+            if node_ids is not None and node.pk not in node_ids:
+                continue
+            evaluation = evaluations.get(node.pk)
+            rows.append(ProjectRow(
+                node=node, goal=root, path=path[1:] if path else [], figures=figures[node.pk],
+                evaluation=evaluation, entries=entries.get(evaluation.pk, {}) if evaluation else {},
+                working_groups=group_of.get(node.pk, []),
+            ))
+        if rows or (goal_id is not None):
+            sections.append(GoalSection(goal=root, rows=rows, achievement=figures[root.pk].achievement))
+    if goal_id is not None and not sections:
+        raise Http404
+    council = plan.council
+    return PlanEvaluation(
+        plan=plan, fiscal_year=fiscal_year, period=period, stages=stages, sections=sections,
+        grades=grades_for(council), directions=directions_for(council), criteria=criteria_for(council),
+        closing=year_closing(plan, fiscal_year), opinion=opinion_for(plan, fiscal_year),
+    )
+
+
+def project_get(plan, node_id):
+    """A project (leaf item) of ``plan``; the same 404 for missing, foreign and non-leaf items."""
+    from sasaeai.plans.models import PlanNode
+
+    node = PlanNode.objects.filter(plan=plan, pk=node_id).select_related("level").first()
+    if node is None or PlanNode.objects.filter(parent=node).exists():
+        raise Http404
+    return node
+
+
+def project_evaluation(plan, node, fiscal_year: int, *, perms, period: int = 0) -> ProjectRow:
+    """One project's row (figures, progress, visible stages) for the evaluation page."""
+    ev = plan_evaluation(plan, fiscal_year, perms=perms, period=period, node_ids={node.pk})
+    for row in ev.rows:
+        return row
+    raise Http404
+
+
+def display_rate(value) -> str:
+    return rollup.display(value)
