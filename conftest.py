@@ -38,6 +38,7 @@ def users(councils, make_user):
         "viewer": make_user("viewer_a", "viewer", councils["a"]),
         "leader": make_user("role_leader_a", "leader", councils["a"]),
         "reporter": make_user("role_reporter_a", "reporter", councils["a"]),
+        "committee": make_user("committee_a", "committee", councils["a"]),
         "outsider": make_user("admin_b", "admin", councils["b"]),
         "nobody": make_user("nobody"),
     }
@@ -57,3 +58,15 @@ def client_for(client):
         return client
 
     return login
+
+
+@pytest.fixture
+def evaluated_plan(councils):
+    """A running plan (2 goals × 3 projects, FY2026–2030) with the council's evaluation lists set up."""
+    from sasaeai.demo.generator import create_running_plan
+    from sasaeai.evaluation.services import evaluation_setup
+
+    plan = create_running_plan(council=councils["a"], projects=6, goals=2, indicators=2, years=5, start=2026,
+                               title="評価する計画")
+    evaluation_setup(councils["a"])
+    return plan
