@@ -7,6 +7,7 @@ user's permissions there on ``request.council_permissions`` for the templates.
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 
 from .permissions import PERMISSIONS, ROLE_PERMISSIONS
 from .selectors import role_for
@@ -18,16 +19,22 @@ def permissions_for(user, council_id):
 
 
 def _scoped(permission, fetch, url_kwarg):
-    if permission not in PERMISSIONS:
-        raise ValueError(f"unknown permission {permission!r}")
+    """``permission`` is one name, or a tuple of names of which the user needs any one."""
+    wanted = (permission,) if isinstance(permission, str) else tuple(permission)
+    for name in wanted:
+        if name not in PERMISSIONS:
+            raise ValueError(f"unknown permission {name!r}")
 
     def decorator(view):
         @login_required
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            obj = fetch(request.user, kwargs.pop(url_kwarg), permission)
+            # Fetch with the first permission the user holds there (the same 404 when none).
+            obj = fetch(request.user, kwargs.pop(url_kwarg), wanted[0] if len(wanted) == 1 else "plans.view")
             council_id = getattr(obj, "council_id", obj.pk)
             request.council_permissions = permissions_for(request.user, council_id)
+            if not request.council_permissions.intersection(wanted):
+                raise Http404
             return view(request, obj, *args, **kwargs)
 
         wrapped.required_permission = permission
