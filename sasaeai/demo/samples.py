@@ -88,4 +88,33 @@ def load_samples(*, leader, reporter, editor, today=None):
                         done_text="（サンプル）計画に沿って活動しました。", results="（サンプル）参加者が増えました。",
                         problems="（サンプル）担い手の確保が課題です。" if status.score < 75 else "",
                         actuals={indicator: actual} if actual is not None else {})
+        if len(years) > 1:
+            _sample_evaluations(plan, years[0], leaves, rng)
     return ProgressReport.objects.filter(is_sample=True).count(), AnnualPlan.objects.filter(is_sample=True).count()
+
+
+def _sample_evaluations(plan, year, leaves, rng):
+    """Last year's evaluation, part way: every project self-evaluated, two in three reviewed, one in
+    three evaluated internally. The external and final stages are left for people to try."""
+    from sasaeai.evaluation.models import Evaluation, StageEntry
+    from sasaeai.evaluation.selectors import directions_for, grades_for
+    from sasaeai.evaluation.services import evaluation_setup
+
+    evaluation_setup(plan.council)
+    grades, directions = grades_for(plan.council), directions_for(plan.council)
+    if Evaluation.objects.filter(node__plan=plan, fiscal_year=year).exists():
+        return
+    now = timezone.now()
+    for index, node in enumerate(leaves):
+        evaluation = Evaluation.objects.create(node=node, fiscal_year=year, is_sample=True)
+        stages = ["self"] + (["review"] if index % 3 else []) + (["internal"] if index % 3 == 1 else [])
+        for stage in stages:
+            grade = grades[min(len(grades) - 1, rng.choice([0, 1, 1, 1, 2, 2, 3]))]
+            direction = directions[rng.choice([0, 1, 1, 1, 2])] if directions else None
+            StageEntry.objects.create(
+                evaluation=evaluation, stage=stage, state=StageEntry.State.SUBMITTED, grade=grade,
+                results="（サンプル）参加者が増え、地域のつながりが広がりました。",
+                comment="（サンプル）計画どおりに実施できました。" if grade.score >= 75 else "（サンプル）一部が遅れました。",
+                challenges="（サンプル）担い手の確保が課題です。",
+                improvements="（サンプル）広報を見直し、新しい担い手を募ります。", direction=direction,
+                submitted_at=now)

@@ -24,6 +24,7 @@ DEMO_USERS = [
     ("leader", "デモ リーダー", Role.LEADER, None),
     ("reporter", "デモ 担当者", Role.REPORTER, None),
     ("viewer", "デモ 閲覧者", Role.VIEWER, None),
+    ("committee", "デモ 評価委員", Role.COMMITTEE, None),
     ("nakahara", "中原区 担当者", Role.EDITOR, ["中原区社会福祉協議会"]),
 ]
 

@@ -9,13 +9,28 @@ from sasaeai.demo.generator import create_plan
 # What each role may do, as the product decision reads (not derived from the code).
 EXPECTED = {
     "admin": {"plans.view", "plans.export", "plans.create", "plans.edit", "plans.import", "plans.delete", "audit.view",
-              "councils.manage", "progress.view", "progress.manage", "progress.report"},
+              "councils.manage", "progress.view", "progress.manage", "progress.report",
+              "evaluation.view", "evaluation.self", "evaluation.review", "evaluation.internal", "evaluation.external",
+              "evaluation.opinion", "evaluation.final", "evaluation.reopen", "evaluation.settings",
+              "evaluation.close_year", "evaluation.midterm", "evaluation.export"},
     "editor": {"plans.view", "plans.export", "plans.create", "plans.edit", "plans.import", "audit.view",
-               "progress.view", "progress.manage", "progress.report"},
-    "leader": {"plans.view", "plans.export", "progress.view", "progress.report_own"},
-    "reporter": {"plans.view", "progress.view", "progress.report_own"},
-    "viewer": {"plans.view", "plans.export", "progress.view"},
+               "progress.view", "progress.manage", "progress.report",
+               "evaluation.view", "evaluation.self", "evaluation.review", "evaluation.internal", "evaluation.final",
+               "evaluation.close_year", "evaluation.midterm", "evaluation.export"},
+    "leader": {"plans.view", "plans.export", "progress.view", "progress.report_own",
+               "evaluation.view", "evaluation.self_own", "evaluation.review_own", "evaluation.export"},
+    "reporter": {"plans.view", "progress.view", "progress.report_own", "evaluation.view", "evaluation.self_own"},
+    "viewer": {"plans.view", "plans.export", "progress.view", "evaluation.view", "evaluation.export"},
+    # 評価委員: reads plan, progress and the internal evaluation; writes the external evaluation and 答申.
+    "committee": {"plans.view", "progress.view", "evaluation.view_internal", "evaluation.external",
+                  "evaluation.opinion"},
 }
+ROLES = ["admin", "editor", "leader", "reporter", "viewer", "committee"]
+READ_EVALUATION = ("evaluation.view", "evaluation.view_internal")
+
+
+def leaf(plan):
+    return plan.nodes.filter(children__isnull=True).order_by("pk").first()
 
 # (name, permission, method, url builder)
 PLAN_ACTIONS = [
@@ -41,13 +56,24 @@ PLAN_ACTIONS = [
     ("schedule", "progress.manage", "get", lambda p, n, i: reverse("progress:schedule", args=[p.pk])),
     ("indicator_new", "progress.manage", "get", lambda p, n, i: reverse("progress:indicator_create", args=[p.pk, n.pk])),
     ("report", "progress.report", "get", lambda p, n, i: reverse("progress:report", args=[p.pk, n.pk])),
+    ("evaluation", READ_EVALUATION, "get", lambda p, n, i: reverse("evaluation:plan", args=[p.pk])),
+    ("evaluation_project", READ_EVALUATION, "get",
+     lambda p, n, i: reverse("evaluation:project", args=[p.pk, leaf(p).pk])),
+    ("evaluation_opinion", READ_EVALUATION, "get", lambda p, n, i: reverse("evaluation:opinion", args=[p.pk])),
+    ("close_year", "evaluation.close_year", "get", lambda p, n, i: reverse("evaluation:close", args=[p.pk])),
 ]
 COUNCIL_ACTIONS = [
     ("council", "plans.view", lambda c: reverse("council_detail", args=[c.pk])),
     ("create", "plans.create", lambda c: reverse("plans:create", args=[c.pk])),
     ("import", "plans.import", lambda c: reverse("plans:import", args=[c.pk])),
     ("council_edit", "councils.manage", lambda c: reverse("council_edit", args=[c.pk])),
+    ("evaluation_settings", "evaluation.settings", lambda c: reverse("evaluation:settings", args=[c.pk])),
 ]
+
+
+def _allowed(role, permission):
+    wanted = (permission,) if isinstance(permission, str) else permission
+    return any(p in EXPECTED[role] for p in wanted)
 
 
 def test_role_mapping_matches_the_expected_table():
@@ -69,7 +95,7 @@ def _status(client, method, url):
     return response.status_code
 
 
-@pytest.mark.parametrize("role", ["admin", "editor", "leader", "reporter", "viewer"])
+@pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("where", ["a", "a_child", "b"])
 def test_plan_action_matrix(client, users, world, role, where):
     """A role in council A applies to A and its child council; in B it gives nothing (404)."""
@@ -78,17 +104,17 @@ def test_plan_action_matrix(client, users, world, role, where):
     got, want = {}, {}
     for name, permission, method, url in PLAN_ACTIONS:
         got[name] = _status(client, method, url(plan, node, issue))
-        allowed = where != "b" and permission in EXPECTED[role]
+        allowed = where != "b" and _allowed(role, permission)
         want[name] = (302 if method == "post" else 200) if allowed else 404
     assert got == want
 
 
-@pytest.mark.parametrize("role", ["admin", "editor", "leader", "reporter", "viewer"])
+@pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("where", ["a", "a_child", "b"])
 def test_council_action_matrix(client, users, councils, role, where):
     client.force_login(users[role])
     got = {name: client.get(url(councils[where])).status_code for name, _, url in COUNCIL_ACTIONS}
-    want = {name: 200 if where != "b" and perm in EXPECTED[role] else 404 for name, perm, _ in COUNCIL_ACTIONS}
+    want = {name: 200 if where != "b" and _allowed(role, perm) else 404 for name, perm, _ in COUNCIL_ACTIONS}
     assert got == want
 
 
