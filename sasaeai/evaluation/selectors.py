@@ -69,6 +69,7 @@ class ProjectRow:
     evaluation: Evaluation | None
     entries: dict = field(default_factory=dict)     # stage → StageEntry (visible stages only)
     working_groups: list = field(default_factory=list)
+    states: dict = field(default_factory=dict)      # stage → state, for every stage (visible or not)
 
     @property
     def current(self) -> StageEntry | None:
@@ -83,8 +84,7 @@ class ProjectRow:
     def next_stage(self) -> str | None:
         """The first stage not yet submitted (of all stages, visible or not)."""
         for stage in STAGE_ORDER:
-            entry = self.entries.get(stage)
-            if entry is None or not entry.is_submitted:
+            if self.states.get(stage) != StageEntry.State.SUBMITTED:
                 return stage
         return None
 
@@ -150,7 +150,10 @@ def plan_evaluation(plan, fiscal_year: int, *, perms, period: int = 0, goal_id=N
     tree, figures = plan_figures(plan, fiscal_year)
     evaluations = {e.node_id: e for e in Evaluation.objects.filter(node__plan=plan, fiscal_year=fiscal_year,
                                                                   period=period)}
-    entries = {}
+    entries, states = {}, {}
+    for evaluation_id, stage, state in StageEntry.objects.filter(
+            evaluation__in=list(evaluations.values())).values_list("evaluation_id", "stage", "state"):
+        states.setdefault(evaluation_id, {})[stage] = state
     if stages:
         for entry in (StageEntry.objects.filter(evaluation__in=list(evaluations.values()), stage__in=stages)
                       .select_related("grade", "direction", "updated_by", "submitted_by")):
@@ -186,6 +189,7 @@ def plan_evaluation(plan, fiscal_year: int, *, perms, period: int = 0, goal_id=N
                 node=node, goal=root, path=path[1:] if path else [], figures=figures[node.pk],
                 evaluation=evaluation, entries=entries.get(evaluation.pk, {}) if evaluation else {},
                 working_groups=group_of.get(node.pk, []),
+                states=states.get(evaluation.pk, {}) if evaluation else {},
             ))
         if rows or (goal_id is not None):
             sections.append(GoalSection(goal=root, rows=rows, achievement=figures[root.pk].achievement))

@@ -142,8 +142,12 @@ def scale_apply_preset(*, council, by, preset) -> EvaluationScale:
     scale = evaluation_setup(council)
     name, _rows = SCALE_PRESETS[preset]
     existing = list(Grade.objects.filter(scale=scale).order_by("position"))
+    used = _used_grade_ids(council)
+    if any(g.pk in used or g.code in used for g in existing):
+        # Past evaluations would silently read as another scale's grades.
+        raise ValidationError(_("この尺度はすでに評価に使われているため、別の尺度に切り替えられません。"
+                                "段階の意味や色は下の表で直せます。"))
     rows = _scale_rows(preset)
-    # Reuse grade rows in order (an evaluation keeps pointing at the grade in the same place).
     for row, grade in zip(rows, existing):
         row["id"] = grade.pk
     return scale_update(council=council, by=by, name=str(name), rows=rows)

@@ -294,6 +294,8 @@ def test_a_grade_in_use_cannot_be_removed_and_duplicates_are_refused(evaluated_p
     rows = [{"id": g.pk, "code": g.code, "label": g.label, "score": g.score} for g in selectors.grades_for(council)]
     with pytest.raises(ValidationError, match="使われている段階は削除できません: D"):
         services.scale_update(council=council, by=users["admin"], name="A〜D", rows=rows[:3])
+    with pytest.raises(ValidationError, match="切り替えられません"):
+        services.scale_apply_preset(council=council, by=users["admin"], preset="five")
     with pytest.raises(ValidationError, match="同じ記号"):
         services.scale_update(council=council, by=users["admin"], name="A〜D", rows=rows + [{"code": "A", "score": 1}])
     assert len(selectors.grades_for(council)) == 4
