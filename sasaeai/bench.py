@@ -92,6 +92,7 @@ def main():
     report("plan_file_round_trip", median_ms(round_trip, runs=3))
 
     running(council, user, client)
+    evaluation(council, user, client)
 
 
 def running(council, user, client):
@@ -157,6 +158,41 @@ def running(council, user, client):
     for key, value in rows_1000.items():
         report(f"excel_1000_rows_{key}", value * 1000)
     report("excel_1000_rows_round_trip", sum(rows_1000.values()) * 1000)
+
+
+def evaluation(council, user, client):
+    """Issue 4: evaluating and closing a year of the 1,000-project plan; the reports."""
+    from django.urls import reverse
+
+    from sasaeai.demo.generator import create_running_plan, fill_evaluations
+    from sasaeai.evaluation.models import YearClosing
+    from sasaeai.evaluation.services import year_close
+    from sasaeai.progress.models import AnnualPlan
+
+    plan = create_running_plan(council=council, owner=user, years=2, start=2026, title="ベンチ評価計画")
+    count = fill_evaluations(plan, fiscal_year=2026)
+    print(f"# evaluation: {count:,} projects with all five stages submitted", flush=True)
+    node = plan.nodes.filter(children__isnull=True).order_by("pk").first()
+    for name, url in [
+        ("evaluation_plan_page", reverse("evaluation:plan", args=[plan.pk]) + "?year=2026"),
+        ("evaluation_project_page", reverse("evaluation:project", args=[plan.pk, node.pk]) + "?year=2026"),
+    ]:
+        assert client.get(url).status_code == 200, url
+        report(name, median_ms(lambda: client.get(url)))
+
+    def reopen_year():
+        YearClosing.objects.filter(plan=plan, fiscal_year=2026).delete()
+        AnnualPlan.objects.filter(node__plan=plan, fiscal_year=2027).delete()
+
+    report("close_year_1000_projects", median_ms(lambda: year_close(plan=plan, fiscal_year=2026, by=user),
+                                                 runs=5, setup=reopen_year))
+    closing = YearClosing.objects.get(plan=plan, fiscal_year=2026)
+    print(f"# close year: {closing.summary}", flush=True)
+    try:
+        from sasaeai.evaluation import bench_reports
+    except ImportError:
+        return
+    bench_reports.run(report)
 
 
 if __name__ == "__main__":

@@ -123,3 +123,31 @@ def create_running_plan(*, council, projects=1000, goals=10, indicators=3, years
         AnnualPlan.owners.through.objects.bulk_create(
             AnnualPlan.owners.through(annualplan_id=a.pk, user_id=owner.pk) for a in annual[::7])
     return plan
+
+
+def fill_evaluations(plan, *, fiscal_year, stages=("self", "review", "internal", "external", "final"), seed=1):
+    """Submitted evaluations of every project of ``plan`` for one year, bulk-inserted (benchmark and
+    test data). Directions are spread over the council's list, so closing the year exercises every path."""
+    import random
+
+    from django.utils import timezone
+
+    from sasaeai.evaluation.models import Evaluation, StageEntry
+    from sasaeai.evaluation.selectors import directions_for, grades_for
+    from sasaeai.evaluation.services import evaluation_setup
+
+    evaluation_setup(plan.council)
+    grades, directions = grades_for(plan.council), directions_for(plan.council)
+    rng = random.Random(seed)
+    leaves = list(plan.nodes.filter(children__isnull=True).order_by("pk"))
+    evaluations = Evaluation.objects.bulk_create(Evaluation(node=n, fiscal_year=fiscal_year, is_sample=True)
+                                                 for n in leaves)
+    if evaluations and evaluations[0].pk is None:
+        evaluations = list(Evaluation.objects.filter(node__plan=plan, fiscal_year=fiscal_year, period=0))
+    now = timezone.now()
+    StageEntry.objects.bulk_create(
+        (StageEntry(evaluation=e, stage=stage, state=StageEntry.State.SUBMITTED, grade=rng.choice(grades),
+                    results="参加者が増えた", comment="計画どおり", challenges="担い手の確保",
+                    improvements=f"事業{e.node_id}の改善策", direction=rng.choice(directions), submitted_at=now)
+         for e in evaluations for stage in stages), batch_size=2000)
+    return len(evaluations)

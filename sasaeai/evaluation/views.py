@@ -12,7 +12,7 @@ from sasaeai.plans.views import _form_errors_from
 from sasaeai.progress import selectors as progress_selectors
 from sasaeai.progress.services import schedule_for
 
-from . import selectors, services
+from . import rendering, selectors, services
 from .forms import (
     CriterionFormSet, DirectionFormSet, GradeFormSet, OpinionForm, ReopenForm, ScaleForm, StageForm,
 )
@@ -58,14 +58,18 @@ def plan_evaluation(request, plan):
     goal_id = request.GET.get("goal")
     goal_id = int(goal_id) if goal_id and goal_id.isdigit() else None
     try:
-        ev = selectors.plan_evaluation(plan, year, perms=request.council_permissions, period=period, goal_id=goal_id)
+        ev = selectors.plan_evaluation(plan, year, perms=request.council_permissions, period=period, goal_id=goal_id,
+                                       with_text=False)
     except Http404:
-        ev = selectors.plan_evaluation(plan, year, perms=request.council_permissions, period=period)
+        ev = selectors.plan_evaluation(plan, year, perms=request.council_permissions, period=period, with_text=False)
         goal_id = None
-    goals = [s.goal for s in selectors.plan_evaluation(plan, year, perms=request.council_permissions,
-                                                       period=period).sections] if goal_id else None
+    goals = selectors.goals(plan) if goal_id else None
     counts = ev.stage_counts()
     grade_counts = ev.grade_counts()
+    project_base = reverse("evaluation:project", args=[plan.pk, 0])[:-2]
+    for section in ev.sections:
+        section.html = rendering.project_rows(section.rows, stages=ev.stages, project_base=project_base,
+                                              query=_query(year, period))
     return render(request, "evaluation/plan.html", _ctx(
         request, plan, ev=ev, year=year, years=years, period=period, periods=periods, goal_id=goal_id,
         goals=goals or [s.goal for s in ev.sections], query=_query(year, period),
@@ -136,10 +140,7 @@ def _project_render(request, plan, node, row, year, years, period, periods, boun
             key = bound.prefix if isinstance(bound, StageForm) else (bound.prefix or "").removeprefix("reopen-")
             if card["stage"] == key:
                 card["form" if isinstance(bound, StageForm) else "reopen"] = bound
-    from sasaeai.plans.selectors import plan_tree
-
-    tree = plan_tree(plan)
-    ancestors = tree.ancestors(tree.by_id[node.pk])
+    ancestors = selectors.ancestors(node)
     return render(request, "evaluation/project.html", _ctx(
         request, plan, node=node, row=row, cards=cards, year=year, years=years, period=period, periods=periods,
         query=_query(year, period), ancestors=ancestors, closing=selectors.year_closing(plan, year),
