@@ -18,13 +18,26 @@ class IndicatorForm(forms.ModelForm):
                   "final_target_year", "note"]
         widgets = {"note": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args, years, **kwargs):
+    target_change_reason = forms.CharField(
+        label=_("目標値の変更理由"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("中間評価の後に目標値（年度ごと・最終）を変えるときは必ず入力してください。"
+                    "変更前の値と理由が記録され、項目のページに変更の履歴として表示されます。"))
+
+    def __init__(self, *args, years, ask_reason=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.years = list(years)
         for year in self.years:
             self.fields[f"target_{year}"] = forms.DecimalField(
                 label=_("%(year)s の目標値") % {"year": fiscal.format_fiscal_year(year)}, required=False,
                 max_digits=16, decimal_places=4)
+        if ask_reason:
+            # Shown last, after the targets it explains.
+            self.fields["target_change_reason"] = self.fields.pop("target_change_reason")
+        else:
+            del self.fields["target_change_reason"]
+
+    def change_reason(self):
+        return self.cleaned_data.get("target_change_reason", "")
 
     def targets(self):
         return {y: self.cleaned_data[f"target_{y}"] for y in self.years

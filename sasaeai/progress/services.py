@@ -89,25 +89,52 @@ def indicator_create(*, node, by, name, targets=None, **fields) -> Indicator:
 
 
 @transaction.atomic
-def indicator_update(*, indicator: Indicator, by, expected_version=None, targets=None, **fields) -> Indicator:
+def indicator_update(*, indicator: Indicator, by, expected_version=None, targets=None, target_change_reason=None,
+                     **fields) -> Indicator:
+    """Update an indicator and, when given, replace its per-year targets.
+
+    After a midterm review (the plan has a snapshot of kind 中間評価), changing a target value (a
+    year's or the final one) needs ``target_change_reason``: the old value, the new one and the
+    reason are kept as a ``TargetChange`` per changed value (千歳市 changed targets at midterm).
+    """
     indicator = Indicator.objects.select_for_update(of=("self",)).select_related("node__plan__council").get(pk=indicator.pk)
     _check_version(indicator, expected_version)
     before = _snapshot(indicator, INDICATOR_FIELDS)
+    old_final = indicator.final_target
     for key, value in fields.items():
         if key not in INDICATOR_FIELDS:
             raise TypeError(f"indicator_update() got an unexpected field {key!r}")
         setattr(indicator, key, value)
     indicator.full_clean()
     b, a = diff(before, _snapshot(indicator, INDICATOR_FIELDS))
+    old, new = {}, None
     if targets is not None:
         new = _clean_targets(indicator.node.plan, targets)
-        old = dict(indicator.targets.values_list("fiscal_year", "value"))
-        if {y: Decimal(v) for y, v in old.items()} != new:
-            indicator.targets.all().delete()
-            IndicatorTarget.objects.bulk_create(IndicatorTarget(indicator=indicator, fiscal_year=y, value=v)
-                                                for y, v in new.items())
-            b["targets"] = {str(y): _plain(v) for y, v in sorted(old.items())}
-            a["targets"] = {str(y): _plain(v) for y, v in new.items()}
+        old = {y: Decimal(v) for y, v in indicator.targets.values_list("fiscal_year", "value")}
+        if old == new:
+            new = None
+    # Target values that change: (fiscal year or None for the final target, old, new).
+    changed_targets = []
+    if new is not None:
+        changed_targets = [(y, old.get(y), new.get(y)) for y in sorted(set(old) | set(new)) if old.get(y) != new.get(y)]
+    if "final_target" in a:
+        changed_targets.append((None, old_final, indicator.final_target))
+    midterm = None
+    if changed_targets:
+        from sasaeai.evaluation.models import PlanSnapshot
+
+        midterm = (PlanSnapshot.objects.filter(plan_id=indicator.node.plan_id, kind=PlanSnapshot.Kind.MIDTERM)
+                   .only("pk").order_by("-taken_on", "-pk").first())
+        target_change_reason = (target_change_reason or "").replace("\r\n", "\n").strip()
+        if midterm is not None and not target_change_reason:
+            raise ValidationError({"target_change_reason": _(
+                "中間評価の後に目標値を変えるときは「目標値の変更理由」を入力してください。変更前の値と理由を記録します。")})
+    if new is not None:
+        indicator.targets.all().delete()
+        IndicatorTarget.objects.bulk_create(IndicatorTarget(indicator=indicator, fiscal_year=y, value=v)
+                                            for y, v in new.items())
+        b["targets"] = {str(y): _plain(v) for y, v in sorted(old.items())}
+        a["targets"] = {str(y): _plain(v) for y, v in new.items()}
     if not a:
         return indicator
     indicator.version = F("version") + 1
@@ -116,6 +143,19 @@ def indicator_update(*, indicator: Indicator, by, expected_version=None, targets
     node = indicator.node
     log_action(council=node.plan.council, actor=by, action="indicator.update", plan_id=node.plan_id,
                node_id=node.pk, target_label=f"{node.label} / {indicator.name}", before=b, after=a, obj=indicator)
+    if midterm is not None:
+        from sasaeai.evaluation.models import TargetChange
+
+        actor = by if getattr(by, "pk", None) else None
+        TargetChange.objects.bulk_create(
+            TargetChange(indicator=indicator, fiscal_year=y, old_value=o, new_value=n, reason=target_change_reason,
+                         snapshot=midterm, changed_by=actor) for y, o, n in changed_targets)
+        key = lambda y: str(y) if y is not None else "final"  # noqa: E731
+        log_action(council=node.plan.council, actor=by, action="target.change", plan_id=node.plan_id,
+                   node_id=node.pk, target_label=f"{node.label} / {indicator.name}",
+                   before={key(y): _plain(o) for y, o, _n in changed_targets},
+                   after={key(y): _plain(n) for y, _o, n in changed_targets} | {"reason": target_change_reason},
+                   obj=indicator)
     return indicator
 
 

@@ -68,7 +68,12 @@ def _indicator_form(request, plan, node, indicator=None):
     if indicator is not None:
         initial.update({f: getattr(indicator, f) for f in IndicatorForm.Meta.fields})
         initial.update({f"target_{t.fiscal_year}": t.value for t in indicator.targets.all()})
-    return IndicatorForm(request.POST or None, years=selectors.plan_years(plan), initial=initial)
+    from sasaeai.evaluation.midterm import has_midterm
+
+    # After a midterm review a changed target needs a reason (kept with the old value).
+    ask_reason = indicator is not None and has_midterm(plan)
+    return IndicatorForm(request.POST or None, years=selectors.plan_years(plan), initial=initial,
+                         ask_reason=ask_reason)
 
 
 @plan_permission("progress.manage")
@@ -102,6 +107,7 @@ def indicator_edit(request, plan, node_id, indicator_id):
             try:
                 services.indicator_update(indicator=indicator, by=request.user,
                                           expected_version=form.cleaned_data["version"], targets=form.targets(),
+                                          target_change_reason=form.change_reason(),
                                           **form.model_fields())
             except ValidationError as exc:
                 _form_errors_from(exc, form)

@@ -16,8 +16,14 @@ def node_progress(context, node):
     indicators = selectors.node_indicators(node)
     for indicator in indicators:
         indicator.target_list = sorted(indicator.targets.all(), key=lambda t: t.fiscal_year)
+    from sasaeai.evaluation.models import TargetChange
+
+    # 目標値の変更 after a midterm review: old → new and why (who, only for audit.view).
+    target_changes = list(TargetChange.objects.filter(indicator__node=node).select_related("indicator", "changed_by")
+                          .order_by("-changed_at", "-pk"))
     return {"visible": True, "plan": context["plan"], "node": node, "indicators": indicators,
-            "reports": selectors.node_reports(node), "perms_here": perms}
+            "reports": selectors.node_reports(node), "perms_here": perms, "target_changes": target_changes,
+            "show_changer": has_perm_here(perms, "audit.view")}
 
 
 @register.filter
