@@ -5,7 +5,6 @@ Thin, like the other views: permission, form, one service, redirect. Snapshots a
 who may read evaluations (evaluation.view or, for committee members, evaluation.view_internal);
 taking one needs evaluation.midterm; a user without them gets the same 404 as for a missing page.
 """
-from functools import wraps
 
 from django import forms
 from django.contrib import messages
@@ -28,17 +27,6 @@ from .models import PlanSnapshot
 from .selectors import visible_stages
 
 READ_PERMISSIONS = ("evaluation.view", "evaluation.view_internal")
-
-
-def evaluation_readers(view):
-    """After ``@plan_permission``: 404 unless the user may read evaluations in the plan's council."""
-    @wraps(view)
-    def wrapped(request, plan, *args, **kwargs):
-        if not any(p in request.council_permissions for p in READ_PERMISSIONS):
-            raise Http404
-        return view(request, plan, *args, **kwargs)
-
-    return wrapped
 
 
 def _ctx(request, plan, **extra):
@@ -76,8 +64,7 @@ class NextPlanForm(forms.Form):
 # --------------------------------------------------------------------------- snapshots
 
 
-@plan_permission("plans.view")
-@evaluation_readers
+@plan_permission(READ_PERMISSIONS)
 def snapshot_list(request, plan):
     """The plan's snapshots, and (evaluation.midterm) the form to take one."""
     can_take = "evaluation.midterm" in request.council_permissions
@@ -105,8 +92,7 @@ def snapshot_list(request, plan):
         request, plan, snapshots=midterm.plan_snapshots(plan), form=form))
 
 
-@plan_permission("plans.view")
-@evaluation_readers
+@plan_permission(READ_PERMISSIONS)
 def snapshot_detail(request, plan, snapshot_id):
     """A snapshot as it was: structure, targets, figures and evaluations of one recorded year."""
     snapshot = midterm.snapshot_get(plan, snapshot_id)
@@ -125,8 +111,7 @@ def snapshot_detail(request, plan, snapshot_id):
         levels=snapshot.data.get("plan", {}).get("levels", [])))
 
 
-@plan_permission("plans.view")
-@evaluation_readers
+@plan_permission(READ_PERMISSIONS)
 def snapshot_compare(request, plan, snapshot_id):
     """What changed between a snapshot and today's plan (?with=current) or another snapshot (?with=<id>)."""
     snapshot = midterm.snapshot_get(plan, snapshot_id)

@@ -61,6 +61,8 @@ PLAN_ACTIONS = [
      lambda p, n, i: reverse("evaluation:project", args=[p.pk, leaf(p).pk])),
     ("evaluation_opinion", READ_EVALUATION, "get", lambda p, n, i: reverse("evaluation:opinion", args=[p.pk])),
     ("close_year", "evaluation.close_year", "get", lambda p, n, i: reverse("evaluation:close", args=[p.pk])),
+    ("midterm", READ_EVALUATION, "get", lambda p, n, i: reverse("midterm:list", args=[p.pk])),
+    ("next_plan", "plans.create", "get", lambda p, n, i: reverse("midterm:next_plan", args=[p.pk])),
 ]
 COUNCIL_ACTIONS = [
     ("council", "plans.view", lambda c: reverse("council_detail", args=[c.pk])),
