@@ -309,3 +309,20 @@ def test_directions_are_the_councils_own(evaluated_plan, users, councils):
     assert selectors.directions_for(council)[-1].name == "統合"
     with pytest.raises(ValidationError, match="同じ名称"):
         services.directions_update(council=council, by=users["admin"], rows=rows + [{"name": "継続", "carry": "carry"}])
+
+
+def test_node_figures_match_plan_figures(evaluated_plan):
+    """The project page computes one project's figures itself; they must equal the plan-wide ones."""
+    from sasaeai.progress.selectors import plan_figures
+
+    _tree, figures = plan_figures(evaluated_plan, 2027)
+    checked = 0
+    for node in projects(evaluated_plan):
+        mine = selectors.node_figures(node, 2027)
+        theirs = figures[node.pk]
+        assert mine.achievement == theirs.achievement and mine.achievement is not None
+        assert mine.progress == theirs.progress
+        assert [(i.indicator.pk, i.target, i.actual, i.rate) for i in mine.indicators] == \
+               [(i.indicator.pk, i.target, i.actual, i.rate) for i in theirs.indicators]
+        checked += 1
+    assert checked == 6
