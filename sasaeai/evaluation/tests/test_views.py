@@ -159,3 +159,41 @@ def test_the_plan_page_makes_the_same_number_of_queries_for_more_projects(counci
             assert client.get(url(plan, name="plan")).status_code == 200
         counts.append(len(ctx))
     assert counts[0] == counts[1], counts
+
+
+def test_a_half_yearly_plan_is_also_evaluated_for_the_first_half(evaluated_plan, users, client_for):
+    from sasaeai.progress.services import schedule_update
+
+    from sasaeai.progress.models import ProgressReport
+
+    ProgressReport.objects.filter(node__plan=evaluated_plan).delete()  # the frequency is fixed once reported
+    schedule_update(plan=evaluated_plan, by=users["editor"], frequency="half", due_days=30, grace_days=14)
+    node = project(evaluated_plan)
+    client = client_for(users["editor"])
+    page = client.get(url(evaluated_plan, name="plan")).content.decode()
+    assert '<option value="1" >上半期</option>' in page.replace("  ", " ") or "上半期" in page
+    response = client.post(url(evaluated_plan, node) + "&period=1", {
+        "stage": "self", "action": "submit", "year": 2026, "period": 1,
+        "self-grade": Grade.objects.get(code="C").pk})
+    assert response.status_code == 302
+    entry = StageEntry.objects.get()
+    assert entry.evaluation.period == 1 and entry.grade.code == "C"
+    # The year's evaluation is separate and still open.
+    year_row = selectors.project_evaluation(evaluated_plan, node, 2026, perms={"evaluation.view"}, period=0)
+    assert year_row.entries == {} and year_row.next_stage == "self"
+
+
+def test_the_project_page_makes_the_same_number_of_queries_for_a_bigger_plan(councils, users, client_for):
+    from sasaeai.demo.generator import create_running_plan, fill_evaluations
+
+    counts = []
+    for n in (6, 60):
+        plan = create_running_plan(council=councils["a"], projects=n, goals=3, indicators=2, years=2, start=2026,
+                                   title=f"計画{n}")
+        fill_evaluations(plan, fiscal_year=2026, stages=("self", "review"))
+        node = project(plan)
+        client = client_for(users["editor"])
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url(plan, node)).status_code == 200
+        counts.append(len(ctx))
+    assert counts[0] == counts[1], counts
