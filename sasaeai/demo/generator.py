@@ -147,7 +147,9 @@ def fill_evaluations(plan, *, fiscal_year, stages=("self", "review", "internal",
     now = timezone.now()
     StageEntry.objects.bulk_create(
         (StageEntry(evaluation=e, stage=stage, state=StageEntry.State.SUBMITTED, grade=rng.choice(grades),
-                    results="参加者が増えた", comment="計画どおり", challenges="担い手の確保",
-                    improvements=f"事業{e.node_id}の改善策", direction=rng.choice(directions), submitted_at=now)
+                    results="参加者が増え、地域のつながりが広がった。", comment="計画どおり実施できている。",
+                    challenges="担い手の高齢化が進んでおり、新しい担い手の確保が必要。" * rng.randint(1, 3),
+                    improvements=f"事業{e.node_id}: 若い世代への呼びかけと、活動の周知方法を見直す。" * rng.randint(1, 3),
+                    direction=rng.choice(directions), submitted_at=now)
          for e in evaluations for stage in stages), batch_size=2000)
     return len(evaluations)

@@ -8,39 +8,9 @@ Targets: Excel 評価シート < 2 s, PDF 報告書 < 5 s.
 ``python -m sasaeai.evaluation.bench_reports`` sets up a throw-away SQLite database and runs it alone.
 """
 import os
-import random
 import sys
 import tempfile
 import time
-
-
-def fill_evaluations(plan, fiscal_year, *, stages=("self", "review", "internal"), seed=1):
-    """Submitted evaluations for every project of ``plan`` in one year, bulk-inserted (benchmark
-    data, not a user's change: it bypasses services and audit)."""
-    from django.utils import timezone
-
-    from sasaeai.evaluation.models import Direction, Evaluation, Grade, StageEntry
-    from sasaeai.plans.models import PlanNode
-
-    rng = random.Random(seed)
-    grades = list(Grade.objects.filter(scale__council=plan.council))
-    directions = list(Direction.objects.filter(council=plan.council))
-    leaves = list(PlanNode.objects.filter(plan=plan, children__isnull=True).values_list("pk", flat=True))
-    evaluations = Evaluation.objects.bulk_create(
-        Evaluation(node_id=pk, fiscal_year=fiscal_year, period=0, is_sample=True) for pk in leaves)
-    now = timezone.now()
-    entries = []
-    for evaluation in evaluations:
-        for stage in stages:
-            entries.append(StageEntry(
-                evaluation=evaluation, stage=stage, state=StageEntry.State.SUBMITTED,
-                grade=grades[rng.randrange(len(grades))], direction=directions[rng.randrange(len(directions))],
-                results="参加者が増え、地域のつながりが広がった。", comment="計画どおり実施できている。",
-                challenges="担い手の高齢化が進んでおり、新しい担い手の確保が必要。" * rng.randint(1, 3),
-                improvements="若い世代への呼びかけと、活動の周知方法を見直す。" * rng.randint(1, 3),
-                submitted_at=now))
-    StageEntry.objects.bulk_create(entries, batch_size=2000)
-    return len(evaluations)
 
 
 def run(report):
@@ -51,7 +21,7 @@ def run(report):
     from sasaeai.bench import RUNS, median_ms
     from sasaeai.core import fiscal
     from sasaeai.core.models import Council
-    from sasaeai.demo.generator import create_running_plan
+    from sasaeai.demo.generator import create_running_plan, fill_evaluations
     from sasaeai.evaluation import export_csv, export_docx, export_pdf, export_xlsx
     from sasaeai.evaluation.reports import build_report
     from sasaeai.evaluation.services import evaluation_setup
@@ -62,7 +32,7 @@ def run(report):
     started = time.perf_counter()
     plan = create_running_plan(council=council, projects=1000, goals=10, indicators=3, years=5, start=year - 2,
                                title="ベンチ評価の計画")
-    count = fill_evaluations(plan, year)
+    count = fill_evaluations(plan, fiscal_year=year, stages=("self", "review", "internal"))
     print(f"# evaluation reports: {count:,} projects × 3 indicators, 3 submitted stages, generated in "
           f"{time.perf_counter() - started:.1f} s", flush=True)
     perms = ROLE_PERMISSIONS[Role.ADMIN]

@@ -63,6 +63,8 @@ PLAN_ACTIONS = [
     ("close_year", "evaluation.close_year", "get", lambda p, n, i: reverse("evaluation:close", args=[p.pk])),
     ("midterm", READ_EVALUATION, "get", lambda p, n, i: reverse("midterm:list", args=[p.pk])),
     ("next_plan", "plans.create", "get", lambda p, n, i: reverse("midterm:next_plan", args=[p.pk])),
+    ("evaluation_reports", "evaluation.export", "get", lambda p, n, i: reverse("evaluation_reports:page", args=[p.pk])),
+    ("evaluation_pdf", "evaluation.export", "get", lambda p, n, i: reverse("evaluation_reports:pdf", args=[p.pk])),
 ]
 COUNCIL_ACTIONS = [
     ("council", "plans.view", lambda c: reverse("council_detail", args=[c.pk])),

@@ -184,12 +184,12 @@ def test_plain_numbers_and_sheet_titles():
 
 def test_row_source_query_count_is_flat(councils, evaluated):
     from sasaeai.demo.generator import create_running_plan
-    from sasaeai.evaluation.bench_reports import fill_evaluations
+    from sasaeai.demo.generator import fill_evaluations
 
     small = evaluated["plan"]
     big = create_running_plan(council=councils["a"], projects=60, goals=6, indicators=2, years=2, start=2026,
                               title="大きな計画")
-    assert fill_evaluations(big, YEAR) == 60  # every project evaluated, like the small plan's
+    assert fill_evaluations(big, fiscal_year=YEAR, stages=("self", "review", "internal")) == 60  # every project evaluated, like the small plan's
     from sasaeai.plans.models import Plan
 
     counts = []
