@@ -116,7 +116,7 @@ def scale_update(*, council, by, name, rows, expected_version=None) -> Evaluatio
     Grade.objects.filter(pk__in=removed).delete()
     # Codes must stay unique while rows swap codes: park the kept ones first.
     for pk in kept:
-        Grade.objects.filter(pk=pk).update(code=f"\x00{pk}")
+        Grade.objects.filter(pk=pk).update(code=f"\x01{pk}")
     for position, row in enumerate(rows):
         grade = existing.get(int(row["id"])) if row.get("id") else Grade(scale=scale)
         grade.position, grade.code = position, row["code"].strip()
@@ -170,7 +170,7 @@ def _named_list_update(*, model, council, by, rows, label, extra_fields, in_use)
     before = [o.name for o in existing.values()]
     model.objects.filter(pk__in=removed).delete()
     for pk in kept:
-        model.objects.filter(pk=pk).update(name=f"\x00{pk}")
+        model.objects.filter(pk=pk).update(name=f"\x01{pk}")
     for position, row in enumerate(rows):
         obj = existing.get(int(row["id"])) if row.get("id") else model(council=council)
         obj.position, obj.name = position, row["name"].strip()
