@@ -249,7 +249,7 @@ def project_evaluation(plan, node, fiscal_year: int, *, perms, period: int = 0) 
 def node_figures(node, fiscal_year: int) -> NodeFigures:
     """``progress.selectors.plan_figures`` for one project (a leaf): its report, indicators and 達成率."""
     from sasaeai.progress.models import Indicator, IndicatorActual, IndicatorTarget, ProgressReport
-    from sasaeai.progress.selectors import IndicatorFigure
+    from sasaeai.progress.selectors import indicator_figure
 
     figures = NodeFigures()
     figures.report = (ProgressReport.objects.filter(node=node, fiscal_year=fiscal_year)
@@ -262,15 +262,7 @@ def node_figures(node, fiscal_year: int) -> NodeFigures:
         if actual["value"] is not None or actual["text"]:
             actuals[actual["indicator_id"]] = actual
     for indicator in Indicator.objects.filter(node=node).order_by("position", "pk"):
-        figure = IndicatorFigure(indicator=indicator, target=targets.get(indicator.pk))
-        if indicator.final_target_year == fiscal_year and figure.target is None:
-            figure.target = indicator.final_target
-        actual = actuals.get(indicator.pk)
-        if actual:
-            figure.actual, figure.actual_text = actual["value"], actual["text"]
-        figure.rate = rollup.achievement_rate(kind=indicator.kind, direction=indicator.direction,
-                                              actual=figure.actual, target=figure.target)
-        figures.indicators.append(figure)
+        figures.indicators.append(indicator_figure(indicator, fiscal_year, targets, actuals))
     if figures.report is not None and figures.report.status is not None:
         figures.own_progress = figures.progress = Decimal(figures.report.status.score)
     figures.own_achievement = figures.achievement = rollup.mean(rollup.capped(i.rate) for i in figures.indicators)

@@ -285,6 +285,8 @@ def settings_view(request, council):
                                               for c in criteria])
     errors = []
     status = 200
+    lists = {"directions": (direction_set, services.directions_update, _("方向性の一覧を保存しました。")),
+             "criteria": (criterion_set, services.criteria_update, _("評価の観点を保存しました。"))}
     if data:
         try:
             if part == "preset":
@@ -297,18 +299,12 @@ def settings_view(request, council):
                                       rows=[f.cleaned_data for f in grade_set.forms if f.cleaned_data],
                                       expected_version=scale_form.cleaned_data.get("version"))
                 messages.success(request, _("評価の尺度を保存しました。"))
-            elif part == "directions":
-                if not direction_set.is_valid():
+            elif part in lists:
+                formset, update, done = lists[part]
+                if not formset.is_valid():
                     raise ValidationError(_("入力内容を確認してください。"))
-                services.directions_update(council=council, by=request.user,
-                                           rows=[f.cleaned_data for f in direction_set.forms if f.cleaned_data])
-                messages.success(request, _("方向性の一覧を保存しました。"))
-            elif part == "criteria":
-                if not criterion_set.is_valid():
-                    raise ValidationError(_("入力内容を確認してください。"))
-                services.criteria_update(council=council, by=request.user,
-                                         rows=[f.cleaned_data for f in criterion_set.forms if f.cleaned_data])
-                messages.success(request, _("評価の観点を保存しました。"))
+                update(council=council, by=request.user, rows=[f.cleaned_data for f in formset.forms if f.cleaned_data])
+                messages.success(request, done)
             else:
                 raise ValidationError(_("保存する内容がわかりませんでした。"))
             return redirect("evaluation:settings", council_id=council.pk)

@@ -71,15 +71,7 @@ def plan_figures(plan, fiscal_year: int, tree=None):
         if actual["value"] is not None or actual["text"]:
             actuals[actual["indicator_id"]] = actual
     for indicator in indicators:
-        figure = IndicatorFigure(indicator=indicator, target=targets.get(indicator.pk))
-        if indicator.final_target_year == fiscal_year and figure.target is None:
-            figure.target = indicator.final_target
-        actual = actuals.get(indicator.pk)
-        if actual:
-            figure.actual, figure.actual_text = actual["value"], actual["text"]
-        figure.rate = rollup.achievement_rate(kind=indicator.kind, direction=indicator.direction,
-                                              actual=figure.actual, target=figure.target)
-        figures[indicator.node_id].indicators.append(figure)
+        figures[indicator.node_id].indicators.append(indicator_figure(indicator, fiscal_year, targets, actuals))
     own_progress, own_achievement = {}, {}
     for pk, f in figures.items():
         if f.report and f.report.status:
@@ -90,6 +82,20 @@ def plan_figures(plan, fiscal_year: int, tree=None):
     for pk, f in figures.items():
         f.progress, f.achievement = progress.get(pk), achievement.get(pk)
     return tree, figures
+
+
+def indicator_figure(indicator, fiscal_year, targets: dict, actuals: dict) -> IndicatorFigure:
+    """One indicator's figure in a year: its target (the year's, else the final target in its year),
+    its actual (``actuals``: indicator id → {"value", "text"} of the latest period) and 達成率."""
+    figure = IndicatorFigure(indicator=indicator, target=targets.get(indicator.pk))
+    if indicator.final_target_year == fiscal_year and figure.target is None:
+        figure.target = indicator.final_target
+    actual = actuals.get(indicator.pk)
+    if actual:
+        figure.actual, figure.actual_text = actual["value"], actual["text"]
+    figure.rate = rollup.achievement_rate(kind=indicator.kind, direction=indicator.direction,
+                                          actual=figure.actual, target=figure.target)
+    return figure
 
 
 def node_indicators(node):

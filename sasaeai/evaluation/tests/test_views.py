@@ -197,3 +197,25 @@ def test_the_project_page_makes_the_same_number_of_queries_for_a_bigger_plan(cou
             assert client.get(url(plan, node)).status_code == 200
         counts.append(len(ctx))
     assert counts[0] == counts[1], counts
+
+
+def test_settings_page_saves_directions_and_criteria(evaluated_plan, users, client_for, councils):
+    settings_url = reverse("evaluation:settings", args=[councils["a"].pk])
+    client = client_for(users["admin"])
+    directions = selectors.directions_for(councils["a"])
+    data = {"part": "directions", "directions-TOTAL_FORMS": len(directions) + 1, "directions-INITIAL_FORMS": 0,
+            "directions-MIN_NUM_FORMS": 0, "directions-MAX_NUM_FORMS": 20}
+    for i, d in enumerate(directions):
+        data |= {f"directions-{i}-id": d.pk, f"directions-{i}-name": d.name, f"directions-{i}-carry": d.carry}
+    data |= {f"directions-{len(directions)}-name": "統合", f"directions-{len(directions)}-carry": "stop"}
+    assert client.post(settings_url, data).status_code == 302
+    assert [d.name for d in selectors.directions_for(councils["a"])][-1] == "統合"
+    response = client.post(settings_url, {
+        "part": "criteria", "criteria-TOTAL_FORMS": 2, "criteria-INITIAL_FORMS": 0, "criteria-MIN_NUM_FORMS": 0,
+        "criteria-MAX_NUM_FORMS": 20, "criteria-0-name": "必要性", "criteria-1-name": "必要性"})
+    assert response.status_code == 400 and "同じ名称" in response.content.decode()
+    assert selectors.criteria_for(councils["a"]) == []
+    assert client.post(settings_url, {
+        "part": "criteria", "criteria-TOTAL_FORMS": 2, "criteria-INITIAL_FORMS": 0, "criteria-MIN_NUM_FORMS": 0,
+        "criteria-MAX_NUM_FORMS": 20, "criteria-0-name": "必要性", "criteria-1-name": "有効性"}).status_code == 302
+    assert [c.name for c in selectors.criteria_for(councils["a"])] == ["必要性", "有効性"]
