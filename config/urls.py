@@ -12,5 +12,9 @@ urlpatterns = [
     path("", include("sasaeai.evaluation.urls")),
     path("plans/", include("sasaeai.evaluation.urls_reports")),
     path("plans/", include("sasaeai.evaluation.urls_midterm")),
+    path("", include("sasaeai.participation.urls_voices")),
+    path("", include("sasaeai.participation.urls_surveys")),
+    path("", include("sasaeai.participation.urls_comments")),
+    path("", include("sasaeai.participation.urls_public")),
     path("django-admin/", admin.site.urls),
 ]

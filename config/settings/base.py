@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "sasaeai.plans",
     "sasaeai.progress",
     "sasaeai.evaluation",
+    "sasaeai.participation",
     "sasaeai.demo",
 ]
 

@@ -35,6 +35,9 @@ PERMISSIONS = {
     "evaluation.close_year": "年度を締めて次年度の年次計画へ引き継ぐ",
     "evaluation.midterm": "中間評価の記録（計画の写し）を作る",
     "evaluation.export": "評価シート・報告書（Excel・PDF・Word・CSV）を書き出す",
+    "participation.view": "策定の記録（工程・アンケートの集計・意見・懇談会・委員会）を見る",
+    "participation.manage": "アンケート・意見・懇談会・委員会・策定の工程を編集し、回答を取り込む",
+    "participation.comments": "パブリックコメントを整理・回答・公表する（意見を出した人の氏名・連絡先を見る）",
 }
 
 ROLE_PERMISSIONS = {
@@ -46,18 +49,21 @@ ROLE_PERMISSIONS = {
         "progress.view", "progress.manage", "progress.report",
         "evaluation.view", "evaluation.self", "evaluation.review", "evaluation.internal", "evaluation.final",
         "evaluation.close_year", "evaluation.midterm", "evaluation.export",
+        "participation.view", "participation.manage", "participation.comments",
     }),
     Role.LEADER: frozenset({
         "plans.view", "plans.export", "progress.view", "progress.report_own",
         "evaluation.view", "evaluation.self_own", "evaluation.review_own", "evaluation.export",
+        "participation.view",
     }),
     Role.REPORTER: frozenset({"plans.view", "progress.view", "progress.report_own",
                               "evaluation.view", "evaluation.self_own"}),
-    Role.VIEWER: frozenset({"plans.view", "plans.export", "progress.view", "evaluation.view", "evaluation.export"}),
+    Role.VIEWER: frozenset({"plans.view", "plans.export", "progress.view", "evaluation.view", "evaluation.export",
+                            "participation.view"}),
     # 評価委員: reads the plan, progress and the internal evaluation; enters the external evaluation
     # and the committee's 答申. Nothing else.
     Role.COMMITTEE: frozenset({"plans.view", "progress.view", "evaluation.view_internal", "evaluation.external",
-                               "evaluation.opinion"}),
+                               "evaluation.opinion", "participation.view"}),
 }
 
 

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ParticipationConfig(AppConfig):
+    name = "sasaeai.participation"
+    label = "participation"
+    verbose_name = "策定・住民参加"

@@ -1,0 +1,5 @@
+"""comments URLs."""
+from django.urls import path  # noqa: F401
+
+app_name = "comments"
+urlpatterns = []

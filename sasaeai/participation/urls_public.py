@@ -1,0 +1,5 @@
+"""public URLs."""
+from django.urls import path  # noqa: F401
+
+app_name = "public"
+urlpatterns = []

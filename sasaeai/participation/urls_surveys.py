@@ -1,0 +1,5 @@
+"""surveys URLs."""
+from django.urls import path  # noqa: F401
+
+app_name = "surveys"
+urlpatterns = []

@@ -1,0 +1,5 @@
+"""participation URLs."""
+from django.urls import path  # noqa: F401
+
+app_name = "participation"
+urlpatterns = []
