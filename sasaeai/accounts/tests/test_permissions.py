@@ -12,18 +12,22 @@ EXPECTED = {
               "councils.manage", "progress.view", "progress.manage", "progress.report",
               "evaluation.view", "evaluation.self", "evaluation.review", "evaluation.internal", "evaluation.external",
               "evaluation.opinion", "evaluation.final", "evaluation.reopen", "evaluation.settings",
-              "evaluation.close_year", "evaluation.midterm", "evaluation.export"},
+              "evaluation.close_year", "evaluation.midterm", "evaluation.export",
+              "participation.view", "participation.manage", "participation.comments"},
     "editor": {"plans.view", "plans.export", "plans.create", "plans.edit", "plans.import", "audit.view",
                "progress.view", "progress.manage", "progress.report",
                "evaluation.view", "evaluation.self", "evaluation.review", "evaluation.internal", "evaluation.final",
-               "evaluation.close_year", "evaluation.midterm", "evaluation.export"},
+               "evaluation.close_year", "evaluation.midterm", "evaluation.export",
+               "participation.view", "participation.manage", "participation.comments"},
     "leader": {"plans.view", "plans.export", "progress.view", "progress.report_own",
-               "evaluation.view", "evaluation.self_own", "evaluation.review_own", "evaluation.export"},
+               "evaluation.view", "evaluation.self_own", "evaluation.review_own", "evaluation.export",
+               "participation.view"},
     "reporter": {"plans.view", "progress.view", "progress.report_own", "evaluation.view", "evaluation.self_own"},
-    "viewer": {"plans.view", "plans.export", "progress.view", "evaluation.view", "evaluation.export"},
+    "viewer": {"plans.view", "plans.export", "progress.view", "evaluation.view", "evaluation.export",
+               "participation.view"},
     # 評価委員: reads plan, progress and the internal evaluation; writes the external evaluation and 答申.
     "committee": {"plans.view", "progress.view", "evaluation.view_internal", "evaluation.external",
-                  "evaluation.opinion"},
+                  "evaluation.opinion", "participation.view"},
 }
 ROLES = ["admin", "editor", "leader", "reporter", "viewer", "committee"]
 READ_EVALUATION = ("evaluation.view", "evaluation.view_internal")
