@@ -109,6 +109,8 @@ def _stage_cards(request, plan, node, row, year, period):
                 initial.update({f"criterion_{k}": v for k, v in pre.get("criteria", {}).items()})
             card["form"] = StageForm(initial=initial, grades=grades, directions=directions, criteria=criteria,
                                      prefix=stage)
+            if stage != Stage.SELF:
+                card["form"].fields["results"].help_text = _("前の段階の内容が最初に入っています。")
         elif entry is None and not closed:
             card["waiting"] = STAGE_ORDER.index(stage) > STAGE_ORDER.index(next_stage) if next_stage else False
         if entry is not None and entry.is_submitted and not closed and "evaluation.reopen" in perms:
