@@ -84,6 +84,9 @@ def load_demo(*, reset=False, stdout=None):
 
     users = {u.username: u for u in User.objects.filter(username__in=["leader", "reporter", "editor"])}
     load_samples(leader=users["leader"], reporter=users["reporter"], editor=users["editor"])
+    from sasaeai.participation.demo import load_kurashiki_process
+
+    load_kurashiki_process()
     return loaded
 
 

@@ -165,7 +165,9 @@ class EngagementSession(models.Model):
     title = models.CharField(_("名称"), max_length=200)
     held_on = models.DateField(_("開催日"), null=True, blank=True)
     place = models.CharField(_("会場・地区"), max_length=200, blank=True)
-    participants = models.PositiveIntegerField(_("参加者数"), null=True, blank=True)
+    occurrences = models.PositiveSmallIntegerField(_("開催回数"), default=1, validators=[MinValueValidator(1)],
+                                                   help_text=_("同じ内容で複数回開いたときの回数（参加者数はその合計）"))
+    participants = models.PositiveIntegerField(_("参加者数（延べ）"), null=True, blank=True)
     group_name = models.CharField(_("団体名"), max_length=200, blank=True)
     field = models.CharField(_("分野"), max_length=50, blank=True, help_text=_("例: 介護、児童、障がい、子育て"))
     notes = models.TextField(_("記録"), blank=True)
@@ -331,7 +333,9 @@ class CommitteeMember(models.Model):
 class CommitteeMeeting(models.Model):
     committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="meetings")
     number = models.PositiveSmallIntegerField(_("回"), validators=[MinValueValidator(1), MaxValueValidator(999)])
-    held_on = models.DateField(_("開催日"))
+    held_on = models.DateField(_("開催日"), null=True, blank=True)
+    date_note = models.CharField(_("開催時期（日付が分からないとき）"), max_length=100, blank=True,
+                                 help_text=_("例: 令和7年5月〜10月の間"))
     place = models.CharField(_("会場"), max_length=200, blank=True)
     agenda = models.TextField(_("議題"), blank=True)
     minutes = models.TextField(_("議事の概要"), blank=True)
