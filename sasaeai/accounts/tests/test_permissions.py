@@ -69,6 +69,15 @@ PLAN_ACTIONS = [
     ("next_plan", "plans.create", "get", lambda p, n, i: reverse("midterm:next_plan", args=[p.pk])),
     ("evaluation_reports", "evaluation.export", "get", lambda p, n, i: reverse("evaluation_reports:page", args=[p.pk])),
     ("evaluation_pdf", "evaluation.export", "get", lambda p, n, i: reverse("evaluation_reports:pdf", args=[p.pk])),
+    ("participation", "participation.view", "get", lambda p, n, i: reverse("participation:overview", args=[p.pk])),
+    ("voices", "participation.view", "get", lambda p, n, i: reverse("participation:voices", args=[p.pk])),
+    ("trace", "participation.view", "get", lambda p, n, i: reverse("participation:trace", args=[p.pk])),
+    ("issue_voices", "participation.view", "get",
+     lambda p, n, i: reverse("participation:issue", args=[p.pk, i.pk])),
+    ("sessions", "participation.view", "get", lambda p, n, i: reverse("participation:sessions", args=[p.pk])),
+    ("steps", "participation.manage", "get", lambda p, n, i: reverse("participation:steps", args=[p.pk])),
+    ("voice_create", "participation.manage", "get", lambda p, n, i: reverse("participation:voice_create", args=[p.pk])),
+    ("comment_periods", "participation.comments", "get", lambda p, n, i: reverse("comments:periods", args=[p.pk])),
 ]
 COUNCIL_ACTIONS = [
     ("council", "plans.view", lambda c: reverse("council_detail", args=[c.pk])),
@@ -76,6 +85,8 @@ COUNCIL_ACTIONS = [
     ("import", "plans.import", lambda c: reverse("plans:import", args=[c.pk])),
     ("council_edit", "councils.manage", lambda c: reverse("council_edit", args=[c.pk])),
     ("evaluation_settings", "evaluation.settings", lambda c: reverse("evaluation:settings", args=[c.pk])),
+    ("committees", "participation.view", lambda c: reverse("participation:committees", args=[c.pk])),
+    ("committee_create", "participation.manage", lambda c: reverse("participation:committee_create", args=[c.pk])),
 ]
 
 
