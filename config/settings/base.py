@@ -112,6 +112,20 @@ DEFAULT_FROM_EMAIL = os.environ.get("SASAEAI_FROM_EMAIL", "sasaeai@localhost")
 # The address people open Sasaeai at; links in e-mails start with it.
 SASAEAI_BASE_URL = os.environ.get("SASAEAI_BASE_URL", "http://127.0.0.1:8000")
 
+# Survey response files (CSV / Excel): the largest file and the most rows accepted in one import.
+SASAEAI_SURVEY_MAX_BYTES = int(os.environ.get("SASAEAI_SURVEY_MAX_BYTES", 50 * 1024 * 1024))
+SASAEAI_SURVEY_MAX_ROWS = int(os.environ.get("SASAEAI_SURVEY_MAX_ROWS", 200_000))
+
+# Public comment (and online survey) forms: flood and spam limits.
+SASAEAI_COMMENT_MIN_SECONDS = int(os.environ.get("SASAEAI_COMMENT_MIN_SECONDS", 3))
+SASAEAI_COMMENT_MAX_CHARS = int(os.environ.get("SASAEAI_COMMENT_MAX_CHARS", 4000))
+SASAEAI_COMMENT_MAX_URLS = int(os.environ.get("SASAEAI_COMMENT_MAX_URLS", 10))
+# "seconds:count" pairs: at most count submissions from one address within seconds.
+SASAEAI_COMMENT_RATE_LIMITS = tuple(
+    tuple(int(x) for x in pair.split(":"))
+    for pair in os.environ.get("SASAEAI_COMMENT_RATE_LIMITS", "600:5,86400:20").split(",") if pair.strip()
+)
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
