@@ -93,6 +93,9 @@ def main():
 
     running(council, user, client)
     evaluation(council, user, client)
+    from sasaeai.participation import bench_surveys
+
+    bench_surveys.run(report)
 
 
 def running(council, user, client):

@@ -115,6 +115,9 @@ SASAEAI_BASE_URL = os.environ.get("SASAEAI_BASE_URL", "http://127.0.0.1:8000")
 # Survey response files (CSV / Excel): the largest file and the most rows accepted in one import.
 SASAEAI_SURVEY_MAX_BYTES = int(os.environ.get("SASAEAI_SURVEY_MAX_BYTES", 50 * 1024 * 1024))
 SASAEAI_SURVEY_MAX_ROWS = int(os.environ.get("SASAEAI_SURVEY_MAX_ROWS", 200_000))
+# Online survey answers: at most this many from one address within the window (seconds).
+SASAEAI_SURVEY_RATE_LIMIT = int(os.environ.get("SASAEAI_SURVEY_RATE_LIMIT", 5))
+SASAEAI_SURVEY_RATE_WINDOW = int(os.environ.get("SASAEAI_SURVEY_RATE_WINDOW", 600))
 
 # Public comment (and online survey) forms: flood and spam limits.
 SASAEAI_COMMENT_MIN_SECONDS = int(os.environ.get("SASAEAI_COMMENT_MIN_SECONDS", 3))

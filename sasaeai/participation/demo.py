@@ -104,6 +104,7 @@ def load_kurashiki_process():
                 field=field, notes=HEARING_TEXT + "計画書には団体名・日付の記載がありません。")
     _committee(council, plan)
     _sample_voices(plan)
+    _sample_survey(council, plan)
     return plan
 
 
@@ -143,3 +144,59 @@ def _sample_voices(plan):
     for source, speaker, text, codes in SAMPLE_VOICES:
         services.voice_save(plan=plan, by=None, source=source, speaker=speaker, text=text, is_sample=True,
                             issues=[issues[c] for c in codes if c in issues])
+
+
+# A made-up questionnaire with made-up answers (サンプル), so the tabulation screens have something to
+# show. The real survey above has only its recorded counts: its answers are not in the document.
+SAMPLE_SURVEY_TITLE = "（サンプル）暮らしと地域についてのアンケート"
+SAMPLE_QUESTIONS = [
+    # code, text, kind, is_attribute, choices
+    ("年代", "あなたの年代", "single", True, ["10・20代", "30代", "40代", "50代", "60代", "70代以上"]),
+    ("性別", "あなたの性別", "single", True, ["女性", "男性", "回答しない"]),
+    ("地区", "お住まいの地区", "single", True, ["倉敷", "水島", "児島", "玉島", "真備"]),
+    ("Q1", "近所の人とどの程度つきあいがありますか", "single", False,
+     ["よく話をする", "あいさつをする程度", "ほとんどつきあいはない"]),
+    ("Q2", "暮らしの中で困っていること（いくつでも）", "multiple", False,
+     ["買い物", "通院", "ごみ出し", "話し相手がいない", "災害時の避難", "特にない"]),
+    ("Q3", "地域の活動に参加したいと思いますか（1 思わない〜5 とても思う）", "scale", False, []),
+    ("Q4", "地域福祉について、ご意見をご自由にお書きください", "text", False, []),
+]
+SAMPLE_FREE_ANSWERS = ["近くに集まれる場所がほしい。", "免許を返納した後の買い物が心配です。",
+                       "若い人が参加しやすい活動があるとよい。", "", "", ""]
+
+
+def _sample_survey(council, plan):
+    import random
+
+    from .models import Choice, Question, Response
+
+    existing = Questionnaire.objects.filter(council=council, title=SAMPLE_SURVEY_TITLE).first()
+    if existing is not None:
+        if existing.plan_id != plan.pk:  # the plan was reloaded (demo --reset)
+            Questionnaire.objects.filter(pk=existing.pk).update(plan=plan)
+        return
+    survey = Questionnaire.objects.create(
+        council=council, plan=plan, kind=Questionnaire.Kind.SURVEY, title=SAMPLE_SURVEY_TITLE, is_sample=True,
+        status=Questionnaire.Status.CLOSED, distributed=500,
+        description="デモ用の架空のアンケートです。設問も回答も実際のものではありません。")
+    for position, (code, text, kind, attribute, labels) in enumerate(SAMPLE_QUESTIONS):
+        question = Question.objects.create(questionnaire=survey, position=position, code=code, text=text, kind=kind,
+                                           is_attribute=attribute, scale_min=1 if kind == "scale" else None,
+                                           scale_max=5 if kind == "scale" else None)
+        Choice.objects.bulk_create(Choice(question=question, position=i, code=str(i + 1), label=label)
+                                   for i, label in enumerate(labels))
+    rng = random.Random(SAMPLE_SURVEY_TITLE)
+    rows = []
+    for n in range(1, 301):
+        age = rng.choices(range(1, 7), weights=[1, 2, 2, 3, 4, 5])[0]
+        answers = {"年代": str(age), "性別": str(rng.choices([1, 2, 3], weights=[6, 5, 1])[0]),
+                   "地区": str(rng.randint(1, 5)),
+                   "Q1": str(rng.choices([1, 2, 3], weights=[age, 6, 7 - age])[0]),
+                   "Q2": sorted({str(rng.randint(1, 5)) for _ in range(rng.randint(1, 3))}) if rng.random() < 0.8 else ["6"],
+                   "Q3": str(rng.randint(1, 5))}
+        free = rng.choice(SAMPLE_FREE_ANSWERS)
+        if free:
+            answers["Q4"] = free
+        rows.append(Response(questionnaire=survey, respondent=f"S{n:04d}", answers=answers, is_sample=True))
+    Response.objects.bulk_create(rows)
+    Questionnaire.objects.filter(pk=survey.pk).update(data_version=1)

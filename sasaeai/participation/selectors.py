@@ -228,8 +228,9 @@ def _fact_date(obj) -> date | None:
 
 
 def plan_surveys(plan):
-    """Surveys of the plan with 配布数・回収数・回収率 (回収数: the recorded number, else the responses held)."""
-    surveys = list(Questionnaire.objects.filter(plan=plan, kind=Questionnaire.Kind.SURVEY)
+    """Surveys of the plan with 配布数・回収数・回収率 (回収数: the recorded number, else the responses held).
+    Sample (demo) surveys are left out: the timeline and the counts are the record of what happened."""
+    surveys = list(Questionnaire.objects.filter(plan=plan, kind=Questionnaire.Kind.SURVEY, is_sample=False)
                    .annotate(response_count=Count("responses")).order_by("opens_on", "pk"))
     for q in surveys:
         q.returned_count = q.returned if q.returned is not None else q.response_count

@@ -30,7 +30,7 @@ def kurashiki(db):
 
 
 def facts(plan):
-    survey = Questionnaire.objects.get(plan=plan)
+    survey = Questionnaire.objects.get(plan=plan, is_sample=False)
     workshops = EngagementSession.objects.filter(plan=plan, kind="workshop")
     committee = Committee.objects.get(plan=plan)
     return {
@@ -75,14 +75,17 @@ def test_kurashiki_facts_are_the_documents(kurashiki):
 
 
 def test_real_facts_are_not_samples_and_generated_voices_are(kurashiki, client):
-    assert not Questionnaire.objects.filter(is_sample=True).exists()
+    # The one generated questionnaire is marked, and so is every answer in it.
+    sample = Questionnaire.objects.get(is_sample=True)
+    assert sample.title.startswith("（サンプル）") and sample.responses.count() == 300
+    assert not sample.responses.filter(is_sample=False).exists()
     assert not EngagementSession.objects.filter(is_sample=True).exists()
     assert not Committee.objects.filter(is_sample=True).exists()
     assert not CommitteeMeeting.objects.filter(is_sample=True).exists()
     assert Voice.objects.filter(plan=kurashiki).exists()
     assert not Voice.objects.filter(plan=kurashiki, is_sample=False).exists()
-    assert not Questionnaire.objects.get(plan=kurashiki).questions.exists()
-    assert not Questionnaire.objects.get(plan=kurashiki).responses.exists()
+    assert not Questionnaire.objects.get(plan=kurashiki, is_sample=False).questions.exists()
+    assert not Questionnaire.objects.get(plan=kurashiki, is_sample=False).responses.exists()
     from sasaeai.accounts.models import Membership, User
 
     viewer = User.objects.create_user(username="v", password="pw-for-tests-123")
@@ -103,7 +106,7 @@ def test_running_it_again_creates_nothing_twice(kurashiki):
     before = {m.__name__: m.objects.count() for m in models}
     assert load_kurashiki_process() == kurashiki
     assert {m.__name__: m.objects.count() for m in models} == before
-    assert before["CommitteeMember"] == 21 and before["CommitteeMeeting"] == 4 and before["Questionnaire"] == 1
+    assert before["CommitteeMember"] == 21 and before["CommitteeMeeting"] == 4 and before["Questionnaire"] == 2
 
 
 def test_a_reloaded_plan_gets_the_same_records_back(kurashiki):
@@ -119,7 +122,8 @@ def test_a_reloaded_plan_gets_the_same_records_back(kurashiki):
     load_kurashiki_process()
     f = facts(plan)
     assert (f["distributed"], f["returned"], f["workshops"], f["members"], len(f["meetings"])) == (2000, 943, 8, 21, 4)
-    assert Questionnaire.objects.count() == 1 and Committee.objects.count() == 1
+    assert Questionnaire.objects.filter(is_sample=False).count() == 1 and Committee.objects.count() == 1
+    assert Questionnaire.objects.get(is_sample=True).plan == plan  # the sample survey follows the plan too
 
 
 def test_no_plan_no_records(db):
