@@ -26,8 +26,9 @@ def report(name, value, unit="ms"):
     print(f"bench {name} {value:.1f} {unit}", flush=True)
 
 
-def main():
-    tmp = tempfile.mkdtemp(prefix="sasaeai-bench-")
+def django_setup(prefix="sasaeai-bench-"):
+    """Django on a throw-away, migrated SQLite database (or BENCH_DATABASE_URL)."""
+    tmp = tempfile.mkdtemp(prefix=prefix)
     os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{tmp}/bench.sqlite3")
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
     sys.path.insert(0, os.getcwd())
@@ -35,10 +36,21 @@ def main():
 
     django.setup()
     from django.core.management import call_command
-    from django.test import Client
-    from django.urls import reverse
 
     call_command("migrate", verbosity=0)
+
+
+def run_alone(run, prefix):
+    """For ``python -m sasaeai.<app>.bench_<name>``: one part of ``make bench`` on its own."""
+    django_setup(prefix)
+    run(report)
+
+
+def main():
+    django_setup()
+    import django
+    from django.test import Client
+    from django.urls import reverse
 
     from django.conf import settings
 

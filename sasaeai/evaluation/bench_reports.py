@@ -7,9 +7,6 @@ Targets: Excel 評価シート < 2 s, PDF 報告書 < 5 s.
 ``run(report)`` expects Django to be set up with a migrated database (``sasaeai/bench.py`` does it);
 ``python -m sasaeai.evaluation.bench_reports`` sets up a throw-away SQLite database and runs it alone.
 """
-import os
-import sys
-import tempfile
 import time
 
 
@@ -55,19 +52,9 @@ def run(report):
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="sasaeai-bench-reports-")
-    os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{tmp}/bench.sqlite3")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    sys.path.insert(0, os.getcwd())
-    import django
+    from sasaeai.bench import run_alone
 
-    django.setup()
-    from django.core.management import call_command
-
-    from sasaeai.bench import report
-
-    call_command("migrate", verbosity=0)
-    run(report)
+    run_alone(run, prefix="sasaeai-bench-reports-")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 criteria, the evaluation of each project in each year through its stages, the committee's
 答申, year closings (carry-over) and dated snapshots of the plan (中間評価)."""
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 

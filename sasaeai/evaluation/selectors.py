@@ -12,7 +12,6 @@ from decimal import Decimal
 
 from django.http import Http404
 
-from sasaeai.plans.selectors import plan_tree
 from sasaeai.progress import rollup
 from sasaeai.progress.selectors import NodeFigures, plan_figures
 

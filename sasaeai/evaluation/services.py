@@ -590,7 +590,6 @@ def year_close(*, plan, fiscal_year: int, by) -> YearClosing:
                 annualplan__node__plan=plan, annualplan__fiscal_year=fiscal_year).values_list("annualplan_id", "user_id"):
             owners.setdefault(annual_id, []).append(user_id)
         next_plans = {a.node_id: a for a in AnnualPlan.objects.filter(node__plan=plan, fiscal_year=next_year)}
-        results = _result_entries(plan, fiscal_year)
         create, update, copy_owners = [], [], []
         for group in ("carry", "attention", "unevaluated", "stop"):
             for node, entry in preview["groups"][group]:

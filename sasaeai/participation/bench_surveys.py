@@ -14,8 +14,6 @@ import csv
 import io
 import os
 import random
-import sys
-import tempfile
 import time
 
 RESPONDENTS = int(os.environ.get("BENCH_SURVEY_RESPONDENTS", 100_000))
@@ -167,19 +165,9 @@ def run(report):
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="sasaeai-bench-surveys-")
-    os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{tmp}/bench.sqlite3")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    sys.path.insert(0, os.getcwd())
-    import django
+    from sasaeai.bench import run_alone
 
-    django.setup()
-    from django.core.management import call_command
-
-    from sasaeai.bench import report
-
-    call_command("migrate", verbosity=0)
-    run(report)
+    run_alone(run, prefix="sasaeai-bench-surveys-")
 
 
 if __name__ == "__main__":
