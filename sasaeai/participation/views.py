@@ -4,13 +4,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 
 from sasaeai.accounts.decorators import council_permission, plan_permission
+from sasaeai.core.files import stored_file_response
 from sasaeai.plans.selectors import issue_get, plan_tree
 from sasaeai.plans.views import _form_errors_from
 
@@ -475,14 +476,5 @@ def meeting_edit(request, council, committee_id, meeting_id):
 @council_permission(READ)
 def material_download(request, council, material_id):
     material = selectors.material_get(council, material_id)
-    try:
-        handle = material.file.open("rb")
-    except FileNotFoundError:
-        raise Http404
-    is_image = material.content_type.startswith("image/")
-    response = FileResponse(handle, content_type=material.content_type, as_attachment=not is_image,
-                            filename=material.name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
-    return response
+    return stored_file_response(material.file, name=material.name, content_type=material.content_type)
 

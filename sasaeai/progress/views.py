@@ -367,19 +367,11 @@ def statuses_edit(request, council):
 
 @plan_permission("progress.view")
 def attachment_download(request, plan, attachment_id):
-    from django.http import FileResponse
+    from sasaeai.core.files import stored_file_response
 
     from .models import ReportAttachment
 
     attachment = ReportAttachment.objects.filter(pk=attachment_id, report__node__plan=plan).first()
     if attachment is None:
         raise Http404
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404
-    response = FileResponse(handle, content_type=attachment.content_type,
-                            as_attachment=not attachment.is_image, filename=attachment.name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
-    return response
+    return stored_file_response(attachment.file, name=attachment.name, content_type=attachment.content_type)
