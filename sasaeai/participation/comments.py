@@ -17,7 +17,6 @@ Limits are settings (documented in docs/public-comment.md): ``SASAEAI_COMMENT_MI
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import re
 import secrets
@@ -43,6 +42,7 @@ from sasaeai.core.audit import diff, log_action
 from sasaeai.core.concurrency import check_version
 from sasaeai.plans.models import PlanSection
 
+from . import surveys
 from .models import PublicComment, PublicCommentPeriod, Voice
 
 PAGE_SIZE = 50
@@ -101,9 +101,8 @@ class CommentRateLimited(Exception):
 
 
 def client_hash(request) -> str:
-    """Who sent it, without keeping the address: sha256(REMOTE_ADDR + SECRET_KEY)."""
-    addr = request.META.get("REMOTE_ADDR", "") or ""
-    return hashlib.sha256((addr + settings.SECRET_KEY).encode("utf-8")).hexdigest()
+    """Who sent it, without keeping the address: the same hash online survey answers use."""
+    return surveys.client_hash(request.META.get("REMOTE_ADDR", ""))
 
 
 def form_token(period: PublicCommentPeriod) -> str:
@@ -367,20 +366,9 @@ SECTION_QUESTION, TEXT_QUESTION, DISTRICT_QUESTION = "section", "text", "distric
 WHOLE_PLAN_CODE = "0"
 
 
-def _surveys():
-    """The shared questionnaire engine (``surveys.validate_answers``), when it is installed."""
-    try:
-        from . import surveys
-    except ImportError:
-        return None
-    return surveys if callable(getattr(surveys, "validate_answers", None)) else None
-
-
 def _questionnaire_setup(period, *, by):
     """The period's form as a Questionnaire (kind public_comment): questions section (single: the
     plan's sections), text (text) and district (text). Choices follow the plan's sections."""
-    if _surveys() is None:
-        return None
     from .models import Choice, Question, Questionnaire
 
     q = period.questionnaire
@@ -418,9 +406,6 @@ def _questionnaire_setup(period, *, by):
 def _response_store(period, comment):
     """The comment's structured fields as an anonymous Response (no name, no contact), validated by the
     shared engine. The PublicComment row stays the source of truth."""
-    surveys = _surveys()
-    if surveys is None:
-        return None
     from .models import Question, Questionnaire, Response
 
     if period.questionnaire_id is None or (comment.section_id is not None and not Question.objects.filter(
