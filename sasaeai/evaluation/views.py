@@ -88,14 +88,10 @@ def _stage_cards(request, plan, node, row, year, period):
     closed = selectors.year_closing(plan, year) is not None
     next_stage = row.next_stage
     cards = []
-    for stage in STAGE_ORDER:
-        if stage not in row.entries and stage not in selectors.visible_stages(perms):
-            continue
+    for stage in selectors.visible_stages(perms):
         entry = row.entries.get(stage)
         card = {"stage": stage, "label": Stage(stage).label, "entry": entry, "form": None, "reopen": None,
                 "waiting": False}
-        if stage not in selectors.visible_stages(perms):
-            continue
         can = (not closed and stage == next_stage and services.can_enter(request.user, plan, node, year, stage, perms))
         if can:
             if entry is not None:
