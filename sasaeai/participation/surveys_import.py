@@ -55,12 +55,10 @@ def max_bytes() -> int:
 
 
 def column_letter(number: int) -> str:
-    """1 → A, 27 → AA."""
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+    """1 → A, 27 → AA (openpyxl's rule; imported only when a message needs it)."""
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(number)
 
 
 # --------------------------------------------------------------------------- problems

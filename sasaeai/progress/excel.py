@@ -256,11 +256,10 @@ ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 
 def column_letter(number: int) -> str:
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+    """1 → A, 27 → AA (openpyxl's rule; imported only when a message needs it)."""
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(number)
 
 
 def _clean_text(value) -> str:
