@@ -22,6 +22,8 @@ import yaml
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sasaeai.plans.yamldepth import find_too_deep
+
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
@@ -317,18 +319,12 @@ _Loader.add_constructor(None, _refuse)
 MAX_NESTING = 64
 
 
-def _check_nesting(text):
-    """libyaml's composer recurses in C with no limit, so a file of 30,000 '[' would crash the
-    process. Walk the (non-recursive) event stream first and refuse deep nesting."""
-    depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            depth += 1
-            if depth > MAX_NESTING:
-                raise PlanFileError([Problem(event.start_mark.line + 1, "", _(
-                    "入れ子が深すぎます（%(max)s 段まで）。字下げや括弧を確認してください。") % {"max": MAX_NESTING})])
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            depth -= 1
+def _check_nesting(text: str) -> None:
+    """Refuse deep nesting before any YAML parser reads the text (see yamldepth)."""
+    too_deep = find_too_deep(text, MAX_NESTING)
+    if too_deep is not None:
+        raise PlanFileError([Problem(too_deep.line, "", _(
+            "入れ子が深すぎます（%(max)s 段まで）。字下げや括弧を確認してください。") % {"max": MAX_NESTING})])
 
 
 def parse_text(text: str) -> PlanFileData:
