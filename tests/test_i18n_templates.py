@@ -13,7 +13,10 @@ from django.template.loader import get_template
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE_DIRS = sorted(p for p in (ROOT / "sasaeai").rglob("templates") if p.is_dir())
-TEMPLATES = sorted((d, p.relative_to(d).as_posix()) for d in TEMPLATE_DIRS for p in d.rglob("*.html"))
+# Pages and the text templates of e-mails (subject and body).
+TEMPLATES = sorted(
+    (d, p.relative_to(d).as_posix()) for d in TEMPLATE_DIRS for p in d.rglob("*") if p.suffix in (".html", ".txt")
+)
 
 # Hiragana, katakana (with phonetic extensions and the half-width forms), CJK ideographs
 # (with extension A and compatibility ideographs), CJK symbols and punctuation (「」、。〒〜【】
@@ -51,6 +54,7 @@ def test_template_folders_are_found():
     names = {(d.relative_to(ROOT).as_posix(), name) for d, name in TEMPLATES}
     assert ("sasaeai/templates", "base.html") in names
     assert ("sasaeai/plans/templates", "plans/overview.html") in names
+    assert ("sasaeai/progress/templates", "progress/email/reminder_body.txt") in names
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ from urllib.parse import quote
 import pytest
 from django.urls import reverse
 
+from sasaeai.demo.generator import create_plan
 from sasaeai.evaluation import services
 from sasaeai.evaluation.models import Grade
 from sasaeai.plans.models import PlanNode
@@ -84,12 +85,16 @@ def test_bad_query_parameters_never_fail(client_for, users, plan):
         assert response.status_code == 200, params
         assert f"evaluation-figures-{default}.csv" in response["Content-Disposition"]
         assert client.get(url("page", plan, **params)).status_code == 200
-    other_goal = PlanNode.objects.filter(plan__council=plan.council).exclude(plan=plan).first()
+    other_plan = create_plan(council=plan.council, nodes=4, issues=0, title="同じ社協の別の計画")
+    other_goal = PlanNode.objects.filter(plan=other_plan, parent=None).first()
     project = PlanNode.objects.get(plan=plan, code="1-1")
     for params in ({"goal": "abc"}, {"goal": "999999"}, {"goal": project.pk}, {"wg": "999999"}, {"wg": "x"}):
         for name in ("page", "xlsx", "csv"):
             assert client.get(url(name, plan, **params)).status_code == 404, (params, name)
-    assert other_goal is None or client.get(url("csv", plan, goal=other_goal.pk)).status_code == 404
+    assert other_goal is not None
+    # A goal of another plan of the same council is not a goal of this plan.
+    for name in ("page", "xlsx", "csv"):
+        assert client.get(url(name, plan, goal=other_goal.pk)).status_code == 404, name
 
 
 def test_goal_and_group_filters_in_downloads(client_for, users, plan):

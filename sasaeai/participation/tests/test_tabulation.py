@@ -1,4 +1,4 @@
-"""Tabulation checked by hand on the 10-respondent CSV of test_surveys_support.
+"""Tabulation checked by hand on the 10-respondent CSV of factories.py.
 
 Worked out from the CSV:
 - 年代: 1 → rows 1, 2, 9; 2 → rows 3, 4, 8; 3 → rows 5, 6, 7; blank → row 10. n = 9, 3/9 = 33.3 %.
@@ -17,7 +17,7 @@ import pytest
 from sasaeai.participation import survey_charts, survey_export, surveys, tabulation
 from sasaeai.participation.models import Questionnaire, Response, TabulationCache
 
-from .test_surveys_support import filled_survey, import_csv, make_survey, survey  # noqa: F401
+from .factories import import_csv, make_survey
 
 D = Decimal
 

@@ -8,7 +8,6 @@ overdue after 11-13.
 import datetime as dt
 import smtplib
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -20,7 +19,6 @@ from sasaeai.plans.models import Plan, PlanNode
 from sasaeai.progress import reminders
 from sasaeai.progress.models import AnnualPlan, ReminderLog, WorkingGroup
 from sasaeai.progress.services import report_save, schedule_update, statuses_for
-from tests.test_i18n_templates import unmarked_japanese
 
 DUE_DAY = "2026-10-01"  # the day after the first half ends
 OVERDUE_DAY = "2026-11-14"  # the day after its overdue point
@@ -361,12 +359,6 @@ def test_link_opens_the_report_form_for_that_period(plan, person, mailoutbox, cl
     response = client.get(path)
     assert response.status_code == 200
     assert response.context["period"].label == "令和8年度上半期" and response.context["node"] == node(plan, 3)
-
-
-@pytest.mark.parametrize("name", ["reminder_subject.txt", "reminder_body.txt"])
-def test_email_templates_mark_japanese_for_translation(name):
-    path = Path(reminders.__file__).parent / "templates" / "progress" / "email" / name
-    assert unmarked_japanese(path.read_text(encoding="utf-8")) == []
 
 
 # --------------------------------------------------------------------------- cost
