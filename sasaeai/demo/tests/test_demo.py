@@ -8,11 +8,6 @@ from sasaeai.core.models import Branch, Council
 from sasaeai.plans.models import CommunityIssue, NodeAction, Plan, PlanNode
 
 
-@pytest.fixture
-def demo(db):
-    call_command("demo", stdout=io.StringIO())
-
-
 def plan(title):
     return Plan.objects.get(title=title)
 
