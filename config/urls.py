@@ -1,20 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+# One urls.py per app; an app's URLs may sit under several namespaces (see each urls.py).
 urlpatterns = [
     path("", include("sasaeai.accounts.urls")),
     path("", include("sasaeai.core.urls")),
     path("plans/", include("sasaeai.plans.urls")),
-    path("plans/", include("sasaeai.progress.urls")),
-    path("plans/", include("sasaeai.progress.urls_excel")),
-    path("plans/", include("sasaeai.progress.urls_dashboard")),
-    path("", include("sasaeai.progress.urls_running")),
+    path("", include("sasaeai.progress.urls")),
     path("", include("sasaeai.evaluation.urls")),
-    path("plans/", include("sasaeai.evaluation.urls_reports")),
-    path("plans/", include("sasaeai.evaluation.urls_midterm")),
-    path("", include("sasaeai.participation.urls_voices")),
-    path("", include("sasaeai.participation.urls_surveys")),
-    path("", include("sasaeai.participation.urls_comments")),
-    path("", include("sasaeai.participation.urls_public")),
+    path("", include("sasaeai.participation.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -12,6 +12,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from sasaeai.core.view_helpers import form_errors_from, plan_context
 from sasaeai.accounts.decorators import council_permission, plan_permission
 from sasaeai.core.audit import ACTION_LABELS, RESTORABLE_ACTIONS
 
@@ -24,25 +25,13 @@ from .forms import (
 SESSION_IMPORT_KEY = "sasaeai_pending_plan_import"
 
 
-def _form_errors_from(exc: ValidationError, form):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
-def _ctx(request, plan, **extra):
-    return {"plan": plan, "perms_here": request.council_permissions, **extra}
-
-
 # --------------------------------------------------------------------------- reading
 
 
 @plan_permission("plans.view")
 def plan_overview(request, plan):
     tree = selectors.plan_tree(plan)
-    return render(request, "plans/overview.html", _ctx(
+    return render(request, "plans/overview.html", plan_context(
         request, plan, tree=tree, phases=list(plan.phases.all()), sections=list(plan.sections.all()),
         level_counts=tree.level_counts(), document_plans=selectors.document_plans(plan)))
 
@@ -51,7 +40,7 @@ def plan_overview(request, plan):
 def plan_structure(request, plan):
     tree = selectors.plan_tree(plan)
     diagram = rendering.diagram(tree, node_base=reverse("plans:node", args=[plan.pk, 0])[:-2])
-    return render(request, "plans/structure.html", _ctx(request, plan, tree=tree, diagram=diagram))
+    return render(request, "plans/structure.html", plan_context(request, plan, tree=tree, diagram=diagram))
 
 
 @plan_permission("plans.view")
@@ -64,7 +53,7 @@ def plan_matrix(request, plan):
     depth = max(0, min(depth, len(tree.levels) - 1)) if tree.levels else 0
     matrix = selectors.issue_matrix(tree, depth)
     column_level = tree.levels[depth] if tree.levels else None
-    return render(request, "plans/matrix.html", _ctx(request, plan, tree=tree, matrix=matrix, depth=depth,
+    return render(request, "plans/matrix.html", plan_context(request, plan, tree=tree, matrix=matrix, depth=depth,
                                                      column_level=column_level,
                                                      node_base=reverse("plans:node", args=[plan.pk, 0])[:-2]))
 
@@ -76,7 +65,7 @@ def node_detail(request, plan, node_id):
     if node is None:
         raise Http404
     can_audit = "audit.view" in request.council_permissions
-    return render(request, "plans/node_detail.html", _ctx(
+    return render(request, "plans/node_detail.html", plan_context(
         request, plan, tree=tree, node=node, ancestors=tree.ancestors(node),
         history=selectors.audit_entries(plan, node_id=node.pk, limit=50) if can_audit else None,
         action_labels=ACTION_LABELS, restorable=RESTORABLE_ACTIONS))
@@ -84,7 +73,7 @@ def node_detail(request, plan, node_id):
 
 @plan_permission("audit.view")
 def plan_history(request, plan):
-    return render(request, "plans/history.html", _ctx(
+    return render(request, "plans/history.html", plan_context(
         request, plan, entries=selectors.audit_entries(plan, limit=500), action_labels=ACTION_LABELS,
         restorable=RESTORABLE_ACTIONS))
 
@@ -110,7 +99,7 @@ def plan_create(request, council):
         try:
             plan = services.plan_create(council=council, by=request.user, levels=form.cleaned_data["levels"], **data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("計画「%(title)s」を作成しました。") % {"title": plan.title})
             return redirect("plans:editor", plan_id=plan.pk)
@@ -131,11 +120,11 @@ def plan_edit(request, plan):
             services.plan_update(plan=plan, by=request.user, expected_version=form.cleaned_data["version"],
                                  phases=formset_rows(phases), sections=formset_rows(sections), **data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("計画の基本情報を保存しました。"))
             return redirect("plans:overview", plan_id=plan.pk)
-    return render(request, "plans/plan_form.html", _ctx(
+    return render(request, "plans/plan_form.html", plan_context(
         request, plan, form=form, council=plan.council,
         formsets=[(_("期（前期・後期など）"), phases), (_("その他の記載（推進体制・計画の位置づけなど）"), sections)]))
 
@@ -151,7 +140,7 @@ def plan_delete(request, plan):
             messages.success(request, _("計画「%(title)s」を削除しました。") % {"title": plan.title})
             return redirect("council_detail", council_id=council_id)
     tree = selectors.plan_tree(plan)
-    return render(request, "plans/plan_delete.html", _ctx(request, plan, node_total=len(tree.by_id)))
+    return render(request, "plans/plan_delete.html", plan_context(request, plan, node_total=len(tree.by_id)))
 
 
 @plan_permission("plans.edit")
@@ -162,11 +151,11 @@ def plan_levels(request, plan):
         try:
             services.plan_levels_update(plan=plan, by=request.user, names=form.names())
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("階層名を保存しました。"))
             return redirect("plans:editor", plan_id=plan.pk)
-    return render(request, "plans/levels_form.html", _ctx(request, plan, form=form))
+    return render(request, "plans/levels_form.html", plan_context(request, plan, form=form))
 
 
 # --------------------------------------------------------------------------- structure editing
@@ -178,7 +167,7 @@ def plan_editor(request, plan):
     create_url = reverse("plans:node_create", args=[plan.pk])
     rows = rendering.editor_rows(tree, node_base=reverse("plans:node", args=[plan.pk, 0])[:-2],
                                  create_url=create_url, csrf_token=get_token(request))
-    return render(request, "plans/editor.html", _ctx(request, plan, tree=tree, rows=rows, create_url=create_url))
+    return render(request, "plans/editor.html", plan_context(request, plan, tree=tree, rows=rows, create_url=create_url))
 
 
 def _node_form_data(form):
@@ -209,7 +198,7 @@ def node_create(request, plan):
             node = services.node_create(plan=plan, parent=parent, by=request.user, level=level, issues=issues,
                                         actions=formset_rows(actions), **data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("「%(label)s」を追加しました。") % {"label": node.label})
             return redirect(reverse("plans:editor", args=[plan.pk]) + f"#node-{node.pk}")
@@ -220,7 +209,7 @@ def node_create(request, plan):
             messages.error(request, _("これより下の階層がありません。先に「階層名」で階層を追加してください。"))
             return redirect("plans:levels", plan_id=plan.pk)
         form.initial["level"] = default.pk
-    return render(request, "plans/node_form.html", _ctx(request, plan, form=form, parent=parent, node=None,
+    return render(request, "plans/node_form.html", plan_context(request, plan, form=form, parent=parent, node=None,
                                                         formsets=[(_("取り組み（地域での取り組み・社協の取り組み）"), actions)]))
 
 
@@ -238,11 +227,11 @@ def node_edit(request, plan, node_id):
                 node = services.node_update(node=node, by=request.user, expected_version=form.cleaned_data["version"],
                                             level=level, issues=issues, actions=formset_rows(actions), **data)
             except ValidationError as exc:
-                _form_errors_from(exc, form)
+                form_errors_from(exc, form)
             else:
                 messages.success(request, _("「%(label)s」を保存しました。") % {"label": node.label})
                 return redirect(reverse("plans:editor", args=[plan.pk]) + f"#node-{node.pk}")
-    return render(request, "plans/node_form.html", _ctx(request, plan, form=form, parent=node.parent, node=node,
+    return render(request, "plans/node_form.html", plan_context(request, plan, form=form, parent=node.parent, node=node,
                                                         formsets=[(_("取り組み（地域での取り組み・社協の取り組み）"), actions)]))
 
 
@@ -285,11 +274,11 @@ def node_move(request, plan, node_id):
         try:
             services.node_move(node=node, by=request.user, parent=parent, position=None if position < 0 else position)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("「%(label)s」を移動しました。") % {"label": node.label})
             return redirect(reverse("plans:editor", args=[plan.pk]) + f"#node-{node.pk}")
-    return render(request, "plans/node_move.html", _ctx(request, plan, form=form, node=node))
+    return render(request, "plans/node_move.html", plan_context(request, plan, form=form, node=node))
 
 
 @plan_permission("plans.edit")
@@ -301,7 +290,7 @@ def node_delete(request, plan, node_id):
         services.node_delete(node=node, by=request.user)
         messages.success(request, _("「%(label)s」を削除しました（%(n)s 項目）。") % {"label": node.label, "n": len(subtree)})
         return redirect("plans:editor", plan_id=plan.pk)
-    return render(request, "plans/node_delete.html", _ctx(request, plan, node=node, subtree=subtree))
+    return render(request, "plans/node_delete.html", plan_context(request, plan, node=node, subtree=subtree))
 
 
 # --------------------------------------------------------------------------- issues
@@ -314,11 +303,11 @@ def issue_create(request, plan):
         try:
             services.issue_create(plan=plan, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("地域生活課題を追加しました。"))
             return redirect("plans:matrix", plan_id=plan.pk)
-    return render(request, "plans/issue_form.html", _ctx(request, plan, form=form, issue=None))
+    return render(request, "plans/issue_form.html", plan_context(request, plan, form=form, issue=None))
 
 
 @plan_permission("plans.edit")
@@ -336,11 +325,11 @@ def issue_edit(request, plan, issue_id):
             try:
                 services.issue_update(issue=issue, by=request.user, nodes=nodes, **form.cleaned_data)
             except ValidationError as exc:
-                _form_errors_from(exc, form)
+                form_errors_from(exc, form)
             else:
                 messages.success(request, _("地域生活課題「%(t)s」を保存しました。") % {"t": form.cleaned_data["title"]})
                 return redirect("plans:matrix", plan_id=plan.pk)
-    return render(request, "plans/issue_form.html", _ctx(request, plan, form=form, links=links, issue=issue))
+    return render(request, "plans/issue_form.html", plan_context(request, plan, form=form, links=links, issue=issue))
 
 
 @plan_permission("plans.edit")
@@ -350,7 +339,7 @@ def issue_delete(request, plan, issue_id):
         services.issue_delete(issue=issue, by=request.user)
         messages.success(request, _("地域生活課題「%(t)s」を削除しました。") % {"t": issue.title})
         return redirect("plans:matrix", plan_id=plan.pk)
-    return render(request, "plans/issue_delete.html", _ctx(request, plan, issue=issue))
+    return render(request, "plans/issue_delete.html", plan_context(request, plan, issue=issue))
 
 
 # --------------------------------------------------------------------------- import

@@ -21,12 +21,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sasaeai.accounts.decorators import plan_permission
-from sasaeai.plans.views import _form_errors_from
+from sasaeai.core.view_helpers import form_errors_from
 
-from . import survey_charts, surveys, surveys_import, tabulation
-from . import survey_export as exporter
-from .forms_surveys import AnswerForm, CrossForm, QuestionForm, QuestionnaireForm, TagForm, UploadForm
-from .models import Question, Questionnaire, Response
+from .. import survey_charts, surveys, surveys_import, tabulation
+from .. import survey_export as exporter
+from ..forms_surveys import AnswerForm, CrossForm, QuestionForm, QuestionnaireForm, TagForm, UploadForm
+from ..models import Question, Questionnaire, Response
 
 READ = "participation.view"
 MANAGE = "participation.manage"
@@ -72,7 +72,7 @@ def survey_create(request, plan):
         try:
             q = surveys.questionnaire_create(plan=plan, by=request.user, **form.values())
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("アンケート「%(title)s」を作りました。次に質問を追加してください。") % {"title": q.title})
             return redirect("surveys:questions", plan_id=plan.pk, questionnaire_id=q.pk)
@@ -90,7 +90,7 @@ def survey_edit(request, plan, questionnaire_id):
             q = surveys.questionnaire_update(questionnaire=q, by=request.user,
                                              expected_version=form.cleaned_data.get("version"), **form.values())
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("アンケートの情報を保存しました。"))
             return redirect("surveys:results", plan_id=plan.pk, questionnaire_id=q.pk)
@@ -146,7 +146,7 @@ def question_edit(request, plan, questionnaire_id, question_id=None):
         try:
             saved = surveys.question_save(questionnaire=q, by=request.user, question=question, **form.values())
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("質問「%(code)s」を保存しました。") % {"code": saved.code})
             if "another" in request.POST:

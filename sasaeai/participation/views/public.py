@@ -8,10 +8,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
 from sasaeai.plans.selectors import plan_tree
-from sasaeai.plans.views import _form_errors_from
+from sasaeai.core.view_helpers import form_errors_from
 
-from . import comments
-from .forms_comments import PublicCommentForm
+from .. import comments
+from ..forms_comments import PublicCommentForm
 
 
 def _ctx(period, **extra):
@@ -89,7 +89,7 @@ def comment_submit(request, key):
         return _form_page(request, period, form, status=429)
     except ValidationError as exc:
         form = _keep_errors(period, form, sections)
-        _form_errors_from(exc, form)
+        form_errors_from(exc, form)
         return _form_page(request, period, form, status=400)
     return redirect("public:comment_thanks", key=period.public_key, number=comment.number)
 

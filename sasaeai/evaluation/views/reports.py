@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy
 
 from sasaeai.accounts.decorators import plan_permission
 
-from . import export_csv, export_docx, export_pdf, export_xlsx, reports
-from .selectors import visible_stages
+from .. import export_csv, export_docx, export_pdf, export_xlsx, reports
+from ..selectors import visible_stages
 
 # format → (writer module, Japanese file name stem, ASCII file name stem)
 FORMATS = {

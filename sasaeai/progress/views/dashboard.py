@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from sasaeai.accounts.decorators import plan_permission
 from sasaeai.core import fiscal
 
-from . import charts, selectors
-from .dashboard import plan_dashboard as dashboard_for
+from .. import charts, selectors
+from ..dashboard import plan_dashboard as dashboard_for
 
 PROGRESS_COLOUR = "#0b5cad"
 ACHIEVEMENT_COLOUR = "#1a7f37"

@@ -8,15 +8,15 @@ from django.utils.translation import gettext as _
 
 from sasaeai.accounts.decorators import council_permission, plan_permission
 from sasaeai.core import fiscal
-from sasaeai.plans.views import _form_errors_from
+from sasaeai.core.view_helpers import form_errors_from
 from sasaeai.progress import selectors as progress_selectors
 from sasaeai.progress.services import schedule_for
 
-from . import rendering, selectors, services
-from .forms import (
+from .. import rendering, selectors, services
+from ..forms import (
     CriterionFormSet, DirectionFormSet, GradeFormSet, OpinionForm, ReopenForm, ScaleForm, StageForm,
 )
-from .models import STAGE_ORDER, Evaluation, Stage
+from ..models import STAGE_ORDER, Evaluation, Stage
 
 READ = ("evaluation.view", "evaluation.view_internal")
 
@@ -185,7 +185,7 @@ def _project_post(request, plan, node, year, period):
                               directions=selectors.directions_for(council), criteria=selectors.criteria_for(council),
                               prefix=stage)
         bound.is_valid()
-        _form_errors_from(exc, bound)
+        form_errors_from(exc, bound)
         messages.error(request, " ".join(exc.messages))
         return _project_render(request, plan, node, row, year, years, period, periods, bound=bound, status=400)
     if submit:
@@ -227,7 +227,7 @@ def opinion(request, plan):
         except PermissionDenied:
             raise Http404
         except ValidationError as exc:
-            _form_errors_from(exc, reopen if request.POST.get("action") == "reopen" and reopen else form)
+            form_errors_from(exc, reopen if request.POST.get("action") == "reopen" and reopen else form)
             status = 400
     return render(request, "evaluation/opinion.html", _ctx(
         request, plan, year=year, years=years, opinion=current, form=form if can_edit else None, reopen=reopen,

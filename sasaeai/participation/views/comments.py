@@ -10,11 +10,11 @@ from django.views.decorators.http import require_POST
 
 from sasaeai.accounts.decorators import plan_permission
 from sasaeai.core.concurrency import ConcurrentEditError
-from sasaeai.plans.views import _form_errors_from
+from sasaeai.core.view_helpers import form_errors_from
 
-from . import comments
-from .forms_comments import BulkForm, CommentForm, PeriodForm
-from .models import PublicComment
+from .. import comments
+from ..forms_comments import BulkForm, CommentForm, PeriodForm
+from ..models import PublicComment
 
 PERM = "participation.comments"
 
@@ -51,7 +51,7 @@ def period_form(request, plan, period_id=None):
                 closes_on=data["closes_on"])
         except ValidationError as exc:
             if not form.errors:  # a service error (the form's own are already next to the fields)
-                _form_errors_from(exc, form)
+                form_errors_from(exc, form)
             status = 400
         else:
             messages.success(request, _("パブリックコメント「%(title)s」を保存しました。") % {"title": period.title})
@@ -89,7 +89,7 @@ def comment_list(request, plan, period_id):
                 group_label=data["group_label"], clear_group=data["clear_group"], reflection=data["reflection"],
                 answer=data["answer"])
         except ValidationError as exc:
-            _form_errors_from(exc, bulk)
+            form_errors_from(exc, bulk)
             messages.error(request, " ".join(exc.messages))
             status = 400
         else:
@@ -131,7 +131,7 @@ def comment_edit(request, plan, period_id, number):
             status = 409
         except ValidationError as exc:
             if not form.errors:
-                _form_errors_from(exc, form)
+                form_errors_from(exc, form)
             status = 400
         else:
             messages.success(request, _("受付番号 %(n)s の意見を保存しました。") % {"n": comment.number})

@@ -12,10 +12,10 @@ from django.views.decorators.http import require_POST
 from sasaeai.accounts.decorators import council_permission, plan_permission
 from sasaeai.core import fiscal
 from sasaeai.plans.selectors import node_get_for_user, plan_tree
-from sasaeai.plans.views import _form_errors_from
+from sasaeai.core.view_helpers import form_errors_from
 
-from . import ownership, rendering, rollup, selectors, services
-from .forms import (
+from .. import ownership, rendering, rollup, selectors, services
+from ..forms import (
     AnnualPlanForm, IndicatorForm, MeetingForm, ReportForm, ScheduleForm, StatusFormSet, WorkingGroupForm,
 )
 
@@ -53,7 +53,7 @@ def schedule_edit(request, plan):
         try:
             services.schedule_update(plan=plan, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("報告の頻度と締切を保存しました。"))
             return redirect("progress:plan", plan_id=plan.pk)
@@ -85,7 +85,7 @@ def indicator_create(request, plan, node_id):
         try:
             services.indicator_create(node=node, by=request.user, targets=form.targets(), **fields)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("指標「%(name)s」を追加しました。") % {"name": fields["name"]})
             return redirect(reverse("plans:node", args=[plan.pk, node.pk]) + "#indicators")
@@ -110,7 +110,7 @@ def indicator_edit(request, plan, node_id, indicator_id):
                                           target_change_reason=form.change_reason(),
                                           **form.model_fields())
             except ValidationError as exc:
-                _form_errors_from(exc, form)
+                form_errors_from(exc, form)
             else:
                 messages.success(request, _("指標「%(name)s」を保存しました。") % {"name": form.cleaned_data["name"]})
                 return redirect(reverse("plans:node", args=[plan.pk, node.pk]) + "#indicators")
@@ -171,7 +171,7 @@ def report_edit(request, plan, node_id):
                     services.attachment_add(report=saved, by=request.user, upload=form.cleaned_data["attachment"],
                                             content_type=content_type, name=name)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("%(period)sの進捗を保存しました。") % {"period": period.label})
             return redirect(reverse("plans:node", args=[plan.pk, node.pk]) + "#reports")
@@ -216,7 +216,7 @@ def group_edit(request, plan, group_id=None):
             try:
                 services.working_group_save(plan=plan, by=request.user, group=group, **form.cleaned_data)
             except ValidationError as exc:
-                _form_errors_from(exc, form)
+                form_errors_from(exc, form)
             else:
                 messages.success(request, _("ワーキンググループ「%(n)s」を保存しました。") % {"n": form.cleaned_data["name"]})
                 return redirect("progress:organisation", plan_id=plan.pk)
@@ -228,7 +228,7 @@ def group_edit(request, plan, group_id=None):
 
 @plan_permission("progress.manage")
 def meeting_edit(request, plan, meeting_id=None):
-    from .models import WorkingGroup
+    from ..models import WorkingGroup
 
     meeting = selectors.meeting_get(plan, meeting_id) if meeting_id else None
     initial = {}
@@ -248,7 +248,7 @@ def meeting_edit(request, plan, meeting_id=None):
             try:
                 services.meeting_save(plan=plan, by=request.user, meeting=meeting, nodes=nodes, **data)
             except ValidationError as exc:
-                _form_errors_from(exc, form)
+                form_errors_from(exc, form)
             else:
                 messages.success(request, _("推進会議の記録を保存しました。"))
                 return redirect("progress:organisation", plan_id=plan.pk)
@@ -276,7 +276,7 @@ def annual_plans(request, plan):
 def annual_plan_edit(request, plan, node_id):
     from sasaeai.accounts.selectors import users_for_council
 
-    from .models import WorkingGroup
+    from ..models import WorkingGroup
 
     node = node_get_for_user(request.user, plan, node_id)
     year, _years = _year(request, plan)
@@ -293,7 +293,7 @@ def annual_plan_edit(request, plan, node_id):
             services.annual_plan_save(node=node, fiscal_year=year, by=request.user,
                                       expected_version=data.pop("version"), **data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("年次計画を保存しました。"))
             return redirect(reverse("progress:annual_plans", args=[plan.pk]) + f"?year={year}#node-{node.pk}")
@@ -369,7 +369,7 @@ def statuses_edit(request, council):
 def attachment_download(request, plan, attachment_id):
     from sasaeai.core.files import stored_file_response
 
-    from .models import ReportAttachment
+    from ..models import ReportAttachment
 
     attachment = ReportAttachment.objects.filter(pk=attachment_id, report__node__plan=plan).first()
     if attachment is None:

@@ -13,14 +13,14 @@ from django.utils.translation import gettext as _
 from sasaeai.accounts.decorators import council_permission, plan_permission
 from sasaeai.core.files import stored_file_response
 from sasaeai.plans.selectors import issue_get, plan_tree
-from sasaeai.plans.views import _form_errors_from
+from sasaeai.core.view_helpers import form_errors_from
 
-from . import selectors, services
-from .forms import (
+from .. import selectors, services
+from ..forms import (
     FIELD_SUGGESTIONS, BulkLinkForm, CommitteeForm, MeetingForm, MemberFormSet, MembersQuickForm, QuickVoicesForm,
     SessionForm, StepFormSet, TagForm, VoiceForm, member_rows, step_rows,
 )
-from .models import Committee, EngagementSession, Voice
+from ..models import Committee, EngagementSession, Voice
 
 READ = "participation.view"
 MANAGE = "participation.manage"
@@ -109,7 +109,7 @@ def _session_form(request, plan, session=None):
             try:
                 saved = services.session_save(plan=plan, by=request.user, session=session, **form.cleaned_data)
             except ValidationError as exc:
-                _form_errors_from(exc, form)
+                form_errors_from(exc, form)
             else:
                 messages.success(request, _("「%(title)s」を保存しました。") % {"title": saved.title})
                 return redirect("participation:session", plan_id=plan.pk, session_id=saved.pk)
@@ -132,7 +132,7 @@ def session_edit(request, plan, session_id):
 def _link_form_kwargs(plan, tree):
     from sasaeai.plans.models import CommunityIssue
 
-    from .models import Tag
+    from ..models import Tag
 
     return {"issues": CommunityIssue.objects.filter(plan=plan).order_by("position", "pk"),
             "node_rows": tree.rows(), "tags": Tag.objects.filter(council=plan.council).order_by("name")}
@@ -169,7 +169,7 @@ def session_detail(request, plan, session_id):
                                                 speaker=form.cleaned_data["speaker"], issues=issues, nodes=nodes,
                                                 tags=tags)
             except ValidationError as exc:
-                _form_errors_from(exc, form)
+                form_errors_from(exc, form)
             else:
                 messages.success(request, _("意見を %(n)s 件追加しました。") % {"n": len(added)})
                 return redirect(reverse("participation:session", args=[plan.pk, session.pk]) + "#voices")
@@ -205,7 +205,7 @@ def voice_list(request, plan):
             except ValidationError as exc:
                 if hasattr(exc, "error_dict") and "voices" in exc.error_dict:
                     exc = ValidationError({"voice": exc.error_dict["voices"]})
-                _form_errors_from(exc, form)
+                form_errors_from(exc, form)
             else:
                 if form.cleaned_data["mode"] == "remove":
                     messages.success(request, _("%(v)s 件の意見から結び付きを %(n)s 件外しました。") % {"v": len(voices), "n": changed})
@@ -254,7 +254,7 @@ def _voice_form(request, plan, voice=None):
                         source=data.get("source") or None, session=data.get("session") if not fixed else None,
                         issues=issues, nodes=nodes, tags=tags)
             except ValidationError as exc:
-                _form_errors_from(exc, form)
+                form_errors_from(exc, form)
             else:
                 messages.success(request, _("意見を保存しました。"))
                 return redirect("participation:voice", plan_id=plan.pk, voice_id=saved.pk)
@@ -291,7 +291,7 @@ def tags(request, plan):
             try:
                 services.tag_save(council=council, by=request.user, tag=tag, name=form.cleaned_data["name"])
             except ValidationError as exc:
-                _form_errors_from(exc, form)
+                form_errors_from(exc, form)
             else:
                 messages.success(request, _("タグ「%(name)s」を保存しました。") % {"name": form.cleaned_data["name"]})
                 return redirect("participation:tags", plan_id=plan.pk)
@@ -362,7 +362,7 @@ def _committee_form(request, council, committee=None):
                 saved = services.committee_save(council=council, by=request.user, committee=committee,
                                                 **form.cleaned_data)
             except ValidationError as exc:
-                _form_errors_from(exc, form)
+                form_errors_from(exc, form)
             else:
                 messages.success(request, _("「%(name)s」を保存しました。") % {"name": saved.name})
                 return redirect("participation:committee", council_id=council.pk, committee_id=saved.pk)
@@ -453,7 +453,7 @@ def _meeting_form(request, council, committee, meeting=None):
                         services.meeting_material_add(meeting=saved, by=request.user,
                                                       upload=form.cleaned_data["material"])
             except ValidationError as exc:
-                _form_errors_from(exc, form)
+                form_errors_from(exc, form)
             else:
                 messages.success(request, _("第%(n)s回の会議を保存しました。") % {"n": saved.number})
                 return redirect(back + f"#meeting-{saved.pk}")

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from sasaeai.accounts.decorators import plan_permission
 from sasaeai.core import fiscal
 
-from . import excel, selectors, services
+from .. import excel, selectors, services
 
 SESSION_KEY = "sasaeai_pending_progress_excel"
 

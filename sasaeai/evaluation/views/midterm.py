@@ -20,11 +20,11 @@ from sasaeai.accounts.decorators import plan_permission
 from sasaeai.core import fiscal
 from sasaeai.plans.forms import FiscalYearField
 from sasaeai.plans.models import Plan
-from sasaeai.plans.views import _form_errors_from
+from sasaeai.core.view_helpers import form_errors_from
 
-from . import midterm, nextplan
-from .models import PlanSnapshot
-from .selectors import visible_stages
+from .. import midterm, nextplan
+from ..models import PlanSnapshot
+from ..selectors import visible_stages
 
 READ_PERMISSIONS = ("evaluation.view", "evaluation.view_internal")
 
@@ -83,7 +83,7 @@ def snapshot_list(request, plan):
             try:
                 snapshot = midterm.snapshot_take(plan=plan, by=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _form_errors_from(exc, form)
+                form_errors_from(exc, form)
             else:
                 messages.success(request, _("「%(title)s」を記録しました。この記録は後から変わりません。") % {
                     "title": snapshot.title})
@@ -150,7 +150,7 @@ def next_plan(request, plan):
         try:
             new = nextplan.plan_next_generation(plan=plan, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("「%(title)s」を前計画から作りました（策定中）。指標と目標値は新しく設定してください。") % {
                 "title": new.title})
