@@ -166,8 +166,9 @@ def _voice_label(text):
 
 @transaction.atomic
 def voice_save(*, plan, by, voice=None, text, speaker="", source=None, session=None, issues=None, nodes=None,
-               tags=None, is_sample=False, response=None, question=None, comment=None):
-    """Create or edit one voice. ``issues``/``nodes``/``tags`` None leaves an existing voice's links as
+               tags=None, new_tags=None, is_sample=False, response=None, question=None, comment=None):
+    """Create or edit one voice (``new_tags`` names tags to make and add). ``issues``/``nodes``/``tags``
+    None leaves an existing voice's links as
     they are. A voice of a session takes its source from the session; survey and public-comment voices
     keep their source and origin."""
     created = voice is None
@@ -176,6 +177,7 @@ def voice_save(*, plan, by, voice=None, text, speaker="", source=None, session=N
     issues = list(issues) if issues is not None else (list(voice.issues.all()) if voice else [])
     nodes = list(nodes) if nodes is not None else (list(voice.nodes.all()) if voice else [])
     tags = list(tags) if tags is not None else (list(voice.tags.all()) if voice else [])
+    tags = _with_new_tags(council=plan.council, by=by, tags=tags, new_tags=new_tags)
     _check_links(plan, issues=issues, nodes=nodes, tags=tags, session=session)
     text = (text or "").strip()
     if not text:
@@ -215,9 +217,10 @@ def voice_save(*, plan, by, voice=None, text, speaker="", source=None, session=N
 
 @transaction.atomic
 def voices_add(*, plan, by, texts, session=None, source=None, speaker="", issues=(), nodes=(), tags=(),
-               is_sample=False):
-    """Quick entry: one voice per text (blank ones skipped), all with the same speaker and links.
-    One audit entry for the lot."""
+               new_tags=None, is_sample=False):
+    """Quick entry: one voice per text (blank ones skipped), all with the same speaker and links
+    (``new_tags`` names tags to make and add). One audit entry for the lot."""
+    tags = _with_new_tags(council=plan.council, by=by, tags=tags, new_tags=new_tags)
     issues, nodes, tags = list(issues), list(nodes), list(tags)
     _check_links(plan, issues=issues, nodes=nodes, tags=tags, session=session)
     cleaned, errors = [], []
@@ -271,9 +274,11 @@ def voice_delete(*, voice, by):
 
 
 @transaction.atomic
-def voices_link(*, plan, by, voices, issues=(), nodes=(), tags=(), remove=False):
-    """Link many voices to issues, items and tags at once (or, with ``remove``, unlink them).
-    Returns the number of links made (or removed). One audit entry ``voice.link``."""
+def voices_link(*, plan, by, voices, issues=(), nodes=(), tags=(), new_tags=None, remove=False):
+    """Link many voices to issues, items and tags at once (or, with ``remove``, unlink them);
+    ``new_tags`` names tags to make and add. Returns the number of links made (or removed).
+    One audit entry ``voice.link``."""
+    tags = _with_new_tags(council=plan.council, by=by, tags=tags, new_tags=new_tags)
     voices, issues, nodes, tags = list(voices), list(issues), list(nodes), list(tags)
     if not voices:
         raise ValidationError({"voices": _("結び付ける意見を選んでください。")})
@@ -334,6 +339,17 @@ def tag_save(*, council, by, tag=None, name):
         log_action(council=council, actor=by, action="tag.save", target_label=name, before=before,
                    after={"name": name}, obj=tag)
     return tag
+
+
+def _with_new_tags(*, council, by, tags, new_tags):
+    """``tags`` plus the council's tags named in ``new_tags`` (made when missing), each once."""
+    if not new_tags:
+        return tags
+    tags = list(tags or [])
+    for tag in tags_from_names(council=council, by=by, names=new_tags):
+        if tag not in tags:
+            tags.append(tag)
+    return tags
 
 
 def tags_from_names(*, council, by, names):
@@ -493,7 +509,10 @@ def _meeting_label(meeting):
 
 
 @transaction.atomic
-def committee_meeting_save(*, committee, by, meeting=None, attendees=(), is_sample=False, **fields):
+def committee_meeting_save(*, committee, by, meeting=None, attendees=(), remove_materials=(), material=None,
+                           is_sample=False, **fields):
+    """Create or edit a meeting with its attendees; ``remove_materials`` are deleted and ``material``
+    (an upload) is attached, all in one transaction."""
     attendees = list(attendees)
     if any(m.committee_id != committee.pk for m in attendees):
         raise ValidationError({"attendees": _("この委員会の委員だけを選べます。")})
@@ -517,6 +536,10 @@ def committee_meeting_save(*, committee, by, meeting=None, attendees=(), is_samp
     if a:
         log_action(council=committee.council, actor=by, action="committee_meeting.save", plan_id=committee.plan_id,
                    target_label=_meeting_label(meeting), before=b, after=a, obj=meeting)
+    for removed in remove_materials:
+        meeting_material_delete(material=removed, by=by)
+    if material:
+        meeting_material_add(meeting=meeting, by=by, upload=material)
     return meeting
 
 

@@ -629,6 +629,22 @@ def attachment_check(upload, *, max_bytes):
 
 
 @transaction.atomic
+def report_submit(*, node, fiscal_year: int, period: int, by, expected_version, actuals, status,
+                  done_text: str, results: str, problems: str, remove_attachments=(), attachment=None,
+                  attachment_info=None) -> ProgressReport:
+    """The report form's one write: the report, the attachments removed and the one added, all or nothing."""
+    with transaction.atomic():
+        saved = report_save(node=node, fiscal_year=fiscal_year, period=period, by=by,
+                            expected_version=expected_version, actuals=actuals, status=status,
+                            done_text=done_text, results=results, problems=problems)
+        for removed in remove_attachments:
+            attachment_delete(attachment=removed, by=by)
+        if attachment:
+            content_type, name = attachment_info
+            attachment_add(report=saved, by=by, upload=attachment, content_type=content_type, name=name)
+    return saved
+
+
 def attachment_add(*, report, by, upload, content_type, name):
     from .models import ReportAttachment
 

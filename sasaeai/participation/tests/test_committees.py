@@ -127,6 +127,15 @@ def test_material_upload_checks_type_content_and_size(committee, users, client_f
     assert AuditEntry.objects.filter(action="committee_meeting.material").count() == 1
 
 
+def test_a_refused_material_leaves_the_meeting_unsaved(committee, users):
+    """The meeting, its attendees and its material are one write: a refused file saves nothing."""
+    with pytest.raises(ValidationError):
+        services.committee_meeting_save(committee=committee, by=users["editor"], number=1, held_on="2025-05-20",
+                                        material=SimpleUploadedFile("run.exe", b"MZ\x90\x00"))
+    assert not CommitteeMeeting.objects.exists()
+    assert not AuditEntry.objects.filter(action="committee_meeting.save").exists()
+
+
 def test_material_is_served_only_with_permission(committee, councils, users, client_for):
     meeting = services.committee_meeting_save(committee=committee, by=None, number=1, held_on="2025-05-20")
     material = services.meeting_material_add(meeting=meeting, by=None, upload=SimpleUploadedFile("a.pdf", PDF))

@@ -3,7 +3,6 @@ traceability, committees. Thin: permission, form, one service, redirect."""
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -138,16 +137,13 @@ def _link_form_kwargs(plan, tree):
             "node_rows": tree.rows(), "tags": Tag.objects.filter(council=plan.council).order_by("name")}
 
 
-def _links_from(form, plan, tree, by):
-    """(issues, nodes, tags) chosen in a link form; new tags are made."""
+def _links_from(form, tree):
+    """The links chosen in a link form, as keyword arguments of the voice services (new tags are
+    named, and made by the service)."""
     data = form.cleaned_data
-    nodes = [tree.by_id[pk] for pk in data.get("nodes") or [] if pk in tree.by_id]
-    tags = list(data.get("tags") or [])
-    if data.get("new_tags"):
-        for tag in services.tags_from_names(council=plan.council, by=by, names=data["new_tags"]):
-            if tag not in tags:
-                tags.append(tag)
-    return list(data.get("issues") or []), nodes, tags
+    return {"issues": list(data.get("issues") or []),
+            "nodes": [tree.by_id[pk] for pk in data.get("nodes") or [] if pk in tree.by_id],
+            "tags": list(data.get("tags") or []), "new_tags": data.get("new_tags") or None}
 
 
 @plan_permission(READ)
@@ -163,11 +159,8 @@ def session_detail(request, plan, session_id):
         _require_manage(request)
         if form.is_valid():
             try:
-                with transaction.atomic():
-                    issues, nodes, tags = _links_from(form, plan, tree, request.user)
-                    added = services.voices_add(plan=plan, by=request.user, session=session, texts=form.lines(),
-                                                speaker=form.cleaned_data["speaker"], issues=issues, nodes=nodes,
-                                                tags=tags)
+                added = services.voices_add(plan=plan, by=request.user, session=session, texts=form.lines(),
+                                            speaker=form.cleaned_data["speaker"], **_links_from(form, tree))
             except ValidationError as exc:
                 form_errors_from(exc, form)
             else:
@@ -198,10 +191,8 @@ def voice_list(request, plan):
                     raise ValidationError({"voice": _("結び付ける意見を選んでください（一覧の左の四角）。")})
                 if len(voices) != len(ids):
                     raise ValidationError({"voice": _("選んだ意見の一部が見つかりません。")})
-                with transaction.atomic():
-                    issues, nodes, tags = _links_from(form, plan, tree, request.user)
-                    changed = services.voices_link(plan=plan, by=request.user, voices=voices, issues=issues,
-                                                   nodes=nodes, tags=tags, remove=form.cleaned_data["mode"] == "remove")
+                changed = services.voices_link(plan=plan, by=request.user, voices=voices,
+                                               remove=form.cleaned_data["mode"] == "remove", **_links_from(form, tree))
             except ValidationError as exc:
                 if hasattr(exc, "error_dict") and "voices" in exc.error_dict:
                     exc = ValidationError({"voice": exc.error_dict["voices"]})
@@ -247,12 +238,10 @@ def _voice_form(request, plan, voice=None):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                with transaction.atomic():
-                    issues, nodes, tags = _links_from(form, plan, tree, request.user)
-                    saved = services.voice_save(
-                        plan=plan, by=request.user, voice=voice, text=data["text"], speaker=data["speaker"],
-                        source=data.get("source") or None, session=data.get("session") if not fixed else None,
-                        issues=issues, nodes=nodes, tags=tags)
+                saved = services.voice_save(
+                    plan=plan, by=request.user, voice=voice, text=data["text"], speaker=data["speaker"],
+                    source=data.get("source") or None, session=data.get("session") if not fixed else None,
+                    **_links_from(form, tree))
             except ValidationError as exc:
                 form_errors_from(exc, form)
             else:
@@ -443,15 +432,10 @@ def _meeting_form(request, council, committee, meeting=None):
             return redirect(back)
         if form.is_valid():
             try:
-                with transaction.atomic():
-                    saved = services.committee_meeting_save(
-                        committee=committee, by=request.user, meeting=meeting,
-                        attendees=form.cleaned_data["attendees"], **form.meeting_fields())
-                    for material in form.removed_materials():
-                        services.meeting_material_delete(material=material, by=request.user)
-                    if form.cleaned_data.get("material"):
-                        services.meeting_material_add(meeting=saved, by=request.user,
-                                                      upload=form.cleaned_data["material"])
+                saved = services.committee_meeting_save(
+                    committee=committee, by=request.user, meeting=meeting, attendees=form.cleaned_data["attendees"],
+                    remove_materials=form.removed_materials(), material=form.cleaned_data.get("material"),
+                    **form.meeting_fields())
             except ValidationError as exc:
                 form_errors_from(exc, form)
             else:

@@ -151,25 +151,19 @@ def report_edit(request, plan, node_id):
             initial[f"actual_{actual.indicator_id}"] = (
                 actual.text if actual.value is None else format(actual.value.normalize(), "f"))
     from django.conf import settings
-    from django.db import transaction
 
     form = ReportForm(request.POST or None, request.FILES or None, statuses=statuses, indicators=indicators,
                       initial=initial, attachments=report.attachments.all() if report else (),
                       max_attachment_bytes=settings.SASAEAI_ATTACHMENT_MAX_BYTES)
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                saved = services.report_save(
-                    node=node, fiscal_year=period.fiscal_year, period=period.number, by=request.user,
-                    expected_version=form.cleaned_data["version"], actuals=form.actuals(), status=form.status_object(),
-                    done_text=form.cleaned_data["done_text"], results=form.cleaned_data["results"],
-                    problems=form.cleaned_data["problems"])
-                for attachment in form.removed_attachments():
-                    services.attachment_delete(attachment=attachment, by=request.user)
-                if form.cleaned_data.get("attachment"):
-                    content_type, name = form.attachment_info
-                    services.attachment_add(report=saved, by=request.user, upload=form.cleaned_data["attachment"],
-                                            content_type=content_type, name=name)
+            services.report_submit(
+                node=node, fiscal_year=period.fiscal_year, period=period.number, by=request.user,
+                expected_version=form.cleaned_data["version"], actuals=form.actuals(), status=form.status_object(),
+                done_text=form.cleaned_data["done_text"], results=form.cleaned_data["results"],
+                problems=form.cleaned_data["problems"], remove_attachments=form.removed_attachments(),
+                attachment=form.cleaned_data.get("attachment"),
+                attachment_info=form.attachment_info if form.cleaned_data.get("attachment") else None)
         except ValidationError as exc:
             form_errors_from(exc, form)
         else:
