@@ -67,7 +67,7 @@ hooks: $(STAMP)
 	$(VENV)/bin/pre-commit install
 
 bench: $(STAMP)
-	$(PY) -m sasaeai.bench
+	$(PY) -m bench
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -9,11 +9,11 @@ os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", "/tmp/sasaeai-hypothesis")
 
 @pytest.fixture
 def councils(db):
-    from sasaeai.core.models import Council
+    from sasaeai.core.services import council_create
 
-    a = Council.objects.create(name="テスト市社会福祉協議会", kind="municipal")
-    a_child = Council.objects.create(name="テスト区社会福祉協議会", kind="ward", parent=a)
-    b = Council.objects.create(name="よそ市社会福祉協議会", kind="municipal")
+    a = council_create(name="テスト市社会福祉協議会", kind="municipal")
+    a_child = council_create(name="テスト区社会福祉協議会", kind="ward", parent=a)
+    b = council_create(name="よそ市社会福祉協議会", kind="municipal")
     return {"a": a, "a_child": a_child, "b": b}
 
 

@@ -7,6 +7,7 @@ from .models import AuditEntry
 
 # Human-readable labels of audit actions, shown in the history pages.
 ACTION_LABELS = {
+    "council.create": "社協を作成",
     "council.update": "社協の連絡先・支部を編集",
     "indicator.create": "指標を追加",
     "indicator.update": "指標・目標値を編集",

@@ -1,4 +1,6 @@
-"""Writes to councils: contact details and branches (支部)."""
+"""Writes to councils: creating one (with what every app sets up for it), contact details and branches (支部)."""
+from collections.abc import Callable
+
 from django.db import transaction
 
 from .audit import diff, log_action
@@ -6,6 +8,39 @@ from .models import Branch, Council
 
 COUNCIL_FIELDS = ["postal_code", "address", "phone", "fax", "email", "url"]
 BRANCH_FIELDS = ["name", "postal_code", "address", "phone", "fax", "email"]
+
+# What each app sets up for a new council (evaluation: its scale and directions), registered in the
+# apps' ready(). Run when a council is created, never when a page is read.
+_COUNCIL_SETUP: list[Callable[[Council], object]] = []
+
+
+def council_setup_register(setup: Callable[[Council], object]) -> None:
+    if setup not in _COUNCIL_SETUP:
+        _COUNCIL_SETUP.append(setup)
+
+
+def council_setup(council: Council) -> None:
+    """Give ``council`` what every app needs of it; does nothing to what is already there."""
+    for setup in _COUNCIL_SETUP:
+        setup(council)
+
+
+@transaction.atomic
+def council_create(*, name: str, kind: str = "municipal", parent: Council | None = None, by=None,
+                   **fields) -> Council:
+    """A new council, set up for every app, audited."""
+    council = Council(name=name, kind=kind, parent=parent)
+    for key, value in fields.items():
+        if key not in COUNCIL_FIELDS:
+            raise TypeError(f"council_create() got an unexpected field {key!r}")
+        setattr(council, key, value)
+    council.full_clean()
+    council.save()
+    council_setup(council)
+    log_action(council=council, actor=by, action="council.create", target_label=council.name,
+               after={"name": council.name, "kind": council.get_kind_display(),
+                      **({"parent": parent.name} if parent else {})})
+    return council
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ import yaml
 
 from sasaeai.accounts.models import Membership, Role, User
 from sasaeai.core.models import Branch, Council
+from sasaeai.core.services import council_setup
 from sasaeai.plans import planfile
 from sasaeai.plans.models import Plan
 from sasaeai.plans.services import plan_file_import
@@ -46,6 +47,7 @@ def load_councils():
                 Branch(council=council, position=i, **{k: str(v) for k, v in b.items()})
                 for i, b in enumerate(item.get("branches", []))
             )
+            council_setup(council)
             visit(item.get("children", []), council)
 
     visit(data["councils"], None)

@@ -5,3 +5,10 @@ class EvaluationConfig(AppConfig):
     name = "sasaeai.evaluation"
     label = "evaluation"
     verbose_name = "評価・改善"
+
+    def ready(self):
+        from sasaeai.core.services import council_setup_register
+
+        from .services import evaluation_setup
+
+        council_setup_register(evaluation_setup)

@@ -37,6 +37,11 @@ def scale_for(council) -> EvaluationScale | None:
     return EvaluationScale.objects.filter(council=council).first()
 
 
+def scale_for(council) -> EvaluationScale | None:
+    """The council's evaluation scale, or None before the council is set up (see core.services.council_setup)."""
+    return EvaluationScale.objects.filter(council=council).first()
+
+
 def grades_for(council) -> list[Grade]:
     return list(Grade.objects.filter(scale__council=council).order_by("position", "pk"))
 

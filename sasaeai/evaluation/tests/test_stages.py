@@ -16,11 +16,11 @@ def projects(plan):
 
 def grade(code):
     """A grade of council a (set up first by the fixture)."""
-    return Grade.objects.filter(code=code).order_by("pk").first()
+    return Grade.objects.get(scale__council__name="テスト市社会福祉協議会", code=code)
 
 
 def direction(name):
-    return Direction.objects.filter(name=name).order_by("pk").first()
+    return Direction.objects.get(council__name="テスト市社会福祉協議会", name=name)
 
 
 def walk(node, users, *, final_direction="継続", improvements="担い手を増やす", year=2026):

@@ -8,6 +8,11 @@ from sasaeai.evaluation import selectors, services
 from sasaeai.evaluation.models import CommitteeOpinion, Grade, StageEntry, YearClosing
 
 
+def grade(code):
+    """A grade of the test council's scale (every council has its own, made when it was created)."""
+    return Grade.objects.get(scale__council__name="テスト市社会福祉協議会", code=code)
+
+
 def project(plan):
     return plan.nodes.filter(parent__isnull=False).order_by("pk").first()
 
@@ -20,7 +25,7 @@ def url(plan, node=None, name="project", year=2026):
 def test_the_plan_page_lists_projects_with_their_stage(evaluated_plan, users, client_for):
     node = project(evaluated_plan)
     services.stage_save(node=node, fiscal_year=2026, stage="self", by=users["editor"], submit=True,
-                        grade=Grade.objects.get(code="A"))
+                        grade=grade("A"))
     page = client_for(users["viewer"]).get(url(evaluated_plan, name="plan"))
     assert page.status_code == 200
     text = page.content.decode()
@@ -40,7 +45,7 @@ def test_entering_and_submitting_a_stage_in_the_browser_form(evaluated_plan, use
     client = client_for(users["editor"])
     page = client.get(url(evaluated_plan, node))
     assert "自己評価を確定する" in page.content.decode()
-    b = Grade.objects.get(code="B")
+    b = grade("B")
     response = client.post(url(evaluated_plan, node), {
         "stage": "self", "action": "submit", "year": 2026, "self-grade": b.pk, "self-results": "参加者が20人増えた",
         "self-improvements": "広報を増やす"})
@@ -68,7 +73,7 @@ def test_bad_input_is_told_and_nothing_is_saved(evaluated_plan, users, client_fo
 
 def test_a_committee_member_cannot_change_the_internal_evaluation(evaluated_plan, users, client_for):
     node = project(evaluated_plan)
-    a, d = Grade.objects.get(code="A"), selectors.directions_for(evaluated_plan.council)[0]
+    a, d = grade("A"), selectors.directions_for(evaluated_plan.council)[0]
     for stage in ("self", "review"):
         services.stage_save(node=node, fiscal_year=2026, stage=stage, by=users["editor"], submit=True, grade=a)
     services.stage_save(node=node, fiscal_year=2026, stage="internal", by=users["editor"], grade=a, direction=d,
@@ -78,7 +83,7 @@ def test_a_committee_member_cannot_change_the_internal_evaluation(evaluated_plan
     assert "事務局の所見" not in page or "内部評価を確定する" not in page
     assert "自己評価" not in page.split("定性評価")[1]  # the committee does not see the self-evaluation
     response = client.post(url(evaluated_plan, node), {"stage": "internal", "action": "submit", "year": 2026,
-                                                       "internal-grade": Grade.objects.get(code="D").pk,
+                                                       "internal-grade": grade("D").pk,
                                                        "internal-direction": d.pk})
     assert response.status_code == 404
     entry = StageEntry.objects.get(stage="internal")
@@ -88,7 +93,7 @@ def test_a_committee_member_cannot_change_the_internal_evaluation(evaluated_plan
 def test_admin_reopens_with_a_reason_from_the_page(evaluated_plan, users, client_for):
     node = project(evaluated_plan)
     services.stage_save(node=node, fiscal_year=2026, stage="self", by=users["editor"], submit=True,
-                        grade=Grade.objects.get(code="A"))
+                        grade=grade("A"))
     client = client_for(users["admin"])
     response = client.post(url(evaluated_plan, node), {"stage": "self", "action": "reopen", "year": 2026,
                                                        "reopen-self-reason": ""})
@@ -98,7 +103,7 @@ def test_admin_reopens_with_a_reason_from_the_page(evaluated_plan, users, client
     assert response.status_code == 302 and not StageEntry.objects.get().is_submitted
     # An editor has no reopen form and cannot reopen.
     services.stage_save(node=node, fiscal_year=2026, stage="self", by=users["editor"], submit=True,
-                        grade=Grade.objects.get(code="A"))
+                        grade=grade("A"))
     assert "差し戻す（社協管理者）" not in client_for(users["editor"]).get(url(evaluated_plan, node)).content.decode()
     response = client_for(users["editor"]).post(url(evaluated_plan, node), {
         "stage": "self", "action": "reopen", "year": 2026, "reopen-self-reason": "誤り"})
@@ -153,7 +158,7 @@ def test_the_plan_page_makes_the_same_number_of_queries_for_more_projects(counci
                                    title=f"計画{n}")
         for node in plan.nodes.filter(parent__isnull=False)[:n // 2]:
             services.stage_save(node=node, fiscal_year=2026, stage="self", by=users["editor"], submit=True,
-                                grade=Grade.objects.filter(code="B").first())
+                                grade=grade("B"))
         client = client_for(users["editor"])
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(url(plan, name="plan")).status_code == 200
@@ -174,7 +179,7 @@ def test_a_half_yearly_plan_is_also_evaluated_for_the_first_half(evaluated_plan,
     assert '<option value="1" >上半期</option>' in page.replace("  ", " ") or "上半期" in page
     response = client.post(url(evaluated_plan, node) + "&period=1", {
         "stage": "self", "action": "submit", "year": 2026, "period": 1,
-        "self-grade": Grade.objects.get(code="C").pk})
+        "self-grade": grade("C").pk})
     assert response.status_code == 302
     entry = StageEntry.objects.get()
     assert entry.evaluation.period == 1 and entry.grade.code == "C"

@@ -46,6 +46,13 @@ def _ctx(request, plan, **extra):
     return {"plan": plan, "perms_here": request.council_permissions, **extra}
 
 
+def _not_set_up(request, council, plan=None):
+    """A council created before its evaluation settings existed: say so (reading a page writes nothing)."""
+    return render(request, "evaluation/not_set_up.html", {
+        "council": council, "plan": plan, "perms_here": request.council_permissions,
+        "can_set_up": "evaluation.settings" in request.council_permissions})
+
+
 def _query(year, period):
     return f"?year={year}" + (f"&period={period}" if period else "")
 
@@ -53,7 +60,8 @@ def _query(year, period):
 @plan_permission(READ)
 def plan_evaluation(request, plan):
     """All projects of a year: each stage's state, the current grade and direction, 達成率."""
-    services.evaluation_setup(plan.council)
+    if selectors.scale_for(plan.council) is None:
+        return _not_set_up(request, plan.council, plan)
     year, years, period, periods = _year_period(request, plan)
     goal_id = request.GET.get("goal")
     goal_id = int(goal_id) if goal_id and goal_id.isdigit() else None
@@ -121,7 +129,8 @@ def _stage_cards(request, plan, node, row, year, period):
 def project_evaluation(request, plan, node_id):
     """One project: quantitative (indicators, 達成率) and qualitative (実績・成果) side by side with
     every stage; the stage the user may enter now is a form."""
-    services.evaluation_setup(plan.council)
+    if selectors.scale_for(plan.council) is None:
+        return _not_set_up(request, plan.council, plan)
     node = selectors.project_get(plan, node_id)
     year, years, period, periods = _year_period(request, plan)
     perms = request.council_permissions
@@ -267,7 +276,13 @@ def close_year(request, plan):
 @council_permission("evaluation.settings")
 def settings_view(request, council):
     """The council's own scale, directions and criteria."""
-    scale = services.evaluation_setup(council)
+    if request.method == "POST" and request.POST.get("part") == "setup":
+        services.evaluation_setup(council)
+        messages.success(request, _("標準の尺度と方向性で評価の設定を始めました。"))
+        return redirect("evaluation:settings", council_id=council.pk)
+    scale = selectors.scale_for(council)
+    if scale is None:
+        return _not_set_up(request, council)
     grades = selectors.grades_for(council)
     directions = selectors.directions_for(council)
     criteria = selectors.criteria_for(council)

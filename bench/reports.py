@@ -5,7 +5,7 @@ for the whole plan, row source included (what a download costs the server).
 Targets: Excel 評価シート < 2 s, PDF 報告書 < 5 s.
 
 ``run(report)`` expects Django to be set up with a migrated database (``sasaeai/bench.py`` does it);
-``python -m sasaeai.evaluation.bench_reports`` sets up a throw-away SQLite database and runs it alone.
+``python -m bench.reports`` sets up a throw-away SQLite database and runs it alone.
 """
 import time
 
@@ -15,16 +15,16 @@ def run(report):
 
     from sasaeai.accounts.models import Role
     from sasaeai.accounts.permissions import ROLE_PERMISSIONS
-    from sasaeai.bench import RUNS, median_ms
+    from bench.common import RUNS, median_ms
     from sasaeai.core import fiscal
-    from sasaeai.core.models import Council
+    from sasaeai.core.services import council_create
     from sasaeai.demo.generator import create_running_plan, fill_evaluations
     from sasaeai.evaluation import export_csv, export_docx, export_pdf, export_xlsx
     from sasaeai.evaluation.reports import build_report
     from sasaeai.evaluation.services import evaluation_setup
 
     year = fiscal.fiscal_year_of(timezone.localdate())
-    council = Council.objects.create(name=f"ベンチ評価市社会福祉協議会{time.time_ns()}")
+    council = council_create(name=f"ベンチ評価市社会福祉協議会{time.time_ns()}")
     evaluation_setup(council)
     started = time.perf_counter()
     plan = create_running_plan(council=council, projects=1000, goals=10, indicators=3, years=5, start=year - 2,
@@ -52,7 +52,7 @@ def run(report):
 
 
 def main():
-    from sasaeai.bench import run_alone
+    from bench.common import run_alone
 
     run_alone(run, prefix="sasaeai-bench-reports-")
 

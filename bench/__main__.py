@@ -1,50 +1,12 @@
-"""`make bench`: server-side timings on generated data, one `bench <name> <value> <unit>` line each.
+"""`make bench` (``python -m bench``): server-side timings on generated data, one `bench <name> <value> <unit>`
+line each. Runs against a throw-away SQLite database (or BENCH_DATABASE_URL). Figures are medians.
 
-Runs against a throw-away SQLite database (or BENCH_DATABASE_URL). Figures are medians.
+The bench code lives outside the ``sasaeai`` package: it imports the apps, no app imports it.
 """
 import os
-import statistics
-import sys
-import tempfile
 import time
 
-RUNS = int(os.environ.get("BENCH_RUNS", 7))
-
-
-def median_ms(fn, runs=RUNS, setup=None):
-    samples = []
-    for _ in range(runs):
-        if setup:
-            setup()
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
-
-
-def report(name, value, unit="ms"):
-    print(f"bench {name} {value:.1f} {unit}", flush=True)
-
-
-def django_setup(prefix="sasaeai-bench-"):
-    """Django on a throw-away, migrated SQLite database (or BENCH_DATABASE_URL)."""
-    tmp = tempfile.mkdtemp(prefix=prefix)
-    os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{tmp}/bench.sqlite3")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
-    sys.path.insert(0, os.getcwd())
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
-def run_alone(run, prefix):
-    """For ``python -m sasaeai.<app>.bench_<name>``: one part of ``make bench`` on its own."""
-    django_setup(prefix)
-    run(report)
-
+from bench.common import RUNS, django_setup, median_ms, report
 
 def main():
     django_setup()
@@ -55,14 +17,14 @@ def main():
     from django.conf import settings
 
     from sasaeai.accounts.models import Membership, User
-    from sasaeai.core.models import Council
+    from sasaeai.core.services import council_create
     from sasaeai.demo import generator
     from sasaeai.plans import planfile
     from sasaeai.plans.models import Plan
     from sasaeai.plans.selectors import plan_file_data
     from sasaeai.plans.services import plan_file_import
 
-    council = Council.objects.create(name="ベンチ市社会福祉協議会")
+    council = council_create(name="ベンチ市社会福祉協議会")
     user = User.objects.create_user("bench", password="bench-password-1")
     Membership.objects.create(user=user, council=council, role="admin")
     nodes = int(os.environ.get("BENCH_NODES", 2000))
@@ -105,7 +67,7 @@ def main():
 
     running(council, user, client)
     evaluation(council, user, client)
-    from sasaeai.participation import bench_surveys
+    from bench import surveys as bench_surveys
 
     bench_surveys.run(report)
 
@@ -203,10 +165,8 @@ def evaluation(council, user, client):
                                                  runs=5, setup=reopen_year))
     closing = YearClosing.objects.get(plan=plan, fiscal_year=2026)
     print(f"# close year: {closing.summary}", flush=True)
-    try:
-        from sasaeai.evaluation import bench_reports
-    except ImportError:
-        return
+    from bench import reports as bench_reports
+
     bench_reports.run(report)
 
 

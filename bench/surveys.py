@@ -8,7 +8,7 @@ Goal: the cross tabulation is no slower than pandas (``survey_crosstab_vs_pandas
 at most 1.0).
 
 ``run(report)`` expects Django to be set up with a migrated database (``sasaeai/bench.py`` does it);
-``python -m sasaeai.participation.bench_surveys`` sets up a throw-away SQLite database and runs it alone.
+``python -m bench.surveys`` sets up a throw-away SQLite database and runs it alone.
 """
 import csv
 import io
@@ -78,8 +78,8 @@ def run(report):
     from django.urls import reverse
 
     from sasaeai.accounts.models import Membership, User
-    from sasaeai.bench import RUNS, median_ms
-    from sasaeai.core.models import Council
+    from bench.common import RUNS, median_ms
+    from sasaeai.core.services import council_create
     from sasaeai.demo.generator import create_plan
     from sasaeai.participation import surveys, surveys_import, tabulation
     from sasaeai.participation.models import TabulationCache
@@ -87,7 +87,7 @@ def run(report):
     import pandas as pd
 
     stamp = time.time_ns()
-    council = Council.objects.create(name=f"ベンチ調査市社会福祉協議会{stamp}")
+    council = council_create(name=f"ベンチ調査市社会福祉協議会{stamp}")
     user = User.objects.create_user(f"bench-surveys-{stamp}", password="bench-password-1")
     Membership.objects.create(user=user, council=council, role="admin")
     plan = create_plan(council=council, nodes=10, issues=3, title="ベンチ調査の計画")
@@ -165,7 +165,7 @@ def run(report):
 
 
 def main():
-    from sasaeai.bench import run_alone
+    from bench.common import run_alone
 
     run_alone(run, prefix="sasaeai-bench-surveys-")
 
