@@ -8,7 +8,10 @@ class EvaluationConfig(AppConfig):
 
     def ready(self):
         from sasaeai.core.services import council_setup_register
+        from sasaeai.progress.midterm import latest_midterm_register
 
+        from .midterm import latest_midterm_of
         from .services import evaluation_setup
 
         council_setup_register(evaluation_setup)
+        latest_midterm_register(latest_midterm_of)

@@ -26,7 +26,9 @@ from sasaeai.accounts.decorators import permissions_for
 from sasaeai.core import fiscal
 from sasaeai.core.audit import log_action
 
-from .models import STAGE_ORDER, Grade, PlanSnapshot, Stage, StageEntry, TargetChange
+from sasaeai.progress.models import TargetChange
+
+from .models import STAGE_ORDER, Grade, PlanSnapshot, Stage, StageEntry
 
 FORMAT_VERSION = 1
 FOUR_PLACES = Decimal("0.0001")
@@ -138,8 +140,10 @@ def snapshot_data(plan, fiscal_year: int | None = None, *, with_figures=True) ->
     return data
 
 
-def has_midterm(plan) -> bool:
-    return PlanSnapshot.objects.filter(plan=plan, kind=PlanSnapshot.Kind.MIDTERM).exists()
+def latest_midterm_of(plan_id: int) -> PlanSnapshot | None:
+    """The plan's latest midterm snapshot (only its key): what progress asks before a target changes."""
+    return (PlanSnapshot.objects.filter(plan_id=plan_id, kind=PlanSnapshot.Kind.MIDTERM).only("pk")
+            .order_by("-taken_on", "-pk").first())
 
 
 def latest_midterm(plan) -> PlanSnapshot | None:

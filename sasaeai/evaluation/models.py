@@ -200,21 +200,3 @@ class PlanSnapshot(models.Model):
 
     class Meta:
         ordering = ["plan", "-taken_on", "-pk"]
-
-
-class TargetChange(models.Model):
-    """目標値の変更: the old value and the reason, kept when a target changes after a midterm review."""
-
-    indicator = models.ForeignKey("progress.Indicator", on_delete=models.CASCADE, related_name="target_changes")
-    fiscal_year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True,
-                                                   help_text=_("空欄は最終目標値"))
-    old_value = models.DecimalField(_("変更前"), max_digits=16, decimal_places=4, null=True, blank=True)
-    new_value = models.DecimalField(_("変更後"), max_digits=16, decimal_places=4, null=True, blank=True)
-    reason = models.TextField(_("変更の理由"))
-    snapshot = models.ForeignKey(PlanSnapshot, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    changed_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["indicator", "-changed_at", "-pk"]

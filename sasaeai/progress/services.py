@@ -17,8 +17,9 @@ from sasaeai.core.models import AuditEntry
 from sasaeai.core.concurrency import ConcurrentEditError, check_version as _check_version
 
 from . import periods as periods_module
+from .midterm import latest_midterm
 from .models import (
-    Indicator, IndicatorActual, IndicatorTarget, ProgressReport, ProgressStatus, ReportingSchedule,
+    Indicator, IndicatorActual, IndicatorTarget, ProgressReport, ProgressStatus, ReportingSchedule, TargetChange,
 )
 
 INDICATOR_FIELDS = ["name", "unit", "kind", "direction", "baseline_value", "baseline_year", "final_target",
@@ -121,10 +122,7 @@ def indicator_update(*, indicator: Indicator, by, expected_version=None, targets
         changed_targets.append((None, old_final, indicator.final_target))
     midterm = None
     if changed_targets:
-        from sasaeai.evaluation.models import PlanSnapshot
-
-        midterm = (PlanSnapshot.objects.filter(plan_id=indicator.node.plan_id, kind=PlanSnapshot.Kind.MIDTERM)
-                   .only("pk").order_by("-taken_on", "-pk").first())
+        midterm = latest_midterm(indicator.node.plan_id)
         target_change_reason = (target_change_reason or "").replace("\r\n", "\n").strip()
         if midterm is not None and not target_change_reason:
             raise ValidationError({"target_change_reason": _(
@@ -144,8 +142,6 @@ def indicator_update(*, indicator: Indicator, by, expected_version=None, targets
     log_action(council=node.plan.council, actor=by, action="indicator.update", plan_id=node.plan_id,
                node_id=node.pk, target_label=f"{node.label} / {indicator.name}", before=b, after=a, obj=indicator)
     if midterm is not None:
-        from sasaeai.evaluation.models import TargetChange
-
         actor = by if getattr(by, "pk", None) else None
         TargetChange.objects.bulk_create(
             TargetChange(indicator=indicator, fiscal_year=y, old_value=o, new_value=n, reason=target_change_reason,

@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from sasaeai.core.models import AuditEntry
 from sasaeai.evaluation import midterm
-from sasaeai.evaluation.models import Grade, PlanSnapshot, TargetChange
+from sasaeai.evaluation.models import Grade, PlanSnapshot
+from sasaeai.progress.models import TargetChange
 from sasaeai.evaluation.services import stage_save
 from sasaeai.plans import services as plan_services
 from sasaeai.plans.models import PlanNode

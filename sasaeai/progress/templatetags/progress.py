@@ -3,6 +3,7 @@ from django import template
 from sasaeai.core.templatetags.sasaeai import has_perm_here
 
 from .. import selectors
+from ..models import TargetChange
 
 register = template.Library()
 
@@ -16,8 +17,6 @@ def node_progress(context, node):
     indicators = selectors.node_indicators(node)
     for indicator in indicators:
         indicator.target_list = sorted(indicator.targets.all(), key=lambda t: t.fiscal_year)
-    from sasaeai.evaluation.models import TargetChange
-
     # 目標値の変更 after a midterm review: old → new and why (who, only for audit.view).
     target_changes = list(TargetChange.objects.filter(indicator__node=node).select_related("indicator", "changed_by")
                           .order_by("-changed_at", "-pk"))

@@ -14,6 +14,7 @@ from sasaeai.core import fiscal
 from sasaeai.plans.selectors import node_get_for_user, plan_tree
 from sasaeai.core.view_helpers import form_errors_from
 
+from ..midterm import latest_midterm
 from .. import ownership, rendering, rollup, selectors, services
 from ..forms import (
     AnnualPlanForm, IndicatorForm, MeetingForm, ReportForm, ScheduleForm, StatusFormSet, WorkingGroupForm,
@@ -68,10 +69,8 @@ def _indicator_form(request, plan, node, indicator=None):
     if indicator is not None:
         initial.update({f: getattr(indicator, f) for f in IndicatorForm.Meta.fields})
         initial.update({f"target_{t.fiscal_year}": t.value for t in indicator.targets.all()})
-    from sasaeai.evaluation.midterm import has_midterm
-
     # After a midterm review a changed target needs a reason (kept with the old value).
-    ask_reason = indicator is not None and has_midterm(plan)
+    ask_reason = indicator is not None and latest_midterm(plan.pk) is not None
     return IndicatorForm(request.POST or None, years=selectors.plan_years(plan), initial=initial,
                          ask_reason=ask_reason)
 
