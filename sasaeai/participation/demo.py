@@ -17,7 +17,7 @@ from django.db import transaction
 from sasaeai.core.models import Council
 from sasaeai.plans.models import CommunityIssue, Plan
 
-from . import services
+from .services import committees as committee_services, voices as voice_services
 from .models import Committee, CommitteeMeeting, EngagementSession, FormulationStep, Questionnaire, Voice
 
 COUNCIL = "倉敷市社会福祉協議会"
@@ -90,16 +90,16 @@ def load_kurashiki_process():
     if plan is None:
         return None
     if not FormulationStep.objects.filter(plan=plan).exists():
-        services.formulation_steps_save(plan=plan, by=None, rows=[dict(s, id=None) for s in STEPS])
+        voice_services.formulation_steps_save(plan=plan, by=None, rows=[dict(s, id=None) for s in STEPS])
     _survey(council, plan)
     if not EngagementSession.objects.filter(plan=plan).exists():
         # The document gives the number of sessions and the total of participants, not each session.
-        services.session_save(
+        voice_services.session_save(
             plan=plan, by=None, kind=EngagementSession.Kind.WORKSHOP, title="住民ふくし談笑会（全8回）",
             occurrences=WORKSHOPS, participants=WORKSHOP_PARTICIPANTS,
             notes="計画書には回ごとの日付・会場・参加者数の記載がありません。全８回の延べ参加者数は215名です。")
         for field in HEARING_FIELDS:
-            services.session_save(
+            voice_services.session_save(
                 plan=plan, by=None, kind=EngagementSession.Kind.HEARING, title=f"団体ヒアリング（{field}）",
                 field=field, notes=HEARING_TEXT + "計画書には団体名・日付の記載がありません。")
     _committee(council, plan)
@@ -122,18 +122,18 @@ def _survey(council, plan):
 def _committee(council, plan):
     committee = Committee.objects.filter(council=council, name=COMMITTEE_NAME, kind=Committee.Kind.FORMULATION).first()
     if committee is None:
-        committee = services.committee_save(council=council, by=None, kind=Committee.Kind.FORMULATION,
+        committee = committee_services.committee_save(council=council, by=None, kind=Committee.Kind.FORMULATION,
                                             name=COMMITTEE_NAME, plan=plan)
     elif committee.plan_id != plan.pk:
-        committee = services.committee_save(council=council, by=None, committee=committee, plan=plan)
+        committee = committee_services.committee_save(council=council, by=None, committee=committee, plan=plan)
     if not committee.members.exists():
         # The document gives the number of members, not their names.
-        services.committee_members_save(committee=committee, by=None, rows=[
+        committee_services.committee_members_save(committee=committee, by=None, rows=[
             {"id": None, "name": f"委員{n}", "affiliation": "", "category": "other", "role": "member", "user": None}
             for n in range(1, COMMITTEE_MEMBERS + 1)])
     if not CommitteeMeeting.objects.filter(committee=committee).exists():
         for number, held_on, date_note, note in MEETINGS:
-            services.committee_meeting_save(committee=committee, by=None, number=number, held_on=held_on,
+            committee_services.committee_meeting_save(committee=committee, by=None, number=number, held_on=held_on,
                                             date_note=date_note, minutes=note)
 
 
@@ -142,7 +142,7 @@ def _sample_voices(plan):
         return
     issues = {i.code: i for i in CommunityIssue.objects.filter(plan=plan)}
     for source, speaker, text, codes in SAMPLE_VOICES:
-        services.voice_save(plan=plan, by=None, source=source, speaker=speaker, text=text, is_sample=True,
+        voice_services.voice_save(plan=plan, by=None, source=source, speaker=speaker, text=text, is_sample=True,
                             issues=[issues[c] for c in codes if c in issues])
 
 

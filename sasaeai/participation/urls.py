@@ -5,7 +5,7 @@ hearings, voices, traceability under plans/<plan_id>/; committees under councils
 ``comments:`` (staff pages of パブリックコメント) and ``public:`` (residents' pages, no login)."""
 from django.urls import include, path
 
-from .views import comments, public, surveys, voices
+from .views import comments, committees, public, surveys, voices
 
 P = "plans/<int:plan_id>/participation/"
 C = "councils/<int:council_id>/committees/"
@@ -26,14 +26,14 @@ voice_patterns = [
     path(P + "tags/", voices.tags, name="tags"),
     path(P + "trace/", voices.trace, name="trace"),
     path("plans/<int:plan_id>/issues/<int:issue_id>/voices/", voices.issue_detail, name="issue"),
-    path(C, voices.committee_list, name="committees"),
-    path(C + "new/", voices.committee_create, name="committee_create"),
-    path(C + "<int:committee_id>/", voices.committee_detail, name="committee"),
-    path(C + "<int:committee_id>/edit/", voices.committee_edit, name="committee_edit"),
-    path(C + "<int:committee_id>/members/", voices.committee_members, name="committee_members"),
-    path(C + "<int:committee_id>/meetings/new/", voices.meeting_create, name="meeting_create"),
-    path(C + "<int:committee_id>/meetings/<int:meeting_id>/", voices.meeting_edit, name="meeting_edit"),
-    path(C + "materials/<int:material_id>/", voices.material_download, name="material"),
+    path(C, committees.committee_list, name="committees"),
+    path(C + "new/", committees.committee_create, name="committee_create"),
+    path(C + "<int:committee_id>/", committees.committee_detail, name="committee"),
+    path(C + "<int:committee_id>/edit/", committees.committee_edit, name="committee_edit"),
+    path(C + "<int:committee_id>/members/", committees.committee_members, name="committee_members"),
+    path(C + "<int:committee_id>/meetings/new/", committees.meeting_create, name="meeting_create"),
+    path(C + "<int:committee_id>/meetings/<int:meeting_id>/", committees.meeting_edit, name="meeting_edit"),
+    path(C + "materials/<int:material_id>/", committees.material_download, name="material"),
 ]
 
 survey_patterns = [

@@ -4,7 +4,7 @@ from django import template
 
 from sasaeai.core.templatetags.sasaeai import has_perm_here
 
-from .. import selectors
+from ..selectors import voices as voice_selectors
 
 register = template.Library()
 
@@ -18,7 +18,7 @@ def node_voices(context, node, perms=None):
     if issues is None:
         issues = list(node.issues.all())
     issue_ids = [i.pk for i in issues]
-    data = selectors.node_voices(node, issue_ids=issue_ids)
+    data = voice_selectors.node_voices(node, issue_ids=issue_ids)
     return {"visible": True, "plan": context.get("plan") or node.plan, "node": node, "issues": issues,
             "issue_ids": set(issue_ids), "can_manage": has_perm_here(perms, "participation.manage"), **data}
 

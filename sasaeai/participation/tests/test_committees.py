@@ -6,7 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from sasaeai.core.models import AuditEntry
-from sasaeai.participation import selectors, services
+from sasaeai.participation.services import committees as committee_services
+from sasaeai.participation.selectors import committees as committee_selectors
 from sasaeai.participation.models import Committee, CommitteeMeeting, CommitteeMember, MeetingMaterial
 
 PDF = b"%PDF-1.4\n% test\n"
@@ -14,7 +15,7 @@ PDF = b"%PDF-1.4\n% test\n"
 
 @pytest.fixture
 def committee(small_plan, users):
-    return services.committee_save(council=small_plan.council, by=users["editor"], kind="formulation",
+    return committee_services.committee_save(council=small_plan.council, by=users["editor"], kind="formulation",
                                    name="地域福祉活動計画策定委員会", plan=small_plan)
 
 
@@ -37,7 +38,7 @@ def test_committee_with_21_members_and_4_meetings_with_attendance(small_plan, co
     response = client.post(reverse("participation:committee_members", args=[council.pk, committee.pk]),
                            members_post(rows, quick=quick))
     assert response.status_code == 302
-    members = selectors.committee_members(committee)
+    members = committee_selectors.committee_members(committee)
     assert len(members) == 21
     assert (members[0].name, members[0].role, members[1].role) == ("山田 花子", "chair", "vice_chair")
     assert (members[2].name, members[2].affiliation, members[2].role) == ("委員03", "地区社協 会長", "member")
@@ -49,7 +50,7 @@ def test_committee_with_21_members_and_4_meetings_with_attendance(small_plan, co
             "number": number, "held_on": held_on, "place": "福祉会館", "agenda": "計画素案について",
             "attendees": present})
         assert response.status_code == 302
-    meetings = selectors.committee_meetings(committee)
+    meetings = committee_selectors.committee_meetings(committee)
     assert [m.number for m in meetings] == [1, 2, 3, 4]
     assert [m.attendees.count() for m in meetings] == [21, 20, 18, 20]
     html = client_for(users["viewer"]).get(reverse("participation:committee", args=[council.pk, committee.pk])).content.decode()
@@ -60,7 +61,7 @@ def test_committee_with_21_members_and_4_meetings_with_attendance(small_plan, co
 
 def test_new_meeting_suggests_the_next_number_and_refuses_a_duplicate(committee, users, client_for):
     council = committee.council
-    services.committee_meeting_save(committee=committee, by=None, number=1, held_on="2025-05-01")
+    committee_services.committee_meeting_save(committee=committee, by=None, number=1, held_on="2025-05-01")
     client = client_for(users["editor"])
     page = client.get(reverse("participation:meeting_create", args=[council.pk, committee.pk]))
     assert page.context["form"].initial["number"] == 2
@@ -72,30 +73,30 @@ def test_new_meeting_suggests_the_next_number_and_refuses_a_duplicate(committee,
 
 def test_only_one_chair_and_members_of_this_committee_only(committee, councils, users):
     with pytest.raises(ValidationError) as info:
-        services.committee_members_save(committee=committee, by=None, rows=[
+        committee_services.committee_members_save(committee=committee, by=None, rows=[
             {"name": "A", "role": "chair"}, {"name": "B", "role": "chair"}, {"name": "", "affiliation": "x"}])
     assert "3行目: 氏名を入力してください。" in info.value.messages
     assert "委員長は一人だけにしてください（2人が委員長になっています）。" in info.value.messages
     assert not CommitteeMember.objects.exists()
     with pytest.raises(ValidationError) as info:
-        services.committee_members_save(committee=committee, by=None, rows=[{"name": "A", "user": users["outsider"]}])
+        committee_services.committee_members_save(committee=committee, by=None, rows=[{"name": "A", "user": users["outsider"]}])
     assert info.value.messages == ["1行目: この社協の利用者ではありません。"]
-    other = services.committee_save(council=committee.council, by=None, kind="other", name="別の委員会")
-    stranger = services.committee_members_save(committee=other, by=None, rows=[{"name": "C"}])[0]
+    other = committee_services.committee_save(council=committee.council, by=None, kind="other", name="別の委員会")
+    stranger = committee_services.committee_members_save(committee=other, by=None, rows=[{"name": "C"}])[0]
     with pytest.raises(ValidationError):
-        services.committee_meeting_save(committee=committee, by=None, number=1, held_on="2025-05-01",
+        committee_services.committee_meeting_save(committee=committee, by=None, number=1, held_on="2025-05-01",
                                         attendees=[stranger])
 
 
 def test_evaluation_committee_member_linked_to_a_user_and_the_evaluation_link(small_plan, users, client_for):
     council = small_plan.council
-    committee = services.committee_save(council=council, by=None, kind="evaluation", name="評価委員会", plan=small_plan)
-    services.committee_members_save(committee=committee, by=None, rows=[
+    committee = committee_services.committee_save(council=council, by=None, kind="evaluation", name="評価委員会", plan=small_plan)
+    committee_services.committee_members_save(committee=committee, by=None, rows=[
         {"name": "評価 委員", "role": "chair", "user": users["committee"]}])
     html = client_for(users["committee"]).get(reverse("participation:committee", args=[council.pk, committee.pk])).content.decode()
     assert reverse("evaluation:plan", args=[small_plan.pk]) in html
     assert "利用者 committee_a" in html
-    council_wide = services.committee_save(council=council, by=None, kind="evaluation", name="社協全体の評価委員会")
+    council_wide = committee_services.committee_save(council=council, by=None, kind="evaluation", name="社協全体の評価委員会")
     html = client_for(users["viewer"]).get(reverse("participation:committee", args=[council.pk, council_wide.pk])).content.decode()
     assert "この計画の評価を開く" not in html
 
@@ -107,7 +108,7 @@ def _upload(client, committee, meeting, name, content, content_type="application
 
 
 def test_material_upload_checks_type_content_and_size(committee, users, client_for, settings):
-    meeting = services.committee_meeting_save(committee=committee, by=None, number=1, held_on="2025-05-20")
+    meeting = committee_services.committee_meeting_save(committee=committee, by=None, number=1, held_on="2025-05-20")
     client = client_for(users["editor"])
     response = _upload(client, committee, meeting, "run.exe", b"MZ\x90\x00", "application/octet-stream")
     assert response.status_code == 400 and "添付できない種類のファイルです" in response.content.decode()
@@ -117,7 +118,7 @@ def test_material_upload_checks_type_content_and_size(committee, users, client_f
     response = _upload(client, committee, meeting, "big.pdf", PDF + b"0" * 2048)
     assert response.status_code == 400 and "大きすぎます" in response.content.decode()
     with pytest.raises(ValidationError) as info:
-        services.meeting_material_add(meeting=meeting, by=None, upload=SimpleUploadedFile("big.pdf", PDF + b"0" * 2048))
+        committee_services.meeting_material_add(meeting=meeting, by=None, upload=SimpleUploadedFile("big.pdf", PDF + b"0" * 2048))
     assert "material" in info.value.message_dict
     assert not MeetingMaterial.objects.exists()
     response = _upload(client, committee, meeting, "資料1 素案.pdf", PDF)
@@ -130,15 +131,15 @@ def test_material_upload_checks_type_content_and_size(committee, users, client_f
 def test_a_refused_material_leaves_the_meeting_unsaved(committee, users):
     """The meeting, its attendees and its material are one write: a refused file saves nothing."""
     with pytest.raises(ValidationError):
-        services.committee_meeting_save(committee=committee, by=users["editor"], number=1, held_on="2025-05-20",
+        committee_services.committee_meeting_save(committee=committee, by=users["editor"], number=1, held_on="2025-05-20",
                                         material=SimpleUploadedFile("run.exe", b"MZ\x90\x00"))
     assert not CommitteeMeeting.objects.exists()
     assert not AuditEntry.objects.filter(action="committee_meeting.save").exists()
 
 
 def test_material_is_served_only_with_permission(committee, councils, users, client_for):
-    meeting = services.committee_meeting_save(committee=committee, by=None, number=1, held_on="2025-05-20")
-    material = services.meeting_material_add(meeting=meeting, by=None, upload=SimpleUploadedFile("a.pdf", PDF))
+    meeting = committee_services.committee_meeting_save(committee=committee, by=None, number=1, held_on="2025-05-20")
+    material = committee_services.meeting_material_add(meeting=meeting, by=None, upload=SimpleUploadedFile("a.pdf", PDF))
     url = reverse("participation:material", args=[committee.council_id, material.pk])
     response = client_for(users["viewer"]).get(url)
     assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
@@ -173,7 +174,7 @@ def test_permissions_viewer_reads_cannot_edit_other_council_404(committee, counc
 
 def test_committee_cannot_point_at_another_councils_plan(councils, small_plan, users):
     with pytest.raises(ValidationError) as info:
-        services.committee_save(council=councils["b"], by=None, kind="formulation", name="x", plan=small_plan)
+        committee_services.committee_save(council=councils["b"], by=None, kind="formulation", name="x", plan=small_plan)
     assert info.value.message_dict == {"plan": ["別の社協の計画は選べません。"]}
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from sasaeai.participation import selectors
+from sasaeai.participation.selectors import voices as voice_selectors
 from sasaeai.participation.demo import load_kurashiki_process
 from sasaeai.participation.models import (
     Committee, CommitteeMeeting, CommitteeMember, EngagementSession, FormulationStep, PublicCommentPeriod, Questionnaire,
@@ -35,7 +35,7 @@ def facts(plan):
     committee = Committee.objects.get(plan=plan)
     return {
         "distributed": survey.distributed, "returned": survey.returned,
-        "rate": str(selectors.response_rate(survey.distributed, survey.returned)),
+        "rate": str(voice_selectors.response_rate(survey.distributed, survey.returned)),
         "workshops": sum(w.occurrences for w in workshops),
         "participants": sum(w.participants or 0 for w in workshops),
         "hearing_fields": list(EngagementSession.objects.filter(plan=plan, kind="hearing")
@@ -62,8 +62,8 @@ def test_kurashiki_facts_are_the_documents(kurashiki):
     # 215 is a total over the eight sessions: one record of 8 occurrences, no per-session figure.
     workshops = EngagementSession.objects.filter(plan=kurashiki, kind="workshop")
     assert [(w.occurrences, w.participants) for w in workshops] == [(8, 215)]
-    assert selectors.overview_counts(kurashiki)["workshops"] == 8
-    assert selectors.overview_counts(kurashiki)["participants"] == 215
+    assert voice_selectors.overview_counts(kurashiki)["workshops"] == 8
+    assert voice_selectors.overview_counts(kurashiki)["participants"] == 215
     first = FormulationStep.objects.get(plan=kurashiki, name="現状把握・課題の抽出")
     assert "（全８回開催・延べ参加者数215名）" in first.description
     assert "（2,000件配布・回収率47.2％）" in first.description

@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from sasaeai.core.models import AuditEntry
-from sasaeai.participation import selectors, services
+from sasaeai.participation.services import committees as committee_services, voices as voice_services
+from sasaeai.participation.selectors import voices as voice_selectors
 from sasaeai.participation.models import (
     Committee, CommitteeMeeting, EngagementSession, FormulationStep, PublicComment, PublicCommentPeriod, Questionnaire,
     Response,
@@ -63,7 +64,7 @@ def test_steps_of_another_plan_cannot_be_smuggled_in(small_plan, councils, users
     other = create_plan(council=councils["a"], nodes=3, issues=1, title="別の計画")
     foreign = FormulationStep.objects.create(plan=other, name="よその段階")
     with pytest.raises(ValidationError) as info:
-        services.formulation_steps_save(plan=small_plan, by=users["editor"], rows=[{"id": foreign.pk, "name": "x"}])
+        voice_services.formulation_steps_save(plan=small_plan, by=users["editor"], rows=[{"id": foreign.pk, "name": "x"}])
     assert "1行目: この計画の工程ではありません。" in info.value.messages
     assert FormulationStep.objects.get(pk=foreign.pk).name == "よその段階"
 
@@ -82,7 +83,7 @@ def test_viewer_reads_but_cannot_edit_steps_and_other_council_gets_404(small_pla
 def recorded(small_plan, users):
     """Steps with dates, and one fact of every kind inside and outside them."""
     editor = users["editor"]
-    services.formulation_steps_save(plan=small_plan, by=editor, rows=[
+    voice_services.formulation_steps_save(plan=small_plan, by=editor, rows=[
         {"id": None, "name": "現状把握", "start_date": date(2025, 4, 1), "end_date": date(2025, 7, 31)},
         {"id": None, "name": "協議", "start_date": date(2025, 8, 1), "end_date": date(2025, 12, 31)},
         {"id": None, "name": "完成", "start_date": date(2026, 3, 1), "end_date": None},
@@ -94,14 +95,14 @@ def recorded(small_plan, users):
     for n in range(3):
         Response.objects.create(questionnaire=online, respondent=str(n), answers={})
     for n, (held_on, people) in enumerate([(date(2025, 6, 1), 30), (date(2025, 6, 8), 25), (None, None)]):
-        services.session_save(plan=small_plan, by=editor, kind="workshop", title=f"懇談会{n + 1}", held_on=held_on,
+        voice_services.session_save(plan=small_plan, by=editor, kind="workshop", title=f"懇談会{n + 1}", held_on=held_on,
                               participants=people)
-    services.session_save(plan=small_plan, by=editor, kind="hearing", title="ヒアリングA", held_on=date(2025, 7, 2),
+    voice_services.session_save(plan=small_plan, by=editor, kind="hearing", title="ヒアリングA", held_on=date(2025, 7, 2),
                           group_name="老人クラブ連合会", field="高齢者福祉")
-    committee = services.committee_save(council=small_plan.council, by=editor, kind="formulation", name="策定委員会",
+    committee = committee_services.committee_save(council=small_plan.council, by=editor, kind="formulation", name="策定委員会",
                                         plan=small_plan)
     for number, held_on in [(1, date(2025, 8, 20)), (2, date(2025, 10, 15))]:
-        services.committee_meeting_save(committee=committee, by=editor, number=number, held_on=held_on)
+        committee_services.committee_meeting_save(committee=committee, by=editor, number=number, held_on=held_on)
     period = PublicCommentPeriod.objects.create(plan=small_plan, title="素案への意見", opens_on=date(2026, 1, 10),
                                                 closes_on=date(2026, 2, 9), public_key="k1")
     for n in range(1, 4):
@@ -111,7 +112,7 @@ def recorded(small_plan, users):
 
 
 def test_timeline_puts_each_fact_under_its_step(recorded):
-    groups = selectors.timeline(recorded)
+    groups = voice_selectors.timeline(recorded)
     assert [g.step.name if g.step else None for g in groups] == ["現状把握", "協議", "完成", None]
     first, talks, done, other = groups
     assert [q.title for q in first.surveys] == ["市民アンケート"]
@@ -127,7 +128,7 @@ def test_timeline_puts_each_fact_under_its_step(recorded):
 
 
 def test_overview_shows_counts_and_the_timeline_in_wareki(recorded, users, client_for):
-    counts = selectors.overview_counts(recorded)
+    counts = voice_selectors.overview_counts(recorded)
     assert counts["surveys"] == 2 and counts["responses"] == 946
     assert counts["workshops"] == 3 and counts["participants"] == 55 and counts["hearings"] == 1
     assert counts["committee_meetings"] == 2 and counts["comments"] == 2
@@ -140,15 +141,15 @@ def test_overview_shows_counts_and_the_timeline_in_wareki(recorded, users, clien
 
 
 def test_response_rate_rounds_half_up():
-    assert str(selectors.response_rate(2000, 943)) == "47.2"  # 47.15
-    assert str(selectors.response_rate(8, 1)) == "12.5"
-    assert str(selectors.response_rate(16, 1)) == "6.3"  # 6.25, half up (not to even)
-    assert selectors.response_rate(None, 5) is None and selectors.response_rate(0, 5) is None
+    assert str(voice_selectors.response_rate(2000, 943)) == "47.2"  # 47.15
+    assert str(voice_selectors.response_rate(8, 1)) == "12.5"
+    assert str(voice_selectors.response_rate(16, 1)) == "6.3"  # 6.25, half up (not to even)
+    assert voice_selectors.response_rate(None, 5) is None and voice_selectors.response_rate(0, 5) is None
 
 
 def test_committee_meetings_of_other_plans_stay_out(recorded, councils, users):
     other = Committee.objects.create(council=recorded.council, name="評価委員会", kind="evaluation")
     CommitteeMeeting.objects.create(committee=other, number=1, held_on=date(2025, 9, 1))
-    groups = selectors.timeline(recorded)
+    groups = voice_selectors.timeline(recorded)
     assert sum(len(g.meetings) for g in groups) == 2
     assert EngagementSession.objects.filter(plan=recorded).count() == 4

@@ -5,7 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from sasaeai.participation import selectors, services
+from sasaeai.participation.services import voices as voice_services
+from sasaeai.participation.selectors import voices as voice_selectors
 from sasaeai.participation.models import Voice
 from sasaeai.plans.models import CommunityIssue, PlanNode
 
@@ -16,8 +17,8 @@ def chain(small_plan, users):
     issue = CommunityIssue.objects.get(plan=small_plan, code="01")
     goal = PlanNode.objects.filter(plan=small_plan, parent=None).order_by("position").first()
     goal.issues.add(issue)
-    session = services.session_save(plan=small_plan, by=users["editor"], kind="workshop", title="懇談会A")
-    voice = services.voice_save(plan=small_plan, by=users["editor"], session=session,
+    session = voice_services.session_save(plan=small_plan, by=users["editor"], kind="workshop", title="懇談会A")
+    voice = voice_services.voice_save(plan=small_plan, by=users["editor"], session=session,
                                 text="一人暮らしの高齢者が増えて、見守りが足りない", speaker="70代・女性", issues=[issue])
     return {"plan": small_plan, "issue": issue, "goal": goal, "voice": voice}
 
@@ -38,14 +39,14 @@ def test_node_page_section_is_hidden_without_participation_view(chain, users, cl
 
 
 def test_voice_linked_directly_and_via_issue_is_counted_once(chain, users, client_for):
-    services.voices_link(plan=chain["plan"], by=None, voices=[chain["voice"]], nodes=[chain["goal"]])
-    data = selectors.node_voices(chain["goal"], issue_ids=[chain["issue"].pk])
+    voice_services.voices_link(plan=chain["plan"], by=None, voices=[chain["voice"]], nodes=[chain["goal"]])
+    data = voice_selectors.node_voices(chain["goal"], issue_ids=[chain["issue"].pk])
     assert data["direct_total"] == 1 and data["via_total"] == 0
 
 
 def test_trace_view_lists_the_chain_and_flags_the_rest(chain, users, client_for):
     plan, issue, goal = chain["plan"], chain["issue"], chain["goal"]
-    data = selectors.trace(plan)
+    data = voice_selectors.trace(plan)
     rows = {r.issue.code: r for r in data["rows"]}
     assert rows["01"].total == 1 and goal.pk in [n.pk for n in rows["01"].nodes]
     assert dict((code, n) for code, _label, n in rows["01"].counts)["workshop"] == 1
@@ -58,21 +59,21 @@ def test_trace_view_lists_the_chain_and_flags_the_rest(chain, users, client_for)
     html = client_for(users["viewer"]).get(reverse("participation:trace", args=[plan.pk])).content.decode()
     assert "声が3件未満" in html and reverse("plans:node", args=[plan.pk, goal.pk]) in html
     # With the threshold at 1, issue 01 is no longer "few".
-    assert not {r.issue.code: r for r in selectors.trace(plan, threshold=1)["rows"]}["01"].few
+    assert not {r.issue.code: r for r in voice_selectors.trace(plan, threshold=1)["rows"]}["01"].few
 
 
 def test_issue_without_goal_and_goal_without_anything_are_flagged(small_plan):
     issue = CommunityIssue.objects.create(plan=small_plan, code="99", title="誰も応えない課題", position=99)
-    data = selectors.trace(small_plan)
+    data = voice_selectors.trace(small_plan)
     row = {r.issue.code: r for r in data["rows"]}["99"]
     assert row.no_goal and row.few and row.total == 0
     roots = list(PlanNode.objects.filter(plan=small_plan, parent=None))
     PlanNode.issues.through.objects.filter(plannode__plan=small_plan).delete()
-    data = selectors.trace(small_plan)
+    data = voice_selectors.trace(small_plan)
     assert {n.pk for n in data["bare_goals"]} == {n.pk for n in roots}
     assert len(data["bare_nodes"]) == PlanNode.objects.filter(plan=small_plan).count()
-    voice = services.voice_save(plan=small_plan, by=None, text="声", nodes=[roots[0]])
-    assert roots[0].pk not in {n.pk for n in selectors.trace(small_plan)["bare_goals"]}
+    voice = voice_services.voice_save(plan=small_plan, by=None, text="声", nodes=[roots[0]])
+    assert roots[0].pk not in {n.pk for n in voice_selectors.trace(small_plan)["bare_goals"]}
     assert voice.issues.count() == 0 and issue.nodes.count() == 0
 
 
@@ -102,7 +103,7 @@ def _voices(plan, n, issue, node):
                                               for v in made])
     Voice.nodes.through.objects.bulk_create([Voice.nodes.through(voice_id=v.pk, plannode_id=node.pk)
                                              for v in made[::2]])
-    tag = services.tag_save(council=plan.council, by=None, name=f"タグ{n}")
+    tag = voice_services.tag_save(council=plan.council, by=None, name=f"タグ{n}")
     Voice.tags.through.objects.bulk_create([Voice.tags.through(voice_id=v.pk, tag_id=tag.pk) for v in made])
     return made
 

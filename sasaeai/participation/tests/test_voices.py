@@ -5,14 +5,14 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from sasaeai.core.models import AuditEntry
-from sasaeai.participation import services
+from sasaeai.participation.services import voices as voice_services
 from sasaeai.participation.models import EngagementSession, Question, Questionnaire, Response, Tag, Voice
 from sasaeai.plans.models import CommunityIssue, PlanNode
 
 
 @pytest.fixture
 def session(small_plan, users):
-    return services.session_save(plan=small_plan, by=users["editor"], kind="workshop", title="住民懇談会 第1回",
+    return voice_services.session_save(plan=small_plan, by=users["editor"], kind="workshop", title="住民懇談会 第1回",
                                  participants=24, place="中央公民館")
 
 
@@ -86,14 +86,14 @@ def test_session_of_another_plan_is_404(small_plan, councils, users, client_for)
     from sasaeai.demo.generator import create_plan
 
     other = create_plan(council=councils["b"], nodes=3, issues=1, title="よその計画")
-    foreign = services.session_save(plan=other, by=None, kind="workshop", title="よその懇談会")
+    foreign = voice_services.session_save(plan=other, by=None, kind="workshop", title="よその懇談会")
     client = client_for(users["editor"])
     assert client.get(reverse("participation:session", args=[small_plan.pk, foreign.pk])).status_code == 404
     assert client.get(reverse("participation:session_edit", args=[small_plan.pk, foreign.pk])).status_code == 404
 
 
 def test_voice_edit_changes_links_and_session_kind_moves_its_voices(small_plan, session, users, client_for):
-    voice = services.voice_save(plan=small_plan, by=users["editor"], session=session, text="元の意見")
+    voice = voice_services.voice_save(plan=small_plan, by=users["editor"], session=session, text="元の意見")
     assert voice.source == "workshop"
     issue = issues(small_plan)[1]
     client = client_for(users["editor"])
@@ -102,7 +102,7 @@ def test_voice_edit_changes_links_and_session_kind_moves_its_voices(small_plan, 
     assert response.status_code == 302
     voice.refresh_from_db()
     assert voice.text == "直した意見" and list(voice.issues.all()) == [issue]
-    services.session_save(plan=small_plan, by=users["editor"], session=session, kind="hearing")
+    voice_services.session_save(plan=small_plan, by=users["editor"], session=session, kind="hearing")
     voice.refresh_from_db()
     assert voice.source == "hearing"
     client.post(reverse("participation:voice_edit", args=[small_plan.pk, voice.pk]), {"delete": "1"})
@@ -113,12 +113,12 @@ def test_links_to_another_plan_are_refused(small_plan, councils, users):
     from sasaeai.demo.generator import create_plan
 
     other = create_plan(council=councils["a"], nodes=3, issues=1, title="隣の計画")
-    voice = services.voice_save(plan=small_plan, by=None, text="意見")
+    voice = voice_services.voice_save(plan=small_plan, by=None, text="意見")
     with pytest.raises(ValidationError) as info:
-        services.voices_link(plan=small_plan, by=None, voices=[voice], issues=issues(other))
+        voice_services.voices_link(plan=small_plan, by=None, voices=[voice], issues=issues(other))
     assert info.value.message_dict == {"issues": ["別の計画の地域生活課題は選べません。"]}
     with pytest.raises(ValidationError):
-        services.voices_link(plan=other, by=None, voices=[voice], issues=issues(other))
+        voice_services.voices_link(plan=other, by=None, voices=[voice], issues=issues(other))
     assert not voice.issues.exists()
 
 
@@ -141,7 +141,7 @@ def test_bulk_link_is_audited_once_and_can_be_undone(small_plan, users, client_f
     assert entries.count() == 1
     assert entries.get().after["意見の数"] == 5 and entries.get().after["変わった結び付き"] == 10
     # Linking again adds nothing; unlinking two removes their links.
-    assert services.voices_link(plan=small_plan, by=None, voices=voices[:5], issues=[issue]) == 0
+    assert voice_services.voices_link(plan=small_plan, by=None, voices=voices[:5], issues=[issue]) == 0
     client.post(reverse("participation:voices", args=[small_plan.pk]),
                 {"voice": chosen[:2], "mode": "remove", "issues": [issue.pk]})
     assert sorted(issue.voices.values_list("pk", flat=True)) == chosen[2:]
@@ -163,9 +163,9 @@ def test_bulk_link_without_a_choice_says_what_is_missing(small_plan, users, clie
 def test_voice_list_filters_search_and_pages_of_fifty(small_plan, session, users, client_for):
     voices = make_voices(small_plan, 120)
     issue = issues(small_plan)[0]
-    tag = services.tag_save(council=small_plan.council, by=None, name="居場所")
-    services.voices_link(plan=small_plan, by=None, voices=voices[:7], issues=[issue])
-    services.voices_link(plan=small_plan, by=None, voices=voices[5:9], tags=[tag])
+    tag = voice_services.tag_save(council=small_plan.council, by=None, name="居場所")
+    voice_services.voices_link(plan=small_plan, by=None, voices=voices[:7], issues=[issue])
+    voice_services.voices_link(plan=small_plan, by=None, voices=voices[5:9], tags=[tag])
     Voice.objects.filter(pk=voices[50].pk).update(source="hearing", session=session, text="買い物が不便だ")
     client = client_for(users["viewer"])
     url = reverse("participation:voices", args=[small_plan.pk])
@@ -191,7 +191,7 @@ def test_survey_and_public_comment_voices_are_listed_with_their_source(small_pla
     q = Questionnaire.objects.create(council=small_plan.council, plan=small_plan, title="市民アンケート")
     question = Question.objects.create(questionnaire=q, code="Q12", text="自由にお書きください", kind="text")
     answer = Response.objects.create(questionnaire=q, respondent="0001", answers={"Q12": "バスの本数が少ない"})
-    services.voice_save(plan=small_plan, by=None, source="survey", text="バスの本数が少ない", response=answer,
+    voice_services.voice_save(plan=small_plan, by=None, source="survey", text="バスの本数が少ない", response=answer,
                         question=question)
     html = client_for(users["viewer"]).get(reverse("participation:voices", args=[small_plan.pk])).content.decode()
     assert "アンケートの自由記述" in html and "設問 Q12" in html and "バスの本数が少ない" in html
@@ -206,11 +206,11 @@ def test_survey_and_public_comment_voices_are_listed_with_their_source(small_pla
 
 
 def test_tag_names_are_unique_per_council(small_plan, councils, users, client_for):
-    services.tag_save(council=small_plan.council, by=None, name="移動支援")
+    voice_services.tag_save(council=small_plan.council, by=None, name="移動支援")
     with pytest.raises(ValidationError) as info:
-        services.tag_save(council=small_plan.council, by=None, name=" 移動支援 ")
+        voice_services.tag_save(council=small_plan.council, by=None, name=" 移動支援 ")
     assert info.value.message_dict == {"name": ["「移動支援」というタグは既にあります。"]}
-    services.tag_save(council=councils["b"], by=None, name="移動支援")
+    voice_services.tag_save(council=councils["b"], by=None, name="移動支援")
     client = client_for(users["editor"])
     response = client.post(reverse("participation:tags", args=[small_plan.pk]), {"new-name": "居場所"})
     assert response.status_code == 302

@@ -1,6 +1,6 @@
 """Reads of the formulation record: the timeline of steps with the facts recorded for each, counts,
-voices with their links, the traceability chain (voice → life issue → goal/item → indicator), and
-committees. Every page reads a fixed number of queries, however many voices there are.
+voices with their links and the traceability chain (voice → life issue → goal/item → indicator).
+Committees are read in committees.py. Every page reads a fixed number of queries, however many voices there are.
 
 Surveys and public comment are read straight from their models (``Questionnaire``, ``Response``,
 ``PublicCommentPeriod``, ``PublicComment``), never through the survey and comment modules.
@@ -19,8 +19,8 @@ from django.http import Http404
 from sasaeai.plans.models import CommunityIssue
 from sasaeai.plans.selectors import plan_tree
 
-from .models import (
-    Committee, CommitteeMeeting, CommitteeMember, EngagementSession, FormulationStep, MeetingMaterial, PublicComment,
+from ..models import (
+    CommitteeMeeting, EngagementSession, FormulationStep, PublicComment,
     PublicCommentPeriod, Questionnaire, Tag, Voice,
 )
 
@@ -425,46 +425,3 @@ def node_voices(node, *, issue_ids=None):
         "direct": direct, "direct_total": sum(direct_counter.values()), "direct_counts": source_counts(direct_counter),
         "via": via, "via_total": sum(via_counter.values()), "via_counts": source_counts(via_counter),
     }
-
-
-# --------------------------------------------------------------------------- committees
-
-
-def committees_for(council, plan=None):
-    qs = (Committee.objects.filter(council=council).select_related("plan")
-          .annotate(member_count=Count("members", distinct=True), meeting_count=Count("meetings", distinct=True)))
-    if plan is not None:
-        qs = qs.filter(plan=plan)
-    return list(qs.order_by("kind", "name", "pk"))
-
-
-def committee_get(council, committee_id) -> Committee:
-    try:
-        return Committee.objects.select_related("plan", "council").get(pk=int(committee_id), council=council)
-    except (Committee.DoesNotExist, TypeError, ValueError):
-        raise Http404
-
-
-def committee_members(committee):
-    return list(CommitteeMember.objects.filter(committee=committee).select_related("user").order_by("position", "pk"))
-
-
-def committee_meetings(committee):
-    """Meetings in number order, each with attendees and materials prefetched."""
-    return list(CommitteeMeeting.objects.filter(committee=committee)
-                .prefetch_related("attendees", "materials").order_by("number"))
-
-
-def meeting_get(committee, meeting_id) -> CommitteeMeeting:
-    try:
-        return CommitteeMeeting.objects.select_related("committee").get(pk=int(meeting_id), committee=committee)
-    except (CommitteeMeeting.DoesNotExist, TypeError, ValueError):
-        raise Http404
-
-
-def material_get(council, material_id) -> MeetingMaterial:
-    try:
-        return MeetingMaterial.objects.select_related("meeting__committee").get(
-            pk=int(material_id), meeting__committee__council=council)
-    except (MeetingMaterial.DoesNotExist, TypeError, ValueError):
-        raise Http404
