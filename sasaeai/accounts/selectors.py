@@ -46,8 +46,6 @@ def user_can(user, permission, council_id):
     return role is not None and role_has(role, permission)
 
 
-def councils_for_user(user):
-    return Council.objects.filter(pk__in=list(roles_by_council(user))).select_related("parent")
 
 
 def council_get_for_user(user, council_id, permission="plans.view"):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.http import Http404
 
 from sasaeai.accounts.selectors import roles_by_council, user_can
@@ -230,7 +230,3 @@ def audit_entries(plan, *, node_id=None, limit=200):
         qs = qs.filter(node_id=node_id)
     return list(qs[:limit])
 
-
-def plans_prefetched_for_council(council):
-    return Plan.objects.filter(council=council).prefetch_related(
-        Prefetch("levels", queryset=PlanLevel.objects.order_by("depth")))

@@ -97,8 +97,6 @@ def tag_get(council, tag_id) -> Tag:
         raise Http404
 
 
-def issues_for(plan):
-    return list(CommunityIssue.objects.filter(plan=plan).order_by("position", "pk"))
 
 
 @dataclass
