@@ -53,3 +53,24 @@ def test_docs_link_targets_exist():
     readme = read("README.md")
     for target in re.findall(r"\]\((docs/[^)]+)\)", readme):
         assert (ROOT / target).exists(), target
+
+
+def _python_paths_named_in_docs():
+    for doc in sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]:
+        text = doc.read_text(encoding="utf-8")
+        for token in re.findall(r"`([A-Za-z0-9_./{},-]+\.py)`", text):
+            yield doc.name, token
+
+
+def test_every_python_file_the_docs_name_exists():
+    """A module moved or renamed without its docs fails here (names may be relative to an app)."""
+    files = [p.relative_to(ROOT).as_posix() for p in ROOT.rglob("*.py") if ".venv" not in p.parts]
+    named = list(_python_paths_named_in_docs())
+    assert len(named) > 20  # the scan reads the docs
+    missing = []
+    for doc, token in named:
+        if "{" in token:
+            continue
+        if not any(f == token or f.endswith("/" + token) for f in files):
+            missing.append(f"{doc}: {token}")
+    assert not missing, "docs name files that do not exist:\n" + "\n".join(missing)
