@@ -167,21 +167,22 @@ def indicator_delete(*, indicator: Indicator, by) -> None:
 # --------------------------------------------------------------------------- status scale & calendar
 
 
+def statuses_setup(council) -> None:
+    """The default status scale for a new council (run by core.services.council_setup)."""
+    if not ProgressStatus.objects.filter(council=council).exists():
+        ProgressStatus.objects.bulk_create(
+            [ProgressStatus(council=council, position=i, name=n, color=c, score=s)
+             for i, (n, c, s) in enumerate(DEFAULT_STATUSES)], ignore_conflicts=True)
+
+
 def statuses_for(council) -> list[ProgressStatus]:
-    """The council's status scale, created from the defaults the first time it is needed."""
-    statuses = list(ProgressStatus.objects.filter(council=council).order_by("position", "pk"))
-    if not statuses:
-        with transaction.atomic():
-            ProgressStatus.objects.bulk_create(
-                [ProgressStatus(council=council, position=i, name=n, color=c, score=s)
-                 for i, (n, c, s) in enumerate(DEFAULT_STATUSES)], ignore_conflicts=True)
-        statuses = list(ProgressStatus.objects.filter(council=council).order_by("position", "pk"))
-    return statuses
+    """The council's status scale (made when the council was created; reading writes nothing)."""
+    return list(ProgressStatus.objects.filter(council=council).order_by("position", "pk"))
 
 
 def schedule_for(plan) -> ReportingSchedule:
-    schedule, _created = ReportingSchedule.objects.get_or_create(plan=plan)
-    return schedule
+    """The plan's reporting schedule; the defaults (yearly), unsaved, until someone changes them."""
+    return ReportingSchedule.objects.filter(plan=plan).first() or ReportingSchedule(plan=plan)
 
 
 @transaction.atomic

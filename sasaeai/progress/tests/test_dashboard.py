@@ -84,7 +84,7 @@ def test_figures_match_plan_figures(hand, councils):
     """The dashboard recomputes figures from plain rows: they must equal ``plan_figures`` for every node."""
     plan = hand["plan"]
     # an earlier period with a status, a later one without; a text-only actual after a number
-    ReportingSchedule.objects.filter(plan=plan).update(frequency="half")
+    ReportingSchedule.objects.update_or_create(plan=plan, defaults=dict(frequency="half"))
     st = hand["st"]
     services.report_save(node=hand["d"], fiscal_year=2027, period=1, by=None, status=st["順調"])
     services.report_save(node=hand["d"], fiscal_year=2027, period=2, by=None, done_text="下書き")
@@ -134,7 +134,7 @@ def test_status_counts_include_unreported(hand):
 
 def test_latest_period_status_wins(hand, councils):
     plan = hand["plan"]
-    ReportingSchedule.objects.filter(plan=plan).update(frequency="half")
+    ReportingSchedule.objects.update_or_create(plan=plan, defaults=dict(frequency="half"))
     st = hand["st"]
     services.report_save(node=hand["d"], fiscal_year=2027, period=1, by=None, status=st["遅れ"])
     services.report_save(node=hand["d"], fiscal_year=2027, period=2, by=None, status=st["完了"])
@@ -171,7 +171,7 @@ def test_overdue_on_exact_dates(hand):
 
 def test_overdue_per_half_year(hand):
     plan = hand["plan"]
-    ReportingSchedule.objects.filter(plan=plan).update(frequency="half", due_days=10, grace_days=5)
+    ReportingSchedule.objects.update_or_create(plan=plan, defaults=dict(frequency="half", due_days=10, grace_days=5))
     # 上半期 2027-04-01〜09-30: due 10-10, overdue after 10-15
     services.report_save(node=hand["a"], fiscal_year=2027, period=1, by=None, status=hand["st"]["順調"])
     d = plan_dashboard(plan, 2027, today=dt.date(2027, 10, 15))
@@ -221,7 +221,7 @@ def test_trend_points_and_targets(hand):
 
 def test_trend_takes_the_latest_period_with_a_value(hand):
     plan = hand["plan"]
-    ReportingSchedule.objects.filter(plan=plan).update(frequency="half")
+    ReportingSchedule.objects.update_or_create(plan=plan, defaults=dict(frequency="half"))
     ia = hand["ia"]
     services.report_save(node=hand["a"], fiscal_year=2028, period=1, by=None, actuals={ia: 60})
     services.report_save(node=hand["a"], fiscal_year=2028, period=2, by=None, actuals={ia: ""})
