@@ -19,6 +19,7 @@ from .models import (
     STAGE_ORDER, CommitteeOpinion, Criterion, Direction, Evaluation, EvaluationScale, Grade, Stage, StageEntry,
     YearClosing,
 )
+from .permissions import VIEW, VIEW_INTERNAL
 
 # Stages a committee member (evaluation.view_internal) may read.
 COMMITTEE_STAGES = (Stage.INTERNAL, Stage.EXTERNAL, Stage.FINAL)
@@ -26,9 +27,9 @@ COMMITTEE_STAGES = (Stage.INTERNAL, Stage.EXTERNAL, Stage.FINAL)
 
 def visible_stages(perms) -> list[str]:
     """The stages a user may read, in order."""
-    if "evaluation.view" in perms:
+    if VIEW in perms:
         return list(STAGE_ORDER)
-    if "evaluation.view_internal" in perms:
+    if VIEW_INTERNAL in perms:
         return [s for s in STAGE_ORDER if s in COMMITTEE_STAGES]
     return []
 

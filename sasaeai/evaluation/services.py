@@ -27,6 +27,7 @@ from .models import (
     STAGE_ORDER, CommitteeOpinion, Criterion, Direction, Evaluation, EvaluationScale, Grade, Stage, StageEntry,
     YearClosing,
 )
+from .permissions import can_enter
 
 # --------------------------------------------------------------------------- scales and lists
 
@@ -208,44 +209,7 @@ def criteria_update(*, council, by, rows):
 # --------------------------------------------------------------------------- who may act on a stage
 
 
-def stage_permissions(stage) -> tuple[str, str | None]:
-    """(permission for any project, permission for owned projects only) for a stage."""
-    return {
-        Stage.SELF: ("evaluation.self", "evaluation.self_own"),
-        Stage.REVIEW: ("evaluation.review", "evaluation.review_own"),
-        Stage.INTERNAL: ("evaluation.internal", None),
-        Stage.EXTERNAL: ("evaluation.external", None),
-        Stage.FINAL: ("evaluation.final", None),
-    }[stage]
-
-
-def _owns_for_review(user, plan, node):
-    """A leader reviews the projects of the working groups they lead (items and everything below)."""
-    from sasaeai.plans.selectors import plan_tree
-    from sasaeai.progress.models import WorkingGroup
-    from django.db.models import Q
-
-    groups = WorkingGroup.objects.filter(plan=plan).filter(Q(leader=user) | Q(sub_leader=user))
-    roots = set(WorkingGroup.nodes.through.objects.filter(workinggroup__in=groups).values_list("plannode_id", flat=True))
-    if not roots:
-        return False
-    tree = plan_tree(plan)
-    return any(node.pk in {n.pk for n in tree.walk([tree.by_id[r]])} for r in roots if r in tree.by_id)
-
-
-def can_enter(user, plan, node, fiscal_year, stage, perms=None) -> bool:
-    """May ``user`` enter ``stage`` for this project (permissions only; order and locks are separate)?"""
-    perms = permissions_for(user, plan.council_id) if perms is None else perms
-    any_perm, own_perm = stage_permissions(stage)
-    if any_perm in perms:
-        return True
-    if own_perm is None or own_perm not in perms:
-        return False
-    if stage == Stage.SELF:
-        from sasaeai.progress.ownership import owned_node_ids
-
-        return node.pk in owned_node_ids(user, plan, fiscal_year)
-    return _owns_for_review(user, plan, node)
+# ``can_enter`` and the stage permissions are in ``permissions.py``.
 
 
 # --------------------------------------------------------------------------- stages

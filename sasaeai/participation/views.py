@@ -21,9 +21,9 @@ from .forms import (
     SessionForm, StepFormSet, TagForm, VoiceForm, member_rows, step_rows,
 )
 from .models import Committee, EngagementSession, Voice
+from .permissions import MANAGE
+from .permissions import VIEW as READ
 
-READ = "participation.view"
-MANAGE = "participation.manage"
 
 
 def _ctx(request, plan, **extra):

@@ -1,8 +1,10 @@
 from django import template
 
+from sasaeai.core.permissions import AUDIT_VIEW
 from sasaeai.core.templatetags.sasaeai import has_perm_here
 
 from .. import selectors
+from ..permissions import VIEW
 
 register = template.Library()
 
@@ -11,7 +13,7 @@ register = template.Library()
 def node_progress(context, node):
     """Indicators (with targets) and reports of one node, for the node page."""
     perms = context.get("perms_here")
-    if not has_perm_here(perms, "progress.view"):
+    if not has_perm_here(perms, VIEW):
         return {"visible": False}
     indicators = selectors.node_indicators(node)
     for indicator in indicators:
@@ -23,7 +25,7 @@ def node_progress(context, node):
                           .order_by("-changed_at", "-pk"))
     return {"visible": True, "plan": context["plan"], "node": node, "indicators": indicators,
             "reports": selectors.node_reports(node), "perms_here": perms, "target_changes": target_changes,
-            "show_changer": has_perm_here(perms, "audit.view")}
+            "show_changer": has_perm_here(perms, AUDIT_VIEW)}
 
 
 @register.filter
