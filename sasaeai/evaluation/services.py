@@ -27,7 +27,7 @@ from .models import (
     STAGE_ORDER, CommitteeOpinion, Criterion, Direction, Evaluation, EvaluationScale, Grade, Stage, StageEntry,
     YearClosing,
 )
-from .permissions import can_enter
+from .permissions import CLOSE_YEAR, OPINION, REOPEN, can_enter
 
 # --------------------------------------------------------------------------- scales and lists
 
@@ -386,7 +386,7 @@ def stage_reopen(*, node, fiscal_year: int, stage: str, by, reason: str, period:
     """Unlock a submitted stage (社協管理者 only), logging why. Later stages must not be submitted."""
     plan = node.plan
     perms = permissions_for(by, plan.council_id)
-    if "evaluation.reopen" not in perms:
+    if REOPEN not in perms:
         raise PermissionDenied(_("確定した評価を差し戻せるのは社協管理者だけです。"))
     reason = (reason or "").strip()
     if not reason:
@@ -421,7 +421,7 @@ def stage_reopen(*, node, fiscal_year: int, stage: str, by, reason: str, period:
 @transaction.atomic
 def opinion_save(*, plan, fiscal_year: int, by, text: str, submit=False, expected_version=None) -> CommitteeOpinion:
     """評価委員会の総評・答申. Locked once submitted (a council admin reopens it like a stage)."""
-    if "evaluation.opinion" not in permissions_for(by, plan.council_id):
+    if OPINION not in permissions_for(by, plan.council_id):
         raise PermissionDenied(_("評価委員会の総評を入力する権限がありません。"))
     _check_period(plan, fiscal_year, 0)
     _check_open(plan, fiscal_year)
@@ -454,7 +454,7 @@ def opinion_save(*, plan, fiscal_year: int, by, text: str, submit=False, expecte
 
 @transaction.atomic
 def opinion_reopen(*, plan, fiscal_year: int, by, reason: str) -> CommitteeOpinion:
-    if "evaluation.reopen" not in permissions_for(by, plan.council_id):
+    if REOPEN not in permissions_for(by, plan.council_id):
         raise PermissionDenied(_("確定した評価を差し戻せるのは社協管理者だけです。"))
     reason = (reason or "").strip()
     if not reason:
@@ -533,7 +533,7 @@ def year_close(*, plan, fiscal_year: int, by) -> YearClosing:
     from sasaeai.plans.models import Plan
     from sasaeai.progress.models import AnnualPlan
 
-    if "evaluation.close_year" not in permissions_for(by, plan.council_id):
+    if CLOSE_YEAR not in permissions_for(by, plan.council_id):
         raise PermissionDenied(_("年度を締める権限がありません。"))
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
     _check_period(plan, fiscal_year, 0)
