@@ -5,6 +5,7 @@ permission in the object's council (one 404 for missing and foreign objects), an
 user's permissions there on ``request.council_permissions`` for the templates.
 """
 from functools import wraps
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -13,7 +14,8 @@ from .permissions import PERMISSIONS, ROLE_PERMISSIONS
 from .selectors import role_for
 
 
-def permissions_for(user, council_id):
+def permissions_for(user: Any, council_id: int) -> frozenset[str]:
+    """The user's permissions in one council (their nearest membership's role; none without one)."""
     role = role_for(user, council_id)
     return ROLE_PERMISSIONS.get(role, frozenset()) if role else frozenset()
 

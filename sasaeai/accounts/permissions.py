@@ -90,5 +90,5 @@ def holds(perms: Collection[str] | None, name: str) -> bool:
     return permission(name) in (perms or ())
 
 
-def role_has(role: str | None, name: str) -> bool:
+def role_has(role: str, name: str) -> bool:
     return permission(name) in ROLE_PERMISSIONS.get(role, frozenset())

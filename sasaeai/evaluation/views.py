@@ -92,7 +92,8 @@ def _stage_cards(request, plan, node, row, year, period):
         entry = row.entries.get(stage)
         card = {"stage": stage, "label": Stage(stage).label, "entry": entry, "form": None, "reopen": None,
                 "waiting": False}
-        can = (not closed and stage == next_stage and permissions.can_enter(request.user, plan, node, year, stage, perms))
+        can = (not closed and stage == next_stage
+               and permissions.can_enter(request.user, plan, node, year, stage, perms))
         if can:
             if entry is not None:
                 initial = {"grade": entry.grade_id, "results": entry.results, "comment": entry.comment,

@@ -264,7 +264,8 @@ def test_a_leader_reports_reviews_downloads_and_is_reminded_about_the_same_items
         evaluation_services.stage_save(node=n, fiscal_year=YEAR, stage=Stage.SELF, by=users["admin"], submit=True,
                                        grade=grade)
     projects = set(plan.nodes.filter(parent__isnull=False).values_list("pk", flat=True))
-    with_annual_plan = set(AnnualPlan.objects.filter(node__plan=plan, fiscal_year=YEAR).values_list("node_id", flat=True))
+    with_annual_plan = set(AnnualPlan.objects.filter(node__plan=plan, fiscal_year=YEAR)
+                           .values_list("node_id", flat=True))
     expected = {
         # g1 and everything below it, and p21 through its annual plan of 2026 only
         "leader": ids(plan, "g1", "p11", "p12", "p21"),
@@ -346,8 +347,8 @@ def test_bulk_forms_read_a_fixed_number_of_queries(councils, make_user):
             a = AnnualPlan.objects.create(node=n, fiscal_year=YEAR, working_group=group)
             a.owners.add(leader)
         counts.append((
-            _queries(lambda: plan_ownership(plan, [YEAR, YEAR + 1]).owners(YEAR)),
-            _queries(lambda: owned_node_ids(leader, plan, YEAR)),
+            _queries(lambda plan=plan: plan_ownership(plan, [YEAR, YEAR + 1]).owners(YEAR)),
+            _queries(lambda plan=plan: owned_node_ids(leader, plan, YEAR)),
         ))
         everyone = plan_ownership(plan, [YEAR]).owners(YEAR)
         assert owned_node_ids(leader, plan, YEAR) == {n for n, people in everyone.items() if leader.pk in people}
