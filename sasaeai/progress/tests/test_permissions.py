@@ -4,9 +4,9 @@ Two things are proved here:
 
 - the role × action × ownership matrix, written out by hand below (not computed from the code);
 - one rule: a working group's leader (and sub-leader) reports on, reviews, downloads and uploads in
-  the group's Excel workbook, is reminded about, and is named on the dashboard for EXACTLY the same
-  items, including items the group holds only through ``AnnualPlan.working_group``; another group's
-  leader and an outsider get none of them.
+  the group's Excel workbook, is reminded about, finds in the group's evaluation report, and is
+  named on the dashboard for EXACTLY the same items, including items the group holds only through
+  ``AnnualPlan.working_group``; another group's leader and an outsider get none of them.
 """
 import datetime as dt
 import io
@@ -15,13 +15,16 @@ import openpyxl
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from sasaeai.accounts.decorators import permissions_for
 from sasaeai.demo.generator import create_plan
 from sasaeai.evaluation import services as evaluation_services
 from sasaeai.evaluation.models import Grade, Stage
 from sasaeai.evaluation.permissions import can_enter
+from sasaeai.evaluation.reports import build_report
 from sasaeai.plans import services as plan_services
 from sasaeai.plans.models import Plan
 from sasaeai.progress import excel, reminders, services
@@ -289,6 +292,12 @@ def test_a_leader_reports_reviews_downloads_and_is_reminded_about_the_same_items
         # the evaluation is of projects (the lowest items): the same items, less the goals
         assert _reviewable(plan, user) == items & projects, who
         assert _review_forms(client, plan) == items & projects, who
+        # the evaluation report of each group the user leads (評価シート by working group)
+        led = WorkingGroup.objects.filter(plan=plan).filter(Q(leader=user) | Q(sub_leader=user))
+        in_reports = {line.pk for group in led for goal in build_report(
+            plan, YEAR, perms=permissions_for(users["admin"], plan.council_id), group=group).goals
+            for line in goal.projects}
+        assert in_reports == items & projects, who
         # the dashboard lists items expected to report: projects and items with an annual plan
         assert _on_dashboard(plan, user) == items & (projects | with_annual_plan), who
         # and the rule itself, in both forms, says the same
