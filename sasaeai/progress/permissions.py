@@ -268,6 +268,19 @@ def reportable_node_ids(user: Any, plan: Plan, fiscal_year: int, perms: Collecti
     return set()
 
 
+def reportable_years(user: Any, plan: Plan, node: PlanNode, fiscal_years: Iterable[int],
+                     perms: Collection[str] | None = None) -> set[int]:
+    """The years among ``fiscal_years`` for which ``user`` may report on ``node`` (at most four queries)."""
+    perms = _perms(user, plan, perms)
+    years = set(fiscal_years)
+    if REPORT in perms:
+        return years
+    if REPORT_OWN not in perms or not user.is_authenticated or node.plan_id != plan.pk or not years:
+        return set()
+    ownership = plan_ownership(plan, years, user=user)
+    return {year for year in years if node.pk in ownership.owned_by(user.pk, year)}
+
+
 def workbook_groups(user: Any, plan: Plan, perms: Collection[str] | None = None) -> list[WorkingGroup]:
     """Groups whose 一括入力 workbook ``user`` may use: every group with ``progress.report``, else
     the groups they lead or sub-lead (with ``progress.report_own``)."""

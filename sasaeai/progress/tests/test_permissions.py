@@ -363,3 +363,21 @@ def test_bulk_forms_read_a_fixed_number_of_queries(councils, make_user):
         assert owned_node_ids(leader, plan, YEAR) == {n for n, people in everyone.items() if leader.pk in people}
     assert counts[0] == counts[1], counts
     assert counts[0][0] <= 5 and counts[0][1] <= 5, counts
+
+
+def test_the_node_page_offers_the_report_form_where_the_rule_allows_it(plan, groups, users, client,
+                                                                       monkeypatch):
+    monkeypatch.setattr("sasaeai.progress.selectors.default_fiscal_year", lambda plan: YEAR)  # the page's year
+    button = "進捗を報告する"
+
+    def offered(user, title):
+        client.force_login(user)
+        page = client.get(reverse("plans:node", args=[plan.pk, node(plan, title).pk]))
+        assert page.status_code == 200
+        return button in page.content.decode()
+
+    with_dates = {"p21": True, "p12": True, "p31": False, "g2": False}  # p21 only through its annual plan
+    assert {t: offered(groups["leader"], t) for t in with_dates} == with_dates
+    assert {t: offered(groups["leader2"], t) for t in with_dates} == {"p21": False, "p12": False, "p31": True,
+                                                                     "g2": False}
+    assert offered(users["editor"], "g2") and not offered(users["viewer"], "p21")
