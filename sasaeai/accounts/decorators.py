@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 
-from .permissions import PERMISSIONS, ROLE_PERMISSIONS
+from .permissions import ROLE_PERMISSIONS, permission
 from .selectors import role_for
 
 
@@ -24,8 +24,7 @@ def _scoped(permission, fetch, url_kwarg):
     """``permission`` is one name, or a tuple of names of which the user needs any one."""
     wanted = (permission,) if isinstance(permission, str) else tuple(permission)
     for name in wanted:
-        if name not in PERMISSIONS:
-            raise ValueError(f"unknown permission {name!r}")
+        permission(name)  # raises ValueError for an unknown name, when the view module is imported
 
     def decorator(view):
         @login_required

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.template import Context, Template
 
-from sasaeai.accounts.decorators import permissions_for
+from sasaeai.accounts.decorators import council_permission, permissions_for, plan_permission
 from sasaeai.accounts.permissions import PERMISSIONS, holds, permission
 
 SASAEAI = Path(__file__).resolve().parents[2]
@@ -81,6 +81,11 @@ def test_an_unknown_name_is_refused_in_code_and_in_templates():
     with pytest.raises(ValueError):
         holds({"plans.edit"}, "plans.edti")
     assert holds({"plans.edit"}, "plans.edit") and not holds(None, "plans.edit")
+    with pytest.raises(ValueError, match="plans.edti"):
+        plan_permission("plans.edti")
+    with pytest.raises(ValueError, match="evaluation.veiw"):
+        council_permission(("plans.view", "evaluation.veiw"))
+    assert plan_permission("plans.edit") and council_permission(("plans.view", "evaluation.view"))
     good = Template('{% load sasaeai %}{% if perms|has_perm_here:"plans.edit" %}yes{% endif %}')
     assert good.render(Context({"perms": frozenset({"plans.edit"})})) == "yes"
     assert good.render(Context({"perms": frozenset()})) == ""
