@@ -10,7 +10,8 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 
-from .permissions import ROLE_PERMISSIONS, permission
+from .permissions import ROLE_PERMISSIONS
+from .permissions import permission as checked_permission
 from .selectors import role_for
 
 
@@ -24,7 +25,7 @@ def _scoped(permission, fetch, url_kwarg):
     """``permission`` is one name, or a tuple of names of which the user needs any one."""
     wanted = (permission,) if isinstance(permission, str) else tuple(permission)
     for name in wanted:
-        permission(name)  # raises ValueError for an unknown name, when the view module is imported
+        checked_permission(name)  # raises ValueError for an unknown name, when the view module is imported
 
     def decorator(view):
         @login_required
