@@ -22,6 +22,27 @@ def test_every_permission_and_role_is_documented():
             assert set(re.findall(r"`([a-z]+\.[a-z_]+)`", row)) == set(perms), role
 
 
+def test_architecture_counts_the_permissions_and_roles_the_code_has():
+    doc = read("docs/architecture.md")
+    stated = re.findall(r"there are (\d+) permissions", doc)
+    assert stated == [str(len(PERMISSIONS))], stated
+    roles = re.findall(r"the\s+(\d+) roles\s+\(([^)]*)\)", doc)
+    assert len(roles) == 1 and roles[0][0] == str(len(ROLE_PERMISSIONS)), roles
+    assert set(re.findall(r"[a-z]+", roles[0][1])) == {role.value for role in ROLE_PERMISSIONS}
+
+
+def test_every_permission_module_and_ownership_rule_is_documented():
+    doc = read("docs/permissions.md")
+    modules = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "sasaeai").glob("*/permissions.py"))
+    assert "sasaeai/progress/permissions.py" in modules and len(modules) >= 6
+    for module in modules:
+        assert f"`{module}`" in doc, module
+    ownership = doc.split("## Who owns an item", 1)[1]
+    for name in PERMISSIONS:
+        if name.endswith("_own"):
+            assert f"`{name}`" in ownership, name
+
+
 def test_every_environment_variable_is_documented():
     doc = read("docs/operations.md")
     used = set()

@@ -5,15 +5,18 @@ permission in the object's council (one 404 for missing and foreign objects), an
 user's permissions there on ``request.council_permissions`` for the templates.
 """
 from functools import wraps
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 
-from .permissions import PERMISSIONS, ROLE_PERMISSIONS
+from .permissions import ROLE_PERMISSIONS
+from .permissions import permission as checked_permission
 from .selectors import role_for
 
 
-def permissions_for(user, council_id):
+def permissions_for(user: Any, council_id: int) -> frozenset[str]:
+    """The user's permissions in one council (their nearest membership's role; none without one)."""
     role = role_for(user, council_id)
     return ROLE_PERMISSIONS.get(role, frozenset()) if role else frozenset()
 
@@ -22,8 +25,7 @@ def _scoped(permission, fetch, url_kwarg):
     """``permission`` is one name, or a tuple of names of which the user needs any one."""
     wanted = (permission,) if isinstance(permission, str) else tuple(permission)
     for name in wanted:
-        if name not in PERMISSIONS:
-            raise ValueError(f"unknown permission {name!r}")
+        checked_permission(name)  # raises ValueError for an unknown name, when the view module is imported
 
     def decorator(view):
         @login_required

@@ -1,13 +1,21 @@
 """Role → permission mapping: the one place that says who may do what.
 
 Permissions are named strings; views declare the one they need (``@plan_permission`` and
-``@council_permission`` in ``decorators.py``)
-and the role × action matrix is tested in ``accounts/tests/test_permissions.py``.
+``@council_permission`` in ``decorators.py``). Code that checks one inside a view, service or
+template tag uses a named constant from its app's ``permissions.py`` (``plans.permissions.EDIT``),
+made with ``permission()``, which refuses an unknown name when the module is imported; templates
+use the ``has_perm_here`` filter, which refuses unknown names too. Rules that depend on the object
+(who owns an item) live in the app's ``permissions.py``. The role × action × ownership matrix is
+tested in ``accounts/tests/test_permissions.py``.
 """
+from __future__ import annotations
+
+from collections.abc import Collection
+
 from .models import Role
 
 # Every permission, with what it allows (documented in docs/permissions.md, checked by a test).
-PERMISSIONS = {
+PERMISSIONS: dict[str, str] = {
     "plans.view": "計画・体系図・地域生活課題を見る",
     "plans.export": "計画ファイルを書き出す",
     "plans.create": "計画を新規作成する",
@@ -40,7 +48,7 @@ PERMISSIONS = {
     "participation.comments": "パブリックコメントを整理・回答・公表する（意見を出した人の氏名・連絡先を見る）",
 }
 
-ROLE_PERMISSIONS = {
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(PERMISSIONS) - {
         "progress.report_own", "evaluation.self_own", "evaluation.review_own", "evaluation.view_internal",
     },
@@ -67,7 +75,20 @@ ROLE_PERMISSIONS = {
 }
 
 
-def role_has(role, permission):
-    if permission not in PERMISSIONS:
-        raise ValueError(f"unknown permission {permission!r}")
-    return permission in ROLE_PERMISSIONS.get(role, frozenset())
+def permission(name: str) -> str:
+    """``name``, checked: raises ``ValueError`` for a name that is not in ``PERMISSIONS``.
+
+    Each app names the permissions it checks once, at import time: ``EDIT = permission("plans.edit")``.
+    """
+    if name not in PERMISSIONS:
+        raise ValueError(f"unknown permission {name!r}")
+    return name
+
+
+def holds(perms: Collection[str] | None, name: str) -> bool:
+    """Whether ``perms`` (a user's permissions in one council) include ``name`` (checked)."""
+    return permission(name) in (perms or ())
+
+
+def role_has(role: str, name: str) -> bool:
+    return permission(name) in ROLE_PERMISSIONS.get(role, frozenset())

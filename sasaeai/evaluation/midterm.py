@@ -29,6 +29,7 @@ from sasaeai.core.audit import log_action
 from sasaeai.progress.models import TargetChange
 
 from .models import STAGE_ORDER, Grade, PlanSnapshot, Stage, StageEntry
+from .permissions import MIDTERM
 
 FORMAT_VERSION = 1
 FOUR_PLACES = Decimal("0.0001")
@@ -162,7 +163,7 @@ def default_fiscal_year(plan, taken_on) -> int:
 def snapshot_take(*, plan, by, title, kind=PlanSnapshot.Kind.MIDTERM, taken_on=None, fiscal_year=None,
                   note="") -> PlanSnapshot:
     """Record the plan as it stands (中間評価の記録). Snapshots are never edited afterwards."""
-    if "evaluation.midterm" not in permissions_for(by, plan.council_id):
+    if MIDTERM not in permissions_for(by, plan.council_id):
         raise PermissionDenied(_("中間評価の記録を作る権限がありません。"))
     title = (title or "").strip()
     note = (note or "").replace("\r\n", "\n").strip()

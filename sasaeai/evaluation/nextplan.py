@@ -25,6 +25,7 @@ from sasaeai.accounts.decorators import permissions_for
 from sasaeai.core import fiscal
 from sasaeai.core.audit import log_action
 from sasaeai.plans.models import CommunityIssue, NodeAction, Plan, PlanLevel, PlanNode
+from sasaeai.plans.permissions import CREATE as PLANS_CREATE
 from sasaeai.progress import rollup
 
 from .models import STAGE_ORDER, Grade, Stage, StageEntry
@@ -273,7 +274,7 @@ def _clean(plan, title, period_start, period_end):
 def plan_next_generation(*, plan, by, title, generation="", period_start, period_end) -> Plan:
     """Create the next plan (策定中) from the finished ``plan``: its structure, with lineage and the old
     plan's evaluation written into each item. One transaction; indicators are not copied."""
-    if "plans.create" not in permissions_for(by, plan.council_id):
+    if PLANS_CREATE not in permissions_for(by, plan.council_id):
         raise PermissionDenied(_("計画を作成する権限がありません。"))
     plan = Plan.objects.select_for_update().select_related("council").get(pk=plan.pk)
     if plan.status != Plan.Status.FINISHED:

@@ -13,12 +13,14 @@ from decimal import Decimal
 from django.http import Http404
 
 from sasaeai.progress import rollup
+from sasaeai.progress.permissions import plan_ownership
 from sasaeai.progress.selectors import NodeFigures, plan_figures
 
 from .models import (
     STAGE_ORDER, CommitteeOpinion, Criterion, Direction, Evaluation, EvaluationScale, Grade, Stage, StageEntry,
     YearClosing,
 )
+from .permissions import VIEW, VIEW_INTERNAL
 
 # Stages a committee member (evaluation.view_internal) may read.
 COMMITTEE_STAGES = (Stage.INTERNAL, Stage.EXTERNAL, Stage.FINAL)
@@ -26,15 +28,11 @@ COMMITTEE_STAGES = (Stage.INTERNAL, Stage.EXTERNAL, Stage.FINAL)
 
 def visible_stages(perms) -> list[str]:
     """The stages a user may read, in order."""
-    if "evaluation.view" in perms:
+    if VIEW in perms:
         return list(STAGE_ORDER)
-    if "evaluation.view_internal" in perms:
+    if VIEW_INTERNAL in perms:
         return [s for s in STAGE_ORDER if s in COMMITTEE_STAGES]
     return []
-
-
-def scale_for(council) -> EvaluationScale | None:
-    return EvaluationScale.objects.filter(council=council).first()
 
 
 def scale_for(council) -> EvaluationScale | None:
@@ -147,8 +145,9 @@ def plan_evaluation(plan, fiscal_year: int, *, perms, period: int = 0, goal_id=N
                     node_ids=None, with_people=False, with_text=True) -> PlanEvaluation:
     """Every project of ``plan`` with its figures and visible evaluation stages for one year.
 
-    ``goal_id`` keeps one goal, ``working_group_id`` the projects a working group owns (its items and
-    everything below them), ``node_ids`` a given set of projects.
+    ``goal_id`` keeps one goal, ``working_group_id`` the projects a working group reaches that year
+    (``progress.permissions``: its items, the annual plans naming it, and everything below them),
+    ``node_ids`` a given set of projects.
     """
     stages = visible_stages(perms)
     tree, figures = plan_figures(plan, fiscal_year)
@@ -172,15 +171,12 @@ def plan_evaluation(plan, fiscal_year: int, *, perms, period: int = 0, goal_id=N
             entry.grade = grade_by_id.get(entry.grade_id)
             entry.direction = direction_by_id.get(entry.direction_id)
             entries.setdefault(entry.evaluation_id, {})[entry.stage] = entry
-    from sasaeai.progress.models import WorkingGroup
-
-    groups = list(WorkingGroup.objects.filter(plan=plan).prefetch_related("nodes").order_by("name"))
-    group_of = {}
-    for group in groups:
-        for node in group.nodes.all():
-            if node.pk in tree.by_id:
-                for n in tree.walk([tree.by_id[node.pk]]):
-                    group_of.setdefault(n.pk, []).append(group)
+    # The groups that reach each project: the ownership rule of ``progress.permissions``.
+    ownership = plan_ownership(plan, [fiscal_year], parents=tree)
+    groups = list(ownership.groups.values())
+    at = ownership.groups_at(fiscal_year)
+    group_of = {pk: sorted(ownership.groups_reaching(pk, fiscal_year, at=at), key=lambda g: (g.name, g.pk))
+                for pk in tree.by_id}
     if working_group_id is not None and not any(g.pk == working_group_id for g in groups):
         raise Http404
     sections = []

@@ -27,6 +27,7 @@ from .models import (
     STAGE_ORDER, CommitteeOpinion, Criterion, Direction, Evaluation, EvaluationScale, Grade, Stage, StageEntry,
     YearClosing,
 )
+from .permissions import CLOSE_YEAR, OPINION, REOPEN, can_enter
 
 # --------------------------------------------------------------------------- scales and lists
 
@@ -208,44 +209,7 @@ def criteria_update(*, council, by, rows):
 # --------------------------------------------------------------------------- who may act on a stage
 
 
-def stage_permissions(stage) -> tuple[str, str | None]:
-    """(permission for any project, permission for owned projects only) for a stage."""
-    return {
-        Stage.SELF: ("evaluation.self", "evaluation.self_own"),
-        Stage.REVIEW: ("evaluation.review", "evaluation.review_own"),
-        Stage.INTERNAL: ("evaluation.internal", None),
-        Stage.EXTERNAL: ("evaluation.external", None),
-        Stage.FINAL: ("evaluation.final", None),
-    }[stage]
-
-
-def _owns_for_review(user, plan, node):
-    """A leader reviews the projects of the working groups they lead (items and everything below)."""
-    from sasaeai.plans.selectors import plan_tree
-    from sasaeai.progress.models import WorkingGroup
-    from django.db.models import Q
-
-    groups = WorkingGroup.objects.filter(plan=plan).filter(Q(leader=user) | Q(sub_leader=user))
-    roots = set(WorkingGroup.nodes.through.objects.filter(workinggroup__in=groups).values_list("plannode_id", flat=True))
-    if not roots:
-        return False
-    tree = plan_tree(plan)
-    return any(node.pk in {n.pk for n in tree.walk([tree.by_id[r]])} for r in roots if r in tree.by_id)
-
-
-def can_enter(user, plan, node, fiscal_year, stage, perms=None) -> bool:
-    """May ``user`` enter ``stage`` for this project (permissions only; order and locks are separate)?"""
-    perms = permissions_for(user, plan.council_id) if perms is None else perms
-    any_perm, own_perm = stage_permissions(stage)
-    if any_perm in perms:
-        return True
-    if own_perm is None or own_perm not in perms:
-        return False
-    if stage == Stage.SELF:
-        from sasaeai.progress.ownership import owned_node_ids
-
-        return node.pk in owned_node_ids(user, plan, fiscal_year)
-    return _owns_for_review(user, plan, node)
+# ``can_enter`` and the stage permissions are in ``permissions.py``.
 
 
 # --------------------------------------------------------------------------- stages
@@ -422,7 +386,7 @@ def stage_reopen(*, node, fiscal_year: int, stage: str, by, reason: str, period:
     """Unlock a submitted stage (社協管理者 only), logging why. Later stages must not be submitted."""
     plan = node.plan
     perms = permissions_for(by, plan.council_id)
-    if "evaluation.reopen" not in perms:
+    if REOPEN not in perms:
         raise PermissionDenied(_("確定した評価を差し戻せるのは社協管理者だけです。"))
     reason = (reason or "").strip()
     if not reason:
@@ -457,7 +421,7 @@ def stage_reopen(*, node, fiscal_year: int, stage: str, by, reason: str, period:
 @transaction.atomic
 def opinion_save(*, plan, fiscal_year: int, by, text: str, submit=False, expected_version=None) -> CommitteeOpinion:
     """評価委員会の総評・答申. Locked once submitted (a council admin reopens it like a stage)."""
-    if "evaluation.opinion" not in permissions_for(by, plan.council_id):
+    if OPINION not in permissions_for(by, plan.council_id):
         raise PermissionDenied(_("評価委員会の総評を入力する権限がありません。"))
     _check_period(plan, fiscal_year, 0)
     _check_open(plan, fiscal_year)
@@ -490,7 +454,7 @@ def opinion_save(*, plan, fiscal_year: int, by, text: str, submit=False, expecte
 
 @transaction.atomic
 def opinion_reopen(*, plan, fiscal_year: int, by, reason: str) -> CommitteeOpinion:
-    if "evaluation.reopen" not in permissions_for(by, plan.council_id):
+    if REOPEN not in permissions_for(by, plan.council_id):
         raise PermissionDenied(_("確定した評価を差し戻せるのは社協管理者だけです。"))
     reason = (reason or "").strip()
     if not reason:
@@ -569,7 +533,7 @@ def year_close(*, plan, fiscal_year: int, by) -> YearClosing:
     from sasaeai.plans.models import Plan
     from sasaeai.progress.models import AnnualPlan
 
-    if "evaluation.close_year" not in permissions_for(by, plan.council_id):
+    if CLOSE_YEAR not in permissions_for(by, plan.council_id):
         raise PermissionDenied(_("年度を締める権限がありません。"))
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
     _check_period(plan, fiscal_year, 0)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from sasaeai.core.view_helpers import form_errors_from, plan_context
 from sasaeai.accounts.decorators import council_permission, plan_permission
 from sasaeai.core.audit import ACTION_LABELS, RESTORABLE_ACTIONS
+from sasaeai.core.permissions import AUDIT_VIEW
 
 from . import planfile, rendering, selectors, services
 from .forms import (
@@ -64,7 +65,7 @@ def node_detail(request, plan, node_id):
     node = tree.by_id.get(int(node_id))
     if node is None:
         raise Http404
-    can_audit = "audit.view" in request.council_permissions
+    can_audit = AUDIT_VIEW in request.council_permissions
     return render(request, "plans/node_detail.html", plan_context(
         request, plan, tree=tree, node=node, ancestors=tree.ancestors(node),
         history=selectors.audit_entries(plan, node_id=node.pk, limit=50) if can_audit else None,

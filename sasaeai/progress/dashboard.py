@@ -25,8 +25,8 @@ the page's whole time budget.
   in any year or period, with or without a status.
 - **Owners** of an item: the 担当者 of its annual plan for the year, and the leader and sub-leader
   of every working group that owns the item or an item above it (through the group's
-  担当する項目, or an annual plan of the year that names the group) — the same reach as
-  ``ownership.owned_node_ids``.
+  担当する項目, or an annual plan of the year that names the group): the rule of
+  ``permissions.py``, read by ``permissions.plan_ownership``.
 - **Trends**: for each indicator, every year of the plan (plus its baseline year, with the 基準値,
   and any year it has a target or an actual in): the year's actual is the one in the latest
   period of that year that has a value (as in ``plan_figures``), the year's target is its 目標値
@@ -53,9 +53,9 @@ from sasaeai.plans.models import PlanNode
 from . import periods as periods_module
 from . import rollup, selectors
 from .models import (
-    AnnualPlan, Indicator, IndicatorActual, IndicatorTarget, ProgressReport, ProgressStatus, ReportingSchedule,
-    WorkingGroup,
+    Indicator, IndicatorActual, IndicatorTarget, ProgressReport, ProgressStatus, ReportingSchedule, WorkingGroup,
 )
+from .permissions import plan_ownership
 from .services import statuses_for
 
 LIST_LIMIT = 100
@@ -269,35 +269,20 @@ def plan_dashboard(plan, fiscal_year: int, *, today=None, trend_goal=None, trend
         achievement=rollup.weighted_average((g.weight, g.achievement) for g in goals),
         is_sample=any(g.is_sample for g in goals))
 
-    # Annual plans, their owners and the working groups.
-    annual_plans = {node_id: (group_id, is_sample) for node_id, group_id, is_sample in (  # 1
-        AnnualPlan.objects.filter(node__plan=plan, fiscal_year=fiscal_year).order_by("pk")
-        .values_list("node_id", "working_group_id", "is_sample"))}
-    owner_ids = defaultdict(list)
-    for node_id, user_id in (AnnualPlan.owners.through.objects  # 1
-                             .filter(annualplan__node__plan=plan, annualplan__fiscal_year=fiscal_year)
-                             .order_by("pk").values_list("annualplan__node_id", "user_id")):
-        owner_ids[node_id].append(user_id)
+    # Annual plans, their owners and the working groups: the ownership rule of ``permissions.py``.
+    ownership = plan_ownership(plan, [fiscal_year], parents={pk: item.parent_id for pk, item in items.items()})  # 4
+    annual_plans = ownership.annual_plans[fiscal_year]
+    owner_ids = ownership.personal[fiscal_year]
     users = {u.pk: u for u in get_user_model().objects.filter(  # 1
         annual_plans__node__plan=plan, annual_plans__fiscal_year=fiscal_year).distinct()}
-    groups = list(WorkingGroup.objects.filter(plan=plan).select_related("leader", "sub_leader"))  # 1
-    group_by_id = {g.pk: g for g in groups}
-    group_items = defaultdict(list)
-    for group_id, node_id in (WorkingGroup.nodes.through.objects  # 1
-                              .filter(workinggroup__plan=plan).order_by("pk")
-                              .values_list("workinggroup_id", "plannode_id")):
-        group_items[group_id].append(node_id)
-    for node_id, (group_id, _sample) in annual_plans.items():
-        if group_id in group_by_id:
-            group_items[group_id].append(node_id)
+    groups = list(ownership.groups.values())
+    group_items = {group.pk: ownership.group_roots(group.pk, fiscal_year) for group in groups}
     plan_order = {item.pk: i for i, item in enumerate(_walk(roots))}
-    groups_at = defaultdict(list)  # node id → groups owning that node directly
+    groups_at = ownership.groups_at(fiscal_year)  # node id → groups in charge of that node directly
     group_rows = []
     for group in groups:
-        members = sorted((items[n] for n in set(group_items[group.pk]) if n in items),
+        members = sorted((items[n] for n in group_items[group.pk] if n in items),
                          key=lambda item: plan_order[item.pk])  # in the plan's own (depth-first) order
-        for item in members:
-            groups_at[item.pk].append(group)
         p = [n.progress for n in members if n.progress is not None]
         a = [n.achievement for n in members if n.achievement is not None]
         group_rows.append(GroupRow(
@@ -327,13 +312,7 @@ def plan_dashboard(plan, fiscal_year: int, *, today=None, trend_goal=None, trend
                      .values("node_id").annotate(last=Max("fiscal_year")).values_list("node_id", "last"))
 
     def item_row(node, missed=()):
-        owning, seen, walker = [], set(), node
-        while walker is not None:
-            for group in groups_at.get(walker.pk, ()):
-                if group.pk not in seen:
-                    seen.add(group.pk)
-                    owning.append(group)
-            walker = walker.parent_node
+        owning = ownership.groups_reaching(node.pk, fiscal_year, at=groups_at)
         goal = node
         while goal.parent_node is not None:
             goal = goal.parent_node

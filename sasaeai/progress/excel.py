@@ -33,7 +33,6 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -42,8 +41,8 @@ from sasaeai.accounts.decorators import permissions_for
 from sasaeai.core import fiscal
 from sasaeai.plans.selectors import plan_tree
 
-from . import ownership, services
-from .models import AnnualPlan, Indicator, IndicatorActual, IndicatorTarget, ProgressReport, WorkingGroup
+from . import permissions, services
+from .models import Indicator, IndicatorActual, IndicatorTarget, ProgressReport, WorkingGroup
 
 FORMAT = "sasaeai-progress/1"
 META_SHEET = "_sasaeai"
@@ -168,42 +167,6 @@ def group_get(plan, group_id):
         return WorkingGroup.objects.filter(plan=plan).get(pk=int(group_id))
     except (WorkingGroup.DoesNotExist, TypeError, ValueError):
         return False
-
-
-def groups_for(user, plan, perms=None):
-    """Groups whose workbook ``user`` may use: all of them for ``progress.report``, else the
-    groups they lead or sub-lead."""
-    perms = permissions_for(user, plan.council_id) if perms is None else perms
-    groups = WorkingGroup.objects.filter(plan=plan).order_by("name", "pk")
-    if "progress.report" in perms:
-        return list(groups)
-    if "progress.report_own" in perms:
-        return list(groups.filter(Q(leader=user) | Q(sub_leader=user)))
-    return []
-
-
-def may_use(user, plan, group=None, perms=None) -> bool:
-    """Plan workbook: ``progress.report``. Group workbook: that, or the group's (sub-)leader."""
-    perms = permissions_for(user, plan.council_id) if perms is None else perms
-    if "progress.report" in perms:
-        return True
-    if group is None or "progress.report_own" not in perms:
-        return False
-    return user.pk is not None and user.pk in (group.leader_id, group.sub_leader_id)
-
-
-def group_node_ids(group, fiscal_year, tree) -> set[int]:
-    """A group's items (``WorkingGroup.nodes`` and the year's annual plans it is in charge of),
-    with everything below them, as ``ownership.owned_node_ids`` counts them."""
-    roots = set(WorkingGroup.nodes.through.objects.filter(workinggroup_id=group.pk)
-                .values_list("plannode_id", flat=True))
-    roots |= set(AnnualPlan.objects.filter(working_group=group, fiscal_year=fiscal_year)
-                 .values_list("node_id", flat=True))
-    ids = set()
-    for node_id in roots:
-        if node_id in tree.by_id and node_id not in ids:
-            ids.update(n.pk for n in tree.walk([tree.by_id[node_id]]))
-    return ids
 
 
 # --------------------------------------------------------------------------- plan data, read once
@@ -391,7 +354,7 @@ def build(*, plan, fiscal_year: int, period: int, group=None) -> bytes:
         raise ValueError("period not in the plan's reporting calendar")
     data = _load(plan, fiscal_year, period, with_targets=True)
     tree = data.tree
-    scope = group_node_ids(group, fiscal_year, tree) if group is not None else None
+    scope = permissions.group_node_ids(group, fiscal_year, tree=tree) if group is not None else None
 
     font = Font(name=FONT_NAME, size=11, charset=128)
     bold = Font(name=FONT_NAME, size=11, charset=128, bold=True)
@@ -733,7 +696,7 @@ def parse(raw: bytes, *, filename: str, plan, user, fiscal_year: int, period: in
         if not group:
             raise ExcelError([Problem(_("このファイルのワーキンググループは削除されています。ダウンロードし直してください。"))])
     perms = permissions_for(user, plan.council_id)
-    if not may_use(user, plan, group, perms):
+    if not permissions.may_use_workbook(user, plan, group, perms):
         raise ExcelError([Problem(_(
             "このファイルを読み込む権限がありません。計画全体のファイルは進捗を報告する権限のある方が、"
             "ワーキンググループのファイルはそのグループのリーダー・サブリーダーが読み込めます。"))])
@@ -792,11 +755,8 @@ def parse(raw: bytes, *, filename: str, plan, user, fiscal_year: int, period: in
             continue
     data = _load(plan, fiscal_year, period)
     tree = data.tree
-    scope = group_node_ids(group, fiscal_year, tree) if group is not None else None
-    if "progress.report" in perms:
-        allowed = None
-    else:
-        allowed = ownership.owned_node_ids(user, plan, fiscal_year, tree=tree)
+    scope = permissions.group_node_ids(group, fiscal_year, tree=tree) if group is not None else None
+    allowed = permissions.reportable_node_ids(user, plan, fiscal_year, perms, tree=tree)
     statuses = {s.name: s for s in data.statuses}
     statuses_nfkc = {unicodedata.normalize("NFKC", s.name): s for s in data.statuses}
     status_names = "・".join(statuses)

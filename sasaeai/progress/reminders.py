@@ -10,13 +10,13 @@ The rules, for a day ``D`` (``timezone.localdate()`` in the command):
   without a status (状況).
 - Kind ``"due"`` (締切の案内) when ``D > period.end`` or ``D >= period.due - 14 days``, as long as
   ``D <= period.overdue_after``; kind ``"overdue"`` (期限切れの連絡) when ``D > period.overdue_after``.
-- Owners of an item for a fiscal year: the owners (担当者) of its annual plan for that year, and the
-  leader and sub-leader of every working group that owns it: groups whose ``nodes`` are the item or
-  one of its ancestors, and groups named on the annual plan (that year) of the item or an ancestor.
-  This is the same rule as ``ownership.owned_node_ids``.
+- Owners of an item for a fiscal year: the rule of ``permissions.py`` (``plan_ownership``): the
+  owners (担当者) of its annual plan for that year, and the leader and sub-leader of every working
+  group that reaches it (its ``nodes`` or the annual plans of that year naming it, and everything
+  below them).
 - An owner is reminded only if they can open the report form the e-mail links to: an active user
   whose role in the plan's council (nearest membership, as in ``accounts.selectors``) gives
-  ``progress.report`` or ``progress.report_own``.
+  ``progress.report`` or ``progress.report_own`` (``permissions.REPORT_ANY``).
 
 One reminder is one (user, plan, fiscal year, period, kind) with the items, in the order of the
 plan's tree. Each plan costs a fixed number of queries, whatever the number of items or owners.
@@ -38,11 +38,11 @@ from sasaeai.core.models import Council
 from sasaeai.plans.models import Plan, PlanNode
 
 from . import periods as periods_module
-from .models import AnnualPlan, ProgressReport, ReminderLog, ReportingSchedule, WorkingGroup
+from .models import ProgressReport, ReminderLog, ReportingSchedule
+from .permissions import REPORT_ANY, plan_ownership
 
 DUE_SOON_DAYS = 14  # a "due" reminder may start this many days before the due date
 YEARS_BACK = 2  # periods of the current fiscal year and of this many years before it
-REPORT_PERMISSIONS = {"progress.report", "progress.report_own"}
 DUE, OVERDUE = ReminderLog.Kind.DUE.value, ReminderLog.Kind.OVERDUE.value
 
 
@@ -146,7 +146,7 @@ def _reporters(user_ids, council_id, parents) -> dict:
         if user_id not in nearest or rank < nearest[user_id][0]:
             nearest[user_id] = (rank, role)
     allowed = {u for u, (_rank, role) in nearest.items()
-               if REPORT_PERMISSIONS & ROLE_PERMISSIONS.get(role, frozenset())}
+               if REPORT_ANY & ROLE_PERMISSIONS.get(role, frozenset())}
     if not allowed:
         return {}
     users = get_user_model().objects.filter(pk__in=allowed, is_active=True).order_by("pk")
@@ -174,44 +174,13 @@ def plan_reminders(plan, day: dt.date, parents=None) -> list[Reminder]:
         stack.extend(reversed(children[pk]))
     position = {pk: i for i, pk in enumerate(order)}
 
-    def subtree(root):
-        found, stack = [], [root]
-        while stack:
-            pk = stack.pop()
-            found.append(pk)
-            stack.extend(children[pk])
-        return found
-
-    # owned[year][user_id] = node ids
+    # owned[year][user_id] = node ids (the one rule, for every user at once)
+    ownership = plan_ownership(plan, years, parents={pk: parent_id for pk, parent_id, _c, _t in nodes})
     owned = {year: defaultdict(set) for year in years}
-    for node_id, year, user_id in (AnnualPlan.owners.through.objects
-                                   .filter(annualplan__node__plan=plan, annualplan__fiscal_year__in=years)
-                                   .values_list("annualplan__node_id", "annualplan__fiscal_year", "user_id")):
-        owned[year][user_id].add(node_id)
-    leaders = {}
-    for group_id, leader_id, sub_leader_id in (WorkingGroup.objects.filter(plan=plan)
-                                               .values_list("pk", "leader_id", "sub_leader_id")):
-        leaders[group_id] = {u for u in (leader_id, sub_leader_id) if u is not None}
-    if any(leaders.values()):
-        group_roots = defaultdict(set)  # year-independent: WorkingGroup.nodes
-        for group_id, node_id in (WorkingGroup.nodes.through.objects.filter(workinggroup__plan=plan)
-                                  .values_list("workinggroup_id", "plannode_id")):
-            group_roots[group_id].add(node_id)
-        yearly_roots = {year: defaultdict(set) for year in years}  # AnnualPlan.working_group
-        for node_id, year, group_id in (AnnualPlan.objects.filter(node__plan=plan, fiscal_year__in=years,
-                                                                  working_group__isnull=False)
-                                        .values_list("node_id", "fiscal_year", "working_group_id")):
-            yearly_roots[year][group_id].add(node_id)
-        for year in years:
-            for group_id, users in leaders.items():
-                if not users:
-                    continue
-                items = set()
-                for root in group_roots[group_id] | yearly_roots[year][group_id]:
-                    if root in labels:
-                        items.update(subtree(root))
-                for user_id in users:
-                    owned[year][user_id] |= items
+    for year in years:
+        for node_id, owners in ownership.owners(year).items():
+            for user_id in owners:
+                owned[year][user_id].add(node_id)
 
     user_ids = {u for year in years for u, items in owned[year].items() if items}
     if parents is None:

@@ -172,12 +172,12 @@ def plan_annual_plans(plan, fiscal_year, node=None):
 
 
 def my_items(user, *, today=None):
-    """Items the user owns (see ``ownership``) in every active plan they can see, for the period
+    """Items the user owns (see ``permissions``) in every active plan they can see, for the period
     that is open now and any earlier period of this year still unreported, with their state."""
     from sasaeai.accounts.selectors import roles_by_council
     from sasaeai.plans.models import Plan
 
-    from .ownership import owned_node_ids
+    from .permissions import owned_node_ids
 
     today = today or timezone.localdate()
     rows = []

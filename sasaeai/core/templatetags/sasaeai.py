@@ -1,5 +1,10 @@
+from __future__ import annotations
+
+from collections.abc import Collection
+
 from django import template
 
+from sasaeai.accounts.permissions import holds
 from sasaeai.core import fiscal
 
 register = template.Library()
@@ -57,5 +62,7 @@ def audit_value(value):
 
 
 @register.filter
-def has_perm_here(perms, name):
-    return name in (perms or ())
+def has_perm_here(perms: Collection[str] | None, name: str) -> bool:
+    """``{% if perms_here|has_perm_here:"plans.edit" %}``: raises ``ValueError`` for an unknown name,
+    so a typo fails the first test that renders the template instead of hiding a link for good."""
+    return holds(perms, name)

@@ -12,13 +12,13 @@ from sasaeai.core.view_helpers import form_errors_from
 from sasaeai.progress import selectors as progress_selectors
 from sasaeai.progress.services import schedule_for
 
-from .. import rendering, selectors, services
+from .. import permissions, rendering, selectors, services
 from ..forms import (
     CriterionFormSet, DirectionFormSet, GradeFormSet, OpinionForm, ReopenForm, ScaleForm, StageForm,
 )
 from ..models import STAGE_ORDER, Evaluation, Stage
 
-READ = ("evaluation.view", "evaluation.view_internal")
+READ = permissions.READ
 
 
 def _year_period(request, plan):
@@ -50,7 +50,7 @@ def _not_set_up(request, council, plan=None):
     """A council created before its evaluation settings existed: say so (reading a page writes nothing)."""
     return render(request, "evaluation/not_set_up.html", {
         "council": council, "plan": plan, "perms_here": request.council_permissions,
-        "can_set_up": "evaluation.settings" in request.council_permissions})
+        "can_set_up": permissions.SETTINGS in request.council_permissions})
 
 
 def _query(year, period):
@@ -100,7 +100,8 @@ def _stage_cards(request, plan, node, row, year, period):
         entry = row.entries.get(stage)
         card = {"stage": stage, "label": Stage(stage).label, "entry": entry, "form": None, "reopen": None,
                 "waiting": False}
-        can = (not closed and stage == next_stage and services.can_enter(request.user, plan, node, year, stage, perms))
+        can = (not closed and stage == next_stage
+               and permissions.can_enter(request.user, plan, node, year, stage, perms))
         if can:
             if entry is not None:
                 initial = {"grade": entry.grade_id, "results": entry.results, "comment": entry.comment,
@@ -117,7 +118,7 @@ def _stage_cards(request, plan, node, row, year, period):
                 card["form"].fields["results"].help_text = _("前の段階の内容が最初に入っています。")
         elif entry is None and not closed:
             card["waiting"] = STAGE_ORDER.index(stage) > STAGE_ORDER.index(next_stage) if next_stage else False
-        if entry is not None and entry.is_submitted and not closed and "evaluation.reopen" in perms:
+        if entry is not None and entry.is_submitted and not closed and permissions.REOPEN in perms:
             later = STAGE_ORDER[STAGE_ORDER.index(stage) + 1:]
             if not any(row.entries.get(s) is not None and row.entries[s].is_submitted for s in later):
                 card["reopen"] = ReopenForm(prefix=f"reopen-{stage}")
@@ -151,7 +152,7 @@ def _project_render(request, plan, node, row, year, years, period, periods, boun
     return render(request, "evaluation/project.html", _ctx(
         request, plan, node=node, row=row, cards=cards, year=year, years=years, period=period, periods=periods,
         query=_query(year, period), ancestors=ancestors, closing=selectors.year_closing(plan, year),
-        display=selectors.display_rate, show_names="evaluation.view" in request.council_permissions,
+        display=selectors.display_rate, show_names=permissions.VIEW in request.council_permissions,
         criteria=selectors.criteria_for(plan.council),
     ), status=status)
 
@@ -211,10 +212,10 @@ def opinion(request, plan):
     perms = request.council_permissions
     current = selectors.opinion_for(plan, year)
     closed = selectors.year_closing(plan, year) is not None
-    can_edit = "evaluation.opinion" in perms and not closed and not (current and current.is_submitted)
+    can_edit = permissions.OPINION in perms and not closed and not (current and current.is_submitted)
     form = OpinionForm(request.POST or None, initial={"text": current.text if current else "",
                                                       "version": current.version if current else None})
-    reopen = ReopenForm(request.POST or None) if ("evaluation.reopen" in perms and current and current.is_submitted
+    reopen = ReopenForm(request.POST or None) if (permissions.REOPEN in perms and current and current.is_submitted
                                                   and not closed) else None
     status = 200
     if request.method == "POST":
@@ -240,7 +241,7 @@ def opinion(request, plan):
             status = 400
     return render(request, "evaluation/opinion.html", _ctx(
         request, plan, year=year, years=years, opinion=current, form=form if can_edit else None, reopen=reopen,
-        closed=closed, show_names="evaluation.view" in perms), status=status)
+        closed=closed, show_names=permissions.VIEW in perms), status=status)
 
 
 @plan_permission("evaluation.close_year")

@@ -22,11 +22,11 @@ from sasaeai.plans.forms import FiscalYearField
 from sasaeai.plans.models import Plan
 from sasaeai.core.view_helpers import form_errors_from
 
-from .. import midterm, nextplan
+from .. import midterm, nextplan, permissions
 from ..models import PlanSnapshot
 from ..selectors import visible_stages
 
-READ_PERMISSIONS = ("evaluation.view", "evaluation.view_internal")
+READ_PERMISSIONS = permissions.READ
 
 
 def _ctx(request, plan, **extra):
@@ -67,7 +67,7 @@ class NextPlanForm(forms.Form):
 @plan_permission(READ_PERMISSIONS)
 def snapshot_list(request, plan):
     """The plan's snapshots, and (evaluation.midterm) the form to take one."""
-    can_take = "evaluation.midterm" in request.council_permissions
+    can_take = permissions.MIDTERM in request.council_permissions
     if request.method == "POST" and not can_take:
         raise Http404
     form = None

@@ -15,8 +15,7 @@ from sasaeai.core.view_helpers import form_errors_from
 from .. import comments
 from ..forms_comments import BulkForm, CommentForm, PeriodForm
 from ..models import PublicComment
-
-PERM = "participation.comments"
+from ..permissions import COMMENTS as PERM
 
 
 def _ctx(request, plan, **extra):

@@ -17,9 +17,9 @@ from ..forms import (
     CommitteeForm, MeetingForm, MemberFormSet, MembersQuickForm, member_rows,
 )
 from ..models import Committee
+from ..permissions import MANAGE
+from ..permissions import VIEW as READ
 
-READ = "participation.view"
-MANAGE = "participation.manage"
 
 
 # --------------------------------------------------------------------------- committees (council level)

@@ -27,9 +27,9 @@ from .. import survey_charts, surveys, surveys_import, tabulation
 from .. import survey_export as exporter
 from ..forms_surveys import AnswerForm, CrossForm, QuestionForm, QuestionnaireForm, TagForm, UploadForm
 from ..models import Question, Questionnaire, Response
+from ..permissions import MANAGE
+from ..permissions import VIEW as READ
 
-READ = "participation.view"
-MANAGE = "participation.manage"
 SESSION_KEY = "sasaeai_pending_survey_import"
 PENDING_DIR = "survey_imports"
 FREE_PAGE_SIZE = 50
@@ -346,7 +346,7 @@ def survey_free(request, plan, questionnaire_id):
                      "voice_tags": list(voice.tags.all()) if voice else []})
     return render(request, "participation/survey_free.html", _ctx(
         request, plan, q=q, texts=texts, current=current, search=search, page=page, rows=rows, tags=tags,
-        can_tag="participation.manage" in request.council_permissions and q.plan_id is not None))
+        can_tag=MANAGE in request.council_permissions and q.plan_id is not None))
 
 
 @plan_permission(MANAGE)

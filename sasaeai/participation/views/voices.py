@@ -19,9 +19,9 @@ from ..forms import (
     SessionForm, StepFormSet, TagForm, VoiceForm, step_rows,
 )
 from ..models import EngagementSession, Voice
+from ..permissions import MANAGE
+from ..permissions import VIEW as READ
 
-READ = "participation.view"
-MANAGE = "participation.manage"
 
 
 def _ctx(request, plan, **extra):

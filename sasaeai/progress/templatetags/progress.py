@@ -1,9 +1,11 @@
 from django import template
 
+from sasaeai.core.permissions import AUDIT_VIEW
 from sasaeai.core.templatetags.sasaeai import has_perm_here
 
 from .. import selectors
 from ..models import TargetChange
+from ..permissions import VIEW, reportable_years
 
 register = template.Library()
 
@@ -12,7 +14,7 @@ register = template.Library()
 def node_progress(context, node):
     """Indicators (with targets) and reports of one node, for the node page."""
     perms = context.get("perms_here")
-    if not has_perm_here(perms, "progress.view"):
+    if not has_perm_here(perms, VIEW):
         return {"visible": False}
     indicators = selectors.node_indicators(node)
     for indicator in indicators:
@@ -20,9 +22,17 @@ def node_progress(context, node):
     # 目標値の変更 after a midterm review: old → new and why (who, only for audit.view).
     target_changes = list(TargetChange.objects.filter(indicator__node=node).select_related("indicator", "changed_by")
                           .order_by("-changed_at", "-pk"))
-    return {"visible": True, "plan": context["plan"], "node": node, "indicators": indicators,
-            "reports": selectors.node_reports(node), "perms_here": perms, "target_changes": target_changes,
-            "show_changer": has_perm_here(perms, "audit.view")}
+    plan = context["plan"]
+    reports = selectors.node_reports(node)
+    # The report links follow the ownership rule: a leader or 担当者 sees them on their own items.
+    request = context.get("request")
+    current = selectors.default_fiscal_year(plan)
+    reportable = (reportable_years(request.user, plan, node, {r.fiscal_year for r in reports} | {current}, perms)
+                  if request is not None else set())
+    return {"visible": True, "plan": plan, "node": node, "indicators": indicators,
+            "reports": reports, "perms_here": perms, "target_changes": target_changes,
+            "show_changer": has_perm_here(perms, AUDIT_VIEW),
+            "can_report_now": current in reportable, "reportable_years": reportable}
 
 
 @register.filter

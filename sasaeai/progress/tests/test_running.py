@@ -10,7 +10,7 @@ from sasaeai.core.models import AuditEntry
 from sasaeai.plans import services as plan_services
 from sasaeai.progress import services
 from sasaeai.progress.models import AnnualPlan
-from sasaeai.progress.ownership import can_report, owned_node_ids
+from sasaeai.progress.permissions import can_report, owned_node_ids
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from sasaeai.accounts.decorators import plan_permission
 from sasaeai.core import fiscal
 
-from .. import excel, selectors, services
+from .. import excel, permissions, selectors, services
 
 SESSION_KEY = "sasaeai_pending_progress_excel"
 
@@ -65,8 +65,8 @@ def _period_from_get(request, plan):
 def _allowed(request, plan):
     """Whether the user may use the plan workbook, and the groups whose workbook they may use."""
     perms = request.council_permissions
-    can_plan = "progress.report" in perms
-    groups = excel.groups_for(request.user, plan, perms)
+    can_plan = permissions.may_use_workbook(request.user, plan, None, perms)
+    groups = permissions.workbook_groups(request.user, plan, perms)
     if not can_plan and not groups:
         raise Http404
     return can_plan, groups
@@ -96,7 +96,7 @@ def excel_download(request, plan):
     _allowed(request, plan)
     period = _period_from_get(request, plan)
     group = excel.group_get(plan, request.GET.get("group"))
-    if group is False or not excel.may_use(request.user, plan, group, request.council_permissions):
+    if group is False or not permissions.may_use_workbook(request.user, plan, group, request.council_permissions):
         raise Http404
     data = excel.build(plan=plan, fiscal_year=period.fiscal_year, period=period.number, group=group)
     response = HttpResponse(data, content_type=excel.CONTENT_TYPE)

@@ -14,8 +14,8 @@ from sasaeai.core import fiscal
 from sasaeai.plans.selectors import node_get_for_user, plan_tree
 from sasaeai.core.view_helpers import form_errors_from
 
+from .. import permissions, rendering, rollup, selectors, services
 from ..midterm import latest_midterm
-from .. import ownership, rendering, rollup, selectors, services
 from ..forms import (
     AnnualPlanForm, IndicatorForm, MeetingForm, ReportForm, ScheduleForm, StatusFormSet, WorkingGroupForm,
 )
@@ -137,7 +137,7 @@ def _period(request, plan):
 def report_edit(request, plan, node_id):
     node = node_get_for_user(request.user, plan, node_id)
     period, periods = _period(request, plan)
-    if not ownership.can_report(request.user, plan, node, period.fiscal_year):
+    if not permissions.can_report(request.user, plan, node, period.fiscal_year, request.council_permissions):
         raise Http404
     report = selectors.report_for(node, period.fiscal_year, period.number)
     indicators = selectors.node_indicators(node)
@@ -317,8 +317,8 @@ def audit_restore(request, plan, entry_id):
     entry = AuditEntry.objects.filter(pk=entry_id, council_id=plan.council_id, plan_id=plan.pk).first()
     if entry is None:
         raise Http404
-    allowed = "progress.manage" in request.council_permissions if entry.action == "indicator.update" else (
-        entry.node_id is not None and ownership.can_report(
+    allowed = permissions.MANAGE in request.council_permissions if entry.action == "indicator.update" else (
+        entry.node_id is not None and permissions.can_report(
             request.user, plan, node_get_for_user(request.user, plan, entry.node_id),
             selectors.report_year(entry.object_id)))
     if not allowed:

@@ -1,0 +1,13 @@
+"""Who may do what in participation (策定): the app's permission names.
+
+The role map is in ``accounts.permissions``. Public comment pages for residents need no
+permission; the staff side needs ``participation.comments``, which also shows a commenter's name
+and contact (``participation.view`` never does).
+"""
+from __future__ import annotations
+
+from sasaeai.accounts.permissions import permission
+
+VIEW = permission("participation.view")
+MANAGE = permission("participation.manage")
+COMMENTS = permission("participation.comments")
