@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sasaeai.core.audit import log_action
-from sasaeai.core.imports import ImportRefused, Importer, Problem, Problems, Source, column_name, size_label
+from sasaeai.core.imports import Importer, ImportRefused, Problem, Problems, Source, column_name, size_label
 from sasaeai.core.imports.sniff import Kind
 
 from . import surveys

@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TypeVar
 from decimal import Decimal, InvalidOperation
+from typing import TypeVar
 
 import yaml
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from sasaeai.core.imports import ImportRefused, Importer, Problem, Source
+from sasaeai.core.imports import Importer, ImportRefused, Problem, Source
 from sasaeai.plans.yamldepth import find_too_deep
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -22,6 +22,7 @@ from sasaeai.core.imports import pending
 
 from . import excel, selectors, services
 
+
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("入力した Excel ファイル（.xlsx）"),

@@ -126,8 +126,11 @@ def take(request: HttpRequest, *, kind: str, council_id: int, sha: str | None) -
     _delete(token)
     if not isinstance(meta, dict):
         return None
-    upload = PendingUpload(token=token, kind=str(meta.get("kind")), user_id=meta.get("user"),
-                           council_id=meta.get("council"), filename=str(meta.get("filename", "")),
+    owner, council = meta.get("user"), meta.get("council")
+    if not isinstance(owner, int) or not isinstance(council, int):
+        return None
+    upload = PendingUpload(token=token, kind=str(meta.get("kind")), user_id=owner,
+                           council_id=council, filename=str(meta.get("filename", "")),
                            sha=str(meta.get("sha", "")), created=float(meta.get("created", 0)), raw=raw,
                            extra=meta.get("extra") or {})
     fresh = timezone.now().timestamp() - upload.created <= max_age().total_seconds()

@@ -4,7 +4,6 @@ import io
 import re
 import time
 import zipfile
-import zlib
 
 import openpyxl
 import pytest
@@ -213,10 +212,12 @@ def test_the_zip_guard_refuses_a_member_whose_declared_size_lies():
 
 def test_the_zip_guard_counts_sheet_rows_and_finds_dtds_across_chunks():
     rows = b"".join(b'<row r="%d"><c><v>%d</v></c></row>' % (i, i) for i in range(1, 20_001))
-    raw = _replace_member(_workbook(), "xl/worksheets/sheet1.xml", b"<worksheet><sheetData>" + rows + b"</sheetData></worksheet>")
+    sheet = b"<worksheet><sheetData>" + rows + b"</sheetData></worksheet>"
+    raw = _replace_member(_workbook(), "xl/worksheets/sheet1.xml", sheet)
     assert check_zip(raw, max_entries=100, max_inflated=60 * MB).most_rows == 20_000
     padding = b" " * (64 * 1024 - 5)  # the declaration straddles the first chunk's end
-    raw = _replace_member(_workbook(), "xl/styles.xml", b"<?xml version='1.0'?>" + padding + b"<!DOCTYPE x [<!ENTITY a 'b'>]><x/>")
+    styles = b"<?xml version='1.0'?>" + padding + b"<!DOCTYPE x [<!ENTITY a 'b'>]><x/>"
+    raw = _replace_member(_workbook(), "xl/styles.xml", styles)
     with pytest.raises(ZipRefused) as info:
         check_zip(raw, max_entries=100, max_inflated=60 * MB)
     assert info.value.reason == "zip_corrupt"
@@ -266,12 +267,13 @@ def session():
 
 def test_a_pending_upload_is_kept_once_for_its_user_council_and_kind(rf, users, councils, session):
     request = _request(rf, users["admin"], session)
-    saved_upload = pending.save(request, kind="plan_file", council_id=councils["a"].pk, raw=b"data", filename="a.yaml",
-                                extra={"mode": "append"})
+    saved_upload = pending.save(request, kind="plan_file", council_id=councils["a"].pk, raw=b"data",
+                                filename="a.yaml", extra={"mode": "append"})
     token = session[pending.session_key("plan_file")]
     assert token == saved_upload.token and set(session.keys()) == {pending.session_key("plan_file")}
     taken = pending.take(request, kind="plan_file", council_id=councils["a"].pk, sha=saved_upload.sha)
-    assert taken is not None and taken.raw == b"data" and taken.filename == "a.yaml" and taken.extra == {"mode": "append"}
+    assert taken is not None and taken.raw == b"data" and taken.filename == "a.yaml"
+    assert taken.extra == {"mode": "append"}
     assert pending.take(request, kind="plan_file", council_id=councils["a"].pk, sha=saved_upload.sha) is None
 
 
