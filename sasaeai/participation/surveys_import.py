@@ -2,7 +2,7 @@
 
 parse → validate everything → preview → confirm → ``apply`` in one transaction. ``parse`` reads the
 whole file against the questionnaire and raises ``SurveyImportError`` with every problem found
-(each names the row and the column in Japanese; the first ``MAX_ERRORS`` are shown with the total);
+(each names the row and the column in Japanese; the first 50 are shown with the total);
 nothing is written until ``apply``, and ``apply`` writes everything or nothing.
 
 - CSV: UTF-8 with or without BOM, or Shift_JIS (cp932). Detection: a BOM → UTF-8; else strict UTF-8;
@@ -14,7 +14,8 @@ nothing is written until ``apply``, and ``apply`` writes everything or nothing.
   回答番号, ID, No, No., 番号, サンプル番号) and one column per question, headed by its code. A
   multiple-choice answer is one cell of codes separated by "," "、" ";" or spaces, or one 0/1 column
   per choice headed "<question code>_<choice code>".
-- Limits: ``SASAEAI_SURVEY_MAX_ROWS`` (200,000 data rows) and ``SASAEAI_SURVEY_MAX_BYTES`` (50 MB).
+- Limits: ``SASAEAI_SURVEY_MAX_ROWS`` (200,000 data rows), ``SASAEAI_SURVEY_MAX_BYTES`` (50 MB), 16,384
+  columns, and the zip guard of ``sasaeai.core.imports`` (see ``SurveyResponseImporter``).
 """
 from __future__ import annotations
 
@@ -38,7 +39,6 @@ from sasaeai.core.imports.sniff import Kind
 from . import surveys
 from .models import Question, Questionnaire, Response, Voice
 
-MAX_ERRORS = 50
 MAX_ZIP_ENTRIES = 500
 MAX_COLUMNS = 16_384  # Excel's widest sheet (XFD)
 PREVIEW_ROWS = 10
@@ -60,8 +60,7 @@ def max_bytes() -> int:
 
 
 class SurveyImportError(ImportRefused):
-    """The file cannot be imported; ``problems`` (the first ``MAX_ERRORS``) and ``total`` say why.
-    Nothing was saved."""
+    """The file cannot be imported; ``problems`` (the first 50) and ``total`` say why. Nothing was saved."""
 
 
 def _collector() -> Problems:
@@ -285,6 +284,10 @@ def parse(raw: bytes, *, filename: str, questionnaire: Questionnaire, mode: str 
 
 def _parse(source: Source, *, questionnaire: Questionnaire, mode: str) -> ParsedImport:
     filename = source.filename
+    limit = max_rows()
+    if source.zip.most_rows > 2 * limit + 1000:  # counted by the zip guard: refuse before openpyxl reads them
+        _fail(_("回答の行が多すぎます（%(max)s 行まで）。ファイルを分けて、追加で取り込んでください。") % {
+            "max": f"{limit:,}"})
     rows, encoding = _xlsx_rows(source.raw) if source.kind == "zip" else _csv_rows(source)
     spec = surveys.questionnaire_spec(questionnaire, refresh=True)
     if not spec.questions:
@@ -314,7 +317,6 @@ def _parse(source: Source, *, questionnaire: Questionnaire, mode: str) -> Parsed
                                            response__source=Response.Source.IMPORT).count()
 
     errors = _collector()
-    limit = max_rows()
     out = []
     seen = {}
     skipped = 0

@@ -52,7 +52,6 @@ META_SHEET = "_sasaeai"
 SIGNATURE_SALT = "sasaeai.progress.excel"
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5_000
-MAX_ERRORS = 50
 MAX_UNZIPPED_BYTES = 60 * 1024 * 1024  # what a 5 MB xlsx may inflate to; more is a zip bomb
 MAX_ZIP_ENTRIES = 300
 HEADER_ROW = 2
