@@ -182,7 +182,7 @@ def test_each_upload_page_shows_the_refusal_and_saves_nothing(client, users, cou
 @pytest.mark.parametrize("raw, kind", [
     (b"", "empty"), (b"\xef\xbb\xbf \r\n", "empty"), (b"PK\x03\x04rest", "zip"), (b"\xd0\xcf\x11\xe0rest", "ole"),
     (b"\xff\xfea\x00", "utf16"), (PNG, "binary"), (b"%PDF-1.7", "binary"), (b"a,b\n1,\x002\n", "binary"),
-    ("回答者番号,Q1\n".encode(), "text"), (SHIFT_JIS, "text"),
+    ("回答者番号,Q1\n".encode(), "text"), (SHIFT_JIS, "text"), (b"BMI,ID3,MZ\n1,2,3\n", "text"),
 ])
 def test_sniff_reads_the_first_bytes_not_the_name(raw, kind):
     assert sniff(raw) == kind
