@@ -171,10 +171,6 @@ def plan_delete(*, plan: Plan, by) -> None:
 # --------------------------------------------------------------------------- plan files
 
 
-def plan_file_parse(*, raw: bytes, filename: str, max_bytes: int) -> planfile.PlanFileData:
-    return planfile.parse(raw, filename=filename, max_bytes=max_bytes)
-
-
 @dataclass
 class PlanFileUpload:
     """A checked plan file, ready to import into ``council``."""

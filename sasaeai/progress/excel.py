@@ -60,7 +60,7 @@ CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.shee
 FONT_NAME = "游ゴシック"  # Excel's Japanese default; other programs fall back to their own
 
 
-def sheet_name():
+def sheet_name() -> str:
     return _("進捗報告")
 
 
