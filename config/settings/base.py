@@ -103,6 +103,12 @@ SASAEAI_PLAN_FILE_MAX_BYTES = int(os.environ.get("SASAEAI_PLAN_FILE_MAX_BYTES", 
 DATA_UPLOAD_MAX_MEMORY_SIZE = SASAEAI_PLAN_FILE_MAX_BYTES + 512 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = SASAEAI_PLAN_FILE_MAX_BYTES + 512 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
+# Every import (sasaeai.core.imports): a zip container (an xlsx) may inflate to at most RATIO times
+# its size (at least 10 MB) and never more than MAX_INFLATED bytes; bigger is refused before parsing.
+# Uploads waiting for confirmation are deleted after PENDING_SECONDS.
+SASAEAI_IMPORT_MAX_INFLATED_BYTES = int(os.environ.get("SASAEAI_IMPORT_MAX_INFLATED_BYTES", 200 * 1024 * 1024))
+SASAEAI_IMPORT_MAX_INFLATE_RATIO = int(os.environ.get("SASAEAI_IMPORT_MAX_INFLATE_RATIO", 100))
+SASAEAI_IMPORT_PENDING_SECONDS = int(os.environ.get("SASAEAI_IMPORT_PENDING_SECONDS", 24 * 60 * 60))
 
 # E-mail (reminders). The console backend prints messages, which is what the demo wants.
 EMAIL_BACKEND = os.environ.get("SASAEAI_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

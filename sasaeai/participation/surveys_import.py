@@ -2,7 +2,7 @@
 
 parse → validate everything → preview → confirm → ``apply`` in one transaction. ``parse`` reads the
 whole file against the questionnaire and raises ``SurveyImportError`` with every problem found
-(each names the row and the column in Japanese; the first ``MAX_ERRORS`` are shown with the total);
+(each names the row and the column in Japanese; the first 50 are shown with the total);
 nothing is written until ``apply``, and ``apply`` writes everything or nothing.
 
 - CSV: UTF-8 with or without BOM, or Shift_JIS (cp932). Detection: a BOM → UTF-8; else strict UTF-8;
@@ -14,31 +14,33 @@ nothing is written until ``apply``, and ``apply`` writes everything or nothing.
   回答番号, ID, No, No., 番号, サンプル番号) and one column per question, headed by its code. A
   multiple-choice answer is one cell of codes separated by "," "、" ";" or spaces, or one 0/1 column
   per choice headed "<question code>_<choice code>".
-- Limits: ``SASAEAI_SURVEY_MAX_ROWS`` (200,000 data rows) and ``SASAEAI_SURVEY_MAX_BYTES`` (50 MB).
+- Limits: ``SASAEAI_SURVEY_MAX_ROWS`` (200,000 data rows), ``SASAEAI_SURVEY_MAX_BYTES`` (50 MB), 16,384
+  columns, and the zip guard of ``sasaeai.core.imports`` (see ``SurveyResponseImporter``).
 """
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import unicodedata
 import warnings
-import zipfile
-import zlib
 from dataclasses import dataclass, field
+from typing import Any, NoReturn
 
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sasaeai.core.audit import log_action
+from sasaeai.core.imports import Importer, ImportRefused, Problem, Problems, Source, column_name, size_label
+from sasaeai.core.imports.sniff import Kind
 
 from . import surveys
 from .models import Question, Questionnaire, Response, Voice
 
-MAX_ERRORS = 50
 MAX_ZIP_ENTRIES = 500
+MAX_COLUMNS = 16_384  # Excel's widest sheet (XFD)
 PREVIEW_ROWS = 10
 BATCH = 5000
 MODE_APPEND = "append"
@@ -54,134 +56,19 @@ def max_bytes() -> int:
     return int(surveys.setting("SASAEAI_SURVEY_MAX_BYTES", 50 * 1024 * 1024))
 
 
-def column_letter(number: int) -> str:
-    """1 → A, 27 → AA (openpyxl's rule; imported only when a message needs it)."""
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(number)
-
-
 # --------------------------------------------------------------------------- problems
 
 
-@dataclass
-class Problem:
-    message: str
-    row: int | None = None  # 1 = the header row
-    column: int | None = None  # 1-based
-    header: str = ""
-
-    def __str__(self):
-        if self.row is None:
-            return self.message
-        if self.column is None:
-            return _("%(row)s行目: %(message)s") % {"row": f"{self.row:,}", "message": self.message}
-        if self.header:
-            return _("%(row)s行目 %(col)s列（%(header)s）: %(message)s") % {
-                "row": f"{self.row:,}", "col": column_letter(self.column), "header": self.header,
-                "message": self.message}
-        return _("%(row)s行目 %(col)s列: %(message)s") % {
-            "row": f"{self.row:,}", "col": column_letter(self.column), "message": self.message}
+class SurveyImportError(ImportRefused):
+    """The file cannot be imported; ``problems`` (the first 50) and ``total`` say why. Nothing was saved."""
 
 
-class SurveyImportError(Exception):
-    """The file cannot be imported; ``problems`` (the first ``MAX_ERRORS``) and ``total`` say why.
-    Nothing was saved."""
-
-    def __init__(self, problems, total=None):
-        self.problems = list(problems)[:MAX_ERRORS]
-        self.total = total if total is not None else len(problems)
-        super().__init__("; ".join(str(p) for p in self.problems))
-
-    def messages(self):
-        shown = [str(p) for p in self.problems]
-        if self.total > len(self.problems):
-            shown.append(_("ほかにも %(n)s 件の問題があります（全部で %(total)s 件）。") % {
-                "n": f"{self.total - len(self.problems):,}", "total": f"{self.total:,}"})
-        return shown
+def _collector() -> Problems:
+    return Problems(error=SurveyImportError)
 
 
-class _Collector:
-    def __init__(self):
-        self.problems = []
-        self.total = 0
-
-    def add(self, message, row=None, column=None, header=""):
-        self.total += 1
-        if len(self.problems) < MAX_ERRORS:
-            self.problems.append(Problem(str(message), row, column, header))
-
-    def raise_if_any(self):
-        if self.total:
-            raise SurveyImportError(self.problems, self.total)
-
-
-def _fail(message, row=None, column=None, header=""):
+def _fail(message: object, row: int | None = None, column: int | None = None, header: str = "") -> NoReturn:
     raise SurveyImportError([Problem(str(message), row, column, header)])
-
-
-# --------------------------------------------------------------------------- reading the bytes
-
-
-def _line_of(raw: bytes, offset: int) -> int:
-    return raw.count(b"\n", 0, offset) + 1
-
-
-def decode(raw: bytes) -> tuple[str, str]:
-    """(text, encoding label). A BOM → UTF-8; else strict UTF-8; else cp932 (Shift_JIS). Refuses a
-    file that decodes in neither, or whose lines mix the two, naming the first line that does not fit."""
-    if raw.startswith(codecs.BOM_UTF8):
-        body = raw[len(codecs.BOM_UTF8):]
-        try:
-            return body.decode("utf-8"), _("UTF-8（BOM付き）")
-        except UnicodeDecodeError as exc:
-            _refuse_mixed(body, _line_of(body, exc.start), _("UTF-8"))
-    try:
-        return raw.decode("utf-8"), _("UTF-8")
-    except UnicodeDecodeError:
-        pass
-    # Not UTF-8 throughout: Shift_JIS, unless some lines are UTF-8 (a file pasted together).
-    first_encoding = None
-    for number, line in enumerate(raw.split(b"\n"), start=1):
-        if line.isascii():
-            continue
-        try:
-            line.decode("utf-8")
-            encoding = "utf-8"
-        except UnicodeDecodeError:
-            try:
-                line.decode("cp932")
-                encoding = "cp932"
-            except UnicodeDecodeError:
-                _fail(_("文字コードを読み取れません。%(line)s行目が UTF-8 でも Shift_JIS でもありません。"
-                        "CSV は UTF-8 か Shift_JIS で保存してください。") % {"line": f"{number:,}"}, row=number)
-        if first_encoding is None:
-            first_encoding = (number, encoding)
-        elif encoding != first_encoding[1]:
-            names = {"utf-8": _("UTF-8"), "cp932": _("Shift_JIS")}
-            _fail(_("ファイルの中で文字コードが混ざっています。%(first)s行目は %(a)s ですが、%(line)s行目は %(b)s です。"
-                    "一つの文字コード（UTF-8 か Shift_JIS）で保存し直してください。") % {
-                "first": f"{first_encoding[0]:,}", "a": names[first_encoding[1]], "line": f"{number:,}",
-                "b": names[encoding]}, row=number)
-    try:
-        return raw.decode("cp932"), _("Shift_JIS（cp932）")
-    except UnicodeDecodeError as exc:
-        line = _line_of(raw, exc.start)
-    _fail(_("文字コードを読み取れません。%(line)s行目が UTF-8 でも Shift_JIS でもありません。"
-            "CSV は UTF-8 か Shift_JIS で保存してください。") % {"line": f"{line:,}"}, row=line)
-
-
-def _refuse_mixed(body, line, expected):
-    _fail(_("ファイルの中で文字コードが混ざっています。先頭は %(enc)s（BOM付き）ですが、%(line)s行目は %(enc)s ではありません。"
-            "一つの文字コード（UTF-8 か Shift_JIS）で保存し直してください。") % {"enc": expected, "line": f"{line:,}"},
-          row=line)
-
-
-def size_label(limit: int) -> str:
-    """50 MB, or bytes below a megabyte."""
-    if limit >= 1024 * 1024:
-        return _("%(n)s MB") % {"n": f"{limit / (1024 * 1024):,.0f}"}
-    return _("%(n)s バイト") % {"n": f"{limit:,}"}
 
 
 def too_large_message() -> str:
@@ -189,31 +76,11 @@ def too_large_message() -> str:
         "size": size_label(max_bytes())}
 
 
-JUNK_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"\x1f\x8b", b"Rar!", b"7z\xbc\xaf")
+# --------------------------------------------------------------------------- reading the bytes
 
 
-def _sniff(raw: bytes, filename: str) -> str:
-    """"xlsx" or "csv", or a refusal of the whole file."""
-    if len(raw) > max_bytes():
-        _fail(too_large_message())
-    if not raw.strip() or raw == codecs.BOM_UTF8 or not raw.removeprefix(codecs.BOM_UTF8).strip():
-        _fail(_("ファイルが空です。回答の入った CSV ファイルか Excel ファイル（.xlsx）を選んでください。"))
-    if raw.startswith(b"PK\x03\x04"):
-        return "xlsx"
-    if raw.startswith(b"\xd0\xcf\x11\xe0"):
-        _fail(_("古い形式の Excel ファイル（.xls）や、パスワード付きのファイルは読み込めません。"
-                "Excel で「.xlsx」か「CSV UTF-8」の形式で保存し直してください。"))
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        _fail(_("UTF-16 の CSV（Unicode テキスト）は読み込めません。UTF-8 か Shift_JIS の CSV で保存し直してください。"))
-    if raw.startswith(JUNK_MAGIC) or b"\x00" in raw[:65536]:
-        _fail(_("CSV ファイルでも Excel ファイル（.xlsx）でもありません。回答の入った CSV か .xlsx を選んでください。"))
-    if filename.lower().endswith((".xlsx", ".xlsm")):
-        _fail(_("Excel ファイル（.xlsx）として読み込めません。ファイルが壊れていないか確かめてください。"))
-    return "csv"
-
-
-def _csv_rows(raw: bytes):
-    text, encoding = decode(raw)
+def _csv_rows(source: Source):
+    text, encoding = source.text, source.encoding
     first = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first and "," not in first else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
@@ -230,31 +97,7 @@ def _csv_rows(raw: bytes):
     return rows(), encoding
 
 
-def _check_zip(raw: bytes):
-    corrupt = _("Excel ファイル（.xlsx）が壊れているため読み込めません。Excel で開けるか確かめてから、もう一度保存してください。")
-    too_big = _("Excel ファイルの中身が大きすぎるため読み込めません。ファイルを分けてください。")
-    limit = max(200 * 1024 * 1024, 10 * max_bytes())
-    try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
-            infos = zf.infolist()
-            if len(infos) > MAX_ZIP_ENTRIES or sum(i.file_size for i in infos) > limit:
-                _fail(too_big)
-            names = {i.filename for i in infos}
-            if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-                _fail(_("Excel ファイル（.xlsx）ではありません。回答の入った CSV か .xlsx を選んでください。"))
-            for info in infos:
-                if info.filename.endswith((".xml", ".rels")):
-                    with zf.open(info) as handle:
-                        head = handle.read(2048)
-                    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                        _fail(corrupt)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError,
-            RuntimeError, zlib.error):
-        _fail(corrupt)
-
-
 def _xlsx_rows(raw: bytes):
-    _check_zip(raw)
     import openpyxl
 
     try:
@@ -345,7 +188,7 @@ def _header_text(value) -> str:
 
 def _match_headers(headers, spec):
     """(id column, [QuestionColumns]) or the problems of the header row."""
-    errors = _Collector()
+    errors = _collector()
     keys = [surveys.header_key(h) for h in headers]
     seen = {}
     for i, key in enumerate(keys):
@@ -353,7 +196,7 @@ def _match_headers(headers, spec):
             continue
         if key in seen:
             errors.add(_("列名「%(name)s」が2回あります（%(a)s列と%(b)s列）。") % {
-                "name": headers[i], "a": column_letter(seen[key] + 1), "b": column_letter(i + 1)}, row=1, column=i + 1)
+                "name": headers[i], "a": column_name(seen[key] + 1), "b": column_name(i + 1)}, row=1, column=i + 1)
         else:
             seen[key] = i
     errors.raise_if_any()
@@ -377,7 +220,7 @@ def _match_headers(headers, spec):
                 used.update(col for col, _c in present)
                 continue
         missing.append(q.code)
-    unknown = [f"{column_letter(i + 1)}列「{headers[i]}」" for i, key in enumerate(keys) if key and i not in used]
+    unknown = [f"{column_name(i + 1)}列「{headers[i]}」" for i, key in enumerate(keys) if key and i not in used]
     if id_column is None:
         errors.add(_("回答者番号の列がありません。1行目の見出しのどれかを「%(names)s」のいずれかにしてください。") % {
             "names": "」「".join(surveys.ID_HEADERS[:5])}, row=1)
@@ -395,12 +238,57 @@ def _is_blank_cell(value):
     return value is None or value == "" or (value.__class__ is str and not value.strip())
 
 
-def parse(raw: bytes, *, filename: str, questionnaire, mode: str = MODE_APPEND) -> ParsedImport:
+class SurveyResponseImporter(Importer[ParsedImport]):
+    """Survey responses through the import pipeline: a CSV (UTF-8 or Shift_JIS) or an xlsx, read
+    against ``questionnaire``; apply writes them in one transaction."""
+
+    kind = "survey_responses"
+    accepts = frozenset({"text", "zip"})
+    max_zip_entries = MAX_ZIP_ENTRIES
+    problem_error = SurveyImportError
+    refusals = {
+        "too_large": gettext_lazy("ファイルが大きすぎます（%(max)sまで）。ファイルを分けて取り込んでください。"),
+        "empty": gettext_lazy("ファイルが空です。回答の入った CSV ファイルか Excel ファイル（.xlsx）を選んでください。"),
+        "ole": gettext_lazy("古い形式の Excel ファイル（.xls）や、パスワード付きのファイルは読み込めません。"
+                            "Excel で「.xlsx」か「CSV UTF-8」の形式で保存し直してください。"),
+        "utf16": gettext_lazy("UTF-16 の CSV（Unicode テキスト）は読み込めません。UTF-8 か Shift_JIS の CSV で保存し直してください。"),
+        "binary": gettext_lazy("CSV ファイルでも Excel ファイル（.xlsx）でもありません。回答の入った CSV か .xlsx を選んでください。"),
+        "zip_not_xlsx": gettext_lazy("Excel ファイル（.xlsx）ではありません。回答の入った CSV か .xlsx を選んでください。"),
+    }
+
+    def __init__(self, *, questionnaire: Questionnaire, mode: str = MODE_APPEND) -> None:
+        if mode not in MODES:
+            raise ValueError(mode)
+        self.questionnaire = questionnaire
+        self.mode = mode
+
+    def max_bytes(self) -> int:
+        return max_bytes()
+
+    def kind_problem(self, kind: Kind, raw: bytes, filename: str) -> str | None:
+        if kind == "text" and filename.lower().endswith((".xlsx", ".xlsm")):
+            return _("Excel ファイル（.xlsx）として読み込めません。ファイルが壊れていないか確かめてください。")
+        return super().kind_problem(kind, raw, filename)
+
+    def parse(self, source: Source) -> ParsedImport:
+        return _parse(source, questionnaire=self.questionnaire, mode=self.mode)
+
+    def apply(self, parsed: ParsedImport, *, by: Any) -> int:
+        return _apply(parsed, by=by)
+
+
+def parse(raw: bytes, *, filename: str, questionnaire: Questionnaire, mode: str = MODE_APPEND) -> ParsedImport:
     """Read and check the whole file; raise ``SurveyImportError`` or return what would be imported."""
-    if mode not in MODES:
-        raise ValueError(mode)
-    kind = _sniff(raw, filename or "")
-    rows, encoding = _xlsx_rows(raw) if kind == "xlsx" else _csv_rows(raw)
+    return SurveyResponseImporter(questionnaire=questionnaire, mode=mode).check(raw, filename or "")
+
+
+def _parse(source: Source, *, questionnaire: Questionnaire, mode: str) -> ParsedImport:
+    filename = source.filename
+    limit = max_rows()
+    if source.zip.most_rows > 2 * limit + 1000:  # counted by the zip guard: refuse before openpyxl reads them
+        _fail(_("回答の行が多すぎます（%(max)s 行まで）。ファイルを分けて、追加で取り込んでください。") % {
+            "max": f"{limit:,}"})
+    rows, encoding = _xlsx_rows(source.raw) if source.kind == "zip" else _csv_rows(source)
     spec = surveys.questionnaire_spec(questionnaire, refresh=True)
     if not spec.questions:
         _fail(_("このアンケートには質問がありません。先に質問（列名・選択肢）を登録してください。"))
@@ -411,6 +299,9 @@ def parse(raw: bytes, *, filename: str, questionnaire, mode: str = MODE_APPEND) 
     headers = [_header_text(c) for c in header_row[1]]
     while headers and not headers[-1]:
         headers.pop()
+    if len(headers) > MAX_COLUMNS:
+        _fail(_("列が多すぎます（%(max)s 列まで）。回答者番号と質問の列だけを残してください。") % {
+            "max": f"{MAX_COLUMNS:,}"}, row=1)
     id_column, columns = _match_headers(headers, spec)
     width = len(headers)
     blank_header_columns = [i for i, h in enumerate(headers) if not h]
@@ -425,8 +316,7 @@ def parse(raw: bytes, *, filename: str, questionnaire, mode: str = MODE_APPEND) 
         voices_lost = Voice.objects.filter(response__questionnaire=questionnaire,
                                            response__source=Response.Source.IMPORT).count()
 
-    errors = _Collector()
-    limit = max_rows()
+    errors = _collector()
     out = []
     seen = {}
     skipped = 0
@@ -454,17 +344,17 @@ def parse(raw: bytes, *, filename: str, questionnaire, mode: str = MODE_APPEND) 
                 errors.add(_("見出しのない列に値があります。"), row=number, column=i + 1)
         respondent = unicodedata.normalize("NFKC", surveys._cell_text(cells[id_column])).strip()
         if not respondent:
-            errors.add(_("回答者番号が空です。"), row=number, column=id_column + 1, header=id_header)
+            errors.add(_("回答者番号が空です。"), row=number, column=id_column + 1, field=id_header)
         elif len(respondent) > surveys.RESPONDENT_MAX_LENGTH:
             errors.add(_("回答者番号は %(n)s 文字以内にしてください。") % {"n": surveys.RESPONDENT_MAX_LENGTH},
-                       row=number, column=id_column + 1, header=id_header)
+                       row=number, column=id_column + 1, field=id_header)
         elif respondent in seen:
             errors.add(_("回答者番号「%(id)s」が %(first)s行目 と同じです（%(first)s行目と%(row)s行目）。") % {
                 "id": respondent, "first": f"{seen[respondent]:,}", "row": f"{number:,}"},
-                row=number, column=id_column + 1, header=id_header)
+                row=number, column=id_column + 1, field=id_header)
         elif respondent in taken:
             errors.add(_("回答者番号「%(id)s」の回答はすでにあります。") % {"id": respondent},
-                       row=number, column=id_column + 1, header=id_header)
+                       row=number, column=id_column + 1, field=id_header)
         else:
             seen[respondent] = number
         answers = {}
@@ -476,7 +366,7 @@ def parse(raw: bytes, *, filename: str, questionnaire, mode: str = MODE_APPEND) 
             try:
                 result = clean(value)
             except surveys.AnswerError as exc:
-                errors.add(str(exc), row=number, column=col + 1, header=header)
+                errors.add(str(exc), row=number, column=col + 1, field=header)
                 continue
             if result is None:
                 qc.blank += 1
@@ -492,13 +382,13 @@ def parse(raw: bytes, *, filename: str, questionnaire, mode: str = MODE_APPEND) 
                     chosen.append(code)
                 else:
                     errors.add(_("0 か 1 を入力してください（「%(value)s」）。") % {"value": surveys._short(value)},
-                               row=number, column=col + 1, header=headers[col])
+                               row=number, column=col + 1, field=headers[col])
             if not chosen:
                 qc.blank += 1
             elif qc.spec.max_choices and len(chosen) > qc.spec.max_choices:
                 errors.add(_("選べるのは %(max)s つまでです（%(n)s つ選ばれています）。") % {
                     "max": qc.spec.max_choices, "n": len(chosen)}, row=number, column=qc.dummies[0][0] + 1,
-                    header=headers[qc.dummies[0][0]])
+                    field=headers[qc.dummies[0][0]])
             else:
                 answers[qc.spec.code] = chosen
         out.append((number, respondent, answers))
@@ -537,8 +427,13 @@ def _insert(questionnaire_id, rows):
                                      for _number, respondent, answers in rows[start:start + BATCH]])
 
 
+def apply(parsed: ParsedImport, *, by: Any) -> int:
+    """Write the parsed responses in one transaction (see ``_apply``)."""
+    return _apply(parsed, by=by)
+
+
 @transaction.atomic
-def apply(parsed: ParsedImport, *, by) -> int:
+def _apply(parsed: ParsedImport, *, by: Any) -> int:
     """Write the parsed responses in one transaction (replace mode first deletes the responses
     imported before; online answers stay). Returns the number imported."""
     q = Questionnaire.objects.select_for_update().select_related("council").get(pk=parsed.questionnaire_id)

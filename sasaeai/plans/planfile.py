@@ -17,11 +17,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import TypeVar
 
 import yaml
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sasaeai.core.imports import Importer, ImportRefused, Problem, Source
 from sasaeai.plans.yamldepth import find_too_deep
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -152,30 +155,19 @@ class PlanFileData:
 # --------------------------------------------------------------------------- errors
 
 
-@dataclass
-class Problem:
-    line: int | None
-    path: str
-    message: str
-
-    def __str__(self):
-        where = _("%(line)s行目") % {"line": self.line} if self.line else ""
-        if self.path:
-            where = f"{where} {self.path}".strip()
-        return f"{where}: {self.message}" if where else self.message
+def problem(line: int | None, path: str, message: str) -> Problem:
+    """A problem of a plan file: its line and the field path (``plans[1].title（名称）``)."""
+    return Problem(message, row=line, field=path)
 
 
-class PlanFileError(Exception):
+class PlanFileError(ImportRefused):
     """Everything wrong with a plan file. Nothing is imported when this is raised."""
 
-    def __init__(self, problems: list[Problem], filename: str = ""):
-        self.problems = problems
-        self.filename = filename
-        super().__init__("\n".join(self.messages()))
+    max_shown = MAX_ERRORS + 1  # the reader stops at MAX_ERRORS and says so in one more line
 
-    def messages(self):
-        prefix = f"{self.filename} " if self.filename else ""
-        return [f"{prefix}{p}" for p in self.problems]
+    @property
+    def filename(self) -> str:
+        return next((p.file for p in self.problems if p.file), "")
 
 
 class _TooMany(Exception):
@@ -202,48 +194,52 @@ def normalize_line(value: str) -> str:
 # --------------------------------------------------------------------------- parsing
 
 
-def decode(raw: bytes, *, max_bytes: int) -> str:
-    """Bytes → text, or a PlanFileError saying why the file can't be read."""
-    if len(raw) > max_bytes:
-        raise PlanFileError([Problem(None, "", _(
-            "ファイルが大きすぎます（%(size)s バイト）。計画ファイルは %(max)s バイトまでです。"
-        ) % {"size": f"{len(raw):,}", "max": f"{max_bytes:,}"})])
-    if not raw.strip():
-        raise PlanFileError([Problem(None, "", _("ファイルが空です。"))])
-    if b"\x00" in raw:
-        raise PlanFileError([Problem(None, "", _(
-            "テキストファイルではありません（画像や Excel などのバイナリファイルのようです）。計画ファイル（.yaml）を選んでください。"
-        ))])
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        for encoding, name in (("shift_jis", "Shift_JIS"), ("cp932", _("Shift_JIS（Windows）")), ("euc_jp", "EUC-JP")):
-            try:
-                raw.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-            return _encoding_error(line, _("文字コードが %(encoding)s のようです。") % {"encoding": name})
-        return _encoding_error(line, _("文字コードを読み取れません。"))
-    return text
+_BINARY = gettext_lazy(
+    "テキストファイルではありません（画像や Excel などのバイナリファイルのようです）。計画ファイル（.yaml）を選んでください。")
 
 
-def _encoding_error(line, what):
-    raise PlanFileError([Problem(line, "", _(
-        "%(what)s計画ファイルは UTF-8 で保存してください"
-        "（メモ帳なら「名前を付けて保存」で文字コード「UTF-8」を選びます）。"
-    ) % {"what": what})])
+ParsedT = TypeVar("ParsedT")
+
+
+class PlanFileText(Importer[ParsedT]):
+    """The first steps of the import pipeline for plan files: a UTF-8 text (YAML) of at most
+    ``max_bytes``; problems name the file."""
+
+    kind = "plan_file"
+    accepts = frozenset({"text"})
+    shift_jis = False
+    utf8_only_advice = gettext_lazy(
+        "計画ファイルは UTF-8 で保存してください（メモ帳なら「名前を付けて保存」で文字コード「UTF-8」を選びます）。")
+    problem_error = PlanFileError
+    refusals = {
+        "too_large": gettext_lazy("ファイルが大きすぎます（%(size)s バイト）。計画ファイルは %(limit)s バイトまでです。"),
+        "zip": _BINARY, "ole": _BINARY, "utf16": _BINARY, "binary": _BINARY,
+    }
+
+    def __init__(self, *, max_bytes: int | None = None) -> None:
+        self._max_bytes = max_bytes
+
+    def max_bytes(self) -> int:
+        return self._max_bytes if self._max_bytes is not None else int(settings.SASAEAI_PLAN_FILE_MAX_BYTES)
+
+    def check(self, raw: bytes, filename: str) -> ParsedT:
+        try:
+            return super().check(raw, filename)
+        except PlanFileError as exc:
+            exc.set_filename(filename)
+            raise
+
+
+class PlanFileReader(PlanFileText[PlanFileData]):
+    """Bytes → ``PlanFileData`` (no database; ``services.PlanFileImporter`` imports it)."""
+
+    def parse(self, source: Source) -> PlanFileData:
+        return parse_text(source.text)
 
 
 def parse(raw: bytes, *, filename: str = "", max_bytes: int = 2 * 1024 * 1024) -> PlanFileData:
-    try:
-        text = decode(raw, max_bytes=max_bytes)
-        return parse_text(text)
-    except PlanFileError as exc:
-        exc.filename = filename
-        raise
+    """Bytes → the plan file's data, or a PlanFileError listing every problem."""
+    return PlanFileReader(max_bytes=max_bytes).check(raw, filename)
 
 
 class _Mapping(dict):
@@ -323,7 +319,7 @@ def _check_nesting(text: str) -> None:
     """Refuse deep nesting before any YAML parser reads the text (see yamldepth)."""
     too_deep = find_too_deep(text, MAX_NESTING)
     if too_deep is not None:
-        raise PlanFileError([Problem(too_deep.line, "", _(
+        raise PlanFileError([problem(too_deep.line, "", _(
             "入れ子が深すぎます（%(max)s 段まで）。字下げや括弧を確認してください。") % {"max": MAX_NESTING})])
 
 
@@ -332,7 +328,7 @@ def parse_text(text: str) -> PlanFileData:
         _check_nesting(text)
         document = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader subclass
     except _DuplicateKey as exc:
-        raise PlanFileError([Problem(exc.problem_mark.line + 1, "", _("同じ項目名が二度書かれています。"))]) from None
+        raise PlanFileError([problem(exc.problem_mark.line + 1, "", _("同じ項目名が二度書かれています。"))]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -342,9 +338,9 @@ def parse_text(text: str) -> PlanFileData:
             detail = _("「!!」や「!」で始まる型の指定は使えません。値はそのまま書いてください。")
         else:
             detail = _("YAML として読み取れません（字下げ・コロン・引用符を確認してください）。")
-        raise PlanFileError([Problem(line, "", detail)]) from None
+        raise PlanFileError([problem(line, "", detail)]) from None
     except (yaml.YAMLError, RecursionError, ValueError, TypeError, KeyError, IndexError, AttributeError):
-        raise PlanFileError([Problem(None, "", _("YAML として読み取れません。"))]) from None
+        raise PlanFileError([problem(None, "", _("YAML として読み取れません。"))]) from None
     return _Reader().read(document)
 
 
@@ -361,7 +357,7 @@ class _Reader:
     # -- helpers -------------------------------------------------------------
 
     def error(self, line, path, message):
-        self.problems.append(Problem(line, path, message))
+        self.problems.append(problem(line, path, message))
         if len(self.problems) >= MAX_ERRORS:
             raise _TooMany
 
@@ -479,7 +475,7 @@ class _Reader:
         try:
             result = self._read(document)
         except _TooMany:
-            self.problems.append(Problem(None, "", _("誤りが多いため、最初の %(max)s 件で確認を止めました。") % {
+            self.problems.append(problem(None, "", _("誤りが多いため、最初の %(max)s 件で確認を止めました。") % {
                 "max": MAX_ERRORS}))
             result = None
         if self.problems:

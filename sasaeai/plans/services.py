@@ -1,6 +1,9 @@
 """Writes to plans: every function is keyword-only, atomic, validated and audited."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max
@@ -8,9 +11,13 @@ from django.utils.translation import gettext as _
 
 from sasaeai.core.audit import diff, log_action
 from sasaeai.core.concurrency import ConcurrentEditError, check_version as _check_version  # noqa: F401
+from sasaeai.core.imports import Source
 
 from . import planfile
 from .models import CommunityIssue, NodeAction, Plan, PlanLevel, PlanNode, PlanPhase, PlanSection
+
+if TYPE_CHECKING:
+    from sasaeai.core.models import Council
 
 PLAN_AUDIT_FIELDS = [
     "title", "generation", "kind", "document", "part", "status", "period_start", "period_end",
@@ -164,8 +171,29 @@ def plan_delete(*, plan: Plan, by) -> None:
 # --------------------------------------------------------------------------- plan files
 
 
-def plan_file_parse(*, raw: bytes, filename: str, max_bytes: int) -> planfile.PlanFileData:
-    return planfile.parse(raw, filename=filename, max_bytes=max_bytes)
+@dataclass
+class PlanFileUpload:
+    """A checked plan file, ready to import into ``council``."""
+
+    data: planfile.PlanFileData
+    filename: str
+
+
+class PlanFileImporter(planfile.PlanFileText[PlanFileUpload]):
+    """Plan files through the import pipeline: parse and check against ``council``; apply creates
+    every plan of the file, all or nothing."""
+
+    def __init__(self, *, council: Council, max_bytes: int | None = None) -> None:
+        super().__init__(max_bytes=max_bytes)
+        self.council = council
+
+    def parse(self, source: Source) -> PlanFileUpload:
+        data = planfile.parse_text(source.text)
+        plan_file_check_target(council=self.council, data=data, filename=source.filename)
+        return PlanFileUpload(data=data, filename=source.filename)
+
+    def apply(self, parsed: PlanFileUpload, *, by: Any) -> list[Plan]:
+        return plan_file_import(council=self.council, data=parsed.data, by=by, filename=parsed.filename)
 
 
 def _plan_file_conflicts(council, data):
@@ -175,11 +203,11 @@ def _plan_file_conflicts(council, data):
     for i, plan in enumerate(data.plans):
         where = _("%(key)s（%(label)s）") % {"key": f"plans[{i + 1}].title", "label": _("名称")}
         if plan.title in existing:
-            problems.append(planfile.Problem(None, where, _(
+            problems.append(planfile.problem(None, where, _(
                 "「%(title)s」という計画はこの社協に既にあります。名前を変えるか、既存の計画を削除してから取り込んでください。"
             ) % {"title": plan.title}))
         if plan.title in seen:
-            problems.append(planfile.Problem(None, where, _("「%(title)s」がファイルの中で二回出てきます。") % {
+            problems.append(planfile.problem(None, where, _("「%(title)s」がファイルの中で二回出てきます。") % {
                 "title": plan.title}))
         seen.add(plan.title)
     return problems
@@ -189,12 +217,12 @@ def plan_file_check_target(*, council, data: planfile.PlanFileData, filename: st
     """Refuse a parsed file that names another council or repeats an existing plan's title."""
     problems = _plan_file_conflicts(council, data)
     if data.council and data.council != council.name:
-        problems.insert(0, planfile.Problem(None, _("%(key)s（%(label)s）") % {"key": "council", "label": _("社協名")}, _(
+        problems.insert(0, planfile.problem(None, _("%(key)s（%(label)s）") % {"key": "council", "label": _("社協名")}, _(
             "このファイルは「%(file_council)s」の計画です。取り込み先の「%(council)s」と一致しません。"
             "ファイルの council を取り込み先の社協名に直してください。"
         ) % {"file_council": data.council, "council": council.name}))
     if problems:
-        raise planfile.PlanFileError(problems, filename)
+        raise planfile.PlanFileError(problems, filename=filename)
 
 
 @transaction.atomic
@@ -208,8 +236,8 @@ def plan_file_import(*, council, data: planfile.PlanFileData, by, filename: str 
         except ValidationError as exc:
             # The parser checks what the models check; this is the safety net, so nothing is half-saved.
             raise planfile.PlanFileError([
-                planfile.Problem(None, f"plans[{i + 1}]", message) for message in exc.messages
-            ], filename) from None
+                planfile.problem(None, f"plans[{i + 1}]", message) for message in exc.messages
+            ], filename=filename) from None
     for plan in plans:
         log_action(council=council, actor=by, action="plan.import", plan_id=plan.pk, target_label=plan.title,
                    after={"file": filename, "nodes": plan.nodes.count()})

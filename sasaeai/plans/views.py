@@ -1,7 +1,5 @@
 """Plan screens. Views are thin: declare the permission, parse a form, call one service."""
-import hashlib
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
@@ -15,6 +13,7 @@ from django.views.decorators.http import require_POST
 from sasaeai.core.view_helpers import form_errors_from, plan_context
 from sasaeai.accounts.decorators import council_permission, plan_permission
 from sasaeai.core.audit import ACTION_LABELS, RESTORABLE_ACTIONS
+from sasaeai.core.imports import pending
 from sasaeai.core.permissions import AUDIT_VIEW
 
 from . import planfile, rendering, selectors, services
@@ -23,7 +22,6 @@ from .forms import (
     PlanFileUploadForm, PlanForm, SectionFormSet, formset_rows,
 )
 
-SESSION_IMPORT_KEY = "sasaeai_pending_plan_import"
 
 
 # --------------------------------------------------------------------------- reading
@@ -350,38 +348,30 @@ def issue_delete(request, plan, issue_id):
 def plan_import(request, council):
     """Upload → check everything → preview → confirm. Nothing is saved until confirmed."""
     form = PlanFileUploadForm(request.POST or None, request.FILES or None)
-    pending = request.session.get(SESSION_IMPORT_KEY)
+    importer = services.PlanFileImporter(council=council)
     if request.method == "POST" and request.POST.get("confirm"):
-        if not pending or pending.get("council") != council.pk or pending.get("sha") != request.POST.get("sha"):
+        waiting = pending.take(request, kind=importer.kind, council_id=council.pk, sha=request.POST.get("sha"))
+        if waiting is None:
             messages.error(request, _("確認中の取り込みが見つかりません。もう一度ファイルを選んでください。"))
             return redirect("plans:import", council_id=council.pk)
-        raw = pending["text"].encode("utf-8")
         try:
-            data = services.plan_file_parse(raw=raw, filename=pending["filename"],
-                                            max_bytes=settings.SASAEAI_PLAN_FILE_MAX_BYTES)
-            plans = services.plan_file_import(council=council, data=data, by=request.user, filename=pending["filename"])
+            plans = importer.apply(importer.check(waiting.raw, waiting.filename), by=request.user)
         except planfile.PlanFileError as exc:
-            del request.session[SESSION_IMPORT_KEY]
             return render(request, "plans/import.html", {"form": form, "council": council, "problems": exc.messages()})
-        del request.session[SESSION_IMPORT_KEY]
         messages.success(request, _("%(n)s 件の計画を取り込みました。") % {"n": len(plans)})
         return redirect("plans:overview", plan_id=plans[0].pk)
 
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        limit = settings.SASAEAI_PLAN_FILE_MAX_BYTES
-        raw = upload.read(limit + 1)
+        raw = upload.read(importer.max_bytes() + 1)  # one byte more than allowed is enough to refuse it
         try:
-            data = services.plan_file_parse(raw=raw, filename=upload.name, max_bytes=limit)
-            services.plan_file_check_target(council=council, data=data, filename=upload.name)
+            checked = importer.check(raw, upload.name)
         except planfile.PlanFileError as exc:
             return render(request, "plans/import.html", {"form": form, "council": council, "problems": exc.messages()})
-        text = raw.decode("utf-8-sig")
-        sha = hashlib.sha256(raw).hexdigest()
-        request.session[SESSION_IMPORT_KEY] = {"council": council.pk, "filename": upload.name, "text": text, "sha": sha}
+        waiting = pending.save(request, kind=importer.kind, council_id=council.pk, raw=raw, filename=upload.name)
+        data = checked.data
         preview = [{"plan": p, "node_count": sum(1 for _ in p.iter_nodes()),
                     "priority_count": sum(1 for n in p.iter_nodes() if n.priority)} for p in data.plans]
         return render(request, "plans/import_preview.html", {
-            "council": council, "data": data, "preview": preview, "sha": sha, "filename": upload.name})
+            "council": council, "data": data, "preview": preview, "sha": waiting.sha, "filename": upload.name})
     return render(request, "plans/import.html", {"form": form, "council": council})
-

@@ -25,11 +25,10 @@ from copy import copy
 import re
 import unicodedata
 import warnings
-import zipfile
-import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -39,6 +38,9 @@ from django.utils.translation import gettext_lazy
 
 from sasaeai.accounts.decorators import permissions_for
 from sasaeai.core import fiscal
+from sasaeai.core.imports import ImportRefused, Importer, Problem, Problems, Source
+from sasaeai.core.imports.sniff import Kind
+from sasaeai.plans.models import Plan
 from sasaeai.plans.selectors import plan_tree
 
 from . import permissions, services
@@ -49,7 +51,6 @@ META_SHEET = "_sasaeai"
 SIGNATURE_SALT = "sasaeai.progress.excel"
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5_000
-MAX_ERRORS = 50
 MAX_UNZIPPED_BYTES = 60 * 1024 * 1024  # what a 5 MB xlsx may inflate to; more is a zip bomb
 MAX_ZIP_ENTRIES = 300
 HEADER_ROW = 2
@@ -58,7 +59,7 @@ CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.shee
 FONT_NAME = "游ゴシック"  # Excel's Japanese default; other programs fall back to their own
 
 
-def sheet_name():
+def sheet_name() -> str:
     return _("進捗報告")
 
 
@@ -107,53 +108,26 @@ TEXT_FIELDS = ["done_text", "results", "problems"]
 # --------------------------------------------------------------------------- problems
 
 
-@dataclass
-class Problem:
-    message: str
-    row: int | None = None
-    column: int | None = None
-    sheet: str | None = None
-
-    def __str__(self):
-        if self.row is None:
-            return self.message
-        sheet = self.sheet or sheet_name()
-        if self.column is None:
-            return _("「%(sheet)s」シート %(row)s行目: %(message)s") % {
-                "sheet": sheet, "row": self.row, "message": self.message}
-        header = COLUMNS[self.column - 1].header if self.column <= len(COLUMNS) else ""
-        letter = column_letter(self.column)
-        if header:
-            return _("「%(sheet)s」シート %(row)s行目 %(col)s列（%(header)s）: %(message)s") % {
-                "sheet": sheet, "row": self.row, "col": letter, "header": header, "message": self.message}
-        return _("「%(sheet)s」シート %(row)s行目 %(col)s列: %(message)s") % {
-            "sheet": sheet, "row": self.row, "col": letter, "message": self.message}
+def problem(message: object, row: int | None = None, column: int | None = None) -> Problem:
+    """A problem of the workbook: a cell of the 「進捗報告」 sheet (row, column, its header), or the file."""
+    header = str(COLUMNS[column - 1].header) if column is not None and 1 <= column <= len(COLUMNS) else ""
+    return Problem(str(message), row, column, header, sheet_name() if row is not None else "")
 
 
-class ExcelError(Exception):
+class ExcelError(ImportRefused):
     """The workbook cannot be applied; ``problems`` says where and why. Nothing was saved."""
 
-    def __init__(self, problems):
-        self.problems = list(problems)
-        super().__init__("; ".join(str(p) for p in self.problems))
 
-    def messages(self):
-        shown = [str(p) for p in self.problems[:MAX_ERRORS]]
-        if len(self.problems) > MAX_ERRORS:
-            shown.append(_("ほかにも %(n)s 件の問題があります。") % {"n": len(self.problems) - MAX_ERRORS})
-        return shown
+class _Problems(Problems):
+    """Every problem of the sheet, shown in row and column order."""
 
+    def __init__(self) -> None:
+        super().__init__(sort=True, error=ExcelError)
 
-class _Collector:
-    def __init__(self):
-        self.problems = []
-
-    def add(self, message, row=None, column=None, sheet=None):
-        self.problems.append(Problem(str(message), row, column, sheet))
-
-    def raise_if_any(self):
-        if self.problems:
-            raise ExcelError(sorted(self.problems, key=lambda p: (p.row or 0, p.column or 0)))
+    def add(self, message: object, row: int | None = None, column: int | None = None, field: str = "",
+            sheet: str | None = None) -> None:
+        self.total += 1
+        self.items.append(problem(message, row, column))
 
 
 # --------------------------------------------------------------------------- scope & permissions
@@ -216,13 +190,6 @@ def _signature(values: dict) -> str:
 
 # Characters an xlsx cannot hold (as openpyxl's ILLEGAL_CHARACTERS_RE); openpyxl is imported lazily.
 ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
-
-
-def column_letter(number: int) -> str:
-    """1 → A, 27 → AA (openpyxl's rule; imported only when a message needs it)."""
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(number)
 
 
 def _clean_text(value) -> str:
@@ -564,67 +531,53 @@ class Parsed:
         return [(item, change) for item in self.items for change in item.changes]
 
 
-def _sniff(raw: bytes, name: str):
-    """File-level refusals before opening the zip: size, emptiness, CSV, .xls, not a zip."""
-    if len(raw) > MAX_BYTES:
-        return _("ファイルが大きすぎます（%(mb)s MB まで）。ダウンロードした Excel ファイルに入力したものを選んでください。") % {
-            "mb": MAX_BYTES // (1024 * 1024)}
-    if not raw.strip():
-        return _("ファイルが空です。ダウンロードした Excel ファイル（.xlsx）を選んでください。")
-    csv_message = _("CSV ではなく、ダウンロードした Excel ファイル（.xlsx）をそのまま選んでください。"
-                    "Excel で CSV として保存し直したファイルは読み込めません。")
-    if raw.startswith(b"\xd0\xcf\x11\xe0"):
-        return _("古い形式の Excel ファイル（.xls）や、パスワード付きのファイルは読み込めません。"
-                 "ダウンロードした Excel ファイル（.xlsx）に入力し、パスワードを付けずに保存してください。")
-    if not raw.startswith(b"PK"):
-        if name.lower().endswith((".csv", ".tsv", ".txt")):
-            return csv_message
-        head = raw[:4096]
-        for encoding in ("utf-8-sig", "cp932"):
-            try:
-                text = head.decode(encoding)
-            except UnicodeDecodeError:
-                if encoding == "utf-8-sig" and len(raw) > 4096:
-                    try:  # a cut in the middle of a character
-                        text = head[:-3].decode(encoding)
-                    except UnicodeDecodeError:
-                        continue
-                else:
-                    continue
-            if "\x00" not in text and ("," in text or "\t" in text):
-                return csv_message
-        return _("Excel ファイル（.xlsx）ではありません。ダウンロードした Excel ファイルを選んでください。")
-    return None
+_NOT_XLSX = gettext_lazy("Excel ファイル（.xlsx）ではありません。ダウンロードした Excel ファイルを選んでください。")
 
 
-def _check_zip(raw: bytes):
-    """Open the zip without trusting it: entries, inflated size, XML with DTDs (entity bombs)."""
-    corrupt = _("ファイルが壊れているため読み込めません。Excel で開けるか確かめてから、もう一度保存してください。")
-    too_big = _("ファイルの中身が大きすぎるため読み込めません。ダウンロードした Excel ファイルに入力したものを選んでください。")
-    try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
-            infos = zf.infolist()
-            if len(infos) > MAX_ZIP_ENTRIES:
-                return too_big, None
-            if sum(i.file_size for i in infos) > MAX_UNZIPPED_BYTES:
-                return too_big, None
-            names = {i.filename for i in infos}
-            if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-                return _("Excel ファイル（.xlsx）ではありません。ダウンロードした Excel ファイルを選んでください。"), None
-            rows = 0
-            for info in infos:
-                if not info.filename.endswith((".xml", ".rels", ".vml")):
-                    continue
-                with zf.open(info) as handle:
-                    content = handle.read(info.file_size + 1)
-                if b"<!DOCTYPE" in content or b"<!ENTITY" in content:
-                    return corrupt, None
-                if info.filename.startswith("xl/worksheets/"):
-                    rows = max(rows, len(re.findall(rb"<(?:\w+:)?row[\s>/]", content)))
-            return None, rows
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError,
-            RuntimeError, zlib.error):  # RuntimeError: an encrypted entry
-        return corrupt, None
+class ProgressWorkbookImporter(Importer[Parsed]):
+    """Progress workbooks through the import pipeline: an xlsx downloaded from this screen for
+    ``plan`` and the period, checked row by row; apply saves every change in one transaction."""
+
+    kind = "progress_workbook"
+    accepts = frozenset({"zip"})
+    max_zip_entries = MAX_ZIP_ENTRIES
+    problem_error = ExcelError
+    refusals = {
+        "too_large": gettext_lazy("ファイルが大きすぎます（%(mb)s MB まで）。ダウンロードした Excel ファイルに入力したものを選んでください。"),
+        "empty": gettext_lazy("ファイルが空です。ダウンロードした Excel ファイル（.xlsx）を選んでください。"),
+        "ole": gettext_lazy("古い形式の Excel ファイル（.xls）や、パスワード付きのファイルは読み込めません。"
+                            "ダウンロードした Excel ファイル（.xlsx）に入力し、パスワードを付けずに保存してください。"),
+        "utf16": _NOT_XLSX, "binary": _NOT_XLSX, "text": _NOT_XLSX, "zip_not_xlsx": _NOT_XLSX,
+        "zip_corrupt": gettext_lazy("ファイルが壊れているため読み込めません。Excel で開けるか確かめてから、もう一度保存してください。"),
+        "zip_too_large": gettext_lazy("ファイルの中身が大きすぎるため読み込めません。ダウンロードした Excel ファイルに入力したものを選んでください。"),
+    }
+
+    def __init__(self, *, plan: Plan, user: Any, fiscal_year: int, period: int) -> None:
+        self.plan = plan
+        self.user = user
+        self.fiscal_year = fiscal_year
+        self.period = period
+
+    def max_bytes(self) -> int:
+        return MAX_BYTES
+
+    def max_inflated(self, size: int) -> int:
+        return min(MAX_UNZIPPED_BYTES, super().max_inflated(size))
+
+    def kind_problem(self, kind: Kind, raw: bytes, filename: str) -> str | None:
+        """A CSV saved from the workbook gets its own advice."""
+        if kind in ("text", "utf16", "binary") and (
+                filename.lower().endswith((".csv", ".tsv", ".txt"))
+                or (kind == "text" and (b"," in raw[:4096] or b"\t" in raw[:4096]))):
+            return _("CSV ではなく、ダウンロードした Excel ファイル（.xlsx）をそのまま選んでください。"
+                     "Excel で CSV として保存し直したファイルは読み込めません。")
+        return super().kind_problem(kind, raw, filename)
+
+    def parse(self, source: Source) -> Parsed:
+        return _parse(source, plan=self.plan, user=self.user, fiscal_year=self.fiscal_year, period=self.period)
+
+    def apply(self, parsed: Parsed, *, by: Any) -> int:
+        return _apply(parsed, by=by)
 
 
 def _is_formula(cell):
@@ -634,21 +587,22 @@ def _is_formula(cell):
     return isinstance(value, str) and value.startswith("=") and not cell.quotePrefix
 
 
-def parse(raw: bytes, *, filename: str, plan, user, fiscal_year: int, period: int) -> Parsed:
+def parse(raw: bytes, *, filename: str, plan: Plan, user: Any, fiscal_year: int, period: int) -> Parsed:
     """Check the whole workbook against ``plan`` and the chosen period; raise ``ExcelError``
     with every problem found, or return the changes. Reads nothing per row from the database."""
-    errors = _Collector()
+    importer = ProgressWorkbookImporter(plan=plan, user=user, fiscal_year=fiscal_year, period=period)
+    return importer.check(raw, filename)
+
+
+def _parse(source: Source, *, plan: Plan, user: Any, fiscal_year: int, period: int) -> Parsed:
+    raw, filename = source.raw, source.filename
+    row_elements = source.zip.most_rows
+    errors = _Problems()
     sheet = sheet_name()
-    message = _sniff(raw, filename)
-    if message:
-        raise ExcelError([Problem(message)])
-    message, row_elements = _check_zip(raw)
-    if message:
-        raise ExcelError([Problem(message)])
     too_many_rows = _("「%(sheet)s」シートの行が多すぎます（%(max)s 行まで）。ファイルを分けてください。") % {
         "sheet": sheet, "max": f"{MAX_ROWS:,}"}
     if row_elements > MAX_ROWS + FIRST_ROW + 50:
-        raise ExcelError([Problem(too_many_rows)])
+        raise ExcelError([problem(too_many_rows)])
 
     import openpyxl
 
@@ -657,53 +611,53 @@ def parse(raw: bytes, *, filename: str, plan, user, fiscal_year: int, period: in
             warnings.simplefilter("ignore")  # unsupported extensions (e.g. x14 validations) are dropped
             wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=False, data_only=False)
     except Exception:  # openpyxl raises many kinds for a broken file
-        raise ExcelError([Problem(_("ファイルが壊れているため読み込めません。Excel で開けるか確かめてから、"
+        raise ExcelError([problem(_("ファイルが壊れているため読み込めません。Excel で開けるか確かめてから、"
                                     "もう一度保存してください。"))])
 
     # ---- is it ours, for this plan and period?
     not_ours = _("このファイルは、この画面からダウンロードした進捗報告の Excel ファイルではありません"
                  "（確認用の情報が見つからないか、変更されています）。この画面からダウンロードしたファイルに入力してください。")
     if META_SHEET not in wb.sheetnames:
-        raise ExcelError([Problem(not_ours)])
+        raise ExcelError([problem(not_ours)])
     meta = wb[META_SHEET]
     values = {}
     for key, value in meta.iter_rows(min_row=1, max_row=20, max_col=2, values_only=True):
         if isinstance(key, str):
             values[key] = "" if value is None else str(value)
     if values.get("format") != FORMAT or not constant_time_compare(values.get("signature", ""), _signature(values)):
-        raise ExcelError([Problem(not_ours)])
+        raise ExcelError([problem(not_ours)])
     try:
         file_plan, file_council = int(values["plan"]), int(values["council"])
         file_year, file_period = int(values["fiscal_year"]), int(values["period"])
         file_group = int(values["group"]) if values["group"] else None
     except (KeyError, ValueError):
-        raise ExcelError([Problem(not_ours)])
+        raise ExcelError([problem(not_ours)])
     if file_plan != plan.pk or file_council != plan.council_id:
-        raise ExcelError([Problem(_("このファイルは別の計画のものです。この計画の画面からダウンロードしたファイルを選んでください。"))])
+        raise ExcelError([problem(_("このファイルは別の計画のものです。この計画の画面からダウンロードしたファイルを選んでください。"))])
     chosen = _period(plan, fiscal_year, period)
     if (file_year, file_period) != (fiscal_year, period):
         in_file = _period(plan, file_year, file_period)
         label = in_file.label if in_file else fiscal.format_fiscal_year(file_year, style="wareki")
-        raise ExcelError([Problem(_(
+        raise ExcelError([problem(_(
             "このファイルは%(file)sの報告用です。選んだ期間（%(chosen)s）と違うため、読み込んでいません。"
             "期間を選び直すか、%(chosen)sのファイルをダウンロードしてください。") % {
                 "file": label, "chosen": chosen.label if chosen else ""})])
     if chosen is None:
-        raise ExcelError([Problem(_("この計画の報告期間にない期間です。"))])
+        raise ExcelError([problem(_("この計画の報告期間にない期間です。"))])
     group = None
     if file_group is not None:
         group = group_get(plan, file_group)
         if not group:
-            raise ExcelError([Problem(_("このファイルのワーキンググループは削除されています。ダウンロードし直してください。"))])
+            raise ExcelError([problem(_("このファイルのワーキンググループは削除されています。ダウンロードし直してください。"))])
     perms = permissions_for(user, plan.council_id)
     if not permissions.may_use_workbook(user, plan, group, perms):
-        raise ExcelError([Problem(_(
+        raise ExcelError([problem(_(
             "このファイルを読み込む権限がありません。計画全体のファイルは進捗を報告する権限のある方が、"
             "ワーキンググループのファイルはそのグループのリーダー・サブリーダーが読み込めます。"))])
 
     # ---- sheets, merged cells, formulas, headers
     if sheet not in wb.sheetnames:
-        raise ExcelError([Problem(_("「%(sheet)s」シートが見つかりません。シートの名前を変えずに保存してください。") % {
+        raise ExcelError([problem(_("「%(sheet)s」シートが見つかりません。シートの名前を変えずに保存してください。") % {
             "sheet": sheet})])
     for name in wb.sheetnames:
         if name not in (sheet, META_SHEET):
@@ -742,7 +696,7 @@ def parse(raw: bytes, *, filename: str, plan, user, fiscal_year: int, period: in
     data_rows = sorted(r for r, cells in rows.items() if r >= FIRST_ROW
                        and any(not _is_blank(cell.value) for cell in cells.values()))
     if len(data_rows) > MAX_ROWS:
-        raise ExcelError([Problem(too_many_rows)])
+        raise ExcelError([problem(too_many_rows)])
     errors.raise_if_any()
 
     # ---- rows
@@ -937,7 +891,12 @@ def parse(raw: bytes, *, filename: str, plan, user, fiscal_year: int, period: in
 # --------------------------------------------------------------------------- applying
 
 
-def apply(parsed: Parsed, *, by) -> int:
+def apply(parsed: Parsed, *, by: Any) -> int:
+    """Save every change in one transaction (see ``_apply``)."""
+    return _apply(parsed, by=by)
+
+
+def _apply(parsed: Parsed, *, by: Any) -> int:
     """Save every change in one transaction (``services.reports_save_bulk``: one audit entry per item).
     If any item fails, nothing is saved and ``ExcelError`` names its row."""
     with transaction.atomic():
@@ -948,7 +907,7 @@ def apply(parsed: Parsed, *, by) -> int:
                         "fields": item.fields} for item in parsed.items])
         except services.BulkItemError as exc:
             item = parsed.items[exc.index]
-            raise ExcelError([Problem(text, item.row) for text in exc.messages])
+            raise ExcelError([problem(text, item.row) for text in exc.messages])
         except ValidationError as exc:
-            raise ExcelError([Problem(text, None) for text in exc.messages])
+            raise ExcelError([problem(text) for text in exc.messages])
     return len(parsed.items)

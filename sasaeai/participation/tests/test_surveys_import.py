@@ -322,3 +322,22 @@ def test_apply_refuses_when_the_survey_changed_after_the_preview(survey, users):
 def test_a_survey_without_questions_cannot_import(small_plan, users):
     q = surveys.questionnaire_create(plan=small_plan, by=users["admin"], title="空")
     assert problems(q, CSV.encode())[0].startswith("このアンケートには質問がありません。")
+
+
+def test_a_csv_wider_than_any_spreadsheet_is_refused_in_japanese(survey):
+    # Column names stop at ZZZ (18,278): a wider header row once ended in an HTTP 500.
+    header = HEADER.rstrip("\n") + "," + ",".join(f"X{i}" for i in range(18_300)) + "\n"
+    messages = problems(survey, (header + "1,1,1,1,,,,\n").encode())
+    assert messages == ["1行目: 列が多すぎます（16,384 列まで）。回答者番号と質問の列だけを残してください。"]
+
+
+def test_an_xlsx_with_far_too_many_rows_is_refused_before_it_is_read(survey, settings, monkeypatch):
+    settings.SASAEAI_SURVEY_MAX_ROWS = 3
+    rows = [["回答者番号", "年代", "性別", "Q1", "Q2", "Q3", "Q4", "Q5"]] + [[i, 1, 1, 1] for i in range(1, 1_010)]
+
+    def never(raw):
+        raise AssertionError("openpyxl should not have been asked to read the workbook")
+
+    monkeypatch.setattr(surveys_import, "_xlsx_rows", never)
+    assert problems(survey, xlsx(rows), filename="a.xlsx") == [
+        "回答の行が多すぎます（3 行まで）。ファイルを分けて、追加で取り込んでください。"]

@@ -10,6 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from sasaeai.core.imports import pending
 from sasaeai.participation import surveys
 from sasaeai.participation.models import Question, Questionnaire, Response, Voice
 
@@ -100,7 +101,8 @@ def test_import_flow_upload_preview_confirm(survey, users, client_for):
     page = response.content.decode()
     assert response.status_code == 200 and "10 人分を取り込む" in page and "Shift_JIS" in page
     assert Response.objects.count() == 0
-    sha = client.session["sasaeai_pending_survey_import"]["sha"]
+    sha = response.context["sha"]
+    assert f'name="sha" value="{sha}"' in page
     response = client.post(url("import_confirm", survey), {"sha": sha})
     assert response.status_code == 302 and response["Location"] == url("results", survey)
     assert Response.objects.filter(questionnaire=survey).count() == 10
@@ -119,7 +121,7 @@ def test_import_of_a_bad_file_shows_every_problem_and_imports_nothing(survey, us
     assert "2行目 D列（Q1）: 選択肢にないコード「9」です（使えるコード: 1, 2）。" in page
     assert "3行目 A列（回答者番号）: 回答者番号「1」が 2行目 と同じです（2行目と3行目）。" in page
     assert Response.objects.count() == 0
-    assert "sasaeai_pending_survey_import" not in client.session
+    assert pending.session_key("survey_responses") not in client.session
 
 
 def test_import_of_a_file_over_the_size_limit_is_refused(survey, users, client_for, settings):

@@ -2,25 +2,19 @@
 form, one service or selector, render or redirect."""
 from __future__ import annotations
 
-import hashlib
-import secrets
-from datetime import timedelta
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sasaeai.accounts.decorators import plan_permission
+from sasaeai.core.imports import pending
 from sasaeai.core.view_helpers import form_errors_from
 
 from .. import survey_charts, surveys, surveys_import, tabulation
@@ -30,8 +24,6 @@ from ..models import Question, Questionnaire, Response
 from ..permissions import MANAGE
 from ..permissions import VIEW as READ
 
-SESSION_KEY = "sasaeai_pending_survey_import"
-PENDING_DIR = "survey_imports"
 FREE_PAGE_SIZE = 50
 
 
@@ -185,35 +177,6 @@ def question_move(request, plan, questionnaire_id, question_id):
 # --------------------------------------------------------------------------- import
 
 
-def _pending_name(token):
-    return f"{PENDING_DIR}/{token}.upload"
-
-
-def _drop_pending(request):
-    pending = request.session.pop(SESSION_KEY, None)
-    if pending and pending.get("token"):
-        try:
-            default_storage.delete(_pending_name(pending["token"]))
-        except OSError:
-            pass
-
-
-def _purge_old_uploads():
-    """Uploads left waiting (a preview nobody confirmed) are removed after a day."""
-    try:
-        _dirs, files = default_storage.listdir(PENDING_DIR)
-    except (FileNotFoundError, NotImplementedError, OSError):
-        return
-    limit = timezone.now() - timedelta(days=1)
-    for name in files:
-        path = f"{PENDING_DIR}/{name}"
-        try:
-            if default_storage.get_modified_time(path) < limit:
-                default_storage.delete(path)
-        except (OSError, NotImplementedError):
-            continue
-
-
 def _import_page(request, plan, q, *, form=None, problems=None, total=0, status=200):
     spec = surveys.questionnaire_spec(q)
     return render(request, "participation/survey_import.html", _ctx(
@@ -232,24 +195,20 @@ def survey_import(request, plan, questionnaire_id):
     if not form.is_valid():
         return _import_page(request, plan, q, form=form)
     upload = form.cleaned_data["file"]
-    limit = surveys_import.max_bytes()
+    mode = form.cleaned_data["mode"]
+    importer = surveys_import.SurveyResponseImporter(questionnaire=q, mode=mode)
+    limit = importer.max_bytes()
     if upload.size is not None and upload.size > limit:
         return _import_page(request, plan, q, form=form, problems=[surveys_import.too_large_message()], total=1)
     raw = upload.read(limit + 1)  # one byte more than allowed is enough to refuse it
-    mode = form.cleaned_data["mode"]
     try:
-        parsed = surveys_import.parse(raw, filename=upload.name, questionnaire=q, mode=mode)
+        parsed = importer.check(raw, upload.name)
     except surveys_import.SurveyImportError as exc:
         return _import_page(request, plan, q, form=form, problems=exc.messages(), total=exc.total)
-    _drop_pending(request)
-    _purge_old_uploads()
-    token = secrets.token_hex(16)
-    default_storage.save(_pending_name(token), ContentFile(raw))
-    sha = hashlib.sha256(raw).hexdigest()
-    request.session[SESSION_KEY] = {"token": token, "sha": sha, "questionnaire": q.pk, "filename": upload.name,
-                                    "mode": mode}
+    waiting = pending.save(request, kind=importer.kind, council_id=plan.council_id, raw=raw, filename=upload.name,
+                           extra={"questionnaire": q.pk, "mode": mode})
     return render(request, "participation/survey_import_preview.html", _ctx(
-        request, plan, q=q, parsed=parsed, preview=parsed.preview(), blanks=parsed.blanks(), sha=sha,
+        request, plan, q=q, parsed=parsed, preview=parsed.preview(), blanks=parsed.blanks(), sha=waiting.sha,
         codes=[qc.spec.code for qc in parsed.questions]))
 
 
@@ -257,26 +216,21 @@ def survey_import(request, plan, questionnaire_id):
 @require_POST
 def survey_import_confirm(request, plan, questionnaire_id):
     q = surveys.questionnaire_get(plan, questionnaire_id)
-    pending = request.session.get(SESSION_KEY)
-    raw = b""
-    if pending and pending.get("questionnaire") == q.pk and pending.get("sha") == request.POST.get("sha"):
-        try:
-            with default_storage.open(_pending_name(pending["token"]), "rb") as handle:
-                raw = handle.read()
-        except (OSError, KeyError):
-            raw = b""
-    if not raw or hashlib.sha256(raw).hexdigest() != pending.get("sha"):
-        _drop_pending(request)
+    kind = surveys_import.SurveyResponseImporter.kind
+    waiting = pending.take(request, kind=kind, council_id=plan.council_id, sha=request.POST.get("sha"))
+    if waiting is None or waiting.extra.get("questionnaire") != q.pk:
         messages.error(request, _("確認中の取り込みが見つかりません。もう一度ファイルを選んでください。"))
         return redirect("surveys:import", plan_id=plan.pk, questionnaire_id=q.pk)
-    _drop_pending(request)
     try:
-        parsed = surveys_import.parse(raw, filename=pending["filename"], questionnaire=q, mode=pending["mode"])
-        count = surveys_import.apply(parsed, by=request.user)
+        importer = surveys_import.SurveyResponseImporter(questionnaire=q, mode=waiting.extra.get("mode", ""))
+    except ValueError:
+        raise Http404 from None
+    try:
+        count = importer.apply(importer.check(waiting.raw, waiting.filename), by=request.user)
     except surveys_import.SurveyImportError as exc:
         return _import_page(request, plan, q, problems=exc.messages(), total=exc.total)
     messages.success(request, _("「%(name)s」から %(n)s 人分の回答を取り込みました。") % {
-        "name": pending["filename"], "n": f"{count:,}"})
+        "name": waiting.filename, "n": f"{count:,}"})
     return redirect("surveys:results", plan_id=plan.pk, questionnaire_id=q.pk)
 
 

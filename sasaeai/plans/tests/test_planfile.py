@@ -91,14 +91,14 @@ def test_all_five_seed_councils_have_files():
 def test_not_yaml_names_the_line():
     err = problems_of("format: sasaeai-plan/1\ncouncil: [unclosed\nplans: x\n")
     assert "YAML として読み取れません" in str(err)
-    assert err.problems[0].line in (2, 3)
+    assert err.problems[0].row in (2, 3)
 
 
 def test_shift_jis_is_refused_with_the_reason():
     err = problems_of(VALID.encode("cp932"))  # what Windows Notepad and Excel call Shift_JIS
     message = str(err)
     assert "Shift_JIS" in message and "UTF-8" in message
-    assert err.problems[0].line == 2  # the first line with Japanese text
+    assert err.problems[0].row == 2  # the first line with Japanese text
 
 
 def test_utf8_bom_is_accepted():
@@ -122,7 +122,7 @@ def test_missing_required_fields_are_all_reported_with_lines():
     messages = "\n".join(err.messages())
     assert "plans[1].kind（計画の種類）" in messages
     assert "plans[1].nodes[1].children[1].title（名称）: 必須です" in messages
-    lines = {p.path.split("（")[0]: p.line for p in err.problems}
+    lines = {p.field.split("（")[0]: p.row for p in err.problems}
     assert lines["plans[1].nodes[1].children[1].title"] == 20  # the item's first line (kind removed above)
 
 
@@ -130,7 +130,7 @@ def test_repeated_code_among_siblings():
     text = VALID + "    - code: １-①\n      title: 重複した番号\n"
     err = problems_of(text)
     assert "番号「１-①」が同じ階層の 21行目と重複" in str(err)
-    assert err.problems[0].line == 24
+    assert err.problems[0].row == 24
 
 
 def test_repeated_issue_code():
@@ -142,7 +142,7 @@ def test_unknown_level():
     text = VALID.replace("      priority: true\n", "      priority: true\n      level: 事業細目\n")
     err = problems_of(text)
     assert "階層「事業細目」は levels にありません（基本目標、推進目標）" in str(err)
-    assert err.problems[0].line == 24
+    assert err.problems[0].row == 24
 
 
 def test_level_at_or_above_the_parent():
@@ -154,20 +154,20 @@ def test_unknown_issue_reference():
     text = VALID.replace("    - '01'\n", "    - '99'\n")
     err = problems_of(text)
     assert "地域生活課題「99」はこの計画の issues にありません" in str(err)
-    assert err.problems[0].line == 19
+    assert err.problems[0].row == 19
 
 
 def test_nesting_deeper_than_declared_levels():
     text = VALID + "      children:\n      - title: 三段目\n"
     err = problems_of(text)
     assert "階層が深すぎます。この計画の階層は 2 段（基本目標、推進目標）" in str(err)
-    assert err.problems[0].line == 25
+    assert err.problems[0].row == 25
 
 
 def test_unknown_key_is_refused_not_dropped():
     err = problems_of(VALID.replace("  kind: activity\n", "  kind: activity\n  vison: 誤字\n"))
     assert "知らない項目名です" in str(err) and "plans.vison" not in str(err)
-    assert err.problems[0].path == "plans[1].vison"
+    assert err.problems[0].field == "plans[1].vison"
 
 
 @pytest.mark.parametrize("change, expected", [

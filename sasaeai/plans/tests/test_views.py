@@ -74,8 +74,8 @@ def test_oversized_upload_is_refused_politely(client, users, councils, settings)
 def test_html_in_a_plan_file_is_escaped(client, users, councils):
     client.force_login(users["editor"])
     text = VALID.replace("title: 目標一", "title: <script>alert(1)</script>")
-    upload(client, councils["a"], text.encode())
-    client.post(reverse("plans:import", args=[councils["a"].pk]), {"confirm": "1", "sha": client.session["sasaeai_pending_plan_import"]["sha"]})
+    sha = upload(client, councils["a"], text.encode()).context["sha"]
+    client.post(reverse("plans:import", args=[councils["a"].pk]), {"confirm": "1", "sha": sha})
     plan = Plan.objects.get()
     for page in ("plans:structure", "plans:editor", "plans:overview", "plans:matrix"):
         html = client.get(reverse(page, args=[plan.pk])).content.decode()

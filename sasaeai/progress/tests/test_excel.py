@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from sasaeai.core.imports import pending
 from sasaeai.core.models import AuditEntry
 from sasaeai.demo.generator import create_plan
 from sasaeai.progress import excel, services
@@ -171,7 +172,7 @@ def test_prefilled_values_unchanged_upload_and_clearing(client, users, plan, set
     response = upload(client, plan, to_bytes(wb), name="そのまま.xlsx")
     assert not problems(response)
     assert "今の内容と違うところはありませんでした" in response.content.decode()
-    assert "sasaeai_pending_progress_excel" not in client.session
+    assert pending.session_key("progress_workbook") not in client.session
     # clearing a cell clears the value
     ws.cell(r, C["実績値"]).value = None
     ws.cell(r, C["状況"]).value = None
@@ -292,7 +293,7 @@ def test_bad_cells_are_named_and_nothing_is_saved(client, users, plan, setup, ed
     message = expected % {"row": row, "held": setup["held"].pk, "a": setup["a"].label}
     assert any(p.startswith(message) for p in found), found
     assert saved_state() == before
-    assert "sasaeai_pending_progress_excel" not in client.session
+    assert pending.session_key("progress_workbook") not in client.session
 
 
 def test_at_most_fifty_problems_are_listed(client, users, plan, setup):
@@ -302,7 +303,7 @@ def test_at_most_fifty_problems_are_listed(client, users, plan, setup):
     for i in range(60):
         ws.append([999000 + i])
     found = problems(upload(client, plan, to_bytes(wb)))
-    assert len(found) == 51 and found[-1] == "ほかにも 10 件の問題があります。"
+    assert len(found) == 51 and found[-1] == "ほかにも 10 件の問題があります（全部で 60 件）。"
     assert found[0].endswith("項目ID「999000」はこの計画にありません。行を追加せず、ダウンロードしたファイルに入力してください。")
 
 

@@ -1,13 +1,10 @@
 """一括入力 (Excel): download a pre-filled workbook, fill it in Excel, upload it, check the
 preview, confirm. Nothing is saved until confirmed, and then everything at once.
 
-Like ``plans.views.plan_import``: the uploaded bytes wait in the session with their sha256, and
-the confirm step checks the sha and parses the workbook again before applying it.
+Like every import (``sasaeai.core.imports``): the uploaded file waits in the pending-upload store
+(the session holds its token), and the confirm step checks the sha shown on the preview and parses
+the workbook again before applying it.
 """
-import base64
-import binascii
-import hashlib
-
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -21,10 +18,9 @@ from django.views.decorators.http import require_POST
 
 from sasaeai.accounts.decorators import plan_permission
 from sasaeai.core import fiscal
+from sasaeai.core.imports import pending
 
 from .. import excel, permissions, selectors, services
-
-SESSION_KEY = "sasaeai_pending_progress_excel"
 
 
 class UploadForm(forms.Form):
@@ -116,23 +112,23 @@ def excel_upload(request, plan):
     if not form.is_valid():
         return _page(request, plan, period=period, form=form)
     upload = form.cleaned_data["file"]
-    raw = upload.read(excel.MAX_BYTES + 1)  # one byte more than allowed is enough to refuse it
+    importer = excel.ProgressWorkbookImporter(plan=plan, user=request.user, fiscal_year=period.fiscal_year,
+                                              period=period.number)
+    raw = upload.read(importer.max_bytes() + 1)  # one byte more than allowed is enough to refuse it
     try:
-        parsed = excel.parse(raw, filename=upload.name, plan=plan, user=request.user,
-                             fiscal_year=period.fiscal_year, period=period.number)
+        parsed = importer.check(raw, upload.name)
     except excel.ExcelError as exc:
         return _page(request, plan, period=period, form=form, problems=exc.messages())
     if not parsed.items:
+        pending.discard(request, importer.kind)
         messages.info(request, _("「%(name)s」を確認しました。今の内容と違うところはありませんでした（%(n)s 行）。"
                                  "保存するものはありません。") % {"name": upload.name, "n": parsed.row_count})
         return _page(request, plan, period=period)
-    sha = hashlib.sha256(raw).hexdigest()
-    request.session[SESSION_KEY] = {
-        "plan": plan.pk, "year": period.fiscal_year, "period": period.number, "filename": upload.name,
-        "data": base64.b64encode(raw).decode("ascii"), "sha": sha,
-    }
+    waiting = pending.save(request, kind=importer.kind, council_id=plan.council_id, raw=raw, filename=upload.name,
+                           extra={"plan": plan.pk, "year": period.fiscal_year, "period": period.number})
     return render(request, "progress/excel_preview.html", {
-        "plan": plan, "perms_here": request.council_permissions, "parsed": parsed, "period": period, "sha": sha,
+        "plan": plan, "perms_here": request.council_permissions, "parsed": parsed, "period": period,
+        "sha": waiting.sha,
     })
 
 
@@ -140,24 +136,20 @@ def excel_upload(request, plan):
 @require_POST
 def excel_confirm(request, plan):
     _allowed(request, plan)
-    pending = request.session.get(SESSION_KEY)
-    try:
-        raw = base64.b64decode(pending["data"]) if pending else b""
-    except (KeyError, TypeError, binascii.Error):
-        raw = b""
-    if (not pending or pending.get("plan") != plan.pk or pending.get("sha") != request.POST.get("sha")
-            or hashlib.sha256(raw).hexdigest() != pending.get("sha")):
+    waiting = pending.take(request, kind=excel.ProgressWorkbookImporter.kind, council_id=plan.council_id,
+                           sha=request.POST.get("sha"))
+    if waiting is None or waiting.extra.get("plan") != plan.pk:
         messages.error(request, _("確認中の一括入力が見つかりません。もう一度ファイルを選んでください。"))
         return redirect("excel:plan", plan_id=plan.pk)
-    del request.session[SESSION_KEY]
-    period = _choose_period(plan, pending.get("year"), pending.get("period"))
+    period = _choose_period(plan, waiting.extra.get("year"), waiting.extra.get("period"))
     if period is None:
         messages.error(request, _("この計画の報告期間にない期間です。"))
         return redirect("excel:plan", plan_id=plan.pk)
+    importer = excel.ProgressWorkbookImporter(plan=plan, user=request.user, fiscal_year=period.fiscal_year,
+                                              period=period.number)
     try:
-        parsed = excel.parse(raw, filename=pending["filename"], plan=plan, user=request.user,
-                             fiscal_year=period.fiscal_year, period=period.number)
-        count = excel.apply(parsed, by=request.user)
+        parsed = importer.check(waiting.raw, waiting.filename)
+        count = importer.apply(parsed, by=request.user)
     except excel.ExcelError as exc:
         return _page(request, plan, period=period, problems=exc.messages())
     if not count:
