@@ -49,10 +49,9 @@ def run_alone(run, prefix):
 def main():
     django_setup()
     import django
+    from django.conf import settings
     from django.test import Client
     from django.urls import reverse
-
-    from django.conf import settings
 
     from sasaeai.accounts.models import Membership, User
     from sasaeai.core.models import Council

@@ -53,9 +53,9 @@ from typing import NamedTuple
 
 __all__ = [
     "ERAS",
-    "Era",
     "MAX_YEAR",
     "MIN_YEAR",
+    "Era",
     "era_of",
     "fiscal_year_bounds",
     "fiscal_year_era",

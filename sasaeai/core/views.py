@@ -7,9 +7,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from sasaeai.accounts.decorators import council_permission
-from sasaeai.plans.selectors import plans_for_user
-
 from sasaeai.plans.forms import formset_rows
+from sasaeai.plans.selectors import plans_for_user
 
 from . import selectors, services
 from .forms import BranchFormSet, CouncilForm

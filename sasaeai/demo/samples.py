@@ -13,7 +13,7 @@ from sasaeai.core import fiscal
 from sasaeai.plans.models import Plan
 from sasaeai.plans.selectors import plan_tree
 from sasaeai.progress import services
-from sasaeai.progress.models import AnnualPlan, Indicator, ProgressReport, WorkingGroup  # noqa: F401
+from sasaeai.progress.models import AnnualPlan, Indicator, ProgressReport, WorkingGroup
 
 HALF_YEARLY = {"一関市地域福祉活動計画", "第4次倉敷市地域福祉活動計画"}
 

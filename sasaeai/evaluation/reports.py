@@ -33,6 +33,7 @@ from sasaeai.progress import rollup
 from .models import Evaluation, Stage
 from .selectors import plan_evaluation
 
+
 def stage_short_label(stage) -> str:
     """Short stage names for column headers (the model's labels are long for a printed column)."""
     return {

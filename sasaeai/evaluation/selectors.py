@@ -16,7 +16,15 @@ from sasaeai.progress import rollup
 from sasaeai.progress.selectors import NodeFigures, plan_figures
 
 from .models import (
-    STAGE_ORDER, CommitteeOpinion, Criterion, Direction, Evaluation, EvaluationScale, Grade, Stage, StageEntry,
+    STAGE_ORDER,
+    CommitteeOpinion,
+    Criterion,
+    Direction,
+    Evaluation,
+    EvaluationScale,
+    Grade,
+    Stage,
+    StageEntry,
     YearClosing,
 )
 

@@ -24,7 +24,15 @@ from sasaeai.core.audit import log_action
 from sasaeai.core.concurrency import check_version
 
 from .models import (
-    STAGE_ORDER, CommitteeOpinion, Criterion, Direction, Evaluation, EvaluationScale, Grade, Stage, StageEntry,
+    STAGE_ORDER,
+    CommitteeOpinion,
+    Criterion,
+    Direction,
+    Evaluation,
+    EvaluationScale,
+    Grade,
+    Stage,
+    StageEntry,
     YearClosing,
 )
 
@@ -221,9 +229,10 @@ def stage_permissions(stage) -> tuple[str, str | None]:
 
 def _owns_for_review(user, plan, node):
     """A leader reviews the projects of the working groups they lead (items and everything below)."""
+    from django.db.models import Q
+
     from sasaeai.plans.selectors import plan_tree
     from sasaeai.progress.models import WorkingGroup
-    from django.db.models import Q
 
     groups = WorkingGroup.objects.filter(plan=plan).filter(Q(leader=user) | Q(sub_leader=user))
     roots = set(WorkingGroup.nodes.through.objects.filter(workinggroup__in=groups).values_list("plannode_id", flat=True))

@@ -14,7 +14,13 @@ from sasaeai.progress.services import schedule_for
 
 from . import rendering, selectors, services
 from .forms import (
-    CriterionFormSet, DirectionFormSet, GradeFormSet, OpinionForm, ReopenForm, ScaleForm, StageForm,
+    CriterionFormSet,
+    DirectionFormSet,
+    GradeFormSet,
+    OpinionForm,
+    ReopenForm,
+    ScaleForm,
+    StageForm,
 )
 from .models import STAGE_ORDER, Evaluation, Stage
 

@@ -20,8 +20,17 @@ from sasaeai.plans.models import CommunityIssue
 from sasaeai.plans.selectors import plan_tree
 
 from .models import (
-    Committee, CommitteeMeeting, CommitteeMember, EngagementSession, FormulationStep, MeetingMaterial, PublicComment,
-    PublicCommentPeriod, Questionnaire, Tag, Voice,
+    Committee,
+    CommitteeMeeting,
+    CommitteeMember,
+    EngagementSession,
+    FormulationStep,
+    MeetingMaterial,
+    PublicComment,
+    PublicCommentPeriod,
+    Questionnaire,
+    Tag,
+    Voice,
 )
 
 # An issue with fewer voices than this is flagged on the traceability page.

@@ -15,7 +15,14 @@ from django.utils.translation import gettext as _
 from sasaeai.core.audit import diff, log_action
 
 from .models import (
-    Committee, CommitteeMeeting, CommitteeMember, EngagementSession, FormulationStep, MeetingMaterial, Tag, Voice,
+    Committee,
+    CommitteeMeeting,
+    CommitteeMember,
+    EngagementSession,
+    FormulationStep,
+    MeetingMaterial,
+    Tag,
+    Voice,
 )
 
 VOICE_MAX_CHARS = 4000

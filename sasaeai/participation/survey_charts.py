@@ -11,7 +11,18 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from sasaeai.progress.charts import (
-    GRID, MUTED, SMALL, WIDTH, _f, _svg, _text, bar_chart, nice_max, number, one_decimal, truncate,
+    GRID,
+    MUTED,
+    SMALL,
+    WIDTH,
+    _f,
+    _svg,
+    _text,
+    bar_chart,
+    nice_max,
+    number,
+    one_decimal,
+    truncate,
 )
 
 from .models import Question

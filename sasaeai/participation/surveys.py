@@ -684,7 +684,7 @@ def responses_delete(*, questionnaire, by, source=None) -> int:
 
 def client_hash(remote_addr: str) -> str:
     """sha256 of the client's address and the secret key: counts repeat submissions without storing the address."""
-    return hashlib.sha256(f"{remote_addr or ''}{settings.SECRET_KEY}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{remote_addr or ''}{settings.SECRET_KEY}".encode()).hexdigest()
 
 
 class NotAccepting(Exception):

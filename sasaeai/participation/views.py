@@ -17,8 +17,19 @@ from sasaeai.plans.views import _form_errors_from
 
 from . import selectors, services
 from .forms import (
-    FIELD_SUGGESTIONS, BulkLinkForm, CommitteeForm, MeetingForm, MemberFormSet, MembersQuickForm, QuickVoicesForm,
-    SessionForm, StepFormSet, TagForm, VoiceForm, member_rows, step_rows,
+    FIELD_SUGGESTIONS,
+    BulkLinkForm,
+    CommitteeForm,
+    MeetingForm,
+    MemberFormSet,
+    MembersQuickForm,
+    QuickVoicesForm,
+    SessionForm,
+    StepFormSet,
+    TagForm,
+    VoiceForm,
+    member_rows,
+    step_rows,
 )
 from .models import Committee, EngagementSession, Voice
 

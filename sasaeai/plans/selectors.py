@@ -174,7 +174,7 @@ def issue_matrix(tree: PlanTree, column_depth: int = 0):
             "answering": answering,
         })
     unanswered_columns = [c for c in columns if not any(
-        (n.issue_list for n in tree.walk([c])))]
+        n.issue_list for n in tree.walk([c]))]
     return {"columns": columns, "rows": rows, "unanswered_columns": unanswered_columns,
             "unanswered_count": sum(1 for r in rows if not r["answered"])}
 

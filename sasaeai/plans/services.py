@@ -7,7 +7,8 @@ from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
 from sasaeai.core.audit import diff, log_action
-from sasaeai.core.concurrency import ConcurrentEditError, check_version as _check_version  # noqa: F401
+from sasaeai.core.concurrency import ConcurrentEditError  # noqa: F401
+from sasaeai.core.concurrency import check_version as _check_version
 
 from . import planfile
 from .models import CommunityIssue, NodeAction, Plan, PlanLevel, PlanNode, PlanPhase, PlanSection

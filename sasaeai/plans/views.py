@@ -17,8 +17,18 @@ from sasaeai.core.audit import ACTION_LABELS, RESTORABLE_ACTIONS
 
 from . import planfile, rendering, selectors, services
 from .forms import (
-    ActionFormSet, IssueForm, IssueLinksForm, LevelsForm, MoveForm, NodeForm, PhaseFormSet, PlanCreateForm,
-    PlanFileUploadForm, PlanForm, SectionFormSet, formset_rows,
+    ActionFormSet,
+    IssueForm,
+    IssueLinksForm,
+    LevelsForm,
+    MoveForm,
+    NodeForm,
+    PhaseFormSet,
+    PlanCreateForm,
+    PlanFileUploadForm,
+    PlanForm,
+    SectionFormSet,
+    formset_rows,
 )
 
 SESSION_IMPORT_KEY = "sasaeai_pending_plan_import"

@@ -21,13 +21,13 @@ import datetime as dt
 import hashlib
 import io
 import json
-from copy import copy
 import re
 import unicodedata
 import warnings
 import zipfile
 import zlib
 from collections import defaultdict
+from copy import copy
 from dataclasses import dataclass, field
 from decimal import Decimal
 

@@ -13,12 +13,18 @@ from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
 from sasaeai.core.audit import RESTORABLE_ACTIONS, audit_entry, diff, log_action
+from sasaeai.core.concurrency import ConcurrentEditError
+from sasaeai.core.concurrency import check_version as _check_version
 from sasaeai.core.models import AuditEntry
-from sasaeai.core.concurrency import ConcurrentEditError, check_version as _check_version
 
 from . import periods as periods_module
 from .models import (
-    Indicator, IndicatorActual, IndicatorTarget, ProgressReport, ProgressStatus, ReportingSchedule,
+    Indicator,
+    IndicatorActual,
+    IndicatorTarget,
+    ProgressReport,
+    ProgressStatus,
+    ReportingSchedule,
 )
 
 INDICATOR_FIELDS = ["name", "unit", "kind", "direction", "baseline_value", "baseline_year", "final_target",

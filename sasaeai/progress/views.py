@@ -16,7 +16,13 @@ from sasaeai.plans.views import _form_errors_from
 
 from . import ownership, rendering, rollup, selectors, services
 from .forms import (
-    AnnualPlanForm, IndicatorForm, MeetingForm, ReportForm, ScheduleForm, StatusFormSet, WorkingGroupForm,
+    AnnualPlanForm,
+    IndicatorForm,
+    MeetingForm,
+    ReportForm,
+    ScheduleForm,
+    StatusFormSet,
+    WorkingGroupForm,
 )
 
 

@@ -68,13 +68,13 @@ def e(name):
 
 
 def test_eras_table_is_exactly_the_icu_cldr_one():
-    assert ERAS == (
+    assert (
         Era("明治", "Meiji", date(1868, 9, 8)),
         Era("大正", "Taisho", date(1912, 7, 30)),
         Era("昭和", "Showa", date(1926, 12, 25)),
         Era("平成", "Heisei", date(1989, 1, 8)),
         Era("令和", "Reiwa", date(2019, 5, 1)),
-    )
+    ) == ERAS
     assert isinstance(ERAS, tuple)
     assert REIWA.name == "令和" and REIWA.romaji == "Reiwa" and REIWA.start == date(2019, 5, 1)
 

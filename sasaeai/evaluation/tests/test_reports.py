@@ -183,8 +183,7 @@ def test_plain_numbers_and_sheet_titles():
 
 
 def test_row_source_query_count_is_flat(councils, evaluated):
-    from sasaeai.demo.generator import create_running_plan
-    from sasaeai.demo.generator import fill_evaluations
+    from sasaeai.demo.generator import create_running_plan, fill_evaluations
 
     small = evaluated["plan"]
     big = create_running_plan(council=councils["a"], projects=60, goals=6, indicators=2, years=2, start=2026,

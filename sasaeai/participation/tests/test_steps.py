@@ -9,7 +9,13 @@ from django.urls import reverse
 from sasaeai.core.models import AuditEntry
 from sasaeai.participation import selectors, services
 from sasaeai.participation.models import (
-    Committee, CommitteeMeeting, EngagementSession, FormulationStep, PublicComment, PublicCommentPeriod, Questionnaire,
+    Committee,
+    CommitteeMeeting,
+    EngagementSession,
+    FormulationStep,
+    PublicComment,
+    PublicCommentPeriod,
+    Questionnaire,
     Response,
 )
 
