@@ -77,7 +77,7 @@ def main():
         ("plan_editor_page", reverse("plans:editor", args=[plan.pk])),
     ]:
         client.get(url)  # warm caches (templates, URL resolver)
-        report(name, median_ms(lambda: client.get(url)))
+        report(name, median_ms(lambda url=url: client.get(url)))
 
     text = planfile.dump(plan_file_data([plan]))
     raw = text.encode("utf-8")
@@ -131,7 +131,7 @@ def running(council, user, client):
         ("my_items_page", reverse("running:my_items")),
     ]:
         assert client.get(url).status_code == 200, url
-        report(name, median_ms(lambda: client.get(url)))
+        report(name, median_ms(lambda url=url: client.get(url)))
 
     def fill(content):
         import openpyxl
@@ -192,7 +192,7 @@ def evaluation(council, user, client):
         ("evaluation_project_page", reverse("evaluation:project", args=[plan.pk, node.pk]) + "?year=2026"),
     ]:
         assert client.get(url).status_code == 200, url
-        report(name, median_ms(lambda: client.get(url)))
+        report(name, median_ms(lambda url=url: client.get(url)))
 
     def reopen_year():
         YearClosing.objects.filter(plan=plan, fiscal_year=2026).delete()

@@ -55,7 +55,7 @@ def council_get_for_user(user, council_id, permission="plans.view"):
     try:
         council_id = int(council_id)
     except (TypeError, ValueError):
-        raise Http404
+        raise Http404 from None
     if not user_can(user, permission, council_id):
         raise Http404
     return Council.objects.get(pk=council_id)

@@ -7,7 +7,7 @@ def stored_file_response(field_file, *, name, content_type):
     try:
         handle = field_file.open("rb")
     except FileNotFoundError:
-        raise Http404
+        raise Http404 from None
     response = FileResponse(handle, content_type=content_type, as_attachment=not content_type.startswith("image/"),
                             filename=name)
     response["X-Content-Type-Options"] = "nosniff"

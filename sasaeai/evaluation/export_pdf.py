@@ -235,7 +235,7 @@ def _grade_chart(report: EvaluationReport, width):
     chart.categoryAxis.labels.fontName = FONT
     chart.categoryAxis.labels.fontSize = 8
     chart.valueAxis.valueMin = 0
-    top = max(counts + [1])
+    top = max([*counts, 1])
     step = next(s for s in _nice_steps() if top / s <= 6)
     chart.valueAxis.valueMax = step * -(-top // step)
     chart.valueAxis.valueStep = step

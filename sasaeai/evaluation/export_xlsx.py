@@ -263,7 +263,7 @@ def _goal_sheet(wb, report: EvaluationReport, goal, columns, styles):
     kinds = [c[4] for c in columns]
     append_row = FIRST_ROW
     for project in goal.projects:
-        for col, (value, kind) in enumerate(zip(_project_values(project, columns), kinds), start=1):
+        for col, (value, kind) in enumerate(zip(_project_values(project, columns), kinds, strict=False), start=1):
             _put(ws, append_row, col, value, styles, kind)
         append_row += 1
     if not goal.projects:

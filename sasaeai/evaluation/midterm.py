@@ -366,7 +366,7 @@ def snapshot_get(plan, snapshot_id, *, with_data=True) -> PlanSnapshot:
     try:
         return qs.get(pk=int(snapshot_id))
     except (PlanSnapshot.DoesNotExist, TypeError, ValueError):
-        raise Http404
+        raise Http404 from None
 
 
 def display(value) -> str:

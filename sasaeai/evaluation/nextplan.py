@@ -300,7 +300,7 @@ def plan_next_generation(*, plan, by, title, generation="", period_start, period
     new_issues = CommunityIssue.objects.bulk_create(
         CommunityIssue(plan=new, position=i.position, code=i.code, title=i.title, description=i.description)
         for i in tree.issues)
-    issue_map = {old.pk: created.pk for old, created in zip(tree.issues, new_issues)}
+    issue_map = {old.pk: created.pk for old, created in zip(tree.issues, new_issues, strict=False)}
     if new_issues and new_issues[0].pk is None:
         by_code = dict(CommunityIssue.objects.filter(plan=new).values_list("code", "pk"))
         issue_map = {old.pk: by_code[old.code] for old in tree.issues}
@@ -321,11 +321,11 @@ def plan_next_generation(*, plan, by, title, generation="", period_start, period
         if rows and rows[0].pk is None:
             ids = dict(PlanNode.objects.filter(plan=new, previous_node_id__in=[o.pk for _p, o in generation_rows])
                        .values_list("previous_node_id", "pk"))
-            for row, (_parent, old) in zip(rows, generation_rows):
+            for row, (_parent, old) in zip(rows, generation_rows, strict=False):
                 row.pk = row.id = ids[old.pk]
         count += len(rows)
         next_rows = []
-        for row, (_parent, old) in zip(rows, generation_rows):
+        for row, (_parent, old) in zip(rows, generation_rows, strict=False):
             links.extend(PlanNode.issues.through(plannode_id=row.pk, communityissue_id=issue_map[i.pk])
                          for i in old.issue_list)
             actions.extend(NodeAction(node_id=row.pk, position=a.position, actor=a.actor, text=a.text,

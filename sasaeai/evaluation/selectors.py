@@ -195,7 +195,7 @@ def plan_evaluation(plan, fiscal_year: int, *, perms, period: int = 0, goal_id=N
         while stack:
             node, path = stack.pop()
             if node.children_list:
-                stack.extend((child, path + [node]) for child in reversed(node.children_list))
+                stack.extend((child, [*path, node]) for child in reversed(node.children_list))
                 continue
             if working_group_id is not None and not any(g.pk == working_group_id for g in group_of.get(node.pk, [])):
                 continue

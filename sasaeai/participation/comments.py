@@ -254,7 +254,7 @@ def comment_submit(*, period, text, section=None, name="", district="", contact=
         try:
             section_obj = PlanSection.objects.get(plan_id=period.plan_id, pk=int(section))
         except (PlanSection.DoesNotExist, TypeError, ValueError):
-            raise ValidationError({"section": _("意見の対象（章・節）を一覧から選んでください。")})
+            raise ValidationError({"section": _("意見の対象（章・節）を一覧から選んでください。")}) from None
     _check_rate(client, now)
     comment = PublicComment(period=period, section=section_obj, text=text, name=(name or "").strip(),
                             district=(district or "").strip(), contact=(contact or "").strip(), client_hash=client)
@@ -436,14 +436,14 @@ def period_by_key(key: str) -> PublicCommentPeriod:
     try:
         return PublicCommentPeriod.objects.select_related("plan__council").get(public_key=str(key))
     except PublicCommentPeriod.DoesNotExist:
-        raise Http404
+        raise Http404 from None
 
 
 def period_get(plan, period_id) -> PublicCommentPeriod:
     try:
         period = PublicCommentPeriod.objects.get(pk=int(period_id), plan=plan)
     except (PublicCommentPeriod.DoesNotExist, TypeError, ValueError):
-        raise Http404
+        raise Http404 from None
     period.plan = plan
     return period
 
@@ -543,7 +543,7 @@ def comment_get(period, number) -> PublicComment:
     try:
         return PublicComment.objects.select_related("section", "answered_by").get(period=period, number=int(number))
     except (PublicComment.DoesNotExist, TypeError, ValueError):
-        raise Http404
+        raise Http404 from None
 
 
 def neighbours(period, number):

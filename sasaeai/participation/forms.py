@@ -151,7 +151,7 @@ class IdListField(forms.Field):
         try:
             return sorted({int(v) for v in value})
         except (TypeError, ValueError):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
 class BulkLinkForm(LinkForm):
@@ -281,7 +281,7 @@ class MeetingForm(forms.Form):
             try:
                 attachment_check(upload, max_bytes=self.max_material_bytes)
             except ValidationError as exc:
-                raise forms.ValidationError(exc.messages)
+                raise forms.ValidationError(exc.messages) from exc
         return upload
 
     def removed_materials(self):

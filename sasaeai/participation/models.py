@@ -24,6 +24,9 @@ class FormulationStep(models.Model):
     class Meta:
         ordering = ["plan", "position", "pk"]
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class Questionnaire(models.Model):
     """A questionnaire: a survey (アンケート) or the form of a public comment. Respondents are anonymous."""
@@ -127,6 +130,9 @@ class Response(models.Model):
         indexes = [models.Index(fields=["client_hash", "submitted_at"])]
         constraints = [models.UniqueConstraint(fields=["questionnaire", "respondent"], name="response_unique_respondent")]
 
+    def __str__(self) -> str:
+        return f"{self.questionnaire_id}: {self.respondent}"
+
 
 class TabulationCache(models.Model):
     """The answers of a questionnaire as compact columns (one array of codes per question), rebuilt when
@@ -136,6 +142,9 @@ class TabulationCache(models.Model):
     data_version = models.PositiveIntegerField()
     data = models.BinaryField()
     built_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.questionnaire_id}: v{self.data_version}"
 
 
 class Tag(models.Model):
@@ -209,6 +218,9 @@ class Voice(models.Model):
     class Meta:
         ordering = ["plan", "pk"]
 
+    def __str__(self) -> str:
+        return self.text[:50]
+
 
 class PublicCommentPeriod(models.Model):
     """パブリックコメント: the draft plan published for comment for a period, then the results."""
@@ -277,6 +289,9 @@ class PublicComment(models.Model):
         constraints = [models.UniqueConstraint(fields=["period", "number"], name="comment_unique_number")]
         indexes = [models.Index(fields=["period", "status"]), models.Index(fields=["client_hash", "submitted_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.period_id}: {self.number}"
+
 
 class Committee(models.Model):
     """策定委員会・評価委員会 (and other committees), with members and meetings."""
@@ -329,6 +344,9 @@ class CommitteeMember(models.Model):
     class Meta:
         ordering = ["committee", "position", "pk"]
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class CommitteeMeeting(models.Model):
     committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="meetings")
@@ -347,6 +365,9 @@ class CommitteeMeeting(models.Model):
         ordering = ["committee", "number"]
         constraints = [models.UniqueConstraint(fields=["committee", "number"], name="committee_meeting_unique_number")]
 
+    def __str__(self) -> str:
+        return f"{self.committee_id}: {self.number}"
+
 
 class MeetingMaterial(models.Model):
     """資料 of a committee meeting. Served only through a permission check."""
@@ -362,3 +383,6 @@ class MeetingMaterial(models.Model):
 
     class Meta:
         ordering = ["meeting", "uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -81,7 +81,7 @@ def session_get(plan, session_id) -> EngagementSession:
     try:
         return EngagementSession.objects.get(pk=int(session_id), plan=plan)
     except (EngagementSession.DoesNotExist, TypeError, ValueError):
-        raise Http404
+        raise Http404 from None
 
 
 def session_voices(session):
@@ -92,7 +92,7 @@ def voice_get(plan, voice_id) -> Voice:
     try:
         return voices_queryset(plan).get(pk=int(voice_id))
     except (Voice.DoesNotExist, TypeError, ValueError):
-        raise Http404
+        raise Http404 from None
 
 
 def tags_for(council):
@@ -103,7 +103,7 @@ def tag_get(council, tag_id) -> Tag:
     try:
         return Tag.objects.get(pk=int(tag_id), council=council)
     except (Tag.DoesNotExist, TypeError, ValueError):
-        raise Http404
+        raise Http404 from None
 
 
 def issues_for(plan):
@@ -264,7 +264,7 @@ def timeline(plan):
     steps = list(FormulationStep.objects.filter(plan=plan).order_by("position", "pk"))
     groups = [StepFacts(step=s) for s in steps]
     other = StepFacts(step=None)
-    ranges = [(_step_range(s), g) for s, g in zip(steps, groups)]
+    ranges = [(_step_range(s), g) for s, g in zip(steps, groups, strict=False)]
 
     def group_for(obj):
         when = _fact_date(obj)
@@ -451,7 +451,7 @@ def committee_get(council, committee_id) -> Committee:
     try:
         return Committee.objects.select_related("plan", "council").get(pk=int(committee_id), council=council)
     except (Committee.DoesNotExist, TypeError, ValueError):
-        raise Http404
+        raise Http404 from None
 
 
 def committee_members(committee):
@@ -468,7 +468,7 @@ def meeting_get(committee, meeting_id) -> CommitteeMeeting:
     try:
         return CommitteeMeeting.objects.select_related("committee").get(pk=int(meeting_id), committee=committee)
     except (CommitteeMeeting.DoesNotExist, TypeError, ValueError):
-        raise Http404
+        raise Http404 from None
 
 
 def material_get(council, material_id) -> MeetingMaterial:
@@ -476,4 +476,4 @@ def material_get(council, material_id) -> MeetingMaterial:
         return MeetingMaterial.objects.select_related("meeting__committee").get(
             pk=int(material_id), meeting__committee__council=council)
     except (MeetingMaterial.DoesNotExist, TypeError, ValueError):
-        raise Http404
+        raise Http404 from None

@@ -118,7 +118,7 @@ def build(questionnaire, *, attribute_code=None) -> bytes:
                 w.row(header, head=True)
                 for row in result.all_rows:
                     values = [row.label, row.n]
-                    for count, percent in zip(row.counts, row.percents):
+                    for count, percent in zip(row.counts, row.percents, strict=False):
                         values += [count, percent]
                     if q.kind == Question.Kind.SCALE:
                         values.append(row.mean)
@@ -136,7 +136,7 @@ def build(questionnaire, *, attribute_code=None) -> bytes:
 
     texts = [q for q in spec.questions if q.kind == Question.Kind.TEXT]
     ws = wb.create_sheet(names["free"])
-    for letter, width in zip("ABCD", (14, 10, 30, 80)):
+    for letter, width in zip("ABCD", (14, 10, 30, 80), strict=False):
         ws.column_dimensions[letter].width = width
     w = _Writer(ws)
     attributes = spec.attributes()
@@ -150,7 +150,7 @@ def build(questionnaire, *, attribute_code=None) -> bytes:
                 text = answers.get(q.code)
                 if text:
                     attrs = [labels[a.code].get(str(answers.get(a.code, "")), "") for a in attributes]
-                    w.row([respondent, q.code, q.label] + attrs + [text])
+                    w.row([respondent, q.code, q.label, *attrs, text])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

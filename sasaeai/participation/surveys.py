@@ -87,7 +87,7 @@ def questionnaire_get(plan, questionnaire_id) -> Questionnaire:
         return (Questionnaire.objects.select_related("council", "plan")
                 .get(pk=int(questionnaire_id), plan=plan, council_id=plan.council_id, kind=Questionnaire.Kind.SURVEY))
     except (Questionnaire.DoesNotExist, TypeError, ValueError):
-        raise Http404
+        raise Http404 from None
 
 
 def questionnaire_get_public(key) -> Questionnaire:
@@ -97,7 +97,7 @@ def questionnaire_get_public(key) -> Questionnaire:
     try:
         q = Questionnaire.objects.select_related("council").get(public_key=str(key), kind=Questionnaire.Kind.SURVEY)
     except Questionnaire.DoesNotExist:
-        raise Http404
+        raise Http404 from None
     if q.status == Questionnaire.Status.DRAFT:
         raise Http404
     return q
@@ -145,9 +145,7 @@ def is_accepting(questionnaire, today=None) -> bool:
     today = today or timezone.localdate()
     if questionnaire.opens_on and today < questionnaire.opens_on:
         return False
-    if questionnaire.closes_on and today > questionnaire.closes_on:
-        return False
-    return True
+    return not (questionnaire.closes_on and today > questionnaire.closes_on)
 
 
 # --------------------------------------------------------------------------- the engine
@@ -239,7 +237,7 @@ class QuestionSpec:
                 number = Decimal(text.replace(",", ""))
             except InvalidOperation:
                 raise AnswerError(_("%(min)s〜%(max)s の整数で答えてください（「%(value)s」は数ではありません）。") % {
-                    "min": self.scale_min, "max": self.scale_max, "value": _short(text)})
+                    "min": self.scale_min, "max": self.scale_max, "value": _short(text)}) from None
             if number.is_finite() and number == number.to_integral_value():
                 if self.scale_min <= int(number) <= self.scale_max:
                     return int(number)
@@ -309,7 +307,7 @@ def _number(text):
     try:
         number = Decimal(cleaned)
     except InvalidOperation:
-        raise AnswerError(_("数で答えてください（「%(value)s」は数ではありません）。") % {"value": _short(text)})
+        raise AnswerError(_("数で答えてください（「%(value)s」は数ではありません）。") % {"value": _short(text)}) from None
     if not number.is_finite() or abs(number) >= Decimal("1e15"):
         raise AnswerError(_("数で答えてください（「%(value)s」は数ではありません）。") % {"value": _short(text)})
     if number == number.to_integral_value():

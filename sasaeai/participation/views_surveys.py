@@ -2,6 +2,7 @@
 form, one service or selector, render or redirect."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 from datetime import timedelta
@@ -43,7 +44,7 @@ def _question_get(questionnaire, question_id):
     try:
         return Question.objects.get(pk=int(question_id), questionnaire=questionnaire)
     except (Question.DoesNotExist, TypeError, ValueError):
-        raise Http404
+        raise Http404 from None
 
 
 def _source_counts(questionnaire):
@@ -192,10 +193,8 @@ def _pending_name(token):
 def _drop_pending(request):
     pending = request.session.pop(SESSION_KEY, None)
     if pending and pending.get("token"):
-        try:
+        with contextlib.suppress(OSError):
             default_storage.delete(_pending_name(pending["token"]))
-        except OSError:
-            pass
 
 
 def _purge_old_uploads():
@@ -357,7 +356,7 @@ def survey_free_tag(request, plan, questionnaire_id, response_id, question_id):
     try:
         response = Response.objects.get(pk=int(response_id), questionnaire=q)
     except (Response.DoesNotExist, ValueError):
-        raise Http404
+        raise Http404 from None
     form = TagForm(request.POST, tags=surveys.council_tags(plan.council))
     back = reverse("surveys:free", args=[plan.pk, q.pk]) + "?" + urlencode(
         {k: request.POST.get(k, "")[:100] for k in ("question", "q", "page") if request.POST.get(k)})

@@ -26,7 +26,7 @@ class FiscalYearField(forms.IntegerField):
         try:
             return fiscal.parse_fiscal_year(str(value))
         except ValueError as exc:
-            raise forms.ValidationError(str(exc), code="invalid")
+            raise forms.ValidationError(str(exc), code="invalid") from exc
 
 
 class PlanForm(forms.ModelForm):
@@ -86,7 +86,7 @@ class LevelsForm(forms.Form):
 
     def names(self):
         names = [self.cleaned_data[f"level_{i}"] for i in range(self.level_count)]
-        return names + [self.cleaned_data.get("new_level") or ""]
+        return [*names, self.cleaned_data.get("new_level") or ""]
 
 
 class NodeForm(forms.ModelForm):

@@ -96,6 +96,9 @@ class PlanPhase(models.Model):
     class Meta:
         ordering = ["plan", "position", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.name} ({self.start_year}–{self.end_year})"
+
     @property
     def period_label(self):
         return fiscal.format_fiscal_period(self.start_year, self.end_year)
@@ -145,6 +148,9 @@ class PlanSection(models.Model):
 
     class Meta:
         ordering = ["plan", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class PlanNode(models.Model):
@@ -204,3 +210,6 @@ class NodeAction(models.Model):
 
     class Meta:
         ordering = ["node", "position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.node_id}: {self.actor}"

@@ -31,7 +31,7 @@ def plan_get_for_user(user, plan_id, permission="plans.view") -> Plan:
     try:
         plan = Plan.objects.select_related("council__parent", "predecessor").get(pk=int(plan_id))
     except (Plan.DoesNotExist, TypeError, ValueError):
-        raise Http404
+        raise Http404 from None
     if not user_can(user, permission, plan.council_id):
         raise Http404
     return plan
@@ -41,14 +41,14 @@ def node_get_for_user(user, plan, node_id) -> PlanNode:
     try:
         return PlanNode.objects.select_related("level", "parent__level", "plan").get(pk=int(node_id), plan=plan)
     except (PlanNode.DoesNotExist, TypeError, ValueError):
-        raise Http404
+        raise Http404 from None
 
 
 def issue_get(plan, issue_id) -> CommunityIssue:
     try:
         return CommunityIssue.objects.get(pk=int(issue_id), plan=plan)
     except (CommunityIssue.DoesNotExist, TypeError, ValueError):
-        raise Http404
+        raise Http404 from None
 
 
 class PlanTree:

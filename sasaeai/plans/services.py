@@ -144,7 +144,7 @@ def plan_levels_update(*, plan: Plan, by, names: list[str]) -> None:
     before = [lv.name for lv in levels]
     if before == names:
         return
-    for level, name in zip(levels, names):
+    for level, name in zip(levels, names, strict=False):
         if level.name != name:
             level.name = name
             level.save(update_fields=["name"])
@@ -257,7 +257,7 @@ def _import_plan(council, d: planfile.PlanData) -> Plan:
         ]
         PlanNode.objects.bulk_create(rows)
         next_generation = []
-        for row, (_parent, _pos, n) in zip(rows, generation):
+        for row, (_parent, _pos, n) in zip(rows, generation, strict=False):
             links.extend(PlanNode.issues.through(plannode_id=row.pk, communityissue_id=issue_by_code[c].pk) for c in n.issues)
             actions.extend(
                 NodeAction(node=row, position=j, actor=a.actor, text=a.text, examples=a.examples, steps=a.steps)

@@ -136,10 +136,10 @@ def bar_chart(rows, *, series, title, desc, max_value=100, label_width=220, labe
         body.append(_text(x, axis_y + 16, number(tick), anchor="middle", size=SMALL, fill=MUTED))
     y = legend_h
     for label, values in rows:
-        names = "、".join(f"{name} {fmt(v)}" for (name, _c), v in zip(series, values))
+        names = "、".join(f"{name} {fmt(v)}" for (name, _c), v in zip(series, values, strict=False))
         body.append(f'<g><title>{escape(label)}: {escape(names)}</title>')
         body.append(_text(plot_x - 8, y + group_h / 2 + 4.5, truncate(label, label_chars), anchor="end"))
-        for j, ((_name, fill), value) in enumerate(zip(series, values)):
+        for j, ((_name, fill), value) in enumerate(zip(series, values, strict=False)):
             top = y + j * (bar_h + bar_gap)
             if value is not None:
                 w = plot_w * float(min(max(Decimal(value), Decimal(0)), max_value) / max_value)
@@ -202,8 +202,8 @@ def line_chart(*, x_labels, series, title, desc, unit="") -> str:
     height, left, right, top, bottom = 250, 62, 18, 30, 44
     plot_w, plot_h = WIDTH - left - right, height - top - bottom
     values = [Decimal(v) for s in series for v in s["values"] if v is not None]
-    low = min([Decimal(0)] + values)
-    high = nice_max(max(values + [Decimal(0)]) - low) + low if values else Decimal(1)
+    low = min([Decimal(0), *values])
+    high = nice_max(max([*values, Decimal(0)]) - low) + low if values else Decimal(1)
     if high == low:
         high = low + 1
     count = max(1, len(x_labels))

@@ -414,7 +414,7 @@ def build(*, plan, fiscal_year: int, period: int, group=None) -> bytes:
     # signature and the status list for the drop-down
     values = {"format": FORMAT, "plan": str(plan.pk), "council": str(plan.council_id),
               "fiscal_year": str(fiscal_year), "period": str(period), "group": str(group.pk) if group else ""}
-    for i, (key, value) in enumerate(list(values.items()) + [("signature", _signature(values))], start=1):
+    for i, (key, value) in enumerate([*list(values.items()), ("signature", _signature(values))], start=1):
         meta.cell(i, 1, key).data_type = "s"
         meta.cell(i, 2, value).data_type = "s"
     status_names = [s.name for s in data.statuses]
@@ -529,7 +529,7 @@ def build(*, plan, fiscal_year: int, period: int, group=None) -> bytes:
         status_list.add(f"{status_column}{FIRST_ROW}:{status_column}{last}")
         ws.add_data_validation(status_list)
         rules = [
-            (yes_no_cells, DataValidation(type="list", allow_blank=True, formula1='"%s,%s"' % (_("実施"), _("未実施")),
+            (yes_no_cells, DataValidation(type="list", allow_blank=True, formula1='"{},{}"'.format(_("実施"), _("未実施")),
                                           showErrorMessage=True, error=_("「実施」か「未実施」を選んでください。"))),
             (quantity_cells, DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
                                             allow_blank=True, showErrorMessage=True,
@@ -695,7 +695,7 @@ def parse(raw: bytes, *, filename: str, plan, user, fiscal_year: int, period: in
             wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=False, data_only=False)
     except Exception:  # openpyxl raises many kinds for a broken file
         raise ExcelError([Problem(_("ファイルが壊れているため読み込めません。Excel で開けるか確かめてから、"
-                                    "もう一度保存してください。"))])
+                                    "もう一度保存してください。"))]) from None
 
     # ---- is it ours, for this plan and period?
     not_ours = _("このファイルは、この画面からダウンロードした進捗報告の Excel ファイルではありません"
@@ -714,7 +714,7 @@ def parse(raw: bytes, *, filename: str, plan, user, fiscal_year: int, period: in
         file_year, file_period = int(values["fiscal_year"]), int(values["period"])
         file_group = int(values["group"]) if values["group"] else None
     except (KeyError, ValueError):
-        raise ExcelError([Problem(not_ours)])
+        raise ExcelError([Problem(not_ours)]) from None
     if file_plan != plan.pk or file_council != plan.council_id:
         raise ExcelError([Problem(_("このファイルは別の計画のものです。この計画の画面からダウンロードしたファイルを選んでください。"))])
     chosen = _period(plan, fiscal_year, period)
@@ -793,10 +793,7 @@ def parse(raw: bytes, *, filename: str, plan, user, fiscal_year: int, period: in
     data = _load(plan, fiscal_year, period)
     tree = data.tree
     scope = group_node_ids(group, fiscal_year, tree) if group is not None else None
-    if "progress.report" in perms:
-        allowed = None
-    else:
-        allowed = ownership.owned_node_ids(user, plan, fiscal_year, tree=tree)
+    allowed = None if "progress.report" in perms else ownership.owned_node_ids(user, plan, fiscal_year, tree=tree)
     statuses = {s.name: s for s in data.statuses}
     statuses_nfkc = {unicodedata.normalize("NFKC", s.name): s for s in data.statuses}
     status_names = "・".join(statuses)
@@ -814,7 +811,7 @@ def parse(raw: bytes, *, filename: str, plan, user, fiscal_year: int, period: in
     for r in data_rows:
         cells = rows[r]
         get = {key: cells[COL[key]].value if COL[key] in cells else None for key in read_keys}
-        inputs = [k for k in ("actual",) + tuple(ITEM_KEYS) if not _is_blank(get[k])]
+        inputs = [k for k in ("actual", *tuple(ITEM_KEYS)) if not _is_blank(get[k])]
         if _is_blank(get["node_id"]):
             if inputs or not _is_blank(get["indicator_id"]) or not _is_blank(get["version"]):
                 errors.add(_("項目IDが空です。項目ID・指標ID・版の欄は変えないでください。"), r, COL["node_id"])
@@ -988,7 +985,7 @@ def apply(parsed: Parsed, *, by) -> int:
                         "fields": item.fields} for item in parsed.items])
         except services.BulkItemError as exc:
             item = parsed.items[exc.index]
-            raise ExcelError([Problem(text, item.row) for text in exc.messages])
+            raise ExcelError([Problem(text, item.row) for text in exc.messages]) from exc
         except ValidationError as exc:
-            raise ExcelError([Problem(text, None) for text in exc.messages])
+            raise ExcelError([Problem(text, None) for text in exc.messages]) from exc
     return len(parsed.items)

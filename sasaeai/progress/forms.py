@@ -96,7 +96,7 @@ class ReportForm(forms.Form):
             try:
                 self.attachment_info = attachment_check(upload, max_bytes=self.max_attachment_bytes)
             except ValidationError as exc:
-                raise forms.ValidationError(exc.messages)
+                raise forms.ValidationError(exc.messages) from exc
         return upload
 
     def removed_attachments(self):

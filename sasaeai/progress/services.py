@@ -69,7 +69,7 @@ def _number(value, what):
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise ValidationError(_("%(what)sは数字で入力してください。") % {"what": what})
+        raise ValidationError(_("%(what)sは数字で入力してください。") % {"what": what}) from None
     if not number.is_finite() or abs(number) > MAX_VALUE:
         raise ValidationError(_("%(what)sの値が大きすぎます。") % {"what": what})
     return number

@@ -9,6 +9,7 @@ so that a wrong table or rule in the module makes them fail.
 import re
 import unicodedata
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import example, given, settings
@@ -84,7 +85,7 @@ def test_range_constants():
 
 
 def test_module_does_not_import_django():
-    source = open(fiscal.__file__, encoding="utf-8").read()
+    source = Path(fiscal.__file__).read_text(encoding="utf-8")
     assert not re.search(r"^\s*(from|import)\s+django", source, re.MULTILINE)
 
 

@@ -93,8 +93,8 @@ def recorded(small_plan, users):
         {"id": None, "name": "協議", "start_date": date(2025, 8, 1), "end_date": date(2025, 12, 31)},
         {"id": None, "name": "完成", "start_date": date(2026, 3, 1), "end_date": None},
     ])
-    survey = Questionnaire.objects.create(council=small_plan.council, plan=small_plan, title="市民アンケート",
-                                          distributed=2000, returned=943, opens_on=date(2025, 5, 10))
+    Questionnaire.objects.create(council=small_plan.council, plan=small_plan, title="市民アンケート",
+                                 distributed=2000, returned=943, opens_on=date(2025, 5, 10))
     online = Questionnaire.objects.create(council=small_plan.council, plan=small_plan, title="ウェブアンケート",
                                           distributed=10)
     for n in range(3):

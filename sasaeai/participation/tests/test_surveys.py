@@ -8,7 +8,7 @@ from sasaeai.core.models import AuditEntry
 from sasaeai.participation import surveys
 from sasaeai.participation.models import Question, Questionnaire, Response, Tag, Voice
 
-from .test_surveys_support import filled_survey, question, survey  # noqa: F401
+from .test_surveys_support import question
 
 
 def errors_of(q, raw, **kwargs):

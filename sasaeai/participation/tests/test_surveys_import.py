@@ -8,7 +8,7 @@ from sasaeai.core.models import AuditEntry
 from sasaeai.participation import surveys, surveys_import
 from sasaeai.participation.models import Response, Voice
 
-from .test_surveys_support import CSV, filled_survey, import_csv, survey  # noqa: F401
+from .test_surveys_support import CSV, import_csv
 
 HEADER = "回答者番号,年代,性別,Q1,Q2,Q3,Q4,Q5\n"
 

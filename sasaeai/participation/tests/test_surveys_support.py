@@ -1,7 +1,6 @@
-"""Shared fixtures of the survey tests: a small questionnaire and a 10-respondent CSV whose figures
-are worked out by hand in test_tabulation.py. (No tests here; imported by the test modules.)"""
-import pytest
-
+"""Shared helpers of the survey tests: a small questionnaire and a 10-respondent CSV whose figures
+are worked out by hand in test_tabulation.py. (No tests here; the fixtures built from them are in
+conftest.py.)"""
 from sasaeai.participation import surveys
 from sasaeai.participation.models import Question
 
@@ -50,17 +49,6 @@ def import_csv(q, user, text=CSV, *, encoding="utf-8", mode="append", filename="
     count = surveys_import.apply(parsed, by=user)
     q.refresh_from_db()
     return count
-
-
-@pytest.fixture
-def survey(small_plan, users):
-    return make_survey(small_plan, users["admin"])
-
-
-@pytest.fixture
-def filled_survey(survey, users):
-    import_csv(survey, users["admin"])
-    return survey
 
 
 def question(q, code):

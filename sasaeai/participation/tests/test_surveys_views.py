@@ -13,7 +13,7 @@ from django.urls import reverse
 from sasaeai.participation import surveys
 from sasaeai.participation.models import Question, Questionnaire, Response, Voice
 
-from .test_surveys_support import CSV, filled_survey, import_csv, make_survey, survey  # noqa: F401
+from .test_surveys_support import CSV, import_csv, make_survey
 
 HEADER = "回答者番号,年代,性別,Q1,Q2,Q3,Q4,Q5\n"
 

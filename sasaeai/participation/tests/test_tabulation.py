@@ -17,7 +17,7 @@ import pytest
 from sasaeai.participation import survey_charts, survey_export, surveys, tabulation
 from sasaeai.participation.models import Questionnaire, Response, TabulationCache
 
-from .test_surveys_support import filled_survey, import_csv, make_survey, survey  # noqa: F401
+from .test_surveys_support import import_csv, make_survey
 
 D = Decimal
 
@@ -158,7 +158,7 @@ def test_changed_questions_rebuild_the_cache(filled_survey, users):
 
 
 def test_columns_round_trip_through_bytes(filled_survey):
-    spec, columns = _columns(filled_survey)
+    _spec, columns = _columns(filled_survey)
     back = tabulation.Columns.from_bytes(columns.to_bytes())
     assert back.n == 10
     for code, col in columns.columns.items():

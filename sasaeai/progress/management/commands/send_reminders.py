@@ -51,7 +51,7 @@ class Command(BaseCommand):
             try:
                 day = dt.date.fromisoformat(date)
             except ValueError:
-                raise CommandError(_("--date は YYYY-MM-DD の形で指定してください（%(value)s）。") % {"value": date})
+                raise CommandError(_("--date は YYYY-MM-DD の形で指定してください（%(value)s）。") % {"value": date}) from None
         else:
             day = timezone.localdate()
         if plan_id is not None:
