@@ -7,7 +7,7 @@ and the role × action matrix is tested in ``accounts/tests/test_permissions.py`
 from .models import Role
 
 # Every permission, with what it allows (documented in docs/permissions.md, checked by a test).
-PERMISSIONS = {
+PERMISSIONS: dict[str, str] = {
     "plans.view": "計画・体系図・地域生活課題を見る",
     "plans.export": "計画ファイルを書き出す",
     "plans.create": "計画を新規作成する",
@@ -40,7 +40,7 @@ PERMISSIONS = {
     "participation.comments": "パブリックコメントを整理・回答・公表する（意見を出した人の氏名・連絡先を見る）",
 }
 
-ROLE_PERMISSIONS = {
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(PERMISSIONS) - {
         "progress.report_own", "evaluation.self_own", "evaluation.review_own", "evaluation.view_internal",
     },
@@ -67,7 +67,7 @@ ROLE_PERMISSIONS = {
 }
 
 
-def role_has(role, permission):
+def role_has(role: str, permission: str) -> bool:
     if permission not in PERMISSIONS:
         raise ValueError(f"unknown permission {permission!r}")
     return permission in ROLE_PERMISSIONS.get(role, frozenset())
