@@ -1,4 +1,7 @@
+from argparse import ArgumentParser
 from pathlib import Path
+
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -12,11 +15,11 @@ from sasaeai.plans.services import plan_file_import
 class Command(BaseCommand):
     help = "Import a plan file (sasaeai-plan/1) into a council. Nothing is saved if anything is wrong."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("file")
         parser.add_argument("--council", help="council name (default: the council named in the file)")
 
-    def handle(self, *args, file, council=None, **options):
+    def handle(self, *args: Any, file: str, council: str | None = None, **options: Any) -> None:
         path = Path(file)
         try:
             raw = path.read_bytes()
