@@ -8,8 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from sasaeai.accounts.decorators import AuthenticatedRequest, PermittedRequest, council_permission
-from sasaeai.plans.models import Plan
 from sasaeai.plans.forms import formset_rows
+from sasaeai.plans.models import Plan
 from sasaeai.plans.selectors import plans_for_user
 
 from . import selectors, services

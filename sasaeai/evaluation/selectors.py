@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.http import Http404
 
@@ -27,6 +28,9 @@ from .models import (
     StageEntry,
     YearClosing,
 )
+
+if TYPE_CHECKING:
+    from sasaeai.plans.models import PlanNode
 
 # Stages a committee member (evaluation.view_internal) may read.
 COMMITTEE_STAGES = (Stage.INTERNAL, Stage.EXTERNAL, Stage.FINAL)
@@ -157,14 +161,16 @@ def plan_evaluation(plan, fiscal_year: int, *, perms, period: int = 0, goal_id=N
     tree, figures = plan_figures(plan, fiscal_year)
     evaluations = {e.node_id: e for e in Evaluation.objects.filter(node__plan=plan, fiscal_year=fiscal_year,
                                                                   period=period)}
-    entries, states = {}, {}
+    entries: dict[int, dict[str, StageEntry]] = {}
+    states: dict[int, dict[str, str]] = {}
     for evaluation_id, stage, state in StageEntry.objects.filter(
             evaluation__in=list(evaluations.values())).values_list("evaluation_id", "stage", "state"):
         states.setdefault(evaluation_id, {})[stage] = state
     council = plan.council
     grades, directions = grades_for(council), directions_for(council)
     if stages:
-        grade_by_id, direction_by_id = {g.pk: g for g in grades}, {d.pk: d for d in directions}
+        grade_by_id: dict[int | None, Grade] = {g.pk: g for g in grades}
+        direction_by_id: dict[int | None, Direction] = {d.pk: d for d in directions}
         queryset = StageEntry.objects.filter(evaluation__in=list(evaluations.values()), stage__in=stages)
         if with_people:
             queryset = queryset.select_related("updated_by", "submitted_by")
@@ -178,7 +184,7 @@ def plan_evaluation(plan, fiscal_year: int, *, perms, period: int = 0, goal_id=N
     from sasaeai.progress.models import WorkingGroup
 
     groups = list(WorkingGroup.objects.filter(plan=plan).prefetch_related("nodes").order_by("name"))
-    group_of = {}
+    group_of: dict[int, list[WorkingGroup]] = {}
     for group in groups:
         for node in group.nodes.all():
             if node.pk in tree.by_id:
@@ -191,7 +197,7 @@ def plan_evaluation(plan, fiscal_year: int, *, perms, period: int = 0, goal_id=N
         if goal_id is not None and root.pk != goal_id:
             continue
         rows = []
-        stack = [(root, [])]
+        stack: list[tuple[PlanNode, list[PlanNode]]] = [(root, [])]
         while stack:
             node, path = stack.pop()
             if node.children_list:

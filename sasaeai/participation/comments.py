@@ -24,6 +24,7 @@ import time
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
@@ -597,9 +598,10 @@ def results(period) -> Results:
         PublicComment.objects.filter(period=period).exclude(status=PublicComment.Status.EXCLUDED)
         .select_related("section").only(*RESULT_FIELDS).order_by("number"))
     excluded = PublicComment.objects.filter(period=period, status=PublicComment.Status.EXCLUDED).count()
-    groups, by_label = [], {}
+    groups: list[ResultGroup] = []
+    by_label: dict[str, ResultGroup] = {}
     for comment in comments:
-        comment.reflection_label = PublicComment.Reflection(comment.reflection).label if comment.reflection else ""
+        comment.reflection_label = str(PublicComment.Reflection(comment.reflection).label) if comment.reflection else ""
         if comment.group_label:
             group = by_label.get(comment.group_label)
             if group is None:
@@ -608,7 +610,7 @@ def results(period) -> Results:
             group.comments.append(comment)
         else:
             groups.append(ResultGroup(label="", comments=[comment]))
-    counts = {}
+    counts: dict[str, int] = {}
     for comment in comments:
         counts[comment.reflection] = counts.get(comment.reflection, 0) + 1
     reflection_counts = [(label, counts.get(value, 0)) for value, label in PublicComment.Reflection.choices]
@@ -621,7 +623,7 @@ def results(period) -> Results:
 
 def structure_html(tree) -> str:
     """The plan's structure (goal → … titles) as nested lists, every value escaped."""
-    parts = []
+    parts: list[str] = []
 
     def visit(nodes):
         parts.append('<ul class="pc-structure">' if not parts else "<ul>")
@@ -694,7 +696,8 @@ def export_xlsx(period) -> bytes:
     from openpyxl.styles import Alignment, Font
 
     wb = Workbook()
-    ws = wb.active
+    # Untyped on purpose: the fast path below writes cells through openpyxl's private API.
+    ws: Any = wb.active
     ws.title = _("意見の一覧")
     ws.append([_("%(plan)s %(title)s（受付期間 %(opens)s〜%(closes)s）") % {
         "plan": period.plan.title, "title": period.title, "opens": fiscal.format_date(period.opens_on),

@@ -1,6 +1,8 @@
 """Formulating the plan with residents (策定・住民参加): the formulation steps, questionnaires (one engine
 for surveys and the public-comment form), what people said (voices) from workshops, hearings, surveys
 and public comment, traced to life issues and plan items, public comment periods, and committees."""
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -58,6 +60,8 @@ class Questionnaire(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     data_version = models.PositiveIntegerField(default=0, editable=False,
                                                help_text=_("回答が変わるたびに増える（集計の作り直しに使う）"))
+    # Per-request cache of surveys.questionnaire_spec (not a database field).
+    _survey_spec: Any
 
     class Meta:
         ordering = ["council", "-pk"]
@@ -283,6 +287,8 @@ class PublicComment(models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
     is_sample = models.BooleanField(_("サンプル"), default=False)
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Set by comments.results for the published list (not a database field).
+    reflection_label: str
 
     class Meta:
         ordering = ["period", "number"]

@@ -324,19 +324,19 @@ def compile_question(question: Question, choices) -> QuestionSpec:
         spec.categories = [(c.code, c.label) for c in choices]
         table = spec.tokens if question.kind == Question.Kind.MULTIPLE else spec.lookup
         codes = {c.code for c in choices}
-        labels = {}
+        codes_by_label: dict[str, list[str]] = {}
         for c in choices:
-            labels.setdefault(_norm(c.label), []).append(c.code)
+            codes_by_label.setdefault(_norm(c.label), []).append(c.code)
         for c in choices:
             table[c.code] = c.code
             table.setdefault(_norm(c.code), c.code)
-        folded = {}
+        folded: dict[str, list[str]] = {}
         for c in choices:
             folded.setdefault(_norm(c.code).casefold(), []).append(c.code)
         for key, owners in folded.items():
             if len(owners) == 1:
                 table.setdefault(key, owners[0])
-        for label, owners in labels.items():  # a label typed instead of its code, when unambiguous
+        for label, owners in codes_by_label.items():  # a label typed instead of its code, when unambiguous
             if len(owners) == 1 and label and label not in codes and not MULTI_SEPARATORS.search(label):
                 table.setdefault(label, owners[0])
     elif question.kind == Question.Kind.SCALE and question.scale_min is not None and question.scale_max is not None:
@@ -346,9 +346,9 @@ def compile_question(question: Question, choices) -> QuestionSpec:
             spec.categories.append((code, labels.get(code) or code))
             spec.lookup[code] = point
             spec.lookup[f"{point}.0"] = point
-            label = labels.get(code)
-            if label:
-                spec.lookup.setdefault(_norm(label), point)
+            point_label = labels.get(code)
+            if point_label:
+                spec.lookup.setdefault(_norm(point_label), point)
     spec.position = {code: i for i, (code, _label) in enumerate(spec.categories)}
     return spec
 

@@ -232,7 +232,7 @@ def build_columns(spec, answer_rows, *, data_version=0, max_pk=0) -> Columns:
             columns[code] = Column(code, q.kind, size, bits=index_bits([get(a.get(code), 0) for a in rows], size, n))
         elif q.kind == Question.Kind.MULTIPLE:
             bit = {c: 1 << i for i, (c, _label) in enumerate(q.categories)}
-            memo = {}
+            memo: dict[object, int] = {}
 
             def mask(value, bit=bit, memo=memo):
                 if not value:
@@ -276,7 +276,7 @@ def get_columns(questionnaire, spec=None, *, rebuild=False) -> Columns:
     if not rebuild:
         row = TabulationCache.objects.filter(questionnaire=questionnaire).values_list("data_version", "data").first()
         columns = Columns.from_bytes(row[1]) if row else None
-        if columns is not None and columns.signature == spec.signature:
+        if row is not None and columns is not None and columns.signature == spec.signature:
             if row[0] == version and columns.data_version == version:
                 return columns
             if responses.filter(pk__lte=columns.max_pk).count() == columns.n:  # nothing removed: append
@@ -335,7 +335,7 @@ class Cell:
 class Simple:
     """単純集計 of one question."""
 
-    spec: object  # surveys.QuestionSpec
+    spec: surveys.QuestionSpec
     total: int  # respondents
     n: int  # answered
     blank: int

@@ -233,7 +233,7 @@ def line_chart(*, x_labels, series, title, desc, unit="") -> str:
     for s in series:
         fill = colour(s["colour"])
         dash = ' stroke-dasharray="6 4"' if s.get("dash") else ""
-        segment = []
+        segment: list[str] = []
         segments = [segment]
         for i, v in enumerate(s["values"]):
             if v is None:

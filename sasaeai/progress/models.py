@@ -1,5 +1,7 @@
 """Running the plan: indicators and targets, the council's status scale, the reporting
 calendar and progress reports. Figures are rolled up explicitly (see ``rollup.py``)."""
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -8,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from sasaeai.core.models import Council
 from sasaeai.plans.models import YEAR_VALIDATORS, Plan, PlanNode
 
-VALUE = {"max_digits": 16, "decimal_places": 4, "null": True, "blank": True}
+VALUE: dict[str, Any] = {"max_digits": 16, "decimal_places": 4, "null": True, "blank": True}
 
 
 class Indicator(models.Model):

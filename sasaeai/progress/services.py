@@ -156,11 +156,11 @@ def indicator_update(*, indicator: Indicator, by, expected_version=None, targets
         TargetChange.objects.bulk_create(
             TargetChange(indicator=indicator, fiscal_year=y, old_value=o, new_value=n, reason=target_change_reason,
                          snapshot=midterm, changed_by=actor) for y, o, n in changed_targets)
-        key = lambda y: str(y) if y is not None else "final"  # noqa: E731
+        year_key = lambda y: str(y) if y is not None else "final"  # noqa: E731
         log_action(council=node.plan.council, actor=by, action="target.change", plan_id=node.plan_id,
                    node_id=node.pk, target_label=f"{node.label} / {indicator.name}",
-                   before={key(y): _plain(o) for y, o, _n in changed_targets},
-                   after={key(y): _plain(n) for y, _o, n in changed_targets} | {"reason": target_change_reason},
+                   before={year_key(y): _plain(o) for y, o, _n in changed_targets},
+                   after={year_key(y): _plain(n) for y, _o, n in changed_targets} | {"reason": target_change_reason},
                    obj=indicator)
     return indicator
 
@@ -471,10 +471,11 @@ def reports_save_bulk(*, plan, fiscal_year: int, period: int, by, items) -> int:
     node_ids = [item["node"].pk for item in items]
     reports = {r.node_id: r for r in ProgressReport.objects.select_for_update(of=("self",))
                .filter(node_id__in=node_ids, fiscal_year=fiscal_year, period=period).select_related("status")}
-    indicators = {}
+    indicators: dict[int, dict[int, Indicator]] = {}
     for indicator in Indicator.objects.filter(node_id__in=node_ids):
         indicators.setdefault(indicator.node_id, {})[indicator.pk] = indicator
-    old_actuals, old_by_report = {}, {}
+    old_actuals: dict[tuple[int, int], IndicatorActual] = {}
+    old_by_report: dict[int, dict[int, tuple[Decimal | None, str]]] = {}
     for actual in IndicatorActual.objects.filter(report__in=list(reports.values())):
         old_actuals[(actual.report_id, actual.indicator_id)] = actual
         old_by_report.setdefault(actual.report_id, {})[actual.indicator_id] = (actual.value, actual.text)

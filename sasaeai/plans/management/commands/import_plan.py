@@ -1,6 +1,5 @@
 from argparse import ArgumentParser
 from pathlib import Path
-
 from typing import Any
 
 from django.conf import settings
