@@ -705,8 +705,8 @@ def export_xlsx(period) -> bytes:
     ws["A1"].font = Font(bold=True, size=12)
     ws.append(export_header())
     head_font, head_alignment = Font(bold=True), Alignment(vertical="center", wrap_text=True)
-    for cell in ws[2]:
-        cell.font, cell.alignment = head_font, head_alignment
+    for head in ws[2]:
+        head.font, head.alignment = head_font, head_alignment
     # One wrapped style, made once on a scratch cell and copied onto each cell (setting a style per
     # cell costs 10×; cells are made directly, since ws.append/ws[row] rescan the sheet).
     scratch = ws.cell(1, 20)
@@ -717,7 +717,7 @@ def export_xlsx(period) -> bytes:
         for c, value in enumerate(row, start=1):
             if value is None or value == "":
                 continue  # an empty cell is not written at all
-            cell = Cell(ws, row=r, column=c, style_array=copy(wrap))
+            cell: Any = Cell(ws, row=r, column=c, style_array=copy(wrap))
             if isinstance(value, str):
                 cell._value, cell.data_type = value[:32767], "s"  # text, never a formula
             else:

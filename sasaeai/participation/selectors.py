@@ -53,7 +53,7 @@ def response_rate(distributed, returned) -> Decimal | None:
 
 def source_counts(counter) -> list[tuple[str, str, int]]:
     """(source code, label, count) in the fixed order of ``Voice.Source``, for every source."""
-    return [(s.value, s.label, counter.get(s.value, 0)) for s in SOURCES]
+    return [(s.value, str(s.label), counter.get(s.value, 0)) for s in SOURCES]
 
 
 def count_by_source(qs) -> Counter:

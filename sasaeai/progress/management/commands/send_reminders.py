@@ -23,8 +23,8 @@ from sasaeai.progress.models import ReminderLog
 def render_reminder(reminder) -> tuple[str, str]:
     """(subject, body) of one reminder e-mail."""
     context = {"reminder": reminder}
-    subject = render_to_string("progress/email/reminder_subject.txt", context)
-    subject = " ".join(line.strip() for line in subject.splitlines() if line.strip())
+    rendered = render_to_string("progress/email/reminder_subject.txt", context)
+    subject = " ".join(line.strip() for line in rendered.splitlines() if line.strip())
     body = render_to_string("progress/email/reminder_body.txt", context)
     return subject, body
 
