@@ -228,20 +228,22 @@ def evaluation_texts(plan, tree) -> dict[int, tuple[str, str]]:
             parts.append(_("%(year)s 達成率（事業の平均） %(rate)s%%") % {
                 "year": fiscal.format_fiscal_year(last_year, style="wareki"), "rate": _rate(rate)})
         previous = "／".join(parts) if (evaluated or rate is not None) else ""
-        # 課題・改善策 of the projects, each line naming its project(s), the same text once.
-        merged: dict[str, list[str]] = {}
-        for leaf, r in evaluated:
-            pieces = []
-            if r.challenges.strip():
-                pieces.append(_("課題: %(text)s") % {"text": _one_line(r.challenges)})
-            if r.improvements.strip():
-                pieces.append(_("改善策: %(text)s") % {"text": _one_line(r.improvements)})
-            if not pieces:
-                continue
-            merged.setdefault("／".join(pieces), []).append(leaf.label)
-        lines = [f"【{'、'.join(labels)}】{text}" for text, labels in merged.items()]
-        texts[node.pk] = (previous, _cap(lines))
+        texts[node.pk] = (previous, _cap(_challenge_lines(evaluated)))
     return texts
+
+
+def _challenge_lines(evaluated: list[tuple[PlanNode, LatestResult]]) -> list[str]:
+    """課題・改善策 of the projects, each line naming its project(s), the same text once."""
+    merged: dict[str, list[str]] = {}
+    for leaf, r in evaluated:
+        pieces = []
+        if r.challenges.strip():
+            pieces.append(_("課題: %(text)s") % {"text": _one_line(r.challenges)})
+        if r.improvements.strip():
+            pieces.append(_("改善策: %(text)s") % {"text": _one_line(r.improvements)})
+        if pieces:
+            merged.setdefault("／".join(pieces), []).append(leaf.label)
+    return [f"【{'、'.join(labels)}】{text}" for text, labels in merged.items()]
 
 
 # --------------------------------------------------------------------------- the service

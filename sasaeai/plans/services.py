@@ -368,15 +368,8 @@ def _plan_issues(plan: Plan, issues: Iterable[CommunityIssue]) -> list[Community
     return chosen
 
 
-@transaction.atomic
-def node_update(*, node: PlanNode, by: User | None, expected_version: int | str | None = None,
-                level: PlanLevel | None = None, issues: Iterable[CommunityIssue] | None = None,
-                actions: list[Row] | None = None, **fields: Any) -> PlanNode:
-    """Update a node; ``issues`` and ``actions`` (list of dicts), when given, replace the current ones."""
-    node = PlanNode.objects.select_for_update(of=("self",)).select_related("plan__council", "level", "parent__level").get(pk=node.pk)
-    _check_version(node, expected_version)
-    before = _snapshot(node, NODE_AUDIT_FIELDS)
-    before_level = node.level.name
+def _set_node_fields(node: PlanNode, level: PlanLevel | None, fields: dict[str, Any]) -> None:
+    """Put the edited fields and level on ``node`` (unsaved), refusing a level its children can't follow."""
     for key, value in fields.items():
         if key not in NODE_AUDIT_FIELDS:
             raise TypeError(f"node_update() got an unexpected field {key!r}")
@@ -388,6 +381,18 @@ def node_update(*, node: PlanNode, by: User | None, expected_version: int | str 
         node.level = level
     if "code" in fields:
         _check_sibling_code(node.plan_id, node.parent_id, node.code, exclude_pk=node.pk)
+
+
+@transaction.atomic
+def node_update(*, node: PlanNode, by: User | None, expected_version: int | str | None = None,
+                level: PlanLevel | None = None, issues: Iterable[CommunityIssue] | None = None,
+                actions: list[Row] | None = None, **fields: Any) -> PlanNode:
+    """Update a node; ``issues`` and ``actions`` (list of dicts), when given, replace the current ones."""
+    node = PlanNode.objects.select_for_update(of=("self",)).select_related("plan__council", "level", "parent__level").get(pk=node.pk)
+    _check_version(node, expected_version)
+    before = _snapshot(node, NODE_AUDIT_FIELDS)
+    before_level = node.level.name
+    _set_node_fields(node, level, fields)
     node.full_clean()
     after = _snapshot(node, NODE_AUDIT_FIELDS)
     before_issues = sorted(node.issues.values_list("code", flat=True))
