@@ -315,16 +315,8 @@ def comment_update(*, comment, by, expected_version=None, status, group_label=""
     return comment
 
 
-@transaction.atomic
-def comments_bulk_update(*, period, by, ids, status="", group_label="", clear_group=False, reflection="",
-                         answer=""):
-    """The same change for the selected comments of one period (blank = unchanged). One audit entry."""
-    try:
-        ids = sorted({int(i) for i in ids})
-    except (TypeError, ValueError):
-        ids = []
-    if not ids:
-        raise ValidationError({"ids": _("変更する意見を一覧から選んでください。")})
+def _bulk_changes(*, status, group_label, clear_group, reflection, answer) -> dict[str, str]:
+    """The fields a bulk update sets (blank = unchanged), each checked; at least one."""
     changes = {}
     if status:
         if status not in PublicComment.Status.values:
@@ -346,6 +338,21 @@ def comments_bulk_update(*, period, by, ids, status="", group_label="", clear_gr
         changes["answer"] = answer
     if not changes:
         raise ValidationError(_("変更する内容（状態・まとめ・反映の状況・社協の考え方のどれか）を入力してください。"))
+    return changes
+
+
+@transaction.atomic
+def comments_bulk_update(*, period, by, ids, status="", group_label="", clear_group=False, reflection="",
+                         answer=""):
+    """The same change for the selected comments of one period (blank = unchanged). One audit entry."""
+    try:
+        ids = sorted({int(i) for i in ids})
+    except (TypeError, ValueError):
+        ids = []
+    if not ids:
+        raise ValidationError({"ids": _("変更する意見を一覧から選んでください。")})
+    changes = _bulk_changes(status=status, group_label=group_label, clear_group=clear_group,
+                            reflection=reflection, answer=answer)
     rows = PublicComment.objects.select_for_update().filter(period=period, pk__in=ids)
     numbers = list(rows.order_by("number").values_list("number", flat=True))
     if len(numbers) != len(ids):
