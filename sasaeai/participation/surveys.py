@@ -552,6 +552,15 @@ def _clean_choices(kind, choices, *, scale_min, scale_max):
     return rows
 
 
+def _locked_question(q, question):
+    """(the question being edited, locked, or None; the other questions of ``q``)."""
+    others = Question.objects.filter(questionnaire=q)
+    if question is None:
+        return None, others
+    question = Question.objects.select_for_update().get(pk=question.pk, questionnaire=q)
+    return question, others.exclude(pk=question.pk)
+
+
 def _question_code(code, others) -> str:
     """The cleaned column name of a question, refused when it is the respondent column or already used."""
     code = _clean_code(code, field_name="code", max_length=30)
@@ -619,9 +628,7 @@ def question_save(*, questionnaire, by, question=None, code, text, kind, is_attr
     fixed and choice codes can be added or relabelled but not removed, so stored answers stay valid."""
     q = Questionnaire.objects.select_for_update().select_related("council").get(pk=questionnaire.pk)
     has_responses = Response.objects.filter(questionnaire=q).exists()
-    if question is not None:
-        question = Question.objects.select_for_update().get(pk=question.pk, questionnaire=q)
-    others = Question.objects.filter(questionnaire=q).exclude(pk=question.pk if question is not None else None)
+    question, others = _locked_question(q, question)
     code = _question_code(code, others)
     if kind not in Question.Kind.values:
         raise ValidationError({"kind": [_("種類を選んでください。")]})
