@@ -11,10 +11,9 @@ from bench.common import RUNS, django_setup, median_ms, report
 def main():
     django_setup()
     import django
+    from django.conf import settings
     from django.test import Client
     from django.urls import reverse
-
-    from django.conf import settings
 
     from sasaeai.accounts.models import Membership, User
     from sasaeai.core.services import council_create
@@ -40,7 +39,7 @@ def main():
         ("plan_editor_page", reverse("plans:editor", args=[plan.pk])),
     ]:
         client.get(url)  # warm caches (templates, URL resolver)
-        report(name, median_ms(lambda: client.get(url)))
+        report(name, median_ms(lambda url=url: client.get(url)))
 
     text = planfile.dump(plan_file_data([plan]))
     raw = text.encode("utf-8")
@@ -94,7 +93,7 @@ def running(council, user, client):
         ("my_items_page", reverse("running:my_items")),
     ]:
         assert client.get(url).status_code == 200, url
-        report(name, median_ms(lambda: client.get(url)))
+        report(name, median_ms(lambda url=url: client.get(url)))
 
     def fill(content):
         import openpyxl
@@ -155,7 +154,7 @@ def evaluation(council, user, client):
         ("evaluation_project_page", reverse("evaluation:project", args=[plan.pk, node.pk]) + "?year=2026"),
     ]:
         assert client.get(url).status_code == 200, url
-        report(name, median_ms(lambda: client.get(url)))
+        report(name, median_ms(lambda url=url: client.get(url)))
 
     def reopen_year():
         YearClosing.objects.filter(plan=plan, fiscal_year=2026).delete()

@@ -74,6 +74,7 @@ def make_csv(specs, respondents, seed=2026) -> bytes:
 
 
 def run(report):
+    import pandas as pd
     from django.test import Client
     from django.urls import reverse
 
@@ -83,8 +84,6 @@ def run(report):
     from sasaeai.demo.generator import create_plan
     from sasaeai.participation import surveys, surveys_import, tabulation
     from sasaeai.participation.models import TabulationCache
-
-    import pandas as pd
 
     stamp = time.time_ns()
     council = council_create(name=f"ベンチ調査市社会福祉協議会{stamp}")

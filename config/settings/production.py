@@ -1,7 +1,7 @@
 """Production settings: set SASAEAI_SECRET_KEY, SASAEAI_ALLOWED_HOSTS and DATABASE_URL."""
 import os
 
-from .base import *  # noqa: F401,F403
+from .base import *
 
 DEBUG = False
 SECRET_KEY = os.environ["SASAEAI_SECRET_KEY"]

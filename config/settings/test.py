@@ -1,4 +1,4 @@
-from .base import *  # noqa: F401,F403
+from .base import *
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -13,5 +13,6 @@ STORAGES = {
 }
 
 import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
 
-MEDIA_ROOT = tempfile.mkdtemp(prefix="sasaeai-media-")
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="sasaeai-media-"))

@@ -12,4 +12,4 @@ class MembershipInline(admin.TabularInline):
 @admin.register(User)
 class SasaeaiUserAdmin(UserAdmin):
     inlines = [MembershipInline]
-    fieldsets = UserAdmin.fieldsets + (("ささえあい", {"fields": ("display_name",)}),)
+    fieldsets = (*(UserAdmin.fieldsets or ()), ("ささえあい", {"fields": ("display_name",)}))

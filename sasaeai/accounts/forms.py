@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
@@ -8,7 +10,7 @@ class LoginForm(AuthenticationForm):
         "inactive": _("このアカウントは使えません。社協の管理者にお問い合わせください。"),
     }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("ユーザー名")
         self.fields["password"].label = _("パスワード")

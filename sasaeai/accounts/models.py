@@ -6,8 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 class User(AbstractUser):
     display_name = models.CharField(_("表示名"), max_length=100, blank=True)
+    # Per-request cache of accounts.selectors.roles_by_council (not a database field).
+    _sasaeai_roles: dict[int, str]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.display_name or self.get_username()
 
 
@@ -32,5 +34,5 @@ class Membership(models.Model):
         verbose_name_plural = _("所属")
         constraints = [models.UniqueConstraint(fields=["user", "council"], name="membership_unique")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user} / {self.council} / {self.get_role_display()}"

@@ -3,7 +3,17 @@
 Services call :func:`log_action` inside their transaction, so an entry exists exactly when the
 change it describes was committed.
 """
-from .models import AuditEntry
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Model
+
+from .models import AuditEntry, Council
+
+if TYPE_CHECKING:
+    from sasaeai.accounts.models import User
 
 # Human-readable labels of audit actions, shown in the history pages.
 ACTION_LABELS = {
@@ -76,15 +86,18 @@ ACTION_LABELS = {
 RESTORABLE_ACTIONS = frozenset({"indicator.update", "report.update"})
 
 
-def audit_entry(*, council, actor, action, plan_id=None, node_id=None, target_label="",
-                before=None, after=None, obj=None) -> AuditEntry:
+def audit_entry(*, council: Council, actor: User | AnonymousUser | None, action: str,
+                plan_id: int | None = None, node_id: int | None = None, target_label: object = "",
+                before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
+                obj: Model | None = None) -> AuditEntry:
     """An unsaved entry (for bulk writes); ``log_action`` saves one at once."""
     if action not in ACTION_LABELS:
         raise ValueError(f"unknown audit action {action!r}")
+    person = actor if actor is not None and not isinstance(actor, AnonymousUser) and actor.pk else None
     return AuditEntry(
         council=council,
-        actor=actor if getattr(actor, "pk", None) else None,
-        actor_name=(actor.get_username() if getattr(actor, "pk", None) else "system"),
+        actor=person,
+        actor_name=person.get_username() if person is not None else "system",
         action=action,
         plan_id=plan_id,
         node_id=node_id,
@@ -96,13 +109,13 @@ def audit_entry(*, council, actor, action, plan_id=None, node_id=None, target_la
     )
 
 
-def log_action(**kwargs):
+def log_action(**kwargs: Any) -> AuditEntry:
     entry = audit_entry(**kwargs)
     entry.save()
     return entry
 
 
-def diff(before: dict, after: dict):
+def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Only the fields that changed, as (before, after) dicts."""
     keys = [k for k in after if before.get(k) != after.get(k)]
     return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}

@@ -46,6 +46,7 @@ Dates and datetimes
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 from datetime import date, datetime, timedelta
@@ -53,9 +54,9 @@ from typing import NamedTuple
 
 __all__ = [
     "ERAS",
-    "Era",
     "MAX_YEAR",
     "MIN_YEAR",
+    "Era",
     "era_of",
     "fiscal_year_bounds",
     "fiscal_year_era",
@@ -348,10 +349,8 @@ def _fiscal_year_names(fy: int) -> set[tuple[Era, int]]:
     """Every (era, year) that can name ``fy``: one, or two for FY2019."""
     names = set()
     for flag in (True, False):
-        try:
+        with contextlib.suppress(ValueError):
             names.add(fiscal_year_era(fy, reiwa_first_year=flag))
-        except ValueError:
-            pass
     return names
 
 

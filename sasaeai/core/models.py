@@ -43,13 +43,13 @@ class Council(BaseModel):
             models.UniqueConstraint(fields=["name"], name="council_unique_name"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
-    def clean(self):
+    def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
-        seen = {self.pk} if self.pk else set()
+        seen: set[int] = {self.pk} if self.pk else set()
         node = self.parent
         while node is not None:
             if node.pk in seen:
@@ -75,7 +75,7 @@ class Branch(BaseModel):
         verbose_name_plural = _("支部")
         ordering = ["council", "position", "pk"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -106,5 +106,5 @@ class AuditEntry(models.Model):
         verbose_name = _("変更履歴")
         verbose_name_plural = _("変更履歴")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_label}"

@@ -1,35 +1,53 @@
+from __future__ import annotations
+
 from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sasaeai.accounts.models import Role
 from sasaeai.accounts.selectors import roles_by_council
 
 from .models import Branch, Council
 
+if TYPE_CHECKING:
+    from sasaeai.accounts.selectors import AnyUser
 
-def council_tree_for_user(user):
-    """The councils a user can see, as (council, depth) rows in tree order, with their role."""
+
+@dataclass(frozen=True)
+class CouncilTreeRow:
+    """One council of a user's tree: its depth below the top council shown, and the user's role."""
+
+    council: Council
+    depth: int
+    role: str
+
+    @property
+    def role_label(self) -> str:
+        return str(Role(self.role).label)
+
+
+def council_tree_for_user(user: AnyUser) -> list[CouncilTreeRow]:
+    """The councils a user can see, in tree order, with their role."""
     roles = roles_by_council(user)
     councils = list(Council.objects.filter(pk__in=list(roles)).order_by("name"))
     ids = {c.pk for c in councils}
-    children = defaultdict(list)
+    children: defaultdict[int | None, list[Council]] = defaultdict(list)
     for council in councils:
-        council.role = roles[council.pk]
-        council.role_label = Role(council.role).label
         children[council.parent_id if council.parent_id in ids else None].append(council)
-    rows = []
+    rows: list[CouncilTreeRow] = []
 
-    def visit(parent_id, depth):
+    def visit(parent_id: int | None, depth: int) -> None:
         for council in children[parent_id]:
-            rows.append((council, depth))
+            rows.append(CouncilTreeRow(council, depth, roles[council.pk]))
             visit(council.pk, depth + 1)
 
     visit(None, 0)
     return rows
 
 
-def council_branches(council):
+def council_branches(council: Council) -> list[Branch]:
     return list(Branch.objects.filter(council=council).order_by("position", "pk"))
 
 
-def council_children(council):
+def council_children(council: Council) -> list[Council]:
     return list(Council.objects.filter(parent=council).order_by("name"))

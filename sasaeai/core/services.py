@@ -1,10 +1,16 @@
 """Writes to councils: creating one (with what every app sets up for it), contact details and branches (支部)."""
-from collections.abc import Callable
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
 from .audit import diff, log_action
 from .models import Branch, Council
+
+if TYPE_CHECKING:
+    from sasaeai.accounts.models import User
 
 COUNCIL_FIELDS = ["postal_code", "address", "phone", "fax", "email", "url"]
 BRANCH_FIELDS = ["name", "postal_code", "address", "phone", "fax", "email"]
@@ -44,7 +50,8 @@ def council_create(*, name: str, kind: str = "municipal", parent: Council | None
 
 
 @transaction.atomic
-def council_update(*, council: Council, by, branches=None, **fields) -> Council:
+def council_update(*, council: Council, by: User | None, branches: Iterable[dict[str, Any]] | None = None,
+                   **fields: Any) -> Council:
     """Update a council's contact details and, when given, replace its branches (in order)."""
     council = Council.objects.select_for_update().get(pk=council.pk)
     before = {f: getattr(council, f) for f in COUNCIL_FIELDS}

@@ -3,30 +3,32 @@ from collections import defaultdict
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from sasaeai.accounts.decorators import council_permission
-from sasaeai.plans.selectors import plans_for_user
-
+from sasaeai.accounts.decorators import AuthenticatedRequest, PermittedRequest, council_permission
 from sasaeai.plans.forms import formset_rows
+from sasaeai.plans.models import Plan
+from sasaeai.plans.selectors import plans_for_user
 
 from . import selectors, services
 from .forms import BranchFormSet, CouncilForm
+from .models import Council
 
 
 @login_required
-def home(request):
+def home(request: AuthenticatedRequest) -> HttpResponse:
     rows = selectors.council_tree_for_user(request.user)
-    plans_by_council = defaultdict(list)
+    plans_by_council: defaultdict[int, list[Plan]] = defaultdict(list)
     for plan in plans_for_user(request.user):
         plans_by_council[plan.council_id].append(plan)
-    councils = [(council, depth, plans_by_council[council.pk]) for council, depth in rows]
+    councils = [(row.council, row.depth, plans_by_council[row.council.pk], row.role_label) for row in rows]
     return render(request, "core/home.html", {"councils": councils})
 
 
 @council_permission("plans.view")
-def council_detail(request, council):
+def council_detail(request: PermittedRequest, council: Council) -> HttpResponse:
     plans = [p for p in plans_for_user(request.user) if p.council_id == council.pk]
     return render(request, "core/council_detail.html", {
         "council": council,
@@ -37,7 +39,7 @@ def council_detail(request, council):
 
 
 @council_permission("councils.manage")
-def council_edit(request, council):
+def council_edit(request: PermittedRequest, council: Council) -> HttpResponse:
     form = CouncilForm(request.POST or None, instance=council if request.method == "GET" else None,
                        initial={f: getattr(council, f) for f in CouncilForm.Meta.fields})
     branches = BranchFormSet(request.POST or None, prefix="branches", initial=[

@@ -76,7 +76,12 @@ def create_running_plan(*, council, projects=1000, goals=10, indicators=3, years
     from decimal import Decimal
 
     from sasaeai.progress.models import (
-        AnnualPlan, Indicator, IndicatorActual, IndicatorTarget, ProgressReport, WorkingGroup,
+        AnnualPlan,
+        Indicator,
+        IndicatorActual,
+        IndicatorTarget,
+        ProgressReport,
+        WorkingGroup,
     )
     from sasaeai.progress.services import statuses_for
 

@@ -13,7 +13,7 @@ from sasaeai.core import fiscal
 from sasaeai.plans.models import Plan
 from sasaeai.plans.selectors import plan_tree
 from sasaeai.progress import services
-from sasaeai.progress.models import AnnualPlan, Indicator, ProgressReport, WorkingGroup  # noqa: F401
+from sasaeai.progress.models import AnnualPlan, Indicator, ProgressReport, WorkingGroup
 
 HALF_YEARLY = {"一関市地域福祉活動計画", "第4次倉敷市地域福祉活動計画"}
 
@@ -41,56 +41,68 @@ def load_samples(*, leader, reporter, editor, today=None):
         if plan.title in HALF_YEARLY:
             services.schedule_update(plan=plan, by=None, frequency="half", due_days=30, grace_days=14)
         statuses = services.statuses_for(plan.council)
-        groups = {}
-        for i, root in enumerate(r for r in tree.roots if r.children_list):
-            name = f"{root.code or i + 1} {root.title[:14]} WG（サンプル）"
-            groups[root.pk] = services.working_group_save(
-                plan=plan, by=None, name=name, nodes=[root], leader=leader if i == 0 else editor,
-                sub_leader=editor if i == 0 else None, members=[reporter], is_sample=True)
-        if groups:
-            first_group = next(iter(groups.values()))
-            period = services.plan_periods(plan, years[-1])[0]
-            held_on = min(today, period.start.replace(month=period.start.month + 2))
-            services.meeting_save(
-                plan=plan, by=None, is_sample=True, title="第1回 推進会議（サンプル）", held_on=held_on,
-                working_group=first_group, attendees="リーダー、サブリーダー、メンバー（サンプル）",
-                agenda="（サンプル）各事業の進捗の確認", minutes="（サンプル）上半期の取り組みを報告し合いました。",
-                decisions="（サンプル）遅れている事業は次回までに対応を検討する。",
-                nodes=[n for n in tree.roots if n.pk in groups][:2])
+        groups = _sample_groups(plan, tree, years, today, leader=leader, reporter=reporter, editor=editor)
         leaves = [n for n in tree.walk() if not n.children_list and n.parent_node is not None]
         for index, node in enumerate(leaves):
-            root = node
-            while root.parent_node is not None:
-                root = root.parent_node
-            indicator = Indicator.objects.filter(node=node).first()
-            if indicator is None:
-                base = rng.randint(20, 200)
-                indicator = services.indicator_create(
-                    node=node, by=None, name="参加者数（サンプル）", unit="人", baseline_value=base,
-                    baseline_year=years[0] - 1, is_sample=True,
-                    targets={y: base + 10 * (k + 1) for k, y in enumerate(range(years[0], plan.period_end + 1))})
-            targets = dict(indicator.targets.values_list("fiscal_year", "value"))
-            for year in years:
-                services.annual_plan_save(
-                    node=node, fiscal_year=year, by=None, is_sample=True,
-                    content=f"（サンプル）{node.title}に向けて、関係者と協力して取り組みます。",
-                    months=sorted(rng.sample(services.MONTHS_OF_FY, rng.randint(2, 6))),
-                    working_group=groups.get(root.pk), owners=[reporter] if index % 3 == 0 else [],
-                    budget=rng.choice([None, 30000, 50000, 120000]))
-                for period in services.plan_periods(plan, year):
-                    if period.end >= today and (index % 3 == 0 or period.start > today):
-                        continue  # leave the reporter's current items open, and nothing in the future
-                    status = statuses[rng.choice([1, 2, 3, 3, 3, 4])]
-                    target = targets.get(year)
-                    actual = None if target is None else (Decimal(target) * Decimal(rng.randint(60, 115)) / 100).quantize(Decimal(1))
-                    services.report_save(
-                        node=node, fiscal_year=year, period=period.number, by=None, is_sample=True, status=status,
-                        done_text="（サンプル）計画に沿って活動しました。", results="（サンプル）参加者が増えました。",
-                        problems="（サンプル）担い手の確保が課題です。" if status.score < 75 else "",
-                        actuals={indicator: actual} if actual is not None else {})
+            _sample_item(plan, node, index, years, today, rng, groups=groups, statuses=statuses, reporter=reporter)
         if len(years) > 1:
             _sample_evaluations(plan, years[0], leaves, rng)
     return ProgressReport.objects.filter(is_sample=True).count(), AnnualPlan.objects.filter(is_sample=True).count()
+
+
+def _sample_groups(plan, tree, years, today, *, leader, reporter, editor):
+    """One working group per goal with items below it, and one meeting of the first; root id → group."""
+    groups = {}
+    for i, root in enumerate(r for r in tree.roots if r.children_list):
+        name = f"{root.code or i + 1} {root.title[:14]} WG（サンプル）"
+        groups[root.pk] = services.working_group_save(
+            plan=plan, by=None, name=name, nodes=[root], leader=leader if i == 0 else editor,
+            sub_leader=editor if i == 0 else None, members=[reporter], is_sample=True)
+    if groups:
+        first_group = next(iter(groups.values()))
+        period = services.plan_periods(plan, years[-1])[0]
+        held_on = min(today, period.start.replace(month=period.start.month + 2))
+        services.meeting_save(
+            plan=plan, by=None, is_sample=True, title="第1回 推進会議（サンプル）", held_on=held_on,
+            working_group=first_group, attendees="リーダー、サブリーダー、メンバー（サンプル）",
+            agenda="（サンプル）各事業の進捗の確認", minutes="（サンプル）上半期の取り組みを報告し合いました。",
+            decisions="（サンプル）遅れている事業は次回までに対応を検討する。",
+            nodes=[n for n in tree.roots if n.pk in groups][:2])
+    return groups
+
+
+def _sample_item(plan, node, index, years, today, rng, *, groups, statuses, reporter):
+    """A leaf's sample indicator, annual plans and the reports of its past periods."""
+    root = node
+    while root.parent_node is not None:
+        root = root.parent_node
+    indicator = Indicator.objects.filter(node=node).first()
+    if indicator is None:
+        base = rng.randint(20, 200)
+        indicator = services.indicator_create(
+            node=node, by=None, name="参加者数（サンプル）", unit="人", baseline_value=base,
+            baseline_year=years[0] - 1, is_sample=True,
+            targets={y: base + 10 * (k + 1) for k, y in enumerate(range(years[0], plan.period_end + 1))})
+    targets = dict(indicator.targets.values_list("fiscal_year", "value"))
+    for year in years:
+        services.annual_plan_save(
+            node=node, fiscal_year=year, by=None, is_sample=True,
+            content=f"（サンプル）{node.title}に向けて、関係者と協力して取り組みます。",
+            months=sorted(rng.sample(services.MONTHS_OF_FY, rng.randint(2, 6))),
+            working_group=groups.get(root.pk), owners=[reporter] if index % 3 == 0 else [],
+            budget=rng.choice([None, 30000, 50000, 120000]))
+        for period in services.plan_periods(plan, year):
+            if period.end >= today and (index % 3 == 0 or period.start > today):
+                continue  # leave the reporter's current items open, and nothing in the future
+            status = statuses[rng.choice([1, 2, 3, 3, 3, 4])]
+            target = targets.get(year)
+            actual = (None if target is None
+                      else (Decimal(target) * Decimal(rng.randint(60, 115)) / 100).quantize(Decimal(1)))
+            services.report_save(
+                node=node, fiscal_year=year, period=period.number, by=None, is_sample=True, status=status,
+                done_text="（サンプル）計画に沿って活動しました。", results="（サンプル）参加者が増えました。",
+                problems="（サンプル）担い手の確保が課題です。" if status.score < 75 else "",
+                actuals={indicator: actual} if actual is not None else {})
 
 
 def _sample_evaluations(plan, year, leaves, rng):

@@ -1,9 +1,9 @@
 """Loads the five source plans (shared/seeds, transcribed in ``plans/``) and demo logins."""
 from pathlib import Path
 
+import yaml
 from django.conf import settings
 from django.db import transaction
-import yaml
 
 from sasaeai.accounts.models import Membership, Role, User
 from sasaeai.core.models import Branch, Council

@@ -71,14 +71,14 @@ def _fast_table(document, header, rows, widths_cm, font_pt=8):
     for i, width in enumerate(widths_cm):
         table.columns[i].width = Cm(width)
     head_row, template_row = table.rows[0], table.rows[1]
-    for cell, text, width in zip(head_row.cells, header, widths_cm):
+    for cell, text, width in zip(head_row.cells, header, widths_cm, strict=False):
         cell.width = Cm(width)
         run = cell.paragraphs[0].add_run(text)
         run.bold = True
         run.font.size = Pt(font_pt)
     tr_pr = head_row._tr.get_or_add_trPr()
     tr_pr.append(tr_pr.makeelement(qn("w:tblHeader"), {}))
-    for cell, width in zip(template_row.cells, widths_cm):
+    for cell, width in zip(template_row.cells, widths_cm, strict=False):
         cell.width = Cm(width)
         cell.paragraphs[0].add_run("").font.size = Pt(font_pt)
     template = template_row._tr
@@ -87,7 +87,7 @@ def _fast_table(document, header, rows, widths_cm, font_pt=8):
     t_tag, p_tag, r_tag, br_tag = qn("w:t"), qn("w:p"), qn("w:r"), qn("w:br")
     for values in rows:
         tr = deepcopy(template)
-        for tc, value in zip(tr.iterchildren(qn("w:tc")), values):
+        for tc, value in zip(tr.iterchildren(qn("w:tc")), values, strict=False):
             if not value:
                 continue
             r = tc.find(p_tag).find(r_tag)
@@ -155,7 +155,7 @@ def build(report: EvaluationReport) -> bytes:
     rows.append([_("計"), str(report.project_count), str(report.evaluated), rate_text(report.achievement)]
                 + [str(report.grade_counts.get(c, 0)) for c in codes])
     fixed = 1.6 * 3 + 1.1 * len(codes)
-    _fast_table(document, [_("目標"), _("事業数"), _("評価済み"), _("達成率（％）")] + codes, rows,
+    _fast_table(document, [_("目標"), _("事業数"), _("評価済み"), _("達成率（％）"), *codes], rows,
                 [max(4.0, 17.0 - fixed)] + [1.6] * 3 + [1.1] * len(codes), font_pt=9)
     legend = "、".join(f"{code} {label}".strip() for code, label, _c in report.grades)
     document.add_paragraph(_("評価の記号: %(legend)s") % {"legend": legend})

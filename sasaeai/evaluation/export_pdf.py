@@ -235,7 +235,7 @@ def _grade_chart(report: EvaluationReport, width):
     chart.categoryAxis.labels.fontName = FONT
     chart.categoryAxis.labels.fontSize = 8
     chart.valueAxis.valueMin = 0
-    top = max(counts + [1])
+    top = max([*counts, 1])
     step = next(s for s in _nice_steps() if top / s <= 6)
     chart.valueAxis.valueMax = step * -(-top // step)
     chart.valueAxis.valueStep = step
@@ -352,7 +352,14 @@ def build(report: EvaluationReport) -> bytes:
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.units import mm
     from reportlab.platypus import (
-        CondPageBreak, Frame, KeepTogether, NextPageTemplate, PageBreak, PageTemplate, Paragraph, Spacer,
+        CondPageBreak,
+        Frame,
+        KeepTogether,
+        NextPageTemplate,
+        PageBreak,
+        PageTemplate,
+        Paragraph,
+        Spacer,
     )
 
     register_font()
@@ -422,8 +429,8 @@ def build(report: EvaluationReport) -> bytes:
         "scope": report.scope_label, "n": report.project_count, "evaluated": report.evaluated,
         "rate": rate_text(report.achievement), "grades": report.grade_summary()}), styles.body))
     story.append(Paragraph(escape(_(
-        "評価（現在）は、各事業の確定した最新の段階の評価です。達成率は各指標の達成率（100 を上限）の平均で、"
-        "目標・計画全体は重み付き平均です。")), styles.small))
+        "評価（現在）は、各事業の確定した最新の段階の評価です。"
+        "達成率は各指標の達成率（100 を上限）の平均で、目標・計画全体は重み付き平均です。")), styles.small))
     story += [Spacer(1, 4 * mm), _summary_table(report, styles, text_w), Spacer(1, 6 * mm)]
     story.append(KeepTogether([Paragraph(escape(_("図1 目標別の達成率（％）")), styles.caption),
                                _achievement_chart(report, text_w)]))

@@ -141,9 +141,8 @@ def _merge(ws, styles, kind, first_row, first_col, last_row, last_col):
     """Merge a range whose cells all carry ``kind``'s style (borders included), without openpyxl's
     slow border re-formatting of merged ranges."""
     from openpyxl.cell.cell import MergedCell
-    from openpyxl.worksheet.merge import MergedCellRange
-
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.merge import MergedCellRange
 
     ref = f"{get_column_letter(first_col)}{first_row}:{get_column_letter(last_col)}{last_row}"
     ws.merged_cells.add(MergedCellRange(ws, ref))
@@ -264,7 +263,7 @@ def _goal_sheet(wb, report: EvaluationReport, goal, columns, styles):
     kinds = [c[4] for c in columns]
     append_row = FIRST_ROW
     for project in goal.projects:
-        for col, (value, kind) in enumerate(zip(_project_values(project, columns), kinds), start=1):
+        for col, (value, kind) in enumerate(zip(_project_values(project, columns), kinds, strict=False), start=1):
             _put(ws, append_row, col, value, styles, kind)
         append_row += 1
     if not goal.projects:

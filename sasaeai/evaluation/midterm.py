@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -101,6 +102,8 @@ def snapshot_data(plan, fiscal_year: int | None = None, *, with_figures=True) ->
     data = {"format": FORMAT_VERSION, **_structure(plan, tree)}
     if not with_figures:
         return data
+    if fiscal_year is None:
+        raise ValueError("snapshot_data needs the fiscal year whose figures it records")
     years = snapshot_years(plan, fiscal_year)
     data["fiscal_year"] = fiscal_year
     data["years"] = years
@@ -129,11 +132,11 @@ def snapshot_data(plan, fiscal_year: int | None = None, *, with_figures=True) ->
                                          state=StageEntry.State.SUBMITTED)
                .select_related("grade", "direction", "evaluation")
                .order_by("evaluation__fiscal_year", "evaluation__period", "evaluation__node_id", "pk"))
-    order = {s: i for i, s in enumerate(STAGE_ORDER)}
-    evaluations = [{
+    order: dict[str, int] = {s: i for i, s in enumerate(STAGE_ORDER)}
+    evaluations: list[dict[str, Any]] = [{
         "node": e.evaluation.node_id, "fiscal_year": e.evaluation.fiscal_year, "period": e.evaluation.period,
-        "stage": e.stage, "grade": e.grade.code if e.grade_id else "",
-        "direction": e.direction.name if e.direction_id else "",
+        "stage": e.stage, "grade": e.grade.code if e.grade else "",
+        "direction": e.direction.name if e.direction else "",
         "challenges": e.challenges, "improvements": e.improvements,
     } for e in entries]
     evaluations.sort(key=lambda e: (e["fiscal_year"], e["period"], e["node"], order.get(e["stage"], 0)))
@@ -223,7 +226,7 @@ def snapshot_rows(data: dict, fiscal_year: int, stages) -> list[SnapshotRow]:
     labels = {str(s): str(Stage(s).label) for s in STAGE_ORDER}
     grades = {g["code"]: g for g in data.get("grades", [])}
     year_figures = data.get("figures", {}).get(str(fiscal_year), {"nodes": {}, "indicators": {}})
-    by_node = {}
+    by_node: dict[int, list[dict[str, Any]]] = {}
     for indicator in data.get("indicators", []):
         actual = year_figures["indicators"].get(str(indicator["id"]), {})
         target = indicator["targets"].get(str(fiscal_year))
@@ -234,7 +237,7 @@ def snapshot_rows(data: dict, fiscal_year: int, stages) -> list[SnapshotRow]:
             "rate": actual.get("rate"), "rate_display": display(actual.get("rate")),
             "target_list": [(int(y), v) for y, v in indicator["targets"].items()],
         })
-    entries = {}
+    entries: dict[int, list[dict[str, Any]]] = {}
     for e in data.get("evaluations", []):
         if e["fiscal_year"] == fiscal_year and e["period"] == 0 and e["stage"] in stages:
             grade = grades.get(e["grade"], {})
@@ -293,7 +296,13 @@ def diff_plans(old: dict, new: dict, changes=()) -> PlanDiff:
     result = PlanDiff()
     old_nodes = {n["id"]: n for n in old.get("nodes", [])}
     new_nodes = {n["id"]: n for n in new.get("nodes", [])}
-    for node in new.get("nodes", []):
+    _diff_nodes(result, old_nodes, new_nodes, new.get("nodes", []), old.get("nodes", []))
+    _diff_indicators(result, old, new, old_nodes, new_nodes, _change_reasons(changes))
+    return result
+
+
+def _diff_nodes(result: PlanDiff, old_nodes: dict, new_nodes: dict, new_list: list, old_list: list) -> None:
+    for node in new_list:
         before = old_nodes.get(node["id"])
         if before is None:
             result.added.append(node | {"parent_label": _label(new_nodes.get(node["parent"]))})
@@ -306,16 +315,24 @@ def diff_plans(old: dict, new: dict, changes=()) -> PlanDiff:
         if bool(before.get("is_priority")) != bool(node.get("is_priority")):
             result.priority.append({"node": node, "old": bool(before.get("is_priority")),
                                     "new": bool(node.get("is_priority"))})
-    for node in old.get("nodes", []):
+    for node in old_list:
         if node["id"] not in new_nodes:
             result.removed.append(node | {"parent_label": _label(old_nodes.get(node["parent"]))})
 
-    reasons = {}
+
+def _change_reasons(changes) -> dict[tuple[int, int | None], list[str]]:
+    """(indicator id, fiscal year or None) → the distinct reasons recorded for its target changes."""
+    reasons: dict[tuple[int, int | None], list[str]] = {}
     for change in changes:
         key = (change["indicator"], _year(change.get("fiscal_year")))
         reason = (change.get("reason") or "").strip()
         if reason and reason not in reasons.setdefault(key, []):
             reasons[key].append(reason)
+    return reasons
+
+
+def _diff_indicators(result: PlanDiff, old: dict, new: dict, old_nodes: dict, new_nodes: dict,
+                     reasons: dict[tuple[int, int | None], list[str]]) -> None:
     old_indicators = {i["id"]: i for i in old.get("indicators", [])}
     new_indicators = {i["id"]: i for i in new.get("indicators", [])}
     for indicator in new.get("indicators", []):
@@ -325,7 +342,8 @@ def diff_plans(old: dict, new: dict, changes=()) -> PlanDiff:
             result.indicators_added.append({"node": node_label, "indicator": indicator["name"]})
             continue
         years = sorted({int(y) for y in before.get("targets", {})} | {int(y) for y in indicator.get("targets", {})})
-        pairs = [(y, before["targets"].get(str(y)), indicator["targets"].get(str(y))) for y in years]
+        pairs: list[tuple[int | None, Any, Any]] = [
+            (y, before["targets"].get(str(y)), indicator["targets"].get(str(y))) for y in years]
         pairs.append((None, before.get("final_target"), indicator.get("final_target")))
         for year, a, b in pairs:
             if not _same(a, b):
@@ -337,7 +355,6 @@ def diff_plans(old: dict, new: dict, changes=()) -> PlanDiff:
         if indicator["id"] not in new_indicators:
             result.indicators_removed.append({"node": _label(old_nodes.get(indicator["node"])),
                                               "indicator": indicator["name"]})
-    return result
 
 
 def target_changes_between(plan, after=None, before=None) -> list[dict]:
@@ -371,7 +388,7 @@ def snapshot_get(plan, snapshot_id, *, with_data=True) -> PlanSnapshot:
     try:
         return qs.get(pk=int(snapshot_id))
     except (PlanSnapshot.DoesNotExist, TypeError, ValueError):
-        raise Http404
+        raise Http404 from None
 
 
 def display(value) -> str:

@@ -108,6 +108,9 @@ class Evaluation(models.Model):
                                                name="evaluation_unique_period")]
         indexes = [models.Index(fields=["fiscal_year", "period"])]
 
+    def __str__(self) -> str:
+        return f"{self.node_id}: {self.fiscal_year} ({self.period})"
+
 
 class StageEntry(models.Model):
     """One stage of an evaluation: grade, 成果, 所見, 課題, 改善策, 方向性, criteria; draft or submitted."""
@@ -141,6 +144,9 @@ class StageEntry(models.Model):
         ordering = ["evaluation", "pk"]
         constraints = [models.UniqueConstraint(fields=["evaluation", "stage"], name="stage_entry_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.evaluation_id}: {self.stage} ({self.state})"
+
     @property
     def is_submitted(self):
         return self.state == self.State.SUBMITTED
@@ -163,6 +169,9 @@ class CommitteeOpinion(models.Model):
         ordering = ["plan", "fiscal_year"]
         constraints = [models.UniqueConstraint(fields=["plan", "fiscal_year"], name="opinion_unique_year")]
 
+    def __str__(self) -> str:
+        return f"{self.plan_id}: {self.fiscal_year}"
+
 
 class YearClosing(models.Model):
     """A fiscal year closed: its evaluations are locked and next year's annual plans were made from them."""
@@ -177,6 +186,9 @@ class YearClosing(models.Model):
     class Meta:
         ordering = ["plan", "fiscal_year"]
         constraints = [models.UniqueConstraint(fields=["plan", "fiscal_year"], name="year_closing_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}: {self.fiscal_year}"
 
 
 class PlanSnapshot(models.Model):
@@ -200,3 +212,6 @@ class PlanSnapshot(models.Model):
 
     class Meta:
         ordering = ["plan", "-taken_on", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title

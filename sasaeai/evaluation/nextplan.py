@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -66,8 +67,7 @@ def next_generation_label(generation: str) -> str:
         return ""
     number, suffix = match.group(1), match.group(2)
     if number.translate(_DIGITS).isdigit():
-        value = int(number.translate(_DIGITS)) + 1
-        text = str(value)
+        text = str(int(number.translate(_DIGITS)) + 1)
         if any(c in "０１２３４５６７８９" for c in number):
             text = text.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
     else:
@@ -118,8 +118,8 @@ class LatestResult:
 
 def _latest_results(plan) -> dict[int, LatestResult]:
     """node id → the latest submitted stage of its last evaluated year (年間 evaluations)."""
-    order = {s: i for i, s in enumerate(STAGE_ORDER)}
-    best = {}
+    order: dict[str, int] = {s: i for i, s in enumerate(STAGE_ORDER)}
+    best: dict[int, tuple[tuple[int, int], int]] = {}
     rows = (StageEntry.objects.filter(evaluation__node__plan=plan, evaluation__period=0,
                                       state=StageEntry.State.SUBMITTED)
             .values_list("evaluation__node_id", "evaluation__fiscal_year", "stage", "pk"))
@@ -133,8 +133,8 @@ def _latest_results(plan) -> dict[int, LatestResult]:
     for node_id, (_key, pk) in best.items():
         e = entries[pk]
         result[node_id] = LatestResult(
-            fiscal_year=e.evaluation.fiscal_year, stage=e.stage, grade=e.grade.code if e.grade_id else "",
-            grade_label=e.grade.label if e.grade_id else "", direction=e.direction.name if e.direction_id else "",
+            fiscal_year=e.evaluation.fiscal_year, stage=e.stage, grade=e.grade.code if e.grade else "",
+            grade_label=e.grade.label if e.grade else "", direction=e.direction.name if e.direction else "",
             comment=e.comment, challenges=e.challenges, improvements=e.improvements)
     return result
 
@@ -173,7 +173,8 @@ def _project_texts(result: LatestResult | None, achievement, last_year) -> tuple
 
 
 def _cap(lines: list[str], limit: int = CHALLENGES_LIMIT) -> str:
-    out, length = [], 0
+    out: list[str] = []
+    length = 0
     for i, line in enumerate(lines):
         if out and length + len(line) + 1 > limit:
             out.append(_("…ほか%(n)s件（前計画の各事業の評価を参照）") % {"n": len(lines) - i})
@@ -214,7 +215,7 @@ def evaluation_texts(plan, tree) -> dict[int, tuple[str, str]]:
         results = [(leaf, latest.get(leaf.pk)) for leaf in leaves]
         evaluated = [(leaf, r) for leaf, r in results if r is not None]
         last_year = max((r.fiscal_year for _leaf, r in evaluated), default=fallback_year)
-        counts = {}
+        counts: dict[str, int] = {}
         for _leaf, r in evaluated:
             counts[r.grade or _("評価なし")] = counts.get(r.grade or _("評価なし"), 0) + 1
         ordered = [c for c in grades if c in counts] + [c for c in counts if c not in grades]
@@ -228,20 +229,22 @@ def evaluation_texts(plan, tree) -> dict[int, tuple[str, str]]:
             parts.append(_("%(year)s 達成率（事業の平均） %(rate)s%%") % {
                 "year": fiscal.format_fiscal_year(last_year, style="wareki"), "rate": _rate(rate)})
         previous = "／".join(parts) if (evaluated or rate is not None) else ""
-        # 課題・改善策 of the projects, each line naming its project(s), the same text once.
-        merged = {}
-        for leaf, r in evaluated:
-            pieces = []
-            if r.challenges.strip():
-                pieces.append(_("課題: %(text)s") % {"text": _one_line(r.challenges)})
-            if r.improvements.strip():
-                pieces.append(_("改善策: %(text)s") % {"text": _one_line(r.improvements)})
-            if not pieces:
-                continue
-            merged.setdefault("／".join(pieces), []).append(leaf.label)
-        lines = [f"【{'、'.join(labels)}】{text}" for text, labels in merged.items()]
-        texts[node.pk] = (previous, _cap(lines))
+        texts[node.pk] = (previous, _cap(_challenge_lines(evaluated)))
     return texts
+
+
+def _challenge_lines(evaluated: list[tuple[PlanNode, LatestResult]]) -> list[str]:
+    """課題・改善策 of the projects, each line naming its project(s), the same text once."""
+    merged: dict[str, list[str]] = {}
+    for leaf, r in evaluated:
+        pieces = []
+        if r.challenges.strip():
+            pieces.append(_("課題: %(text)s") % {"text": _one_line(r.challenges)})
+        if r.improvements.strip():
+            pieces.append(_("改善策: %(text)s") % {"text": _one_line(r.improvements)})
+        if pieces:
+            merged.setdefault("／".join(pieces), []).append(leaf.label)
+    return [f"【{'、'.join(labels)}】{text}" for text, labels in merged.items()]
 
 
 # --------------------------------------------------------------------------- the service
@@ -301,14 +304,16 @@ def plan_next_generation(*, plan, by, title, generation="", period_start, period
     new_issues = CommunityIssue.objects.bulk_create(
         CommunityIssue(plan=new, position=i.position, code=i.code, title=i.title, description=i.description)
         for i in tree.issues)
-    issue_map = {old.pk: created.pk for old, created in zip(tree.issues, new_issues)}
+    issue_map = {old.pk: created.pk for old, created in zip(tree.issues, new_issues, strict=False)}
     if new_issues and new_issues[0].pk is None:
         by_code = dict(CommunityIssue.objects.filter(plan=new).values_list("code", "pk"))
         issue_map = {old.pk: by_code[old.code] for old in tree.issues}
 
     # Breadth-first, so each generation's parents already have primary keys.
-    links, actions, count = [], [], 0
-    generation_rows = [(None, root) for root in tree.roots]
+    links: list[Any] = []  # rows of PlanNode.issues.through
+    actions: list[NodeAction] = []
+    count = 0
+    generation_rows: list[tuple[PlanNode | None, PlanNode]] = [(None, root) for root in tree.roots]
     while generation_rows:
         rows = []
         for parent, old in generation_rows:
@@ -322,11 +327,11 @@ def plan_next_generation(*, plan, by, title, generation="", period_start, period
         if rows and rows[0].pk is None:
             ids = dict(PlanNode.objects.filter(plan=new, previous_node_id__in=[o.pk for _p, o in generation_rows])
                        .values_list("previous_node_id", "pk"))
-            for row, (_parent, old) in zip(rows, generation_rows):
+            for row, (_parent, old) in zip(rows, generation_rows, strict=False):
                 row.pk = row.id = ids[old.pk]
         count += len(rows)
-        next_rows = []
-        for row, (_parent, old) in zip(rows, generation_rows):
+        next_rows: list[tuple[PlanNode | None, PlanNode]] = []
+        for row, (_parent, old) in zip(rows, generation_rows, strict=False):
             links.extend(PlanNode.issues.through(plannode_id=row.pk, communityissue_id=issue_map[i.pk])
                          for i in old.issue_list)
             actions.extend(NodeAction(node_id=row.pk, position=a.position, actor=a.actor, text=a.text,

@@ -2,7 +2,8 @@
 cost about a millisecond a row here. Every value is escaped; the markup matches the template's."""
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext as _, gettext_noop
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from sasaeai.progress.rollup import display
 

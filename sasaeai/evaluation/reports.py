@@ -33,6 +33,7 @@ from sasaeai.progress import rollup
 from .models import Evaluation, Stage
 from .selectors import plan_evaluation
 
+
 def stage_short_label(stage) -> str:
     """Short stage names for column headers (the model's labels are long for a printed column)."""
     return {
@@ -359,7 +360,7 @@ def from_evaluation(ev, *, group=None, goal_filtered=False, today=None) -> Evalu
             achievement=round1(achievement), evaluated=sum(1 for p in projects if p.grade),
             grade_counts=grade_counts, direction_counts=direction_counts,
         ))
-    for goal, title in zip(goals, sheet_titles(goals, reserved=[_("総括")])):
+    for goal, title in zip(goals, sheet_titles(goals, reserved=[_("総括")]), strict=False):
         goal.sheet_title = title
     # The plan's figure: the goals' weighted average (the roll-up of the roots), from unrounded figures.
     weights = {s.goal.pk: (s.goal.weight if s.goal.weight is not None else Decimal(1)) for s in ev.sections}
@@ -451,7 +452,7 @@ def choose(choices: ReportChoices, params) -> dict:
         try:
             pk = int(raw)
         except ValueError:
-            raise Http404
+            raise Http404 from None
         found = next((o for o in objects if o.pk == pk), None)
         if found is None:
             raise Http404

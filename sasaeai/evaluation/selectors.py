@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.http import Http404
 
@@ -17,10 +18,21 @@ from sasaeai.progress.permissions import plan_ownership
 from sasaeai.progress.selectors import NodeFigures, plan_figures
 
 from .models import (
-    STAGE_ORDER, CommitteeOpinion, Criterion, Direction, Evaluation, EvaluationScale, Grade, Stage, StageEntry,
+    STAGE_ORDER,
+    CommitteeOpinion,
+    Criterion,
+    Direction,
+    Evaluation,
+    EvaluationScale,
+    Grade,
+    Stage,
+    StageEntry,
     YearClosing,
 )
 from .permissions import VIEW, VIEW_INTERNAL
+
+if TYPE_CHECKING:
+    from sasaeai.plans.models import PlanNode
 
 # Stages a committee member (evaluation.view_internal) may read.
 COMMITTEE_STAGES = (Stage.INTERNAL, Stage.EXTERNAL, Stage.FINAL)
@@ -153,24 +165,10 @@ def plan_evaluation(plan, fiscal_year: int, *, perms, period: int = 0, goal_id=N
     tree, figures = plan_figures(plan, fiscal_year)
     evaluations = {e.node_id: e for e in Evaluation.objects.filter(node__plan=plan, fiscal_year=fiscal_year,
                                                                   period=period)}
-    entries, states = {}, {}
-    for evaluation_id, stage, state in StageEntry.objects.filter(
-            evaluation__in=list(evaluations.values())).values_list("evaluation_id", "stage", "state"):
-        states.setdefault(evaluation_id, {})[stage] = state
     council = plan.council
     grades, directions = grades_for(council), directions_for(council)
-    if stages:
-        grade_by_id, direction_by_id = {g.pk: g for g in grades}, {d.pk: d for d in directions}
-        queryset = StageEntry.objects.filter(evaluation__in=list(evaluations.values()), stage__in=stages)
-        if with_people:
-            queryset = queryset.select_related("updated_by", "submitted_by")
-        if not with_text:  # the overview shows grades and states only
-            queryset = queryset.only("pk", "evaluation_id", "stage", "state", "grade_id", "direction_id")
-        for entry in queryset:
-            # The council's few grades and directions, shared rather than joined into every row.
-            entry.grade = grade_by_id.get(entry.grade_id)
-            entry.direction = direction_by_id.get(entry.direction_id)
-            entries.setdefault(entry.evaluation_id, {})[entry.stage] = entry
+    states, entries = _stage_entries(list(evaluations.values()), stages, grades, directions,
+                                     with_people=with_people, with_text=with_text)
     # The groups that reach each project: the ownership rule of ``progress.permissions``.
     ownership = plan_ownership(plan, [fiscal_year], parents=tree)
     groups = list(ownership.groups.values())
@@ -179,20 +177,18 @@ def plan_evaluation(plan, fiscal_year: int, *, perms, period: int = 0, goal_id=N
                 for pk in tree.by_id}
     if working_group_id is not None and not any(g.pk == working_group_id for g in groups):
         raise Http404
+    def wanted(node: PlanNode) -> bool:
+        if working_group_id is not None and not any(g.pk == working_group_id for g in group_of.get(node.pk, [])):
+            return False
+        return node_ids is None or node.pk in node_ids
+
     sections = []
     for root in tree.roots:
         if goal_id is not None and root.pk != goal_id:
             continue
         rows = []
-        stack = [(root, [])]
-        while stack:
-            node, path = stack.pop()
-            if node.children_list:
-                stack.extend((child, path + [node]) for child in reversed(node.children_list))
-                continue
-            if working_group_id is not None and not any(g.pk == working_group_id for g in group_of.get(node.pk, [])):
-                continue
-            if node_ids is not None and node.pk not in node_ids:
+        for node, path in _projects_under(root):
+            if not wanted(node):
                 continue
             evaluation = evaluations.get(node.pk)
             rows.append(ProjectRow(
@@ -210,6 +206,45 @@ def plan_evaluation(plan, fiscal_year: int, *, perms, period: int = 0, goal_id=N
         grades=grades, directions=directions, criteria=criteria_for(council),
         closing=year_closing(plan, fiscal_year), opinion=opinion_for(plan, fiscal_year),
     )
+
+
+def _stage_entries(evaluations: list[Evaluation], stages: list[str], grades: list[Grade],
+                   directions: list[Direction], *, with_people: bool,
+                   with_text: bool) -> tuple[dict[int, dict[str, str]], dict[int, dict[str, StageEntry]]]:
+    """(evaluation id → stage → state for every stage, evaluation id → stage → entry for the visible stages)."""
+    states: dict[int, dict[str, str]] = {}
+    for evaluation_id, stage, state in StageEntry.objects.filter(
+            evaluation__in=evaluations).values_list("evaluation_id", "stage", "state"):
+        states.setdefault(evaluation_id, {})[stage] = state
+    entries: dict[int, dict[str, StageEntry]] = {}
+    if not stages:
+        return states, entries
+    grade_by_id: dict[int | None, Grade] = {g.pk: g for g in grades}
+    direction_by_id: dict[int | None, Direction] = {d.pk: d for d in directions}
+    queryset = StageEntry.objects.filter(evaluation__in=evaluations, stage__in=stages)
+    if with_people:
+        queryset = queryset.select_related("updated_by", "submitted_by")
+    if not with_text:  # the overview shows grades and states only
+        queryset = queryset.only("pk", "evaluation_id", "stage", "state", "grade_id", "direction_id")
+    for entry in queryset:
+        # The council's few grades and directions, shared rather than joined into every row.
+        entry.grade = grade_by_id.get(entry.grade_id)
+        entry.direction = direction_by_id.get(entry.direction_id)
+        entries.setdefault(entry.evaluation_id, {})[entry.stage] = entry
+    return states, entries
+
+
+def _projects_under(root: PlanNode) -> list[tuple[PlanNode, list[PlanNode]]]:
+    """The leaves under ``root`` in tree order, each with its path of ancestors from ``root``."""
+    out: list[tuple[PlanNode, list[PlanNode]]] = []
+    stack: list[tuple[PlanNode, list[PlanNode]]] = [(root, [])]
+    while stack:
+        node, path = stack.pop()
+        if node.children_list:
+            stack.extend((child, [*path, node]) for child in reversed(node.children_list))
+        else:
+            out.append((node, path))
+    return out
 
 
 def goals(plan) -> list:

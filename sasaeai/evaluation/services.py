@@ -24,7 +24,15 @@ from sasaeai.core.audit import log_action
 from sasaeai.core.concurrency import check_version
 
 from .models import (
-    STAGE_ORDER, CommitteeOpinion, Criterion, Direction, Evaluation, EvaluationScale, Grade, Stage, StageEntry,
+    STAGE_ORDER,
+    CommitteeOpinion,
+    Criterion,
+    Direction,
+    Evaluation,
+    EvaluationScale,
+    Grade,
+    Stage,
+    StageEntry,
     YearClosing,
 )
 from .permissions import CLOSE_YEAR, OPINION, REOPEN, can_enter
@@ -149,7 +157,7 @@ def scale_apply_preset(*, council, by, preset) -> EvaluationScale:
         raise ValidationError(_("この尺度はすでに評価に使われているため、別の尺度に切り替えられません。"
                                 "段階の意味や色は下の表で直せます。"))
     rows = _scale_rows(preset)
-    for row, grade in zip(rows, existing):
+    for row, grade in zip(rows, existing, strict=False):
         row["id"] = grade.pk
     return scale_update(council=council, by=by, name=str(name), rows=rows)
 
@@ -605,7 +613,7 @@ def year_close(*, plan, fiscal_year: int, by) -> YearClosing:
         with transaction.atomic():
             closing = YearClosing.objects.create(plan=plan, fiscal_year=fiscal_year, closed_by=by, summary=summary)
     except IntegrityError:
-        raise ValidationError(_("%(year)sはすでに締められています。") % {"year": fiscal.format_fiscal_year(fiscal_year)})
+        raise ValidationError(_("%(year)sはすでに締められています。") % {"year": fiscal.format_fiscal_year(fiscal_year)}) from None
     log_action(council=plan.council, actor=by, action="year.close", plan_id=plan.pk,
                target_label=f"{plan.title} / {fiscal.format_fiscal_year(fiscal_year)}", after=summary, obj=closing)
     return closing

@@ -24,6 +24,7 @@ import time
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
@@ -254,7 +255,7 @@ def comment_submit(*, period, text, section=None, name="", district="", contact=
         try:
             section_obj = PlanSection.objects.get(plan_id=period.plan_id, pk=int(section))
         except (PlanSection.DoesNotExist, TypeError, ValueError):
-            raise ValidationError({"section": _("意見の対象（章・節）を一覧から選んでください。")})
+            raise ValidationError({"section": _("意見の対象（章・節）を一覧から選んでください。")}) from None
     _check_rate(client, now)
     comment = PublicComment(period=period, section=section_obj, text=text, name=(name or "").strip(),
                             district=(district or "").strip(), contact=(contact or "").strip(), client_hash=client)
@@ -314,16 +315,8 @@ def comment_update(*, comment, by, expected_version=None, status, group_label=""
     return comment
 
 
-@transaction.atomic
-def comments_bulk_update(*, period, by, ids, status="", group_label="", clear_group=False, reflection="",
-                         answer=""):
-    """The same change for the selected comments of one period (blank = unchanged). One audit entry."""
-    try:
-        ids = sorted({int(i) for i in ids})
-    except (TypeError, ValueError):
-        ids = []
-    if not ids:
-        raise ValidationError({"ids": _("変更する意見を一覧から選んでください。")})
+def _bulk_changes(*, status, group_label, clear_group, reflection, answer) -> dict[str, str]:
+    """The fields a bulk update sets (blank = unchanged), each checked; at least one."""
     changes = {}
     if status:
         if status not in PublicComment.Status.values:
@@ -345,6 +338,21 @@ def comments_bulk_update(*, period, by, ids, status="", group_label="", clear_gr
         changes["answer"] = answer
     if not changes:
         raise ValidationError(_("変更する内容（状態・まとめ・反映の状況・社協の考え方のどれか）を入力してください。"))
+    return changes
+
+
+@transaction.atomic
+def comments_bulk_update(*, period, by, ids, status="", group_label="", clear_group=False, reflection="",
+                         answer=""):
+    """The same change for the selected comments of one period (blank = unchanged). One audit entry."""
+    try:
+        ids = sorted({int(i) for i in ids})
+    except (TypeError, ValueError):
+        ids = []
+    if not ids:
+        raise ValidationError({"ids": _("変更する意見を一覧から選んでください。")})
+    changes = _bulk_changes(status=status, group_label=group_label, clear_group=clear_group,
+                            reflection=reflection, answer=answer)
     rows = PublicComment.objects.select_for_update().filter(period=period, pk__in=ids)
     numbers = list(rows.order_by("number").values_list("number", flat=True))
     if len(numbers) != len(ids):
@@ -436,14 +444,14 @@ def period_by_key(key: str) -> PublicCommentPeriod:
     try:
         return PublicCommentPeriod.objects.select_related("plan__council").get(public_key=str(key))
     except PublicCommentPeriod.DoesNotExist:
-        raise Http404
+        raise Http404 from None
 
 
 def period_get(plan, period_id) -> PublicCommentPeriod:
     try:
         period = PublicCommentPeriod.objects.get(pk=int(period_id), plan=plan)
     except (PublicCommentPeriod.DoesNotExist, TypeError, ValueError):
-        raise Http404
+        raise Http404 from None
     period.plan = plan
     return period
 
@@ -543,7 +551,7 @@ def comment_get(period, number) -> PublicComment:
     try:
         return PublicComment.objects.select_related("section", "answered_by").get(period=period, number=int(number))
     except (PublicComment.DoesNotExist, TypeError, ValueError):
-        raise Http404
+        raise Http404 from None
 
 
 def neighbours(period, number):
@@ -597,9 +605,10 @@ def results(period) -> Results:
         PublicComment.objects.filter(period=period).exclude(status=PublicComment.Status.EXCLUDED)
         .select_related("section").only(*RESULT_FIELDS).order_by("number"))
     excluded = PublicComment.objects.filter(period=period, status=PublicComment.Status.EXCLUDED).count()
-    groups, by_label = [], {}
+    groups: list[ResultGroup] = []
+    by_label: dict[str, ResultGroup] = {}
     for comment in comments:
-        comment.reflection_label = PublicComment.Reflection(comment.reflection).label if comment.reflection else ""
+        comment.reflection_label = str(PublicComment.Reflection(comment.reflection).label) if comment.reflection else ""
         if comment.group_label:
             group = by_label.get(comment.group_label)
             if group is None:
@@ -608,7 +617,7 @@ def results(period) -> Results:
             group.comments.append(comment)
         else:
             groups.append(ResultGroup(label="", comments=[comment]))
-    counts = {}
+    counts: dict[str, int] = {}
     for comment in comments:
         counts[comment.reflection] = counts.get(comment.reflection, 0) + 1
     reflection_counts = [(label, counts.get(value, 0)) for value, label in PublicComment.Reflection.choices]
@@ -621,7 +630,7 @@ def results(period) -> Results:
 
 def structure_html(tree) -> str:
     """The plan's structure (goal → … titles) as nested lists, every value escaped."""
-    parts = []
+    parts: list[str] = []
 
     def visit(nodes):
         parts.append('<ul class="pc-structure">' if not parts else "<ul>")
@@ -694,7 +703,8 @@ def export_xlsx(period) -> bytes:
     from openpyxl.styles import Alignment, Font
 
     wb = Workbook()
-    ws = wb.active
+    # Untyped on purpose: the fast path below writes cells through openpyxl's private API.
+    ws: Any = wb.active
     ws.title = _("意見の一覧")
     ws.append([_("%(plan)s %(title)s（受付期間 %(opens)s〜%(closes)s）") % {
         "plan": period.plan.title, "title": period.title, "opens": fiscal.format_date(period.opens_on),
@@ -702,8 +712,8 @@ def export_xlsx(period) -> bytes:
     ws["A1"].font = Font(bold=True, size=12)
     ws.append(export_header())
     head_font, head_alignment = Font(bold=True), Alignment(vertical="center", wrap_text=True)
-    for cell in ws[2]:
-        cell.font, cell.alignment = head_font, head_alignment
+    for head in ws[2]:
+        head.font, head.alignment = head_font, head_alignment
     # One wrapped style, made once on a scratch cell and copied onto each cell (setting a style per
     # cell costs 10×; cells are made directly, since ws.append/ws[row] rescan the sheet).
     scratch = ws.cell(1, 20)
@@ -714,7 +724,7 @@ def export_xlsx(period) -> bytes:
         for c, value in enumerate(row, start=1):
             if value is None or value == "":
                 continue  # an empty cell is not written at all
-            cell = Cell(ws, row=r, column=c, style_array=copy(wrap))
+            cell: Any = Cell(ws, row=r, column=c, style_array=copy(wrap))
             if isinstance(value, str):
                 cell._value, cell.data_type = value[:32767], "s"  # text, never a formula
             else:

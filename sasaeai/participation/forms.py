@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import format_html
@@ -9,6 +13,12 @@ from .models import Committee, CommitteeMember, EngagementSession, Voice
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 FIELD_SUGGESTIONS = ["介護", "高齢者福祉", "児童福祉", "障がい者福祉", "子育て支援", "地域福祉", "ボランティア", "医療",
                      "生活困窮", "防災", "教育", "民生委員・児童委員"]
+
+if TYPE_CHECKING:
+    from sasaeai.accounts.models import User
+    from sasaeai.plans.models import CommunityIssue, Plan
+
+    from .models import Tag
 
 
 class NodeSelect(forms.SelectMultiple):
@@ -34,12 +44,12 @@ def node_field_choices(rows):
 class LinkForm(forms.Form):
     """Base of the forms that link voices: issues / nodes / tags / new_tags, filled from the plan."""
 
-    issues = forms.ModelMultipleChoiceField(label=_("地域生活課題"), queryset=None, required=False,
+    issues: forms.ModelMultipleChoiceField[CommunityIssue] = forms.ModelMultipleChoiceField(label=_("地域生活課題"), queryset=None, required=False,
                                             widget=forms.CheckboxSelectMultiple)
     nodes = forms.TypedMultipleChoiceField(label=_("計画の項目"), coerce=int, required=False,
                                            widget=NodeSelect(attrs={"size": 8}),
                                            help_text=_("Ctrl（Macは⌘）を押しながら選ぶと複数選べます。"))
-    tags = forms.ModelMultipleChoiceField(label=_("タグ"), queryset=None, required=False,
+    tags: forms.ModelMultipleChoiceField[Tag] = forms.ModelMultipleChoiceField(label=_("タグ"), queryset=None, required=False,
                                           widget=forms.CheckboxSelectMultiple)
     new_tags = forms.CharField(label=_("新しいタグ"), required=False, max_length=300,
                                help_text=_("読点（、）かカンマで区切ると複数つくれます。例: 移動支援、居場所"))
@@ -127,7 +137,7 @@ class VoiceForm(LinkForm):
         (Voice.Source.WORKSHOP.value, Voice.Source.WORKSHOP.label), (Voice.Source.HEARING.value, Voice.Source.HEARING.label),
         (Voice.Source.OTHER.value, Voice.Source.OTHER.label)],
         help_text=_("懇談会・ヒアリングを選んだときは、その種類になります。"))
-    session = forms.ModelChoiceField(label=_("懇談会・ヒアリング"), queryset=None, required=False)
+    session: forms.ModelChoiceField[EngagementSession] = forms.ModelChoiceField(label=_("懇談会・ヒアリング"), queryset=None, required=False)
 
     def __init__(self, *args, sessions, fixed_origin=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -151,7 +161,7 @@ class IdListField(forms.Field):
         try:
             return sorted({int(v) for v in value})
         except (TypeError, ValueError):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
 class BulkLinkForm(LinkForm):
@@ -174,7 +184,7 @@ class TagForm(forms.Form):
 class CommitteeForm(forms.Form):
     kind = forms.ChoiceField(label=_("種類"), choices=Committee.Kind.choices)
     name = forms.CharField(label=_("名称"), max_length=200, help_text=_("例: 第4次地域福祉活動計画策定委員会"))
-    plan = forms.ModelChoiceField(label=_("計画"), queryset=None, required=False,
+    plan: forms.ModelChoiceField[Plan] = forms.ModelChoiceField(label=_("計画"), queryset=None, required=False,
                                   help_text=_("計画ごとの委員会なら選びます。社協全体の委員会なら空欄にします。"))
     term_start = forms.DateField(label=_("任期の開始"), required=False, widget=DATE)
     term_end = forms.DateField(label=_("任期の終了"), required=False, widget=DATE)
@@ -193,7 +203,7 @@ class MemberRowForm(forms.Form):
                                  initial=CommitteeMember.Category.OTHER)
     role = forms.ChoiceField(label=_("役割"), choices=CommitteeMember.Role.choices, required=False,
                              initial=CommitteeMember.Role.MEMBER)
-    user = forms.ModelChoiceField(label=_("ささえあいの利用者"), queryset=None, required=False,
+    user: forms.ModelChoiceField[User] = forms.ModelChoiceField(label=_("ささえあいの利用者"), queryset=None, required=False,
                                   help_text=_("評価委員として評価を入力する人だけ"))
 
     def __init__(self, *args, users=None, **kwargs):
@@ -253,7 +263,7 @@ class MeetingForm(forms.Form):
     place = forms.CharField(label=_("会場"), max_length=200, required=False)
     agenda = forms.CharField(label=_("議題"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     minutes = forms.CharField(label=_("議事の概要"), required=False, widget=forms.Textarea(attrs={"rows": 6}))
-    attendees = forms.ModelMultipleChoiceField(label=_("出席した委員"), queryset=None, required=False,
+    attendees: forms.ModelMultipleChoiceField[CommitteeMember] = forms.ModelMultipleChoiceField(label=_("出席した委員"), queryset=None, required=False,
                                                widget=forms.CheckboxSelectMultiple)
     material = forms.FileField(label=_("資料を添付"), required=False,
                                help_text=_("PDF、Word・Excel・PowerPoint、写真（JPEG・PNG など）。"))
@@ -281,7 +291,7 @@ class MeetingForm(forms.Form):
             try:
                 attachment_check(upload, max_bytes=self.max_material_bytes)
             except ValidationError as exc:
-                raise forms.ValidationError(exc.messages)
+                raise forms.ValidationError(exc.messages) from exc
         return upload
 
     def removed_materials(self):

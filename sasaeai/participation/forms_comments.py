@@ -59,7 +59,7 @@ class CommentForm(forms.Form):
     answer = forms.CharField(label=_("社協の考え方"), required=False, widget=forms.Textarea(attrs={"rows": 6}),
                              help_text=_("結果の公表で、意見と並べて表示します。"))
     reflection = forms.ChoiceField(label=_("反映の状況"), required=False,
-                                   choices=[("", "—")] + list(PublicComment.Reflection.choices))
+                                   choices=[("", "—"), *list(PublicComment.Reflection.choices)])
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
@@ -72,7 +72,7 @@ class IdsField(forms.Field):
             try:
                 ids.append(int(item))
             except (TypeError, ValueError):
-                raise forms.ValidationError(_("選んだ意見の番号が正しくありません。画面を開き直してください。"))
+                raise forms.ValidationError(_("選んだ意見の番号が正しくありません。画面を開き直してください。")) from None
         return ids
 
 
@@ -81,11 +81,11 @@ class BulkForm(forms.Form):
 
     ids = IdsField(required=False)
     status = forms.ChoiceField(label=_("状態"), required=False,
-                               choices=[("", _("（変更しない）"))] + list(PublicComment.Status.choices))
+                               choices=[("", _("（変更しない）")), *list(PublicComment.Status.choices)])
     group_label = forms.CharField(label=_("まとめ"), required=False, max_length=200,
                                   widget=forms.TextInput(attrs={"list": "group-labels"}))
     clear_group = forms.BooleanField(label=_("まとめを外す"), required=False)
     reflection = forms.ChoiceField(label=_("反映の状況"), required=False,
-                                   choices=[("", _("（変更しない）"))] + list(PublicComment.Reflection.choices))
+                                   choices=[("", _("（変更しない）")), *list(PublicComment.Reflection.choices)])
     answer = forms.CharField(label=_("社協の考え方"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
                              help_text=_("空欄なら変更しません。"))

@@ -85,9 +85,11 @@ class UploadForm(forms.Form):
         label=gettext_lazy("今ある回答の扱い"), widget=forms.RadioSelect, initial=surveys_import.MODE_APPEND,
         choices=[
             (surveys_import.MODE_APPEND,
-             gettext_lazy("追加する: 今ある回答はそのままにして、ファイルの回答を加えます（回答者番号が重なるとエラー）")),
+             gettext_lazy("追加する: 今ある回答はそのままにして、"
+                          "ファイルの回答を加えます（回答者番号が重なるとエラー）")),
             (surveys_import.MODE_REPLACE,
-             gettext_lazy("置き換える: 前にファイルから取り込んだ回答をすべて削除してから取り込みます（オンライン回答は残ります）")),
+             gettext_lazy("置き換える: 前にファイルから取り込んだ回答をすべて削除してから"
+                          "取り込みます（オンライン回答は残ります）")),
         ])
 
 

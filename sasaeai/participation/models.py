@@ -1,6 +1,8 @@
 """Formulating the plan with residents (策定・住民参加): the formulation steps, questionnaires (one engine
 for surveys and the public-comment form), what people said (voices) from workshops, hearings, surveys
 and public comment, traced to life issues and plan items, public comment periods, and committees."""
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -23,6 +25,9 @@ class FormulationStep(models.Model):
 
     class Meta:
         ordering = ["plan", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Questionnaire(models.Model):
@@ -55,6 +60,8 @@ class Questionnaire(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     data_version = models.PositiveIntegerField(default=0, editable=False,
                                                help_text=_("回答が変わるたびに増える（集計の作り直しに使う）"))
+    # Per-request cache of surveys.questionnaire_spec (not a database field).
+    _survey_spec: Any
 
     class Meta:
         ordering = ["council", "-pk"]
@@ -127,6 +134,9 @@ class Response(models.Model):
         indexes = [models.Index(fields=["client_hash", "submitted_at"])]
         constraints = [models.UniqueConstraint(fields=["questionnaire", "respondent"], name="response_unique_respondent")]
 
+    def __str__(self) -> str:
+        return f"{self.questionnaire_id}: {self.respondent}"
+
 
 class TabulationCache(models.Model):
     """The answers of a questionnaire as compact columns (one array of codes per question), rebuilt when
@@ -136,6 +146,9 @@ class TabulationCache(models.Model):
     data_version = models.PositiveIntegerField()
     data = models.BinaryField()
     built_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.questionnaire_id}: v{self.data_version}"
 
 
 class Tag(models.Model):
@@ -209,6 +222,9 @@ class Voice(models.Model):
     class Meta:
         ordering = ["plan", "pk"]
 
+    def __str__(self) -> str:
+        return self.text[:50]
+
 
 class PublicCommentPeriod(models.Model):
     """パブリックコメント: the draft plan published for comment for a period, then the results."""
@@ -271,11 +287,16 @@ class PublicComment(models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
     is_sample = models.BooleanField(_("サンプル"), default=False)
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Set by comments.results for the published list (not a database field).
+    reflection_label: str
 
     class Meta:
         ordering = ["period", "number"]
         constraints = [models.UniqueConstraint(fields=["period", "number"], name="comment_unique_number")]
         indexes = [models.Index(fields=["period", "status"]), models.Index(fields=["client_hash", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.period_id}: {self.number}"
 
 
 class Committee(models.Model):
@@ -329,6 +350,9 @@ class CommitteeMember(models.Model):
     class Meta:
         ordering = ["committee", "position", "pk"]
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class CommitteeMeeting(models.Model):
     committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="meetings")
@@ -347,6 +371,9 @@ class CommitteeMeeting(models.Model):
         ordering = ["committee", "number"]
         constraints = [models.UniqueConstraint(fields=["committee", "number"], name="committee_meeting_unique_number")]
 
+    def __str__(self) -> str:
+        return f"{self.committee_id}: {self.number}"
+
 
 class MeetingMaterial(models.Model):
     """資料 of a committee meeting. Served only through a permission check."""
@@ -362,3 +389,6 @@ class MeetingMaterial(models.Model):
 
     class Meta:
         ordering = ["meeting", "uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name

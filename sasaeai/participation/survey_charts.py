@@ -11,7 +11,18 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from sasaeai.progress.charts import (
-    GRID, MUTED, SMALL, WIDTH, _f, _svg, _text, bar_chart, nice_max, number, one_decimal, truncate,
+    GRID,
+    MUTED,
+    SMALL,
+    WIDTH,
+    _f,
+    _svg,
+    _text,
+    bar_chart,
+    nice_max,
+    number,
+    one_decimal,
+    truncate,
 )
 
 from .models import Question
@@ -108,13 +119,13 @@ def stacked_chart(result, *, title, desc, label_width=170) -> str:
         body.append(_text(x, axis_y + 16, f"{25 * i}%", anchor="middle", size=SMALL, fill=MUTED))
     y = top
     for row in rows:
-        parts = "、".join(f"{label} {_pct_label(p)}" for (_c, label), p in zip(result.columns, row.percents))
+        parts = "、".join(f"{label} {_pct_label(p)}" for (_c, label), p in zip(result.columns, row.percents, strict=False))
         head = _("%(label)s（n=%(n)s）") % {"label": row.label, "n": f"{row.n:,}"}
         body.append(f"<g><title>{escape(head)}: {escape(parts)}</title>")
         body.append(_text(plot_x - 8, y + bar_h / 2 + 4.5, truncate(head, 14), anchor="end",
                           weight="700" if row.is_total else None))
         x = plot_x
-        for i, (count, percent) in enumerate(zip(row.counts, row.percents)):
+        for i, (count, percent) in enumerate(zip(row.counts, row.percents, strict=False)):
             if not row.n or not count:
                 continue
             w = plot_w * count / row.n

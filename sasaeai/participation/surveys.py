@@ -87,7 +87,7 @@ def questionnaire_get(plan, questionnaire_id) -> Questionnaire:
         return (Questionnaire.objects.select_related("council", "plan")
                 .get(pk=int(questionnaire_id), plan=plan, council_id=plan.council_id, kind=Questionnaire.Kind.SURVEY))
     except (Questionnaire.DoesNotExist, TypeError, ValueError):
-        raise Http404
+        raise Http404 from None
 
 
 def questionnaire_get_public(key) -> Questionnaire:
@@ -97,7 +97,7 @@ def questionnaire_get_public(key) -> Questionnaire:
     try:
         q = Questionnaire.objects.select_related("council").get(public_key=str(key), kind=Questionnaire.Kind.SURVEY)
     except Questionnaire.DoesNotExist:
-        raise Http404
+        raise Http404 from None
     if q.status == Questionnaire.Status.DRAFT:
         raise Http404
     return q
@@ -145,9 +145,7 @@ def is_accepting(questionnaire, today=None) -> bool:
     today = today or timezone.localdate()
     if questionnaire.opens_on and today < questionnaire.opens_on:
         return False
-    if questionnaire.closes_on and today > questionnaire.closes_on:
-        return False
-    return True
+    return not (questionnaire.closes_on and today > questionnaire.closes_on)
 
 
 # --------------------------------------------------------------------------- the engine
@@ -214,14 +212,7 @@ class QuestionSpec:
                 return self._multiple([_cell_text(v) for v in value])
         text = _cell_text(value)
         if kind == Question.Kind.TEXT:
-            text = CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
-            if not text:
-                return None
-            limit = self.max_length or TEXT_MAX_LENGTH
-            if len(text) > limit:
-                raise AnswerError(_("%(limit)s 文字以内で入力してください（今は %(n)s 文字）。") % {
-                    "limit": f"{limit:,}", "n": f"{len(text):,}"})
-            return text
+            return self._free_text(text)
         text = _norm(text)
         if not text:
             return None
@@ -235,21 +226,35 @@ class QuestionSpec:
         if hit is not None:
             return hit
         if kind == Question.Kind.SCALE:
-            try:
-                number = Decimal(text.replace(",", ""))
-            except InvalidOperation:
-                raise AnswerError(_("%(min)s〜%(max)s の整数で答えてください（「%(value)s」は数ではありません）。") % {
-                    "min": self.scale_min, "max": self.scale_max, "value": _short(text)})
-            if number.is_finite() and number == number.to_integral_value():
-                if self.scale_min <= int(number) <= self.scale_max:
-                    return int(number)
-            else:
-                raise AnswerError(_("%(min)s〜%(max)s の整数で答えてください（「%(value)s」は整数ではありません）。") % {
-                    "min": self.scale_min, "max": self.scale_max, "value": _short(text)})
-            raise AnswerError(_("%(min)s〜%(max)s の整数で答えてください（「%(value)s」は範囲の外です）。") % {
-                "min": self.scale_min, "max": self.scale_max, "value": _short(text)})
+            return self._scale_point(text)
         raise AnswerError(_("選択肢にないコード「%(value)s」です（使えるコード: %(codes)s）。") % {
             "value": _short(text), "codes": self.codes_text()})
+
+    def _free_text(self, text):
+        text = CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+        if not text:
+            return None
+        limit = self.max_length or TEXT_MAX_LENGTH
+        if len(text) > limit:
+            raise AnswerError(_("%(limit)s 文字以内で入力してください（今は %(n)s 文字）。") % {
+                "limit": f"{limit:,}", "n": f"{len(text):,}"})
+        return text
+
+    def _scale_point(self, text):
+        """A scale answer typed as its number (a label was already looked up)."""
+        try:
+            number = Decimal(text.replace(",", ""))
+        except InvalidOperation:
+            raise AnswerError(_("%(min)s〜%(max)s の整数で答えてください（「%(value)s」は数ではありません）。") % {
+                "min": self.scale_min, "max": self.scale_max, "value": _short(text)}) from None
+        if number.is_finite() and number == number.to_integral_value():
+            if self.scale_min <= int(number) <= self.scale_max:
+                return int(number)
+        else:
+            raise AnswerError(_("%(min)s〜%(max)s の整数で答えてください（「%(value)s」は整数ではありません）。") % {
+                "min": self.scale_min, "max": self.scale_max, "value": _short(text)})
+        raise AnswerError(_("%(min)s〜%(max)s の整数で答えてください（「%(value)s」は範囲の外です）。") % {
+            "min": self.scale_min, "max": self.scale_max, "value": _short(text)})
 
     def _multiple(self, parts):
         key = parts[0] if len(parts) == 1 else tuple(parts)
@@ -309,7 +314,7 @@ def _number(text):
     try:
         number = Decimal(cleaned)
     except InvalidOperation:
-        raise AnswerError(_("数で答えてください（「%(value)s」は数ではありません）。") % {"value": _short(text)})
+        raise AnswerError(_("数で答えてください（「%(value)s」は数ではありません）。") % {"value": _short(text)}) from None
     if not number.is_finite() or abs(number) >= Decimal("1e15"):
         raise AnswerError(_("数で答えてください（「%(value)s」は数ではありません）。") % {"value": _short(text)})
     if number == number.to_integral_value():
@@ -326,19 +331,19 @@ def compile_question(question: Question, choices) -> QuestionSpec:
         spec.categories = [(c.code, c.label) for c in choices]
         table = spec.tokens if question.kind == Question.Kind.MULTIPLE else spec.lookup
         codes = {c.code for c in choices}
-        labels = {}
+        codes_by_label: dict[str, list[str]] = {}
         for c in choices:
-            labels.setdefault(_norm(c.label), []).append(c.code)
+            codes_by_label.setdefault(_norm(c.label), []).append(c.code)
         for c in choices:
             table[c.code] = c.code
             table.setdefault(_norm(c.code), c.code)
-        folded = {}
+        folded: dict[str, list[str]] = {}
         for c in choices:
             folded.setdefault(_norm(c.code).casefold(), []).append(c.code)
         for key, owners in folded.items():
             if len(owners) == 1:
                 table.setdefault(key, owners[0])
-        for label, owners in labels.items():  # a label typed instead of its code, when unambiguous
+        for label, owners in codes_by_label.items():  # a label typed instead of its code, when unambiguous
             if len(owners) == 1 and label and label not in codes and not MULTI_SEPARATORS.search(label):
                 table.setdefault(label, owners[0])
     elif question.kind == Question.Kind.SCALE and question.scale_min is not None and question.scale_max is not None:
@@ -348,9 +353,9 @@ def compile_question(question: Question, choices) -> QuestionSpec:
             spec.categories.append((code, labels.get(code) or code))
             spec.lookup[code] = point
             spec.lookup[f"{point}.0"] = point
-            label = labels.get(code)
-            if label:
-                spec.lookup.setdefault(_norm(label), point)
+            point_label = labels.get(code)
+            if point_label:
+                spec.lookup.setdefault(_norm(point_label), point)
     spec.position = {code: i for i, (code, _label) in enumerate(spec.categories)}
     return spec
 
@@ -547,34 +552,27 @@ def _clean_choices(kind, choices, *, scale_min, scale_max):
     return rows
 
 
-@transaction.atomic
-def question_save(*, questionnaire, by, question=None, code, text, kind, is_attribute=False, required=False,
-                  scale_min=None, scale_max=None, max_choices=None, max_length=None, choices=()) -> Question:
-    """Add (``question=None``) or edit a question with its choices (``[(code, label)]``; for a scale,
-    optional labels of its points). Once the survey has responses the code, kind and scale range are
-    fixed and choice codes can be added or relabelled but not removed, so stored answers stay valid."""
-    q = Questionnaire.objects.select_for_update().select_related("council").get(pk=questionnaire.pk)
-    has_responses = Response.objects.filter(questionnaire=q).exists()
+def _locked_question(q, question):
+    """(the question being edited, locked, or None; the other questions of ``q``)."""
+    others = Question.objects.filter(questionnaire=q)
+    if question is None:
+        return None, others
+    question = Question.objects.select_for_update().get(pk=question.pk, questionnaire=q)
+    return question, others.exclude(pk=question.pk)
+
+
+def _question_code(code, others) -> str:
+    """The cleaned column name of a question, refused when it is the respondent column or already used."""
     code = _clean_code(code, field_name="code", max_length=30)
     if header_key(code) in ID_HEADER_KEYS:
         raise ValidationError({"code": [_("「%(code)s」は回答者番号の列名なので、質問の列名には使えません。") % {"code": code}]})
-    if kind not in Question.Kind.values:
-        raise ValidationError({"kind": [_("種類を選んでください。")]})
-    others = Question.objects.filter(questionnaire=q)
-    if question is not None:
-        question = Question.objects.select_for_update().get(pk=question.pk, questionnaire=q)
-        others = others.exclude(pk=question.pk)
     if any(header_key(c) == header_key(code) for c in others.values_list("code", flat=True)):
         raise ValidationError({"code": [_("列名「%(code)s」はこのアンケートの別の質問で使っています。") % {"code": code}]})
-    if kind == Question.Kind.SCALE:
-        if scale_min is None or scale_max is None:
-            raise ValidationError({"scale_max": [_("尺度の最小と最大を入力してください（例: 1 と 5）。")]})
-        if scale_max <= scale_min:
-            raise ValidationError({"scale_max": [_("尺度の最大は最小より大きくしてください。")]})
-        if scale_max - scale_min + 1 > MAX_SCALE_POINTS:
-            raise ValidationError({"scale_max": [_("尺度の目盛りは %(n)s 段階までです。") % {"n": MAX_SCALE_POINTS}]})
-    else:
-        scale_min = scale_max = None
+    return code
+
+
+def _kind_limits(kind, max_choices, max_length, *, is_attribute):
+    """(max_choices, max_length) that apply to the kind, checked; and whether it can be an attribute."""
     if kind != Question.Kind.MULTIPLE:
         max_choices = None
     if kind != Question.Kind.TEXT:
@@ -583,28 +581,69 @@ def question_save(*, questionnaire, by, question=None, code, text, kind, is_attr
         raise ValidationError({"max_length": [_("文字数の上限は %(n)s 文字までにしてください。") % {"n": f"{TEXT_MAX_LENGTH:,}"}]})
     if is_attribute and kind not in (Question.Kind.SINGLE, Question.Kind.SCALE):
         raise ValidationError({"is_attribute": [_("回答者の属性（クロス集計の軸）にできるのは、単一選択と尺度の質問です。")]})
+    return max_choices, max_length
+
+
+def _scale_range(kind, scale_min, scale_max):
+    """(min, max) of a scale question, checked; (None, None) for every other kind."""
+    if kind != Question.Kind.SCALE:
+        return None, None
+    if scale_min is None or scale_max is None:
+        raise ValidationError({"scale_max": [_("尺度の最小と最大を入力してください（例: 1 と 5）。")]})
+    if scale_max <= scale_min:
+        raise ValidationError({"scale_max": [_("尺度の最大は最小より大きくしてください。")]})
+    if scale_max - scale_min + 1 > MAX_SCALE_POINTS:
+        raise ValidationError({"scale_max": [_("尺度の目盛りは %(n)s 段階までです。") % {"n": MAX_SCALE_POINTS}]})
+    return scale_min, scale_max
+
+
+def _check_answered_question(question, old_codes, rows, *, code, kind, scale_min, scale_max) -> None:
+    """Once a survey has responses, a question keeps its code, kind, scale range and choice codes."""
+    fixed = [("code", code), ("kind", kind), ("scale_min", scale_min), ("scale_max", scale_max)]
+    for name, value in fixed:
+        if getattr(question, name) != value:
+            raise ValidationError({name: [_("回答があるため、列名・種類・尺度の範囲は変えられません。"
+                                            "変えるときは、先に回答を削除してください。")]})
+    if kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE):
+        missing = [c for c, _l in old_codes if c not in {r[0] for r in rows}]
+        if missing:
+            raise ValidationError({"choices": [_("回答があるため、選択肢のコード「%(codes)s」は削除できません"
+                                                 "（文字の変更と追加はできます）。") % {"codes": "、".join(missing)}]})
+
+
+def _question_audit(question, choices) -> dict:
+    """A question as its audit entry records it."""
+    return {"code": question.code, "text": question.text, "kind": question.kind,
+            "is_attribute": question.is_attribute, "required": question.required,
+            "scale_min": question.scale_min, "scale_max": question.scale_max,
+            "max_choices": question.max_choices, "max_length": question.max_length,
+            "choices": [f"{c} {label}" for c, label in choices]}
+
+
+@transaction.atomic
+def question_save(*, questionnaire, by, question=None, code, text, kind, is_attribute=False, required=False,
+                  scale_min=None, scale_max=None, max_choices=None, max_length=None, choices=()) -> Question:
+    """Add (``question=None``) or edit a question with its choices (``[(code, label)]``; for a scale,
+    optional labels of its points). Once the survey has responses the code, kind and scale range are
+    fixed and choice codes can be added or relabelled but not removed, so stored answers stay valid."""
+    q = Questionnaire.objects.select_for_update().select_related("council").get(pk=questionnaire.pk)
+    has_responses = Response.objects.filter(questionnaire=q).exists()
+    question, others = _locked_question(q, question)
+    code = _question_code(code, others)
+    if kind not in Question.Kind.values:
+        raise ValidationError({"kind": [_("種類を選んでください。")]})
+    scale_min, scale_max = _scale_range(kind, scale_min, scale_max)
+    max_choices, max_length = _kind_limits(kind, max_choices, max_length, is_attribute=is_attribute)
     rows = _clean_choices(kind, choices, scale_min=scale_min, scale_max=scale_max)
 
     before = None
     old_codes = []
     if question is not None:
         old_codes = list(question.choices.values_list("code", "label"))
-        before = {"code": question.code, "text": question.text, "kind": question.kind,
-                  "is_attribute": question.is_attribute, "required": question.required,
-                  "scale_min": question.scale_min, "scale_max": question.scale_max,
-                  "max_choices": question.max_choices, "max_length": question.max_length,
-                  "choices": [f"{c} {label}" for c, label in old_codes]}
+        before = _question_audit(question, old_codes)
         if has_responses:
-            fixed = [("code", code), ("kind", kind), ("scale_min", scale_min), ("scale_max", scale_max)]
-            for name, value in fixed:
-                if getattr(question, name) != value:
-                    raise ValidationError({name: [_("回答があるため、列名・種類・尺度の範囲は変えられません。"
-                                                    "変えるときは、先に回答を削除してください。")]})
-            if kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE):
-                missing = [c for c, _l in old_codes if c not in {r[0] for r in rows}]
-                if missing:
-                    raise ValidationError({"choices": [_("回答があるため、選択肢のコード「%(codes)s」は削除できません"
-                                                         "（文字の変更と追加はできます）。") % {"codes": "、".join(missing)}]})
+            _check_answered_question(question, old_codes, rows, code=code, kind=kind, scale_min=scale_min,
+                                     scale_max=scale_max)
     else:
         question = Question(questionnaire=q, position=(others.aggregate(m=Max("position"))["m"] or 0) + 1)
     question.code, question.text, question.kind = code, (text or "").strip(), kind
@@ -617,11 +656,7 @@ def question_save(*, questionnaire, by, question=None, code, text, kind, is_attr
         Choice.objects.filter(question=question).delete()
         Choice.objects.bulk_create([Choice(question=question, position=i, code=c, label=label)
                                     for i, (c, label) in enumerate(rows)])
-    after = {"code": question.code, "text": question.text, "kind": question.kind,
-             "is_attribute": question.is_attribute, "required": question.required,
-             "scale_min": question.scale_min, "scale_max": question.scale_max,
-             "max_choices": question.max_choices, "max_length": question.max_length,
-             "choices": [f"{c} {label}" for c, label in rows]}
+    after = _question_audit(question, rows)
     if before is None:
         _audit(q, by, "questionnaire.save", None, {"question": after})
     else:
@@ -684,7 +719,7 @@ def responses_delete(*, questionnaire, by, source=None) -> int:
 
 def client_hash(remote_addr: str) -> str:
     """sha256 of the client's address and the secret key: counts repeat submissions without storing the address."""
-    return hashlib.sha256(f"{remote_addr or ''}{settings.SECRET_KEY}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{remote_addr or ''}{settings.SECRET_KEY}".encode()).hexdigest()
 
 
 class NotAccepting(Exception):

@@ -169,7 +169,7 @@ class Columns:
         header = json.dumps({"format": FORMAT, "data_version": self.data_version, "signature": self.signature,
                              "n": self.n, "max_pk": self.max_pk, "columns": header_cols},
                             ensure_ascii=False).encode("utf-8")
-        return b"".join([MAGIC, struct.pack("<I", len(header)), header] + payload)
+        return b"".join([MAGIC, struct.pack("<I", len(header)), header, *payload])
 
     @classmethod
     def from_bytes(cls, data) -> Columns | None:
@@ -211,7 +211,7 @@ class Columns:
                 columns[code] = Column(code, col.kind, col.size, values=values)
             else:
                 columns[code] = Column(code, col.kind, col.size,
-                                       bits=[(a << m) | b for a, b in zip(col.bits, other.bits)])
+                                       bits=[(a << m) | b for a, b in zip(col.bits, other.bits, strict=False)])
         return Columns(n=self.n + m, data_version=added.data_version, signature=self.signature, columns=columns,
                        max_pk=max(self.max_pk, added.max_pk))
 
@@ -232,7 +232,7 @@ def build_columns(spec, answer_rows, *, data_version=0, max_pk=0) -> Columns:
             columns[code] = Column(code, q.kind, size, bits=index_bits([get(a.get(code), 0) for a in rows], size, n))
         elif q.kind == Question.Kind.MULTIPLE:
             bit = {c: 1 << i for i, (c, _label) in enumerate(q.categories)}
-            memo = {}
+            memo: dict[object, int] = {}
 
             def mask(value, bit=bit, memo=memo):
                 if not value:
@@ -276,7 +276,7 @@ def get_columns(questionnaire, spec=None, *, rebuild=False) -> Columns:
     if not rebuild:
         row = TabulationCache.objects.filter(questionnaire=questionnaire).values_list("data_version", "data").first()
         columns = Columns.from_bytes(row[1]) if row else None
-        if columns is not None and columns.signature == spec.signature:
+        if row is not None and columns is not None and columns.signature == spec.signature:
             if row[0] == version and columns.data_version == version:
                 return columns
             if responses.filter(pk__lte=columns.max_pk).count() == columns.n:  # nothing removed: append
@@ -335,7 +335,7 @@ class Cell:
 class Simple:
     """単純集計 of one question."""
 
-    spec: object  # surveys.QuestionSpec
+    spec: surveys.QuestionSpec
     total: int  # respondents
     n: int  # answered
     blank: int
@@ -361,10 +361,10 @@ def simple(columns: Columns, q) -> Simple:
         else:
             counts = [b.bit_count() for b in bits[1:]]
             n = total - bits[0].bit_count()
-        rows = [Cell(c, label, count, pct(count, n)) for (c, label), count in zip(q.categories, counts)]
+        rows = [Cell(c, label, count, pct(count, n)) for (c, label), count in zip(q.categories, counts, strict=False)]
         result = Simple(q, total, n, total - n, rows)
         if q.kind == Question.Kind.SCALE:
-            result.mean = _mean(sum(int(c) * count for (c, _l), count in zip(q.categories, counts)), n)
+            result.mean = _mean(sum(int(c) * count for (c, _l), count in zip(q.categories, counts, strict=False)), n)
         return result
     if q.kind == Question.Kind.NUMBER:
         values = [v for v in columns.columns[code].values if v == v]
@@ -398,7 +398,7 @@ class CrossRow:
 
     @property
     def cells(self):
-        return list(zip(self.counts, self.percents))
+        return list(zip(self.counts, self.percents, strict=False))
 
     @property
     def blank(self):
@@ -417,7 +417,7 @@ class Cross:
 
     @property
     def all_rows(self):
-        return self.rows + [self.total]
+        return [*self.rows, self.total]
 
 
 def cross(columns: Columns, question, attribute) -> Cross:
@@ -425,7 +425,7 @@ def cross(columns: Columns, question, attribute) -> Cross:
     if not attribute.is_axis:
         raise ValueError("the attribute must be a single choice or a scale")
     attr_bits = columns.category_bits(attribute.code)
-    groups = [(c, label, bits) for (c, label), bits in zip(attribute.categories, attr_bits[1:])]
+    groups = [(c, label, bits) for (c, label), bits in zip(attribute.categories, attr_bits[1:], strict=False)]
     if attr_bits[0]:
         groups.append(("", _("無回答"), attr_bits[0]))
     everyone = ("", _("全体"), columns.all_bits)
@@ -436,24 +436,24 @@ def cross(columns: Columns, question, attribute) -> Cross:
         cats = columns.category_bits(question.code)
         cats = cats if kind == Question.Kind.MULTIPLE else cats[1:]
         points = [int(c) for c, _l in question.categories] if kind == Question.Kind.SCALE else None
-        for code, label, bits in groups + [everyone]:
+        for code, label, bits in [*groups, everyone]:
             counts = [(bits & b).bit_count() for b in cats]
             n = (bits & answered).bit_count()
             row = CrossRow(code, label, bits.bit_count(), n, counts, [pct(c, n) for c in counts])
             if points is not None:
-                row.mean = _mean(sum(p * c for p, c in zip(points, counts)), n)
+                row.mean = _mean(sum(p * c for p, c in zip(points, counts, strict=False)), n)
             result_rows.append(row)
         header = list(question.categories)
     elif kind == Question.Kind.NUMBER:
         values = columns.columns[question.code].values
-        for code, label, bits in groups + [everyone]:
+        for code, label, bits in [*groups, everyone]:
             chosen = [v for v in compress(values, columns.selector(bits)) if v == v]
             row = CrossRow(code, label, bits.bit_count(), len(chosen), [], [])
             row.mean = _decimal(math.fsum(chosen) / len(chosen)) if chosen else None
             result_rows.append(row)
         header = []
     else:
-        for code, label, bits in groups + [everyone]:
+        for code, label, bits in [*groups, everyone]:
             result_rows.append(CrossRow(code, label, bits.bit_count(), (bits & answered).bit_count(), [], []))
         header = []
     total = result_rows.pop()

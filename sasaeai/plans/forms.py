@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from typing import Any, cast
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -12,13 +16,13 @@ class FiscalYearField(forms.IntegerField):
 
     widget = forms.TextInput
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
         super().__init__(*args, **kwargs)
         self.widget.attrs.setdefault("placeholder", _("例: 令和8年度 または 2026"))
         self.widget.attrs.setdefault("inputmode", "text")
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> int | None:
         if value in self.empty_values:
             return None
         if isinstance(value, int):
@@ -26,7 +30,7 @@ class FiscalYearField(forms.IntegerField):
         try:
             return fiscal.parse_fiscal_year(str(value))
         except ValueError as exc:
-            raise forms.ValidationError(str(exc), code="invalid")
+            raise forms.ValidationError(str(exc), code="invalid") from exc
 
 
 class PlanForm(forms.ModelForm):
@@ -60,7 +64,7 @@ class PlanCreateForm(PlanForm):
         help_text=_("上の階層から順に、1行に1つずつ書きます（例: 基本目標、推進目標）。"),
     )
 
-    def clean_levels(self):
+    def clean_levels(self) -> list[str]:
         names = [line.strip() for line in self.cleaned_data["levels"].splitlines() if line.strip()]
         if not names:
             raise forms.ValidationError(_("階層名を一つ以上入力してください。"))
@@ -74,7 +78,7 @@ class PlanCreateForm(PlanForm):
 
 
 class LevelsForm(forms.Form):
-    def __init__(self, *args, levels, **kwargs):
+    def __init__(self, *args: Any, levels: list[PlanLevel], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for level in levels:
             self.fields[f"level_{level.depth}"] = forms.CharField(
@@ -84,9 +88,9 @@ class LevelsForm(forms.Form):
             help_text=_("追加しないときは空欄のままにします。"))
         self.level_count = len(levels)
 
-    def names(self):
+    def names(self) -> list[str]:
         names = [self.cleaned_data[f"level_{i}"] for i in range(self.level_count)]
-        return names + [self.cleaned_data.get("new_level") or ""]
+        return [*names, self.cleaned_data.get("new_level") or ""]
 
 
 class NodeForm(forms.ModelForm):
@@ -108,20 +112,22 @@ class NodeForm(forms.ModelForm):
             "issues": forms.CheckboxSelectMultiple,
         }
 
-    def __init__(self, *args, plan, parent=None, **kwargs):
+    def __init__(self, *args: Any, plan: Plan, parent: PlanNode | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.plan = plan
         levels = PlanLevel.objects.filter(plan=plan).order_by("depth")
         parent_depth = parent.level.depth if parent is not None else -1
-        self.fields["level"].queryset = levels.filter(depth__gt=parent_depth)
-        self.fields["level"].empty_label = None
-        self.fields["level"].label_from_instance = lambda lv: lv.name
-        self.fields["issues"].queryset = CommunityIssue.objects.filter(plan=plan).order_by("position", "pk")
-        self.fields["issues"].label_from_instance = lambda i: f"{i.code} {i.title}"
-        self.fields["issues"].required = False
+        level = cast(forms.ModelChoiceField, self.fields["level"])
+        level.queryset = levels.filter(depth__gt=parent_depth)
+        level.empty_label = None
+        level.label_from_instance = lambda lv: lv.name  # type: ignore[method-assign, assignment]  # Django's documented hook
+        issues = cast(forms.ModelMultipleChoiceField, self.fields["issues"])
+        issues.queryset = CommunityIssue.objects.filter(plan=plan).order_by("position", "pk")
+        issues.label_from_instance = lambda i: f"{i.code} {i.title}"  # type: ignore[method-assign, assignment]  # as above
+        issues.required = False
         self.fields["weight"].required = False
 
-    def clean_weight(self):
+    def clean_weight(self) -> int:
         weight = self.cleaned_data.get("weight")
         return 1 if weight is None else weight
 
@@ -131,9 +137,9 @@ class MoveForm(forms.Form):
     position = forms.TypedChoiceField(label=_("位置"), coerce=int, choices=[
         (-1, _("最後")), (0, _("最初"))], initial=-1)
 
-    def __init__(self, *args, choices, **kwargs):
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["parent"].choices = choices
+        cast(forms.ChoiceField, self.fields["parent"]).choices = choices
 
 
 class IssueForm(forms.ModelForm):
@@ -146,9 +152,9 @@ class IssueForm(forms.ModelForm):
 class IssueLinksForm(forms.Form):
     nodes = forms.MultipleChoiceField(label=_("この課題に対応する項目"), required=False, widget=forms.CheckboxSelectMultiple)
 
-    def __init__(self, *args, choices, **kwargs):
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["nodes"].choices = choices
+        cast(forms.ChoiceField, self.fields["nodes"]).choices = choices
 
 
 class PlanFileUploadForm(forms.Form):
@@ -159,7 +165,7 @@ class PlanFileUploadForm(forms.Form):
     )
 
 
-def _lines(text):
+def _lines(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
@@ -168,8 +174,9 @@ class PhaseForm(forms.Form):
     start_year = FiscalYearField(label=_("開始年度"))
     end_year = FiscalYearField(label=_("終了年度"))
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("start_year") is None or data.get("end_year") is None:
             raise forms.ValidationError(_("開始年度と終了年度を入力してください。"))
         if data["end_year"] < data["start_year"]:
@@ -191,8 +198,9 @@ class ActionForm(forms.Form):
     steps = forms.CharField(label=_("段階（1行に1つ）"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
                             help_text=_("例: ①：参加のきっかけをつくる"))
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         data["examples"] = _lines(data.get("examples"))
         data["steps"] = _lines(data.get("steps"))
         data["text"] = (data.get("text") or "").strip()
@@ -208,7 +216,7 @@ SectionFormSet = forms.formset_factory(SectionForm, extra=1, can_delete=True, ma
 ActionFormSet = forms.formset_factory(ActionForm, extra=1, can_delete=True, max_num=50, validate_max=True)
 
 
-def formset_rows(formset):
+def formset_rows(formset: forms.BaseFormSet[Any]) -> list[dict[str, Any]]:
     """The kept rows of a valid formset, in order, without the formset's own fields."""
     rows = []
     for form in formset.forms:

@@ -2,6 +2,7 @@
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from sasaeai.core import fiscal
@@ -53,31 +54,33 @@ class Plan(BaseModel):
         verbose_name_plural = _("計画")
         ordering = ["council", "-period_start", "document", "part", "pk"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.title
 
     @property
-    def period_label(self):
+    def period_label(self) -> str:
         if self.period_start is None:
             return ""
         return fiscal.format_fiscal_period(self.period_start, self.period_end or self.period_start)
 
     @property
-    def municipal_plan_period_label(self):
+    def municipal_plan_period_label(self) -> str:
         if self.municipal_plan_start is None:
             return ""
         return fiscal.format_fiscal_period(self.municipal_plan_start, self.municipal_plan_end or self.municipal_plan_start)
 
-    def clean(self):
-        errors = {}
-        if (self.period_start is None) != (self.period_end is None):
+    def clean(self) -> None:
+        errors: dict[str, str | Promise] = {}
+        start, end = self.period_start, self.period_end
+        if (start is None) != (end is None):
             errors["period_end"] = _("計画期間は開始年度と終了年度の両方を入力してください。")
-        elif self.period_start and self.period_end < self.period_start:
+        elif start is not None and end is not None and end < start:
             errors["period_end"] = _("終了年度は開始年度以降にしてください。")
         if self.municipal_plan_start and self.municipal_plan_end and self.municipal_plan_end < self.municipal_plan_start:
             errors["municipal_plan_end"] = _("終了年度は開始年度以降にしてください。")
-        if self.midterm_review_year and self.period_start and not (
-            self.period_start <= self.midterm_review_year <= self.period_end
+        # Only against a whole period: a missing end year is already reported above.
+        if self.midterm_review_year and start is not None and end is not None and not (
+            start <= self.midterm_review_year <= end
         ):
             errors["midterm_review_year"] = _("中間評価の年度は計画期間の中にしてください。")
         if errors:
@@ -96,8 +99,11 @@ class PlanPhase(models.Model):
     class Meta:
         ordering = ["plan", "position", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.name} ({self.start_year}–{self.end_year})"
+
     @property
-    def period_label(self):
+    def period_label(self) -> str:
         return fiscal.format_fiscal_period(self.start_year, self.end_year)
 
 
@@ -112,7 +118,7 @@ class PlanLevel(models.Model):
         ordering = ["plan", "depth"]
         constraints = [models.UniqueConstraint(fields=["plan", "depth"], name="level_unique_depth")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -131,7 +137,7 @@ class CommunityIssue(models.Model):
         verbose_name = _("地域生活課題")
         verbose_name_plural = _("地域生活課題")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.code} {self.title}"
 
 
@@ -145,6 +151,9 @@ class PlanSection(models.Model):
 
     class Meta:
         ordering = ["plan", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class PlanNode(models.Model):
@@ -174,17 +183,24 @@ class PlanNode(models.Model):
     )
     version = models.PositiveIntegerField(default=1, editable=False)
 
+    # Set on the nodes of a tree read whole by plans.selectors.PlanTree (not database fields).
+    children_list: list["PlanNode"]
+    issue_list: list[CommunityIssue]
+    action_list: list["NodeAction"]
+    parent_node: "PlanNode | None"
+    skip_range: range
+
     class Meta:
         ordering = ["plan", "parent_id", "position", "pk"]
         verbose_name = _("項目")
         verbose_name_plural = _("項目")
         indexes = [models.Index(fields=["plan", "parent", "position"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.code} {self.title}".strip()
 
     @property
-    def label(self):
+    def label(self) -> str:
         return str(self)
 
 
@@ -204,3 +220,6 @@ class NodeAction(models.Model):
 
     class Meta:
         ordering = ["node", "position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.node_id}: {self.actor}"

@@ -4,12 +4,22 @@ Django's template engine costs about 0.2 ms per row here, so a 2,000-item plan t
 second; these functions build the same markup directly, escaping every value, in ~1/20 the time.
 The page chrome stays in the templates; only the repeated rows are built here.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+if TYPE_CHECKING:
+    from django.utils.safestring import SafeString
 
-def _label(node, priority_mark):
+    from .models import PlanNode
+    from .selectors import PlanTree
+
+
+def _label(node: PlanNode, priority_mark: str) -> str:
     parts = []
     if node.code:
         parts.append(f'<span class="code">{escape(node.code)}</span>')
@@ -19,7 +29,7 @@ def _label(node, priority_mark):
     return "".join(parts)
 
 
-def diagram(tree, node_base):
+def diagram(tree: PlanTree, node_base: str) -> SafeString:
     """Nested lists, one column per level; skipped levels become spacers."""
     out = []
     spacer = '<div class="st-spacer"></div>'
@@ -43,7 +53,7 @@ def diagram(tree, node_base):
     return mark_safe("".join(out))
 
 
-def editor_rows(tree, *, node_base, create_url, csrf_token):
+def editor_rows(tree: PlanTree, *, node_base: str, create_url: str, csrf_token: str) -> SafeString:
     last_depth = len(tree.levels) - 1
     csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
     t = {key: escape(text) for key, text in {

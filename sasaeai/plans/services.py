@@ -1,24 +1,28 @@
 """Writes to plans: every function is keyword-only, atomic, validated and audited."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Model, QuerySet
 from django.utils.translation import gettext as _
 
 from sasaeai.core.audit import diff, log_action
-from sasaeai.core.concurrency import ConcurrentEditError, check_version as _check_version  # noqa: F401
+from sasaeai.core.concurrency import ConcurrentEditError  # noqa: F401
+from sasaeai.core.concurrency import check_version as _check_version
 from sasaeai.core.imports import Source
 
 from . import planfile
 from .models import CommunityIssue, NodeAction, Plan, PlanLevel, PlanNode, PlanPhase, PlanSection
 
 if TYPE_CHECKING:
+    from sasaeai.accounts.models import User
     from sasaeai.core.models import Council
 
+Row = dict[str, Any]
 PLAN_AUDIT_FIELDS = [
     "title", "generation", "kind", "document", "part", "status", "period_start", "period_end",
     "midterm_review_year", "vision", "vision_explanation", "purpose", "municipal_plan_name",
@@ -31,11 +35,12 @@ NODE_AUDIT_FIELDS = [
 ]
 
 
-def _snapshot(obj, fields):
+def _snapshot(obj: Model, fields: list[str]) -> Row:
     return {f: getattr(obj, f) for f in fields}
 
 
-def _replace_rows(queryset, rows: list[dict], fields: list[str], make):
+def _replace_rows(queryset: QuerySet[Any], rows: list[Row], fields: list[str],
+                 make: Callable[[int, Row], Model]) -> tuple[list[Row], list[Row]] | None:
     """Replace a parent's ordered child rows (phases, sections, actions) with ``rows``.
 
     Returns (before, after) as lists of dicts when something changed, else None.
@@ -55,7 +60,7 @@ SECTION_FIELDS = ["title", "body"]
 ACTION_FIELDS = ["actor", "text", "examples", "steps"]
 
 
-def _clean_phases(plan, phases):
+def _clean_phases(plan: Plan, phases: list[Row]) -> None:
     for phase in phases:
         if not (phase.get("name") or "").strip():
             raise ValidationError(_("期の名称（例: 前期）を入力してください。"))
@@ -64,11 +69,11 @@ def _clean_phases(plan, phases):
             raise ValidationError(_("期「%(n)s」の開始年度と終了年度を入力してください。") % {"n": phase["name"]})
         if end < start:
             raise ValidationError(_("期「%(n)s」の終了年度が開始年度より前です。") % {"n": phase["name"]})
-        if plan.period_start and not (plan.period_start <= start and end <= plan.period_end):
+        if plan.period_start and plan.period_end and not (plan.period_start <= start and end <= plan.period_end):
             raise ValidationError(_("期「%(n)s」が計画期間の外です。") % {"n": phase["name"]})
 
 
-def _clean_actions(actions):
+def _clean_actions(actions: list[Row]) -> None:
     for action in actions:
         if action.get("actor") not in NodeAction.Actor.values:
             raise ValidationError(_("取り組む主体を選んでください。"))
@@ -80,7 +85,8 @@ def _clean_actions(actions):
 
 
 @transaction.atomic
-def plan_create(*, council, by, title, kind, levels, **fields) -> Plan:
+def plan_create(*, council: Council, by: User | None, title: str, kind: str, levels: Iterable[str],
+                **fields: Any) -> Plan:
     plan = Plan(council=council, title=title, kind=kind, **fields)
     plan.full_clean()
     level_names = [name.strip() for name in levels if name.strip()]
@@ -98,7 +104,8 @@ def plan_create(*, council, by, title, kind, levels, **fields) -> Plan:
 
 
 @transaction.atomic
-def plan_update(*, plan: Plan, by, expected_version=None, phases=None, sections=None, **fields) -> Plan:
+def plan_update(*, plan: Plan, by: User | None, expected_version: int | str | None = None,
+                phases: list[Row] | None = None, sections: list[Row] | None = None, **fields: Any) -> Plan:
     """Update a plan's fields and, when given, replace its phases (前期・後期) and printed sections."""
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
     _check_version(plan, expected_version)
@@ -134,7 +141,7 @@ def plan_update(*, plan: Plan, by, expected_version=None, phases=None, sections=
 
 
 @transaction.atomic
-def plan_levels_update(*, plan: Plan, by, names: list[str]) -> None:
+def plan_levels_update(*, plan: Plan, by: User | None, names: list[str]) -> None:
     """Rename levels, or add levels at the bottom. Levels in use can't be removed."""
     names = [n.strip() for n in names]
     levels = list(PlanLevel.objects.filter(plan=plan).order_by("depth"))
@@ -150,7 +157,7 @@ def plan_levels_update(*, plan: Plan, by, names: list[str]) -> None:
     before = [lv.name for lv in levels]
     if before == names:
         return
-    for level, name in zip(levels, names):
+    for level, name in zip(levels, names, strict=False):
         if level.name != name:
             level.name = name
             level.save(update_fields=["name"])
@@ -162,7 +169,7 @@ def plan_levels_update(*, plan: Plan, by, names: list[str]) -> None:
 
 
 @transaction.atomic
-def plan_delete(*, plan: Plan, by) -> None:
+def plan_delete(*, plan: Plan, by: User | None) -> None:
     log_action(council=plan.council, actor=by, action="plan.delete", plan_id=plan.pk, target_label=plan.title,
                before=_snapshot(plan, PLAN_AUDIT_FIELDS))
     plan.delete()
@@ -284,7 +291,7 @@ def _import_plan(council, d: planfile.PlanData) -> Plan:
         ]
         PlanNode.objects.bulk_create(rows)
         next_generation = []
-        for row, (_parent, _pos, n) in zip(rows, generation):
+        for row, (_parent, _pos, n) in zip(rows, generation, strict=False):
             links.extend(PlanNode.issues.through(plannode_id=row.pk, communityissue_id=issue_by_code[c].pk) for c in n.issues)
             actions.extend(
                 NodeAction(node=row, position=j, actor=a.actor, text=a.text, examples=a.examples, steps=a.steps)
@@ -300,7 +307,7 @@ def _import_plan(council, d: planfile.PlanData) -> Plan:
 # --------------------------------------------------------------------------- nodes
 
 
-def _renumber(plan_id, parent_id):
+def _renumber(plan_id: int, parent_id: int | None) -> list[PlanNode]:
     siblings = list(PlanNode.objects.filter(plan_id=plan_id, parent_id=parent_id).order_by("position", "pk"))
     changed = []
     for i, node in enumerate(siblings):
@@ -311,7 +318,7 @@ def _renumber(plan_id, parent_id):
     return siblings
 
 
-def _check_sibling_code(plan_id, parent_id, code, exclude_pk=None):
+def _check_sibling_code(plan_id: int, parent_id: int | None, code: str, exclude_pk: int | None = None) -> None:
     if not code:
         return
     qs = PlanNode.objects.filter(plan_id=plan_id, parent_id=parent_id, code=code)
@@ -321,18 +328,18 @@ def _check_sibling_code(plan_id, parent_id, code, exclude_pk=None):
         raise ValidationError({"code": _("番号「%(code)s」は同じ階層に既にあります。") % {"code": code}})
 
 
-def _check_level(plan, parent, level):
+def _check_level(plan: Plan, parent: PlanNode | None, level: PlanLevel) -> None:
     if level.plan_id != plan.pk:
         raise ValidationError({"level": _("この計画の階層を選んでください。")})
     if parent is not None and level.depth <= parent.level.depth:
         raise ValidationError({"level": _("上位の項目より下の階層を選んでください。")})
 
 
-def _subtree_max_depth_offset(node):
+def _subtree_max_depth_offset(node: PlanNode) -> int:
     """How many levels below ``node`` its deepest descendant sits."""
     nodes = list(PlanNode.objects.filter(plan_id=node.plan_id).values_list("pk", "parent_id", "level__depth"))
-    children = {}
-    depth = {}
+    children: dict[int | None, list[int]] = {}
+    depth: dict[int, int] = {}
     for pk, parent_id, d in nodes:
         children.setdefault(parent_id, []).append(pk)
         depth[pk] = d
@@ -346,8 +353,9 @@ def _subtree_max_depth_offset(node):
 
 
 @transaction.atomic
-def node_create(*, plan: Plan, parent: PlanNode | None, by, title, level=None, position=None, issues=(), actions=(),
-                **fields) -> PlanNode:
+def node_create(*, plan: Plan, parent: PlanNode | None, by: User | None, title: str, level: PlanLevel | None = None,
+                position: int | str | None = None, issues: Iterable[CommunityIssue] = (), actions: Iterable[Row] = (),
+                **fields: Any) -> PlanNode:
     if parent is not None and parent.plan_id != plan.pk:
         raise ValidationError(_("上位の項目が別の計画のものです。"))
     if level is None:
@@ -365,31 +373,25 @@ def node_create(*, plan: Plan, parent: PlanNode | None, by, title, level=None, p
     node.save()
     if issues:
         node.issues.set(_plan_issues(plan, issues))
-    actions = [{f: row.get(f) for f in ACTION_FIELDS} for row in actions]
-    _clean_actions(actions)
-    NodeAction.objects.bulk_create(NodeAction(node=node, position=i, **row) for i, row in enumerate(actions))
+    action_rows = [{f: row.get(f) for f in ACTION_FIELDS} for row in actions]
+    _clean_actions(action_rows)
+    NodeAction.objects.bulk_create(NodeAction(node=node, position=i, **row) for i, row in enumerate(action_rows))
     log_action(council=plan.council, actor=by, action="node.create", plan_id=plan.pk, node_id=node.pk,
                target_label=node.label, after=_snapshot(node, NODE_AUDIT_FIELDS) | {
                    "parent": parent.label if parent else None, "level": level.name,
-                   **({"actions": actions} if actions else {})})
+                   **({"actions": action_rows} if action_rows else {})})
     return node
 
 
-def _plan_issues(plan, issues):
-    issues = list(issues)
-    if any(issue.plan_id != plan.pk for issue in issues):
+def _plan_issues(plan: Plan, issues: Iterable[CommunityIssue]) -> list[CommunityIssue]:
+    chosen = list(issues)
+    if any(issue.plan_id != plan.pk for issue in chosen):
         raise ValidationError(_("別の計画の地域生活課題は選べません。"))
-    return issues
+    return chosen
 
 
-@transaction.atomic
-def node_update(*, node: PlanNode, by, expected_version=None, level=None, issues=None, actions=None,
-                **fields) -> PlanNode:
-    """Update a node; ``issues`` and ``actions`` (list of dicts), when given, replace the current ones."""
-    node = PlanNode.objects.select_for_update(of=("self",)).select_related("plan__council", "level", "parent__level").get(pk=node.pk)
-    _check_version(node, expected_version)
-    before = _snapshot(node, NODE_AUDIT_FIELDS)
-    before_level = node.level.name
+def _set_node_fields(node: PlanNode, level: PlanLevel | None, fields: dict[str, Any]) -> None:
+    """Put the edited fields and level on ``node`` (unsaved), refusing a level its children can't follow."""
     for key, value in fields.items():
         if key not in NODE_AUDIT_FIELDS:
             raise TypeError(f"node_update() got an unexpected field {key!r}")
@@ -401,6 +403,18 @@ def node_update(*, node: PlanNode, by, expected_version=None, level=None, issues
         node.level = level
     if "code" in fields:
         _check_sibling_code(node.plan_id, node.parent_id, node.code, exclude_pk=node.pk)
+
+
+@transaction.atomic
+def node_update(*, node: PlanNode, by: User | None, expected_version: int | str | None = None,
+                level: PlanLevel | None = None, issues: Iterable[CommunityIssue] | None = None,
+                actions: list[Row] | None = None, **fields: Any) -> PlanNode:
+    """Update a node; ``issues`` and ``actions`` (list of dicts), when given, replace the current ones."""
+    node = PlanNode.objects.select_for_update(of=("self",)).select_related("plan__council", "level", "parent__level").get(pk=node.pk)
+    _check_version(node, expected_version)
+    before = _snapshot(node, NODE_AUDIT_FIELDS)
+    before_level = node.level.name
+    _set_node_fields(node, level, fields)
     node.full_clean()
     after = _snapshot(node, NODE_AUDIT_FIELDS)
     before_issues = sorted(node.issues.values_list("code", flat=True))
@@ -433,7 +447,7 @@ def node_update(*, node: PlanNode, by, expected_version=None, level=None, issues
 
 
 @transaction.atomic
-def node_set_priority(*, node: PlanNode, by, is_priority: bool) -> PlanNode:
+def node_set_priority(*, node: PlanNode, by: User | None, is_priority: bool) -> PlanNode:
     node = PlanNode.objects.select_for_update(of=("self",)).select_related("plan__council").get(pk=node.pk)
     if node.is_priority == is_priority:
         return node
@@ -447,7 +461,7 @@ def node_set_priority(*, node: PlanNode, by, is_priority: bool) -> PlanNode:
 
 
 @transaction.atomic
-def node_reorder(*, node: PlanNode, by, offset: int) -> PlanNode:
+def node_reorder(*, node: PlanNode, by: User | None, offset: int) -> PlanNode:
     """Move a node up (offset < 0) or down among its siblings."""
     node = PlanNode.objects.select_related("plan__council").get(pk=node.pk)
     siblings = _renumber(node.plan_id, node.parent_id)
@@ -466,7 +480,7 @@ def node_reorder(*, node: PlanNode, by, offset: int) -> PlanNode:
 
 
 @transaction.atomic
-def node_move(*, node: PlanNode, by, parent: PlanNode | None, position: int | None = None) -> PlanNode:
+def node_move(*, node: PlanNode, by: User | None, parent: PlanNode | None, position: int | None = None) -> PlanNode:
     """Move a node (with its subtree) under another parent in the same plan.
 
     Its level follows: directly below the new parent's level (or the top level), keeping the
@@ -478,7 +492,7 @@ def node_move(*, node: PlanNode, by, parent: PlanNode | None, position: int | No
     if parent is not None:
         if parent.plan_id != plan.pk:
             raise ValidationError(_("別の計画の項目の下には移動できません。"))
-        ancestor = parent
+        ancestor: PlanNode | None = parent
         while ancestor is not None:
             if ancestor.pk == node.pk:
                 raise ValidationError(_("項目を自分自身やその下位の項目の下には移動できません。"))
@@ -521,12 +535,13 @@ def node_move(*, node: PlanNode, by, parent: PlanNode | None, position: int | No
     return node
 
 
-def _subtree_ids(node):
+def _subtree_ids(node: PlanNode) -> list[int]:
     rows = PlanNode.objects.filter(plan_id=node.plan_id).values_list("pk", "parent_id")
-    children = {}
+    children: dict[int | None, list[int]] = {}
     for pk, parent_id in rows:
         children.setdefault(parent_id, []).append(pk)
-    result, stack = [], [node.pk]
+    result: list[int] = []
+    stack = [node.pk]
     while stack:
         pk = stack.pop()
         result.append(pk)
@@ -535,7 +550,7 @@ def _subtree_ids(node):
 
 
 @transaction.atomic
-def node_delete(*, node: PlanNode, by) -> None:
+def node_delete(*, node: PlanNode, by: User | None) -> None:
     node = PlanNode.objects.select_related("plan__council").get(pk=node.pk)
     count = len(_subtree_ids(node))
     log_action(council=node.plan.council, actor=by, action="node.delete", plan_id=node.plan_id, node_id=node.pk,
@@ -549,7 +564,7 @@ def node_delete(*, node: PlanNode, by) -> None:
 
 
 @transaction.atomic
-def issue_create(*, plan: Plan, by, code, title, description="") -> CommunityIssue:
+def issue_create(*, plan: Plan, by: User | None, code: str, title: str, description: str = "") -> CommunityIssue:
     if CommunityIssue.objects.filter(plan=plan, code=code).exists():
         raise ValidationError({"code": _("番号「%(code)s」の地域生活課題は既にあります。") % {"code": code}})
     position = (CommunityIssue.objects.filter(plan=plan).aggregate(m=Max("position"))["m"] or 0) + 1
@@ -562,7 +577,8 @@ def issue_create(*, plan: Plan, by, code, title, description="") -> CommunityIss
 
 
 @transaction.atomic
-def issue_update(*, issue: CommunityIssue, by, code, title, description="", nodes=None) -> CommunityIssue:
+def issue_update(*, issue: CommunityIssue, by: User | None, code: str, title: str, description: str = "",
+                 nodes: Iterable[PlanNode] | None = None) -> CommunityIssue:
     issue = CommunityIssue.objects.select_for_update(of=("self",)).select_related("plan__council").get(pk=issue.pk)
     if CommunityIssue.objects.filter(plan=issue.plan, code=code).exclude(pk=issue.pk).exists():
         raise ValidationError({"code": _("番号「%(code)s」の地域生活課題は既にあります。") % {"code": code}})
@@ -585,7 +601,7 @@ def issue_update(*, issue: CommunityIssue, by, code, title, description="", node
 
 
 @transaction.atomic
-def issue_delete(*, issue: CommunityIssue, by) -> None:
+def issue_delete(*, issue: CommunityIssue, by: User | None) -> None:
     log_action(council=issue.plan.council, actor=by, action="issue.delete", plan_id=issue.plan_id,
                target_label=str(issue), before={"code": issue.code, "title": issue.title})
     issue.delete()

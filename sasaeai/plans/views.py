@@ -1,5 +1,9 @@
 """Plan screens. Views are thin: declare the permission, parse a form, call one service."""
+from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
@@ -10,17 +14,30 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from sasaeai.core.view_helpers import form_errors_from, plan_context
-from sasaeai.accounts.decorators import council_permission, plan_permission
+from sasaeai.accounts.decorators import PermittedRequest, council_permission, plan_permission
 from sasaeai.core.audit import ACTION_LABELS, RESTORABLE_ACTIONS
 from sasaeai.core.imports import pending
+from sasaeai.core.models import Council
 from sasaeai.core.permissions import AUDIT_VIEW
+from sasaeai.core.view_helpers import form_errors_from, plan_context
 
 from . import planfile, rendering, selectors, services
 from .forms import (
-    ActionFormSet, IssueForm, IssueLinksForm, LevelsForm, MoveForm, NodeForm, PhaseFormSet, PlanCreateForm,
-    PlanFileUploadForm, PlanForm, SectionFormSet, formset_rows,
+    ActionForm,
+    ActionFormSet,
+    IssueForm,
+    IssueLinksForm,
+    LevelsForm,
+    MoveForm,
+    NodeForm,
+    PhaseFormSet,
+    PlanCreateForm,
+    PlanFileUploadForm,
+    PlanForm,
+    SectionFormSet,
+    formset_rows,
 )
+from .models import Plan, PlanLevel, PlanNode
 
 
 
@@ -28,7 +45,7 @@ from .forms import (
 
 
 @plan_permission("plans.view")
-def plan_overview(request, plan):
+def plan_overview(request: PermittedRequest, plan: Plan) -> HttpResponse:
     tree = selectors.plan_tree(plan)
     return render(request, "plans/overview.html", plan_context(
         request, plan, tree=tree, phases=list(plan.phases.all()), sections=list(plan.sections.all()),
@@ -36,14 +53,14 @@ def plan_overview(request, plan):
 
 
 @plan_permission("plans.view")
-def plan_structure(request, plan):
+def plan_structure(request: PermittedRequest, plan: Plan) -> HttpResponse:
     tree = selectors.plan_tree(plan)
     diagram = rendering.diagram(tree, node_base=reverse("plans:node", args=[plan.pk, 0])[:-2])
     return render(request, "plans/structure.html", plan_context(request, plan, tree=tree, diagram=diagram))
 
 
 @plan_permission("plans.view")
-def plan_matrix(request, plan):
+def plan_matrix(request: PermittedRequest, plan: Plan) -> HttpResponse:
     tree = selectors.plan_tree(plan)
     try:
         depth = int(request.GET.get("level", 0))
@@ -58,7 +75,7 @@ def plan_matrix(request, plan):
 
 
 @plan_permission("plans.view")
-def node_detail(request, plan, node_id):
+def node_detail(request: PermittedRequest, plan: Plan, node_id: int) -> HttpResponse:
     tree = selectors.plan_tree(plan, with_actions=True)
     node = tree.by_id.get(int(node_id))
     if node is None:
@@ -71,14 +88,14 @@ def node_detail(request, plan, node_id):
 
 
 @plan_permission("audit.view")
-def plan_history(request, plan):
+def plan_history(request: PermittedRequest, plan: Plan) -> HttpResponse:
     return render(request, "plans/history.html", plan_context(
         request, plan, entries=selectors.audit_entries(plan, limit=500), action_labels=ACTION_LABELS,
         restorable=RESTORABLE_ACTIONS))
 
 
 @plan_permission("plans.export")
-def plan_export(request, plan):
+def plan_export(request: PermittedRequest, plan: Plan) -> HttpResponse:
     plans = selectors.document_plans(plan) if request.GET.get("scope") == "document" else [plan]
     text = planfile.dump(selectors.plan_file_data(plans))
     name = (plan.document if request.GET.get("scope") == "document" and plan.document else plan.title) + ".yaml"
@@ -91,7 +108,7 @@ def plan_export(request, plan):
 
 
 @council_permission("plans.create")
-def plan_create(request, council):
+def plan_create(request: PermittedRequest, council: Council) -> HttpResponse:
     form = PlanCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k not in ("levels", "version")}
@@ -106,7 +123,7 @@ def plan_create(request, council):
 
 
 @plan_permission("plans.edit")
-def plan_edit(request, plan):
+def plan_edit(request: PermittedRequest, plan: Plan) -> HttpResponse:
     form = PlanForm(request.POST or None, instance=None, initial={
         **{f: getattr(plan, f) for f in PlanForm.Meta.fields}, "version": plan.version})
     phases = PhaseFormSet(request.POST or None, prefix="phases", initial=[
@@ -129,7 +146,7 @@ def plan_edit(request, plan):
 
 
 @plan_permission("plans.delete")
-def plan_delete(request, plan):
+def plan_delete(request: PermittedRequest, plan: Plan) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("confirm_title", "").strip() != plan.title:
             messages.error(request, _("確認のための計画名が一致しません。削除していません。"))
@@ -143,7 +160,7 @@ def plan_delete(request, plan):
 
 
 @plan_permission("plans.edit")
-def plan_levels(request, plan):
+def plan_levels(request: PermittedRequest, plan: Plan) -> HttpResponse:
     levels = list(plan.levels.order_by("depth"))
     form = LevelsForm(request.POST or None, levels=levels)
     if request.method == "POST" and form.is_valid():
@@ -161,7 +178,7 @@ def plan_levels(request, plan):
 
 
 @plan_permission("plans.edit")
-def plan_editor(request, plan):
+def plan_editor(request: PermittedRequest, plan: Plan) -> HttpResponse:
     tree = selectors.plan_tree(plan)
     create_url = reverse("plans:node_create", args=[plan.pk])
     rows = rendering.editor_rows(tree, node_base=reverse("plans:node", args=[plan.pk, 0])[:-2],
@@ -169,7 +186,7 @@ def plan_editor(request, plan):
     return render(request, "plans/editor.html", plan_context(request, plan, tree=tree, rows=rows, create_url=create_url))
 
 
-def _node_form_data(form):
+def _node_form_data(form: NodeForm) -> tuple[PlanLevel, list[Any], dict[str, Any]]:
     data = dict(form.cleaned_data)
     data.pop("version", None)
     issues = data.pop("issues", [])
@@ -177,14 +194,14 @@ def _node_form_data(form):
     return level, list(issues), data
 
 
-def _action_formset(request, node=None):
+def _action_formset(request: PermittedRequest, node: PlanNode | None = None) -> forms.BaseFormSet[ActionForm]:
     initial = [{"actor": a.actor, "text": a.text, "examples": "\n".join(a.examples), "steps": "\n".join(a.steps)}
                for a in (node.actions.all() if node else [])]
     return ActionFormSet(request.POST or None, prefix="actions", initial=initial)
 
 
 @plan_permission("plans.edit")
-def node_create(request, plan):
+def node_create(request: PermittedRequest, plan: Plan) -> HttpResponse:
     parent = None
     parent_id = request.GET.get("parent") or request.POST.get("parent")
     if parent_id:
@@ -213,7 +230,7 @@ def node_create(request, plan):
 
 
 @plan_permission("plans.edit")
-def node_edit(request, plan, node_id):
+def node_edit(request: PermittedRequest, plan: Plan, node_id: int) -> HttpResponse:
     node = selectors.node_get_for_user(request.user, plan, node_id)
     form = NodeForm(request.POST or None, plan=plan, parent=node.parent, instance=node if request.method == "GET" else None,
                     initial={"version": node.version})
@@ -236,7 +253,7 @@ def node_edit(request, plan, node_id):
 
 @require_POST
 @plan_permission("plans.edit")
-def node_quick_action(request, plan, node_id):
+def node_quick_action(request: PermittedRequest, plan: Plan, node_id: int) -> HttpResponse:
     """One-click changes from the editor: up, down, 重点 on/off."""
     node = selectors.node_get_for_user(request.user, plan, node_id)
     action = request.POST.get("action")
@@ -254,7 +271,7 @@ def node_quick_action(request, plan, node_id):
 
 
 @plan_permission("plans.edit")
-def node_move(request, plan, node_id):
+def node_move(request: PermittedRequest, plan: Plan, node_id: int) -> HttpResponse:
     node = selectors.node_get_for_user(request.user, plan, node_id)
     tree = selectors.plan_tree(plan)
     excluded = {n.pk for n in tree.walk([tree.by_id[node.pk]])}
@@ -281,7 +298,7 @@ def node_move(request, plan, node_id):
 
 
 @plan_permission("plans.edit")
-def node_delete(request, plan, node_id):
+def node_delete(request: PermittedRequest, plan: Plan, node_id: int) -> HttpResponse:
     node = selectors.node_get_for_user(request.user, plan, node_id)
     tree = selectors.plan_tree(plan)
     subtree = list(tree.walk([tree.by_id[node.pk]]))
@@ -296,7 +313,7 @@ def node_delete(request, plan, node_id):
 
 
 @plan_permission("plans.edit")
-def issue_create(request, plan):
+def issue_create(request: PermittedRequest, plan: Plan) -> HttpResponse:
     form = IssueForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -310,7 +327,7 @@ def issue_create(request, plan):
 
 
 @plan_permission("plans.edit")
-def issue_edit(request, plan, issue_id):
+def issue_edit(request: PermittedRequest, plan: Plan, issue_id: int) -> HttpResponse:
     issue = selectors.issue_get(plan, issue_id)
     tree = selectors.plan_tree(plan)
     choices = [(str(n.pk), "　" * d + f"{n.level.name}: {n.label}") for n, d in tree.rows()]
@@ -332,7 +349,7 @@ def issue_edit(request, plan, issue_id):
 
 
 @plan_permission("plans.edit")
-def issue_delete(request, plan, issue_id):
+def issue_delete(request: PermittedRequest, plan: Plan, issue_id: int) -> HttpResponse:
     issue = selectors.issue_get(plan, issue_id)
     if request.method == "POST":
         services.issue_delete(issue=issue, by=request.user)

@@ -136,10 +136,10 @@ def bar_chart(rows, *, series, title, desc, max_value=100, label_width=220, labe
         body.append(_text(x, axis_y + 16, number(tick), anchor="middle", size=SMALL, fill=MUTED))
     y = legend_h
     for label, values in rows:
-        names = "、".join(f"{name} {fmt(v)}" for (name, _c), v in zip(series, values))
+        names = "、".join(f"{name} {fmt(v)}" for (name, _c), v in zip(series, values, strict=False))
         body.append(f'<g><title>{escape(label)}: {escape(names)}</title>')
         body.append(_text(plot_x - 8, y + group_h / 2 + 4.5, truncate(label, label_chars), anchor="end"))
-        for j, ((_name, fill), value) in enumerate(zip(series, values)):
+        for j, ((_name, fill), value) in enumerate(zip(series, values, strict=False)):
             top = y + j * (bar_h + bar_gap)
             if value is not None:
                 w = plot_w * float(min(max(Decimal(value), Decimal(0)), max_value) / max_value)
@@ -202,8 +202,8 @@ def line_chart(*, x_labels, series, title, desc, unit="") -> str:
     height, left, right, top, bottom = 250, 62, 18, 30, 44
     plot_w, plot_h = WIDTH - left - right, height - top - bottom
     values = [Decimal(v) for s in series for v in s["values"] if v is not None]
-    low = min([Decimal(0)] + values)
-    high = nice_max(max(values + [Decimal(0)]) - low) + low if values else Decimal(1)
+    low = min([Decimal(0), *values])
+    high = nice_max(max([*values, Decimal(0)]) - low) + low if values else Decimal(1)
     if high == low:
         high = low + 1
     count = max(1, len(x_labels))
@@ -219,13 +219,7 @@ def line_chart(*, x_labels, series, title, desc, unit="") -> str:
                                 "point" if sum(v is not None for v in s["values"]) == 1 and not s.get("dash")
                                 else "dash" if s.get("dash") else "line", s.get("marker", "circle"))
                                for s in series])]
-    for i in range(5):
-        tick = low + (high - low) * i / 4
-        y = y_at(tick)
-        body.append(f'<line x1="{left}" y1="{_f(y)}" x2="{_f(WIDTH - right)}" y2="{_f(y)}" stroke="{GRID}"/>')
-        body.append(_text(left - 6, y + 4, number(tick), anchor="end", size=SMALL, fill=MUTED))
-    if unit:
-        body.append(_text(left - 6, top - 10, f"({unit})", anchor="end", size=SMALL, fill=MUTED))
+    body.extend(_y_axis(low, high, y_at, left=left, right=right, top=top, unit=unit))
     for i, label in enumerate(x_labels):
         body.append(_text(x_at(i), height - bottom + 18, label, anchor="middle", size=SMALL))
     body.append(f'<line x1="{left}" y1="{_f(top + plot_h)}" x2="{_f(WIDTH - right)}" y2="{_f(top + plot_h)}" '
@@ -233,15 +227,7 @@ def line_chart(*, x_labels, series, title, desc, unit="") -> str:
     for s in series:
         fill = colour(s["colour"])
         dash = ' stroke-dasharray="6 4"' if s.get("dash") else ""
-        segment = []
-        segments = [segment]
-        for i, v in enumerate(s["values"]):
-            if v is None:
-                segment = []
-                segments.append(segment)
-            else:
-                segment.append(f"{_f(x_at(i))},{_f(y_at(v))}")
-        for points in segments:
+        for points in _segments(s["values"], x_at, y_at):
             if len(points) > 1:
                 body.append(f'<polyline points="{" ".join(points)}" fill="none" stroke="{fill}" '
                             f'stroke-width="2.5"{dash}/>')
@@ -258,6 +244,32 @@ def line_chart(*, x_labels, series, title, desc, unit="") -> str:
                 body.append(_text(x, y + 19 if below else y - 9, number(v), anchor="middle", size=SMALL,
                                   weight="700"))
     return _svg(WIDTH, height, title, desc, body)
+
+
+def _y_axis(low, high, y_at, *, left, right, top, unit) -> list[str]:
+    """Five grid lines with their values, and the unit above them."""
+    out = []
+    for i in range(5):
+        tick = low + (high - low) * i / 4
+        y = y_at(tick)
+        out.append(f'<line x1="{left}" y1="{_f(y)}" x2="{_f(WIDTH - right)}" y2="{_f(y)}" stroke="{GRID}"/>')
+        out.append(_text(left - 6, y + 4, number(tick), anchor="end", size=SMALL, fill=MUTED))
+    if unit:
+        out.append(_text(left - 6, top - 10, f"({unit})", anchor="end", size=SMALL, fill=MUTED))
+    return out
+
+
+def _segments(values, x_at, y_at) -> list[list[str]]:
+    """The "x,y" points of a line, split where a value is missing (None leaves a gap)."""
+    segment: list[str] = []
+    segments = [segment]
+    for i, v in enumerate(values):
+        if v is None:
+            segment = []
+            segments.append(segment)
+        else:
+            segment.append(f"{_f(x_at(i))},{_f(y_at(v))}")
+    return segments
 
 
 def _marker(kind, x, y, fill):

@@ -53,7 +53,8 @@ from sasaeai.plans.models import PlanNode
 from . import periods as periods_module
 from . import rollup, selectors
 from .models import (
-    Indicator, IndicatorActual, IndicatorTarget, ProgressReport, ProgressStatus, ReportingSchedule, WorkingGroup,
+    Indicator, IndicatorActual, IndicatorTarget, ProgressReport, ProgressStatus, ReportingSchedule,
+    WorkingGroup,
 )
 from .permissions import plan_ownership
 from .services import statuses_for
@@ -66,8 +67,19 @@ INDICATOR_FIELDS = ("pk", "node_id", "kind", "direction", "final_target", "final
 class Item:
     """A plan node as the dashboard needs it (a light stand-in for ``PlanNode``)."""
 
-    __slots__ = ("pk", "parent_id", "code", "title", "weight", "children_list", "parent_node", "indicators",
-                 "progress", "achievement", "is_sample")
+    __slots__ = (
+        "achievement",
+        "children_list",
+        "code",
+        "indicators",
+        "is_sample",
+        "parent_id",
+        "parent_node",
+        "pk",
+        "progress",
+        "title",
+        "weight",
+    )
 
     def __init__(self, pk, parent_id, code, title, weight):
         self.pk, self.parent_id, self.code, self.title, self.weight = pk, parent_id, code, title, weight

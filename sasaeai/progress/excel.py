@@ -21,11 +21,11 @@ import datetime as dt
 import hashlib
 import io
 import json
-from copy import copy
 import re
 import unicodedata
 import warnings
 from collections import defaultdict
+from copy import copy
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -344,7 +344,7 @@ def build(*, plan, fiscal_year: int, period: int, group=None) -> bytes:
     # signature and the status list for the drop-down
     values = {"format": FORMAT, "plan": str(plan.pk), "council": str(plan.council_id),
               "fiscal_year": str(fiscal_year), "period": str(period), "group": str(group.pk) if group else ""}
-    for i, (key, value) in enumerate(list(values.items()) + [("signature", _signature(values))], start=1):
+    for i, (key, value) in enumerate([*list(values.items()), ("signature", _signature(values))], start=1):
         meta.cell(i, 1, key).data_type = "s"
         meta.cell(i, 2, value).data_type = "s"
     status_names = [s.name for s in data.statuses]
@@ -459,7 +459,7 @@ def build(*, plan, fiscal_year: int, period: int, group=None) -> bytes:
         status_list.add(f"{status_column}{FIRST_ROW}:{status_column}{last}")
         ws.add_data_validation(status_list)
         rules = [
-            (yes_no_cells, DataValidation(type="list", allow_blank=True, formula1='"%s,%s"' % (_("実施"), _("未実施")),
+            (yes_no_cells, DataValidation(type="list", allow_blank=True, formula1='"{},{}"'.format(_("実施"), _("未実施")),
                                           showErrorMessage=True, error=_("「実施」か「未実施」を選んでください。"))),
             (quantity_cells, DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
                                             allow_blank=True, showErrorMessage=True,
@@ -612,7 +612,7 @@ def _parse(source: Source, *, plan: Plan, user: Any, fiscal_year: int, period: i
             wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=False, data_only=False)
     except Exception:  # openpyxl raises many kinds for a broken file
         raise ExcelError([problem(_("ファイルが壊れているため読み込めません。Excel で開けるか確かめてから、"
-                                    "もう一度保存してください。"))])
+                                    "もう一度保存してください。"))]) from None
 
     # ---- is it ours, for this plan and period?
     not_ours = _("このファイルは、この画面からダウンロードした進捗報告の Excel ファイルではありません"
@@ -631,7 +631,7 @@ def _parse(source: Source, *, plan: Plan, user: Any, fiscal_year: int, period: i
         file_year, file_period = int(values["fiscal_year"]), int(values["period"])
         file_group = int(values["group"]) if values["group"] else None
     except (KeyError, ValueError):
-        raise ExcelError([problem(not_ours)])
+        raise ExcelError([problem(not_ours)]) from None
     if file_plan != plan.pk or file_council != plan.council_id:
         raise ExcelError([problem(_("このファイルは別の計画のものです。この計画の画面からダウンロードしたファイルを選んでください。"))])
     chosen = _period(plan, fiscal_year, period)
@@ -728,7 +728,7 @@ def _parse(source: Source, *, plan: Plan, user: Any, fiscal_year: int, period: i
     for r in data_rows:
         cells = rows[r]
         get = {key: cells[COL[key]].value if COL[key] in cells else None for key in read_keys}
-        inputs = [k for k in ("actual",) + tuple(ITEM_KEYS) if not _is_blank(get[k])]
+        inputs = [k for k in ("actual", *tuple(ITEM_KEYS)) if not _is_blank(get[k])]
         if _is_blank(get["node_id"]):
             if inputs or not _is_blank(get["indicator_id"]) or not _is_blank(get["version"]):
                 errors.add(_("項目IDが空です。項目ID・指標ID・版の欄は変えないでください。"), r, COL["node_id"])
@@ -907,7 +907,7 @@ def _apply(parsed: Parsed, *, by: Any) -> int:
                         "fields": item.fields} for item in parsed.items])
         except services.BulkItemError as exc:
             item = parsed.items[exc.index]
-            raise ExcelError([problem(text, item.row) for text in exc.messages])
+            raise ExcelError([problem(text, item.row) for text in exc.messages]) from exc
         except ValidationError as exc:
-            raise ExcelError([problem(text) for text in exc.messages])
+            raise ExcelError([problem(text) for text in exc.messages]) from exc
     return len(parsed.items)

@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -5,6 +9,12 @@ from sasaeai.core import fiscal
 from sasaeai.plans.forms import FiscalYearField
 
 from .models import Indicator, ReportingSchedule
+
+if TYPE_CHECKING:
+    from sasaeai.accounts.models import User
+    from sasaeai.plans.models import PlanNode
+
+    from .models import WorkingGroup
 
 
 class IndicatorForm(forms.ModelForm):
@@ -96,7 +106,7 @@ class ReportForm(forms.Form):
             try:
                 self.attachment_info = attachment_check(upload, max_bytes=self.max_attachment_bytes)
             except ValidationError as exc:
-                raise forms.ValidationError(exc.messages)
+                raise forms.ValidationError(exc.messages) from exc
         return upload
 
     def removed_attachments(self):
@@ -111,11 +121,11 @@ class ReportForm(forms.Form):
 
 class WorkingGroupForm(forms.Form):
     name = forms.CharField(label=_("名称"), max_length=100, help_text=_("例: 基本目標1 推進ワーキンググループ"))
-    nodes = forms.ModelMultipleChoiceField(label=_("担当する項目"), queryset=None, required=False,
+    nodes: forms.ModelMultipleChoiceField[PlanNode] = forms.ModelMultipleChoiceField(label=_("担当する項目"), queryset=None, required=False,
                                            widget=forms.CheckboxSelectMultiple)
-    leader = forms.ModelChoiceField(label=_("リーダー"), queryset=None, required=False)
-    sub_leader = forms.ModelChoiceField(label=_("サブリーダー"), queryset=None, required=False)
-    members = forms.ModelMultipleChoiceField(label=_("メンバー"), queryset=None, required=False,
+    leader: forms.ModelChoiceField[User] = forms.ModelChoiceField(label=_("リーダー"), queryset=None, required=False)
+    sub_leader: forms.ModelChoiceField[User] = forms.ModelChoiceField(label=_("サブリーダー"), queryset=None, required=False)
+    members: forms.ModelMultipleChoiceField[User] = forms.ModelMultipleChoiceField(label=_("メンバー"), queryset=None, required=False,
                                              widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args, nodes, users, **kwargs):
@@ -130,12 +140,12 @@ class WorkingGroupForm(forms.Form):
 class MeetingForm(forms.Form):
     title = forms.CharField(label=_("会議名"), max_length=200, help_text=_("例: 第2回 推進会議"))
     held_on = forms.DateField(label=_("開催日"), widget=forms.DateInput(attrs={"type": "date"}))
-    working_group = forms.ModelChoiceField(label=_("ワーキンググループ"), queryset=None, required=False)
+    working_group: forms.ModelChoiceField[WorkingGroup] = forms.ModelChoiceField(label=_("ワーキンググループ"), queryset=None, required=False)
     attendees = forms.CharField(label=_("出席者"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     agenda = forms.CharField(label=_("議題"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     minutes = forms.CharField(label=_("議事の概要"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
     decisions = forms.CharField(label=_("決定事項"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    nodes = forms.ModelMultipleChoiceField(label=_("話し合った項目"), queryset=None, required=False,
+    nodes: forms.ModelMultipleChoiceField[PlanNode] = forms.ModelMultipleChoiceField(label=_("話し合った項目"), queryset=None, required=False,
                                            widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args, nodes, groups, **kwargs):
@@ -150,8 +160,8 @@ class AnnualPlanForm(forms.Form):
     months = forms.TypedMultipleChoiceField(
         label=_("実施する月"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple,
         choices=[(m, _("%(m)s月") % {"m": m}) for m in [4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3]])
-    working_group = forms.ModelChoiceField(label=_("担当ワーキンググループ"), queryset=None, required=False)
-    owners = forms.ModelMultipleChoiceField(label=_("担当者"), queryset=None, required=False,
+    working_group: forms.ModelChoiceField[WorkingGroup] = forms.ModelChoiceField(label=_("担当ワーキンググループ"), queryset=None, required=False)
+    owners: forms.ModelMultipleChoiceField[User] = forms.ModelMultipleChoiceField(label=_("担当者"), queryset=None, required=False,
                                             widget=forms.CheckboxSelectMultiple)
     budget = forms.DecimalField(label=_("予算（円）"), required=False, min_value=0, max_digits=14, decimal_places=0)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)

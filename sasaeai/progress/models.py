@@ -1,5 +1,7 @@
 """Running the plan: indicators and targets, the council's status scale, the reporting
 calendar and progress reports. Figures are rolled up explicitly (see ``rollup.py``)."""
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -8,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from sasaeai.core.models import Council
 from sasaeai.plans.models import YEAR_VALIDATORS, Plan, PlanNode
 
-VALUE = {"max_digits": 16, "decimal_places": 4, "null": True, "blank": True}
+VALUE: dict[str, Any] = {"max_digits": 16, "decimal_places": 4, "null": True, "blank": True}
 
 
 class Indicator(models.Model):
@@ -58,6 +60,9 @@ class IndicatorTarget(models.Model):
         ordering = ["indicator", "fiscal_year"]
         constraints = [models.UniqueConstraint(fields=["indicator", "fiscal_year"], name="target_unique_year")]
 
+    def __str__(self) -> str:
+        return f"{self.indicator_id}: {self.fiscal_year} = {self.value}"
+
 
 class ProgressStatus(models.Model):
     """One step of a council's own status scale (未着手 / 順調 / やや遅れ / 遅れ / 完了 …)."""
@@ -92,6 +97,9 @@ class ReportingSchedule(models.Model):
     grace_days = models.PositiveSmallIntegerField(_("猶予（締切の何日後まで）"), default=14,
                                                   validators=[MaxValueValidator(180)])
 
+    def __str__(self) -> str:
+        return f"{self.plan_id}: {self.frequency}"
+
 
 class ProgressReport(models.Model):
     """進捗報告: one node in one reporting period."""
@@ -114,6 +122,9 @@ class ProgressReport(models.Model):
         constraints = [models.UniqueConstraint(fields=["node", "fiscal_year", "period"], name="report_unique_period")]
         indexes = [models.Index(fields=["fiscal_year", "period"])]
 
+    def __str__(self) -> str:
+        return f"{self.node_id}: {self.fiscal_year}/{self.period}"
+
 
 class IndicatorActual(models.Model):
     """実績値 of one indicator in one report."""
@@ -125,6 +136,9 @@ class IndicatorActual(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["report", "indicator"], name="actual_unique_indicator")]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}/{self.indicator_id}: {self.value}"
 
 
 class WorkingGroup(models.Model):
@@ -167,6 +181,9 @@ class Meeting(models.Model):
     class Meta:
         ordering = ["plan", "-held_on", "pk"]
 
+    def __str__(self) -> str:
+        return self.title
+
 
 class AnnualPlan(models.Model):
     """年次計画・推進計画: what one node will do in one fiscal year, and who owns it."""
@@ -194,6 +211,9 @@ class AnnualPlan(models.Model):
         ordering = ["node", "fiscal_year"]
         constraints = [models.UniqueConstraint(fields=["node", "fiscal_year"], name="annual_plan_unique_year")]
 
+    def __str__(self) -> str:
+        return f"{self.node_id}: {self.fiscal_year}"
+
 
 class ReminderLog(models.Model):
     """A reminder e-mail sent, so the same reminder is never sent twice."""
@@ -215,6 +235,9 @@ class ReminderLog(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "plan", "fiscal_year", "period", "kind"],
                                                name="reminder_once")]
 
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.plan_id} {self.fiscal_year}/{self.period} {self.kind}"
+
 
 class ReportAttachment(models.Model):
     """A photo or document attached to a progress report. Served only through a permission check."""
@@ -230,6 +253,9 @@ class ReportAttachment(models.Model):
 
     class Meta:
         ordering = ["report", "uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
 
     @property
     def is_image(self):
@@ -253,3 +279,6 @@ class TargetChange(models.Model):
 
     class Meta:
         ordering = ["indicator", "-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id}: {self.fiscal_year} {self.old_value} → {self.new_value}"

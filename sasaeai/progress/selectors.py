@@ -106,7 +106,7 @@ def indicator_get(node, indicator_id) -> Indicator:
     try:
         return Indicator.objects.select_related("node__plan").get(pk=int(indicator_id), node=node)
     except (Indicator.DoesNotExist, TypeError, ValueError):
-        raise Http404
+        raise Http404 from None
 
 
 def report_for(node, fiscal_year, period):
@@ -142,7 +142,7 @@ def working_group_get(plan, group_id):
     try:
         return WorkingGroup.objects.get(pk=int(group_id), plan=plan)
     except (WorkingGroup.DoesNotExist, TypeError, ValueError):
-        raise Http404
+        raise Http404 from None
 
 
 def plan_meetings(plan):
@@ -158,7 +158,7 @@ def meeting_get(plan, meeting_id):
     try:
         return Meeting.objects.get(pk=int(meeting_id), plan=plan)
     except (Meeting.DoesNotExist, TypeError, ValueError):
-        raise Http404
+        raise Http404 from None
 
 
 def plan_annual_plans(plan, fiscal_year, node=None):

@@ -13,8 +13,9 @@ from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
 from sasaeai.core.audit import RESTORABLE_ACTIONS, audit_entry, diff, log_action
+from sasaeai.core.concurrency import ConcurrentEditError
+from sasaeai.core.concurrency import check_version as _check_version
 from sasaeai.core.models import AuditEntry
-from sasaeai.core.concurrency import ConcurrentEditError, check_version as _check_version
 
 from . import periods as periods_module
 from .midterm import latest_midterm
@@ -64,7 +65,7 @@ def _number(value, what):
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise ValidationError(_("%(what)sは数字で入力してください。") % {"what": what})
+        raise ValidationError(_("%(what)sは数字で入力してください。") % {"what": what}) from None
     if not number.is_finite() or abs(number) > MAX_VALUE:
         raise ValidationError(_("%(what)sの値が大きすぎます。") % {"what": what})
     return number
@@ -146,11 +147,11 @@ def indicator_update(*, indicator: Indicator, by, expected_version=None, targets
         TargetChange.objects.bulk_create(
             TargetChange(indicator=indicator, fiscal_year=y, old_value=o, new_value=n, reason=target_change_reason,
                          snapshot=midterm, changed_by=actor) for y, o, n in changed_targets)
-        key = lambda y: str(y) if y is not None else "final"  # noqa: E731
+        year_key = lambda y: str(y) if y is not None else "final"  # noqa: E731
         log_action(council=node.plan.council, actor=by, action="target.change", plan_id=node.plan_id,
                    node_id=node.pk, target_label=f"{node.label} / {indicator.name}",
-                   before={key(y): _plain(o) for y, o, _n in changed_targets},
-                   after={key(y): _plain(n) for y, _o, n in changed_targets} | {"reason": target_change_reason},
+                   before={year_key(y): _plain(o) for y, o, _n in changed_targets},
+                   after={year_key(y): _plain(n) for y, _o, n in changed_targets} | {"reason": target_change_reason},
                    obj=indicator)
     return indicator
 
@@ -446,6 +447,43 @@ class BulkItemError(ValidationError):
         self.original = original
 
 
+def _bulk_report(plan, item, report, fiscal_year, period):
+    """(report with the item's fields set, unsaved; its audit fields before; after) for one bulk item."""
+    node, fields = item["node"], dict(item.get("fields") or {})
+    status = fields.get("status")
+    if status is not None and status.council_id != plan.council_id:
+        raise ValidationError(_("この社協の状況を選んでください。"))
+    expected = item.get("expected_version")
+    if report is None:
+        if expected not in (None, 0, "0", ""):
+            raise ConcurrentEditError(_("この報告は削除されたか、まだ作成されていません。画面を開き直してください。"))
+        report = ProgressReport(node=node, fiscal_year=fiscal_year, period=period,
+                                is_sample=bool(item.get("is_sample")))
+        before = {}
+    else:
+        _check_version(report, expected)
+        before = _snapshot(report, REPORT_FIELDS)
+        before["status"] = report.status.name if report.status else None
+    for key, value in fields.items():
+        if key not in REPORT_FIELDS:
+            raise TypeError(f"reports_save_bulk() got an unexpected field {key!r}")
+        setattr(report, key, value)
+    after = _snapshot(report, REPORT_FIELDS)
+    after["status"] = report.status.name if report.status else None
+    return report, before, after
+
+
+def _bulk_actuals(own, actuals) -> dict:
+    """indicator id → clean (value, text) of one bulk item's actuals, each an indicator of its own item."""
+    new_values = {}
+    for indicator, value in actuals.items():
+        indicator_id = getattr(indicator, "pk", indicator)
+        if indicator_id not in own:
+            raise ValidationError(_("この項目の指標ではありません。"))
+        new_values[indicator_id] = _actual(own[indicator_id], value)
+    return new_values
+
+
 @transaction.atomic
 def reports_save_bulk(*, plan, fiscal_year: int, period: int, by, items) -> int:
     """``report_save`` for many items of one plan and period, with the same checks, version
@@ -462,46 +500,21 @@ def reports_save_bulk(*, plan, fiscal_year: int, period: int, by, items) -> int:
     node_ids = [item["node"].pk for item in items]
     reports = {r.node_id: r for r in ProgressReport.objects.select_for_update(of=("self",))
                .filter(node_id__in=node_ids, fiscal_year=fiscal_year, period=period).select_related("status")}
-    indicators = {}
+    indicators: dict[int, dict[int, Indicator]] = {}
     for indicator in Indicator.objects.filter(node_id__in=node_ids):
         indicators.setdefault(indicator.node_id, {})[indicator.pk] = indicator
-    old_actuals, old_by_report = {}, {}
+    old_actuals: dict[tuple[int, int], IndicatorActual] = {}
+    old_by_report: dict[int, dict[int, tuple[Decimal | None, str]]] = {}
     for actual in IndicatorActual.objects.filter(report__in=list(reports.values())):
         old_actuals[(actual.report_id, actual.indicator_id)] = actual
         old_by_report.setdefault(actual.report_id, {})[actual.indicator_id] = (actual.value, actual.text)
     now, user = timezone.now(), (by if getattr(by, "pk", None) else None)
     new_reports, changed_reports, pending = [], [], []
     for index, item in enumerate(items):
-        node, fields = item["node"], dict(item.get("fields") or {})
+        node = item["node"]
         try:
-            status = fields.get("status")
-            if status is not None and status.council_id != plan.council_id:
-                raise ValidationError(_("この社協の状況を選んでください。"))
-            report = reports.get(node.pk)
-            expected = item.get("expected_version")
-            if report is None:
-                if expected not in (None, 0, "0", ""):
-                    raise ConcurrentEditError(_("この報告は削除されたか、まだ作成されていません。画面を開き直してください。"))
-                report = ProgressReport(node=node, fiscal_year=fiscal_year, period=period,
-                                        is_sample=bool(item.get("is_sample")))
-                before = {}
-            else:
-                _check_version(report, expected)
-                before = _snapshot(report, REPORT_FIELDS)
-                before["status"] = report.status.name if report.status else None
-            for key, value in fields.items():
-                if key not in REPORT_FIELDS:
-                    raise TypeError(f"reports_save_bulk() got an unexpected field {key!r}")
-                setattr(report, key, value)
-            after = _snapshot(report, REPORT_FIELDS)
-            after["status"] = report.status.name if report.status else None
-            own = indicators.get(node.pk, {})
-            new_values = {}
-            for indicator, value in (item.get("actuals") or {}).items():
-                indicator_id = getattr(indicator, "pk", indicator)
-                if indicator_id not in own:
-                    raise ValidationError(_("この項目の指標ではありません。"))
-                new_values[indicator_id] = _actual(own[indicator_id], value)
+            report, before, after = _bulk_report(plan, item, reports.get(node.pk), fiscal_year, period)
+            new_values = _bulk_actuals(indicators.get(node.pk, {}), item.get("actuals") or {})
         except ValidationError as exc:
             raise BulkItemError(index, exc) from None
         created = report.pk is None
@@ -524,6 +537,12 @@ def reports_save_bulk(*, plan, fiscal_year: int, period: int, by, items) -> int:
         ProgressReport.objects.filter(pk=report.pk).update(
             status=report.status, done_text=report.done_text, results=report.results, problems=report.problems,
             version=report.version, updated_by=report.updated_by, updated_at=report.updated_at)
+    _bulk_write_actuals(plan, by, pending, indicators, old_actuals, label=f"{fiscal_year}-{period}")
+    return len(pending)
+
+
+def _bulk_write_actuals(plan, by, pending, indicators, old_actuals, *, label) -> None:
+    """The changed actuals of saved bulk items (replacing the old rows), and one audit entry per item."""
     create_actuals, replaced_actuals, entries = [], [], []
     for report, node, changed, old, b, a, created in pending:
         names = indicators.get(node.pk, {})
@@ -537,17 +556,30 @@ def reports_save_bulk(*, plan, fiscal_year: int, period: int, by, items) -> int:
                 b[f"{ACTUAL_PREFIX}{name}"] = _plain(old[indicator_id][0]) if old[indicator_id][0] is not None else old[indicator_id][1]
             a[f"{ACTUAL_PREFIX}{name}"] = _plain(value) if value is not None else text
         entries.append(audit_entry(council=plan.council, actor=by, action="report.create" if created else "report.update",
-                                   plan_id=plan.pk, node_id=node.pk, target_label=f"{node.label} / {fiscal_year}-{period}",
+                                   plan_id=plan.pk, node_id=node.pk, target_label=f"{node.label} / {label}",
                                    before=b or None, after=a, obj=report))
     IndicatorActual.objects.filter(pk__in=replaced_actuals).delete()
     IndicatorActual.objects.bulk_create(create_actuals)
     AuditEntry.objects.bulk_create(entries)
-    return len(pending)
 
 
 # --------------------------------------------------------------------------- the council's status scale
 
 HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+def _check_status_rows(kept) -> None:
+    """The statuses kept: at least one, named without repeats, each with a colour and a 0–100 score."""
+    names = [(r.get("name") or "").strip() for r in kept]
+    if not kept:
+        raise ValidationError(_("状況を一つ以上残してください。"))
+    if any(not n for n in names) or len(set(names)) != len(names):
+        raise ValidationError(_("状況の名前は空にせず、重ならないようにしてください。"))
+    for row in kept:
+        if not HEX_COLOUR.fullmatch(row.get("color") or ""):
+            raise ValidationError(_("色は #1a7f37 のように # と6桁で入力してください（「%(name)s」）。") % {"name": row["name"]})
+        if not 0 <= int(row.get("score", -1)) <= 100:
+            raise ValidationError(_("点数は 0〜100 で入力してください（「%(name)s」）。") % {"name": row["name"]})
 
 
 @transaction.atomic
@@ -559,16 +591,7 @@ def statuses_update(*, council, by, rows):
     current = {s.pk: s for s in statuses_for(council)}
     before = [f"{s.name}（{s.score}・{s.color}）" for s in current.values()]
     kept = [r for r in rows if not r.get("delete")]
-    names = [(r.get("name") or "").strip() for r in kept]
-    if not kept:
-        raise ValidationError(_("状況を一つ以上残してください。"))
-    if any(not n for n in names) or len(set(names)) != len(names):
-        raise ValidationError(_("状況の名前は空にせず、重ならないようにしてください。"))
-    for row in kept:
-        if not HEX_COLOUR.fullmatch(row.get("color") or ""):
-            raise ValidationError(_("色は #1a7f37 のように # と6桁で入力してください（「%(name)s」）。") % {"name": row["name"]})
-        if not 0 <= int(row.get("score", -1)) <= 100:
-            raise ValidationError(_("点数は 0〜100 で入力してください（「%(name)s」）。") % {"name": row["name"]})
+    _check_status_rows(kept)
     for row in rows:
         if row.get("delete") and row.get("id") in current:
             status = current[row["id"]]

@@ -1,5 +1,4 @@
 """Issue 3 in Chromium: a reporter files a report from わたしの担当; the leader sees the goal change."""
-import re
 
 import pytest
 from playwright.sync_api import expect

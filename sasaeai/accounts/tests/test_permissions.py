@@ -138,7 +138,7 @@ def test_council_action_matrix(client, users, councils, role, where):
 
 
 def test_outsider_and_nobody_get_the_same_not_found_as_a_missing_plan(client, users, world):
-    plan, node, issue = world["a"]
+    plan, _node, _issue = world["a"]
     client.force_login(users["outsider"])
     foreign = client.get(reverse("plans:overview", args=[plan.pk]))
     missing = client.get(reverse("plans:overview", args=[plan.pk + 10_000]))

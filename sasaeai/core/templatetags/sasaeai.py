@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection
+from typing import Any
 
 from django import template
 
@@ -11,7 +13,7 @@ register = template.Library()
 
 
 @register.filter
-def fiscal_year(value, style="both"):
+def fiscal_year(value: int | str | None, style: str = "both") -> str:
     """2026 → 令和8年度 (2026年度)."""
     if value in (None, ""):
         return ""
@@ -19,29 +21,26 @@ def fiscal_year(value, style="both"):
 
 
 @register.simple_tag
-def fiscal_period(start, end):
+def fiscal_period(start: int | str | None, end: int | str | None) -> str:
     if start in (None, ""):
         return ""
     return fiscal.format_fiscal_period(int(start), int(end or start))
 
 
 @register.filter
-def wareki_date(value):
+def wareki_date(value: dt.date | dt.datetime | None) -> str:
     if not value:
         return ""
     from django.utils import timezone
 
-    if hasattr(value, "tzinfo"):
+    if isinstance(value, dt.datetime):
         value = timezone.localtime(value)
-    date = value.date() if hasattr(value, "date") else value
-    text = fiscal.format_date(date)
-    if hasattr(value, "hour"):
-        text += f" {value:%H:%M}"
-    return text
+        return f"{fiscal.format_date(value.date())} {value:%H:%M}"
+    return fiscal.format_date(value)
 
 
 @register.filter
-def get_item(mapping, key):
+def get_item(mapping: Any, key: object) -> Any:
     try:
         return mapping.get(key)
     except AttributeError:
@@ -49,7 +48,7 @@ def get_item(mapping, key):
 
 
 @register.filter
-def audit_value(value):
+def audit_value(value: object) -> object:
     if value is None or value == "":
         return "（なし）"
     if value is True:

@@ -9,6 +9,7 @@ so that a wrong table or rule in the module makes them fail.
 import re
 import unicodedata
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import example, given, settings
@@ -68,13 +69,13 @@ def e(name):
 
 
 def test_eras_table_is_exactly_the_icu_cldr_one():
-    assert ERAS == (
+    assert (
         Era("明治", "Meiji", date(1868, 9, 8)),
         Era("大正", "Taisho", date(1912, 7, 30)),
         Era("昭和", "Showa", date(1926, 12, 25)),
         Era("平成", "Heisei", date(1989, 1, 8)),
         Era("令和", "Reiwa", date(2019, 5, 1)),
-    )
+    ) == ERAS
     assert isinstance(ERAS, tuple)
     assert REIWA.name == "令和" and REIWA.romaji == "Reiwa" and REIWA.start == date(2019, 5, 1)
 
@@ -84,7 +85,7 @@ def test_range_constants():
 
 
 def test_module_does_not_import_django():
-    source = open(fiscal.__file__, encoding="utf-8").read()
+    source = Path(fiscal.__file__).read_text(encoding="utf-8")
     assert not re.search(r"^\s*(from|import)\s+django", source, re.MULTILINE)
 
 

@@ -1,6 +1,7 @@
 """The five source plans are held faithfully: counts and wording only a faithful
 transcription of shared/seeds has."""
 import io
+
 import pytest
 from django.core.management import call_command
 

@@ -183,8 +183,7 @@ def test_plain_numbers_and_sheet_titles():
 
 
 def test_row_source_query_count_is_flat(councils, evaluated):
-    from sasaeai.demo.generator import create_running_plan
-    from sasaeai.demo.generator import fill_evaluations
+    from sasaeai.demo.generator import create_running_plan, fill_evaluations
 
     small = evaluated["plan"]
     big = create_running_plan(council=councils["a"], projects=60, goals=6, indicators=2, years=2, start=2026,
@@ -364,7 +363,7 @@ def test_docx_headings_tables_and_sections(evaluated):
     assert ("Title", "令和8年度 (2026年度) 事業評価報告書") in headings
     assert ("Heading 1", "1 総括") in headings and ("Heading 2", "1 基本目標1") in headings
     assert ("Heading 1", "3 評価委員会の総評") in headings
-    summary, goal1, goal2 = document.tables
+    summary, goal1, _goal2 = document.tables
     assert [c.text for c in summary.rows[0].cells][:4] == ["目標", "事業数", "評価済み", "達成率（％）"]
     assert [c.text for c in summary.rows[-1].cells][:3] == ["計", "6", "2"]
     header = [c.text for c in goal1.rows[0].cells]
@@ -393,7 +392,7 @@ def test_csv_bom_header_and_raw_figures(evaluated):
     assert len(rows) == 1 + 6 * 2  # a row per project × indicator
     p11 = evaluated["p11"]
     lines = [r for r in rows if r[2] == "1-1"]
-    for line, indicator in zip(lines, p11.indicators.order_by("position")):
+    for line, indicator in zip(lines, p11.indicators.order_by("position"), strict=False):
         actual = IndicatorActual.objects.get(indicator=indicator, report__fiscal_year=YEAR).value
         assert line[4] == indicator.name and line[5] == "人"
         assert line[7] == "100" and line[8] == reports.plain(actual)

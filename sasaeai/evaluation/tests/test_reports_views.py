@@ -70,7 +70,7 @@ def test_download_each_format(client_for, users, plan, fmt, content_type, ascii_
 def test_committee_and_outsiders_cannot_download(client_for, users, plan):
     for user in ("committee", "outsider", "nobody"):
         client = client_for(users[user])
-        for name in ["page"] + FORMATS:
+        for name in ["page", *FORMATS]:
             assert client.get(url(name, plan, year=2026)).status_code == 404, (user, name)
     client.logout()
     assert client.get(url("csv", plan)).status_code == 302  # to the login page

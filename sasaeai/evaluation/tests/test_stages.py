@@ -297,7 +297,7 @@ def test_a_grade_in_use_cannot_be_removed_and_duplicates_are_refused(evaluated_p
     with pytest.raises(ValidationError, match="切り替えられません"):
         services.scale_apply_preset(council=council, by=users["admin"], preset="five")
     with pytest.raises(ValidationError, match="同じ記号"):
-        services.scale_update(council=council, by=users["admin"], name="A〜D", rows=rows + [{"code": "A", "score": 1}])
+        services.scale_update(council=council, by=users["admin"], name="A〜D", rows=[*rows, {"code": "A", "score": 1}])
     assert len(selectors.grades_for(council)) == 4
 
 
@@ -308,7 +308,7 @@ def test_directions_are_the_councils_own(evaluated_plan, users, councils):
     services.directions_update(council=council, by=users["admin"], rows=rows)
     assert selectors.directions_for(council)[-1].name == "統合"
     with pytest.raises(ValidationError, match="同じ名称"):
-        services.directions_update(council=council, by=users["admin"], rows=rows + [{"name": "継続", "carry": "carry"}])
+        services.directions_update(council=council, by=users["admin"], rows=[*rows, {"name": "継続", "carry": "carry"}])
 
 
 def test_node_figures_match_plan_figures(evaluated_plan):

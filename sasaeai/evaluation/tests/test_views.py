@@ -167,9 +167,8 @@ def test_the_plan_page_makes_the_same_number_of_queries_for_more_projects(counci
 
 
 def test_a_half_yearly_plan_is_also_evaluated_for_the_first_half(evaluated_plan, users, client_for):
-    from sasaeai.progress.services import schedule_update
-
     from sasaeai.progress.models import ProgressReport
+    from sasaeai.progress.services import schedule_update
 
     ProgressReport.objects.filter(node__plan=evaluated_plan).delete()  # the frequency is fixed once reported
     schedule_update(plan=evaluated_plan, by=users["editor"], frequency="half", due_days=30, grace_days=14)

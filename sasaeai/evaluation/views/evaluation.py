@@ -183,7 +183,7 @@ def _project_post(request, plan, node, year, period):
         services.stage_save(node=node, fiscal_year=year, stage=stage, by=request.user, submit=submit, period=period,
                             expected_version=form.cleaned_data.get("version"), perms=perms, **form.values())
     except PermissionDenied:
-        raise Http404
+        raise Http404 from None
     except ValidationError as exc:
         row = selectors.project_evaluation(plan, node, year, perms=perms, period=period)
         years = progress_selectors.plan_years(plan)
@@ -235,7 +235,7 @@ def opinion(request, plan):
                 messages.success(request, _("総評・答申を保存しました。"))
             return redirect(reverse("evaluation:opinion", args=[plan.pk]) + f"?year={year}")
         except PermissionDenied:
-            raise Http404
+            raise Http404 from None
         except ValidationError as exc:
             form_errors_from(exc, reopen if request.POST.get("action") == "reopen" and reopen else form)
             status = 400
@@ -253,7 +253,7 @@ def close_year(request, plan):
         try:
             closing = services.year_close(plan=plan, fiscal_year=year, by=request.user)
         except PermissionDenied:
-            raise Http404
+            raise Http404 from None
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:

@@ -44,7 +44,7 @@ def response_rate(distributed, returned) -> Decimal | None:
 
 def source_counts(counter) -> list[tuple[str, str, int]]:
     """(source code, label, count) in the fixed order of ``Voice.Source``, for every source."""
-    return [(s.value, s.label, counter.get(s.value, 0)) for s in SOURCES]
+    return [(s.value, str(s.label), counter.get(s.value, 0)) for s in SOURCES]
 
 
 def count_by_source(qs) -> Counter:
@@ -72,7 +72,7 @@ def session_get(plan, session_id) -> EngagementSession:
     try:
         return EngagementSession.objects.get(pk=int(session_id), plan=plan)
     except (EngagementSession.DoesNotExist, TypeError, ValueError):
-        raise Http404
+        raise Http404 from None
 
 
 def session_voices(session):
@@ -83,7 +83,7 @@ def voice_get(plan, voice_id) -> Voice:
     try:
         return voices_queryset(plan).get(pk=int(voice_id))
     except (Voice.DoesNotExist, TypeError, ValueError):
-        raise Http404
+        raise Http404 from None
 
 
 def tags_for(council):
@@ -94,7 +94,7 @@ def tag_get(council, tag_id) -> Tag:
     try:
         return Tag.objects.get(pk=int(tag_id), council=council)
     except (Tag.DoesNotExist, TypeError, ValueError):
-        raise Http404
+        raise Http404 from None
 
 
 
@@ -253,7 +253,7 @@ def timeline(plan):
     steps = list(FormulationStep.objects.filter(plan=plan).order_by("position", "pk"))
     groups = [StepFacts(step=s) for s in steps]
     other = StepFacts(step=None)
-    ranges = [(_step_range(s), g) for s, g in zip(steps, groups)]
+    ranges = [(_step_range(s), g) for s, g in zip(steps, groups, strict=False)]
 
     def group_for(obj):
         when = _fact_date(obj)

@@ -3,6 +3,8 @@ and materials. Keyword-only, one transaction, validated (Japanese messages namin
 row), one audit entry per change."""
 from __future__ import annotations
 
+import contextlib
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -60,10 +62,8 @@ def _delete_files_on_commit(names):
 
     def delete():
         for name in names:
-            try:
+            with contextlib.suppress(OSError):  # a missing file is already gone
                 default_storage.delete(name)
-            except OSError:  # pragma: no cover - a missing file is already gone
-                pass
 
     transaction.on_commit(delete)
 
@@ -217,7 +217,7 @@ def meeting_material_add(*, meeting, by, upload, max_bytes=None):
     try:
         content_type, name = attachment_check(upload, max_bytes=max_bytes)
     except ValidationError as exc:
-        raise ValidationError({"material": exc.messages})
+        raise ValidationError({"material": exc.messages}) from exc
     if meeting.materials.count() >= MAX_MATERIALS:
         raise ValidationError({"material": _("資料は一つの会議に %(n)s 件までです。") % {"n": MAX_MATERIALS}})
     material = MeetingMaterial(meeting=meeting, name=name, size=upload.size, content_type=content_type,

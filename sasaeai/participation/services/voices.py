@@ -40,6 +40,20 @@ def _step_line(step):
     return text + (": " + " / ".join(extra) if extra else "")
 
 
+def _step_errors(step, number) -> list[str]:
+    """What is wrong with one edited step (row ``number``), in Japanese."""
+    errors = []
+    if not step.name:
+        errors.append(_("%(n)s行目: 段階の名前を入力してください。") % {"n": number})
+    if step.start_date and step.end_date and step.end_date < step.start_date:
+        errors.append(_("%(n)s行目（%(name)s）: 終了日が開始日より前です。") % {"n": number, "name": step.name})
+    try:
+        step.full_clean(exclude=["plan"] if step.name else ["plan", "name"])
+    except ValidationError as exc:
+        errors.extend(_("%(n)s行目: %(message)s") % {"n": number, "message": m} for m in exc.messages)
+    return errors
+
+
 @transaction.atomic
 def formulation_steps_save(*, plan, by, rows):
     """Replace the plan's steps by ``rows`` (in order): dicts with ``id`` (an existing step, or None),
@@ -61,14 +75,7 @@ def formulation_steps_save(*, plan, by, rows):
             value = row.get(name)
             setattr(step, name, (value or "").strip() if name in ("name", "description", "outputs") else value)
         step.position = number
-        if not step.name:
-            errors.append(_("%(n)s行目: 段階の名前を入力してください。") % {"n": number})
-        if step.start_date and step.end_date and step.end_date < step.start_date:
-            errors.append(_("%(n)s行目（%(name)s）: 終了日が開始日より前です。") % {"n": number, "name": step.name})
-        try:
-            step.full_clean(exclude=["plan"] if step.name else ["plan", "name"])
-        except ValidationError as exc:
-            errors.extend(_("%(n)s行目: %(message)s") % {"n": number, "message": m} for m in exc.messages)
+        errors.extend(_step_errors(step, number))
         steps.append(step)
     if errors:
         raise ValidationError(errors)
@@ -211,14 +218,8 @@ def voice_save(*, plan, by, voice=None, text, speaker="", source=None, session=N
     return voice
 
 
-@transaction.atomic
-def voices_add(*, plan, by, texts, session=None, source=None, speaker="", issues=(), nodes=(), tags=(),
-               new_tags=None, is_sample=False):
-    """Quick entry: one voice per text (blank ones skipped), all with the same speaker and links
-    (``new_tags`` names tags to make and add). One audit entry for the lot."""
-    tags = _with_new_tags(council=plan.council, by=by, tags=tags, new_tags=new_tags)
-    issues, nodes, tags = list(issues), list(nodes), list(tags)
-    _check_links(plan, issues=issues, nodes=nodes, tags=tags, session=session)
+def _voice_texts(texts) -> list[str]:
+    """The non-blank texts of a quick entry, or a ValidationError naming the rows that are too long."""
     cleaned, errors = [], []
     for number, text in enumerate(texts, start=1):
         text = (text or "").strip()
@@ -233,6 +234,18 @@ def voices_add(*, plan, by, texts, session=None, source=None, speaker="", issues
         raise ValidationError({"texts": _("意見を1行に1つずつ入力してください。")})
     if len(cleaned) > MAX_VOICES_AT_ONCE:
         raise ValidationError({"texts": _("一度に入力できる意見は %(max)s 件までです。") % {"max": MAX_VOICES_AT_ONCE}})
+    return cleaned
+
+
+@transaction.atomic
+def voices_add(*, plan, by, texts, session=None, source=None, speaker="", issues=(), nodes=(), tags=(),
+               new_tags=None, is_sample=False):
+    """Quick entry: one voice per text (blank ones skipped), all with the same speaker and links
+    (``new_tags`` names tags to make and add). One audit entry for the lot."""
+    tags = _with_new_tags(council=plan.council, by=by, tags=tags, new_tags=new_tags)
+    issues, nodes, tags = list(issues), list(nodes), list(tags)
+    _check_links(plan, issues=issues, nodes=nodes, tags=tags, session=session)
+    cleaned = _voice_texts(texts)
     speaker = (speaker or "").strip()
     if len(speaker) > 100:
         raise ValidationError({"speaker": _("発言者の属性は100字までです。")})

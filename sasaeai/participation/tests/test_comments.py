@@ -52,7 +52,7 @@ def test_public_page_shows_the_draft_plan_with_a_link_per_section(client, period
     assert response.status_code == 200
     html = response.content.decode()
     assert "みんなでささえあうまち" in html
-    first, second = PlanSection.objects.filter(plan=period.plan).order_by("position")
+    _first, second = PlanSection.objects.filter(plan=period.plan).order_by("position")
     assert html.index("第1章 計画の策定にあたって") < html.index("第2章 地域の現状")
     assert "高齢化率は30%。" in html
     assert f"{submit_url(period)}?section={second.pk}" in html

@@ -9,7 +9,13 @@ from django.urls import reverse
 from sasaeai.participation.selectors import voices as voice_selectors
 from sasaeai.participation.demo import load_kurashiki_process
 from sasaeai.participation.models import (
-    Committee, CommitteeMeeting, CommitteeMember, EngagementSession, FormulationStep, PublicCommentPeriod, Questionnaire,
+    Committee,
+    CommitteeMeeting,
+    CommitteeMember,
+    EngagementSession,
+    FormulationStep,
+    PublicCommentPeriod,
+    Questionnaire,
     Voice,
 )
 

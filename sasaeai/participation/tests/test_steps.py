@@ -10,7 +10,13 @@ from sasaeai.core.models import AuditEntry
 from sasaeai.participation.services import committees as committee_services, voices as voice_services
 from sasaeai.participation.selectors import voices as voice_selectors
 from sasaeai.participation.models import (
-    Committee, CommitteeMeeting, EngagementSession, FormulationStep, PublicComment, PublicCommentPeriod, Questionnaire,
+    Committee,
+    CommitteeMeeting,
+    EngagementSession,
+    FormulationStep,
+    PublicComment,
+    PublicCommentPeriod,
+    Questionnaire,
     Response,
 )
 
@@ -88,8 +94,8 @@ def recorded(small_plan, users):
         {"id": None, "name": "協議", "start_date": date(2025, 8, 1), "end_date": date(2025, 12, 31)},
         {"id": None, "name": "完成", "start_date": date(2026, 3, 1), "end_date": None},
     ])
-    survey = Questionnaire.objects.create(council=small_plan.council, plan=small_plan, title="市民アンケート",
-                                          distributed=2000, returned=943, opens_on=date(2025, 5, 10))
+    Questionnaire.objects.create(council=small_plan.council, plan=small_plan, title="市民アンケート",
+                                 distributed=2000, returned=943, opens_on=date(2025, 5, 10))
     online = Questionnaire.objects.create(council=small_plan.council, plan=small_plan, title="ウェブアンケート",
                                           distributed=10)
     for n in range(3):

@@ -218,7 +218,7 @@ def test_mixed_encodings_are_refused_naming_the_line(survey):
 
 
 def test_a_file_in_neither_encoding_is_refused_naming_the_line(survey):
-    raw = HEADER.encode("utf-8").replace("回答者番号".encode("utf-8"), b"ID") + b"1,1,1,1,,,,\x82\n2,1,1,1,,,,\xff\xfe\xfd\n"
+    raw = HEADER.encode("utf-8").replace("回答者番号".encode(), b"ID") + b"1,1,1,1,,,,\x82\n2,1,1,1,,,,\xff\xfe\xfd\n"
     messages = problems(survey, raw)
     assert messages[0].startswith("2行目: 文字コードを読み取れません。2行目が UTF-8 でも Shift_JIS でもありません。")
 

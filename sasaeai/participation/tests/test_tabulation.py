@@ -158,7 +158,7 @@ def test_changed_questions_rebuild_the_cache(filled_survey, users):
 
 
 def test_columns_round_trip_through_bytes(filled_survey):
-    spec, columns = _columns(filled_survey)
+    _spec, columns = _columns(filled_survey)
     back = tabulation.Columns.from_bytes(columns.to_bytes())
     assert back.n == 10
     for code, col in columns.columns.items():

@@ -45,7 +45,7 @@ def test_voice_linked_directly_and_via_issue_is_counted_once(chain, users, clien
 
 
 def test_trace_view_lists_the_chain_and_flags_the_rest(chain, users, client_for):
-    plan, issue, goal = chain["plan"], chain["issue"], chain["goal"]
+    plan, goal = chain["plan"], chain["goal"]
     data = voice_selectors.trace(plan)
     rows = {r.issue.code: r for r in data["rows"]}
     assert rows["01"].total == 1 and goal.pk in [n.pk for n in rows["01"].nodes]

@@ -35,7 +35,7 @@ def _question_get(questionnaire, question_id):
     try:
         return Question.objects.get(pk=int(question_id), questionnaire=questionnaire)
     except (Question.DoesNotExist, TypeError, ValueError):
-        raise Http404
+        raise Http404 from None
 
 
 def _source_counts(questionnaire):
@@ -311,7 +311,7 @@ def survey_free_tag(request, plan, questionnaire_id, response_id, question_id):
     try:
         response = Response.objects.get(pk=int(response_id), questionnaire=q)
     except (Response.DoesNotExist, ValueError):
-        raise Http404
+        raise Http404 from None
     form = TagForm(request.POST, tags=surveys.council_tags(plan.council))
     back = reverse("surveys:free", args=[plan.pk, q.pk]) + "?" + urlencode(
         {k: request.POST.get(k, "")[:100] for k in ("question", "q", "page") if request.POST.get(k)})

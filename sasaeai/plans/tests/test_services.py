@@ -140,6 +140,15 @@ def test_plan_update_validates_the_period(plan):
     assert plan.period_end == 2030
 
 
+def test_plan_update_without_an_end_year_refuses_it_even_with_a_midterm_year(plan):
+    # Found by mypy: Plan.clean compared the midterm year with a missing end year (TypeError, a 500).
+    with pytest.raises(ValidationError) as info:
+        services.plan_update(plan=plan, by=None, period_end=None, midterm_review_year=2028)
+    assert "period_end" in info.value.message_dict
+    plan.refresh_from_db()
+    assert plan.period_end == 2030
+
+
 def test_rename_and_add_levels(plan, tree):
     services.plan_levels_update(plan=plan, by=tree["by"], names=["基本方針", "推進目標", "推進事業", "事業細目"])
     assert list(PlanLevel.objects.filter(plan=plan).values_list("name", flat=True)) == ["基本方針", "推進目標", "推進事業", "事業細目"]

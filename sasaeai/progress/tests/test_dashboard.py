@@ -12,7 +12,13 @@ from sasaeai.plans import services as plan_services
 from sasaeai.progress import charts, selectors, services
 from sasaeai.progress.dashboard import LIST_LIMIT, plan_dashboard
 from sasaeai.progress.models import (
-    AnnualPlan, Indicator, IndicatorActual, IndicatorTarget, ProgressReport, ReportingSchedule, WorkingGroup,
+    AnnualPlan,
+    Indicator,
+    IndicatorActual,
+    IndicatorTarget,
+    ProgressReport,
+    ReportingSchedule,
+    WorkingGroup,
 )
 
 

@@ -1,7 +1,6 @@
 """一括入力 (Excel): download → fill with openpyxl → upload → preview → confirm, and every way a
 workbook is refused with nothing saved."""
 import io
-import time
 import zipfile
 from decimal import Decimal as D
 

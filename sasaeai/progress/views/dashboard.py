@@ -114,7 +114,7 @@ def _charts(d):
             title=_("%(name)sの推移") % {"name": indicator.name},
             desc=_("折れ線グラフ。年度ごとの実績値（実線）と目標値（破線）。同じ数字を右の表に示します。")))
     return {"goals": goal_chart, "groups": group_chart, "statuses": status_chart,
-            "trends": list(zip(d.trends, trend_charts))}
+            "trends": list(zip(d.trends, trend_charts, strict=False))}
 
 
 @plan_permission("progress.view")

@@ -18,7 +18,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(_("デモデータの準備ができました。")))
         self.stdout.write("")
         self.stdout.write("  " + _("ブラウザで http://127.0.0.1:8000 を開き、次のどれかでログインしてください。"))
-        for username, display_name, role, councils in DEMO_USERS:
+        for username, _display_name, role, councils in DEMO_USERS:
             scope = "、".join(councils) if councils else _("5つの社協すべて")
             self.stdout.write("    " + _("ユーザー名 %(username)s パスワード %(password)s  （%(role)s・%(scope)s）") % {
                 "username": f"{username:<9}", "password": DEMO_PASSWORD, "role": role.label, "scope": scope})

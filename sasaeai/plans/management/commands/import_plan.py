@@ -1,4 +1,6 @@
+from argparse import ArgumentParser
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -12,16 +14,16 @@ from sasaeai.plans.services import plan_file_import
 class Command(BaseCommand):
     help = "Import a plan file (sasaeai-plan/1) into a council. Nothing is saved if anything is wrong."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("file")
         parser.add_argument("--council", help="council name (default: the council named in the file)")
 
-    def handle(self, *args, file, council=None, **options):
+    def handle(self, *args: Any, file: str, council: str | None = None, **options: Any) -> None:
         path = Path(file)
         try:
             raw = path.read_bytes()
         except OSError as exc:
-            raise CommandError(_("%(file)s: ファイルを読めません（%(error)s）。") % {"file": file, "error": exc.strerror})
+            raise CommandError(_("%(file)s: ファイルを読めません（%(error)s）。") % {"file": file, "error": exc.strerror}) from exc
         try:
             data = planfile.parse(raw, filename=path.name, max_bytes=settings.SASAEAI_PLAN_FILE_MAX_BYTES)
             name = council or data.council
@@ -32,7 +34,7 @@ class Command(BaseCommand):
                 data.council = council
             plans = plan_file_import(council=target, data=data, by=None, filename=path.name)
         except planfile.PlanFileError as exc:
-            raise CommandError(_("取り込みませんでした。") + "\n" + "\n".join(exc.messages()))
+            raise CommandError(_("取り込みませんでした。") + "\n" + "\n".join(exc.messages())) from exc
         for plan in plans:
             self.stdout.write(_("取り込み: %(id)s %(title)s（%(count)s 項目）") % {
                 "id": plan.pk, "title": plan.title, "count": plan.nodes.count()})

@@ -23,8 +23,8 @@ from sasaeai.progress.models import ReminderLog
 def render_reminder(reminder) -> tuple[str, str]:
     """(subject, body) of one reminder e-mail."""
     context = {"reminder": reminder}
-    subject = render_to_string("progress/email/reminder_subject.txt", context)
-    subject = " ".join(line.strip() for line in subject.splitlines() if line.strip())
+    rendered = render_to_string("progress/email/reminder_subject.txt", context)
+    subject = " ".join(line.strip() for line in rendered.splitlines() if line.strip())
     body = render_to_string("progress/email/reminder_body.txt", context)
     return subject, body
 
@@ -46,22 +46,29 @@ class Command(BaseCommand):
         with translation.override(settings.LANGUAGE_CODE):
             self._run(date, dry_run, plan)
 
+    def _day(self, date):
+        if not date:
+            return timezone.localdate()
+        try:
+            return dt.date.fromisoformat(date)
+        except ValueError:
+            raise CommandError(_("--date は YYYY-MM-DD の形で指定してください（%(value)s）。") % {"value": date}) from None
+
+    def _plan_is_running(self, plan_id):
+        """False (and says why) when the one plan asked for is not being run; an error when it doesn't exist."""
+        plan = Plan.objects.filter(pk=plan_id).first()
+        if plan is None:
+            raise CommandError(_("計画 %(id)s が見つかりません。") % {"id": plan_id})
+        if plan.status != Plan.Status.ACTIVE:
+            self.stdout.write(_("計画 %(id)s「%(title)s」は推進中ではないため、案内を送りません。")
+                              % {"id": plan.pk, "title": plan.title})
+            return False
+        return True
+
     def _run(self, date, dry_run, plan_id):
-        if date:
-            try:
-                day = dt.date.fromisoformat(date)
-            except ValueError:
-                raise CommandError(_("--date は YYYY-MM-DD の形で指定してください（%(value)s）。") % {"value": date})
-        else:
-            day = timezone.localdate()
-        if plan_id is not None:
-            plan = Plan.objects.filter(pk=plan_id).first()
-            if plan is None:
-                raise CommandError(_("計画 %(id)s が見つかりません。") % {"id": plan_id})
-            if plan.status != Plan.Status.ACTIVE:
-                self.stdout.write(_("計画 %(id)s「%(title)s」は推進中ではないため、案内を送りません。")
-                                  % {"id": plan.pk, "title": plan.title})
-                return
+        day = self._day(date)
+        if plan_id is not None and not self._plan_is_running(plan_id):
+            return
 
         all_reminders = reminders_module.reminders_for(day, plan_id=plan_id)
         pending = reminders_module.unsent(all_reminders)
