@@ -1,4 +1,5 @@
 """Shared fixtures: two council trees, one user per role in each, and plan factories."""
+
 import os
 
 import pytest
@@ -66,8 +67,9 @@ def evaluated_plan(councils):
     from sasaeai.demo.generator import create_running_plan
     from sasaeai.evaluation.services import evaluation_setup
 
-    plan = create_running_plan(council=councils["a"], projects=6, goals=2, indicators=2, years=5, start=2026,
-                               title="評価する計画")
+    plan = create_running_plan(
+        council=councils["a"], projects=6, goals=2, indicators=2, years=5, start=2026, title="評価する計画"
+    )
     evaluation_setup(councils["a"])
     return plan
 

@@ -3,10 +3,12 @@ line each. Runs against a throw-away SQLite database (or BENCH_DATABASE_URL). Fi
 
 The bench code lives outside the ``sasaeai`` package: it imports the apps, no app imports it.
 """
+
 import os
 import time
 
 from bench.common import RUNS, django_setup, median_ms, report
+
 
 def main():
     django_setup()
@@ -85,8 +87,10 @@ def running(council, user, client):
     year = fiscal.fiscal_year_of(timezone.localdate())
     started = time.perf_counter()
     plan = create_running_plan(council=council, owner=user, start=year - 9, title="ベンチ推進計画")
-    print(f"# running plan: 1,000 projects × 3 indicators × 10 years generated in "
-          f"{time.perf_counter() - started:.1f} s", flush=True)
+    print(
+        f"# running plan: 1,000 projects × 3 indicators × 10 years generated in {time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
     for name, url in [
         ("dashboard_page", reverse("dashboard:plan", args=[plan.pk]) + f"?year={year}"),
         ("progress_page", reverse("progress:plan", args=[plan.pk]) + f"?year={year}"),
@@ -128,8 +132,9 @@ def running(council, user, client):
     full = round_trip(plan, "plan workbook (1,000 projects × 3 indicators)")
     for key, value in full.items():
         report(f"excel_plan_3000_rows_{key}", value * 1000)
-    small = create_running_plan(council=council, owner=user, indicators=1, years=1, start=year,
-                                title="ベンチ1000行の計画")
+    small = create_running_plan(
+        council=council, owner=user, indicators=1, years=1, start=year, title="ベンチ1000行の計画"
+    )
     rows_1000 = round_trip(small, "1,000-row workbook (1,000 projects × 1 indicator)")
     for key, value in rows_1000.items():
         report(f"excel_1000_rows_{key}", value * 1000)
@@ -160,8 +165,10 @@ def evaluation(council, user, client):
         YearClosing.objects.filter(plan=plan, fiscal_year=2026).delete()
         AnnualPlan.objects.filter(node__plan=plan, fiscal_year=2027).delete()
 
-    report("close_year_1000_projects", median_ms(lambda: year_close(plan=plan, fiscal_year=2026, by=user),
-                                                 runs=5, setup=reopen_year))
+    report(
+        "close_year_1000_projects",
+        median_ms(lambda: year_close(plan=plan, fiscal_year=2026, by=user), runs=5, setup=reopen_year),
+    )
     closing = YearClosing.objects.get(plan=plan, fiscal_year=2026)
     print(f"# close year: {closing.summary}", flush=True)
     from bench import reports as bench_reports

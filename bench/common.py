@@ -1,4 +1,5 @@
 """What every part of ``make bench`` shares: medians, the output line, a throw-away database."""
+
 import os
 import statistics
 import sys

@@ -7,15 +7,16 @@ Targets: Excel 評価シート < 2 s, PDF 報告書 < 5 s.
 ``run(report)`` expects Django to be set up with a migrated database (``sasaeai/bench.py`` does it);
 ``python -m bench.reports`` sets up a throw-away SQLite database and runs it alone.
 """
+
 import time
 
 
 def run(report):
     from django.utils import timezone
 
+    from bench.common import RUNS, median_ms
     from sasaeai.accounts.models import Role
     from sasaeai.accounts.permissions import ROLE_PERMISSIONS
-    from bench.common import RUNS, median_ms
     from sasaeai.core import fiscal
     from sasaeai.core.services import council_create
     from sasaeai.demo.generator import create_running_plan, fill_evaluations
@@ -27,11 +28,15 @@ def run(report):
     council = council_create(name=f"ベンチ評価市社会福祉協議会{time.time_ns()}")
     evaluation_setup(council)
     started = time.perf_counter()
-    plan = create_running_plan(council=council, projects=1000, goals=10, indicators=3, years=5, start=year - 2,
-                               title="ベンチ評価の計画")
+    plan = create_running_plan(
+        council=council, projects=1000, goals=10, indicators=3, years=5, start=year - 2, title="ベンチ評価の計画"
+    )
     count = fill_evaluations(plan, fiscal_year=year, stages=("self", "review", "internal"))
-    print(f"# evaluation reports: {count:,} projects × 3 indicators, 3 submitted stages, generated in "
-          f"{time.perf_counter() - started:.1f} s", flush=True)
+    print(
+        f"# evaluation reports: {count:,} projects × 3 indicators, 3 submitted stages, generated in "
+        f"{time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
     perms = ROLE_PERMISSIONS[Role.ADMIN]
 
     def rows():

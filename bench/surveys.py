@@ -10,6 +10,7 @@ at most 1.0).
 ``run(report)`` expects Django to be set up with a migrated database (``sasaeai/bench.py`` does it);
 ``python -m bench.surveys`` sets up a throw-away SQLite database and runs it alone.
 """
+
 import csv
 import io
 import os
@@ -24,27 +25,64 @@ ATTRIBUTES = [
     ("地区", [f"第{i}地区" for i in range(1, 13)]),
     ("世帯", ["ひとり暮らし", "夫婦のみ", "親と子", "三世代", "その他", "不明"]),
 ]
-WORDS = ["バスが少ない", "買い物が大変", "見守りがほしい", "サロンに行きたい", "雪かきが心配", "子育ての相談先",
-         "空き家が増えた", "ごみ出しが難しい", "近所づきあいが減った", "ボランティアをしたい"]
+WORDS = [
+    "バスが少ない",
+    "買い物が大変",
+    "見守りがほしい",
+    "サロンに行きたい",
+    "雪かきが心配",
+    "子育ての相談先",
+    "空き家が増えた",
+    "ごみ出しが難しい",
+    "近所づきあいが減った",
+    "ボランティアをしたい",
+]
 
 
 def questions():
     """30 questions: 4 attributes, 10 single, 7 multiple, 7 scale, 2 text."""
     out = []
     for code, labels in ATTRIBUTES:
-        out.append(dict(code=code, text=f"あなたの{code}", kind="single", is_attribute=True,
-                        choices=[(str(i), label) for i, label in enumerate(labels, start=1)]))
+        out.append(
+            dict(
+                code=code,
+                text=f"あなたの{code}",
+                kind="single",
+                is_attribute=True,
+                choices=[(str(i), label) for i, label in enumerate(labels, start=1)],
+            )
+        )
     for i in range(1, 25):
         code = f"Q{i}"
         if i % 24 < 10:
-            out.append(dict(code=code, text=f"問{i}（単一選択）", kind="single",
-                            choices=[(str(c), f"選択肢{c}") for c in range(1, 4 + i % 3)]))
+            out.append(
+                dict(
+                    code=code,
+                    text=f"問{i}（単一選択）",
+                    kind="single",
+                    choices=[(str(c), f"選択肢{c}") for c in range(1, 4 + i % 3)],
+                )
+            )
         elif i % 24 < 17:
-            out.append(dict(code=code, text=f"問{i}（複数選択）", kind="multiple",
-                            choices=[(str(c), f"選択肢{c}") for c in range(1, 9 + i % 3)]))
+            out.append(
+                dict(
+                    code=code,
+                    text=f"問{i}（複数選択）",
+                    kind="multiple",
+                    choices=[(str(c), f"選択肢{c}") for c in range(1, 9 + i % 3)],
+                )
+            )
         else:
-            out.append(dict(code=code, text=f"問{i}（5段階）", kind="scale", scale_min=1, scale_max=5,
-                            choices=[("1", "そう思わない"), ("5", "そう思う")]))
+            out.append(
+                dict(
+                    code=code,
+                    text=f"問{i}（5段階）",
+                    kind="scale",
+                    scale_min=1,
+                    scale_max=5,
+                    choices=[("1", "そう思わない"), ("5", "そう思う")],
+                )
+            )
     out.append(dict(code="自由1", text="地域で困っていること", kind="text"))
     out.append(dict(code="自由2", text="社協への要望", kind="text"))
     return out
@@ -78,8 +116,8 @@ def run(report):
     from django.test import Client
     from django.urls import reverse
 
-    from sasaeai.accounts.models import Membership, User
     from bench.common import RUNS, median_ms
+    from sasaeai.accounts.models import Membership, User
     from sasaeai.core.services import council_create
     from sasaeai.demo.generator import create_plan
     from sasaeai.participation import surveys, surveys_import, tabulation
@@ -96,8 +134,10 @@ def run(report):
         surveys.question_save(questionnaire=q, by=user, **data)
     q.refresh_from_db()
     raw = make_csv(specs, RESPONDENTS)
-    print(f"# surveys: {RESPONDENTS:,} respondents × {len(specs)} questions, CSV {len(raw) / 1024 / 1024:.1f} MB",
-          flush=True)
+    print(
+        f"# surveys: {RESPONDENTS:,} respondents × {len(specs)} questions, CSV {len(raw) / 1024 / 1024:.1f} MB",
+        flush=True,
+    )
 
     started = time.perf_counter()
     parsed = surveys_import.parse(raw, filename="bench.csv", questionnaire=q)
@@ -129,29 +169,37 @@ def run(report):
     def as_number(value):
         return float(value) if value is not None else float("nan")
 
-    frame = pd.DataFrame({
-        "a": [as_number(answers.get(attribute.code)) for _n, _r, answers in parsed.rows],
-        "q": [as_number(answers.get(question.code)) for _n, _r, answers in parsed.rows],
-    })
+    frame = pd.DataFrame(
+        {
+            "a": [as_number(answers.get(attribute.code)) for _n, _r, answers in parsed.rows],
+            "q": [as_number(answers.get(question.code)) for _n, _r, answers in parsed.rows],
+        }
+    )
     reference = pd.crosstab(frame["a"], frame["q"])
     for row in result.rows:  # the same figures
         if row.code:
             assert [int(reference.loc[float(row.code)].get(float(c), 0)) for c, _l in question.categories] == row.counts
     theirs = median_ms(lambda: pd.crosstab(frame["a"], frame["q"]))
-    text_frame = pd.DataFrame({
-        "a": [answers.get(attribute.code) for _n, _r, answers in parsed.rows],
-        "q": [answers.get(question.code) for _n, _r, answers in parsed.rows],
-    })
+    text_frame = pd.DataFrame(
+        {
+            "a": [answers.get(attribute.code) for _n, _r, answers in parsed.rows],
+            "q": [answers.get(question.code) for _n, _r, answers in parsed.rows],
+        }
+    )
     theirs_text = median_ms(lambda: pd.crosstab(text_frame["a"], text_frame["q"]))
     report("survey_crosstab", ours)
     report("pandas_crosstab", theirs)
     print(f"bench survey_crosstab_vs_pandas {ours / theirs:.3f} x", flush=True)
-    print(f"# cross tab Q1 × 地区 (12 × {len(question.categories)}): ours {ours:.2f} ms, pandas.crosstab "
-          f"{theirs:.2f} ms on numbers, {theirs_text:.2f} ms on the code strings "
-          f"({theirs / ours:.0f}× faster than pandas on numbers)", flush=True)
+    print(
+        f"# cross tab Q1 × 地区 (12 × {len(question.categories)}): ours {ours:.2f} ms, pandas.crosstab "
+        f"{theirs:.2f} ms on numbers, {theirs_text:.2f} ms on the code strings "
+        f"({theirs / ours:.0f}× faster than pandas on numbers)",
+        flush=True,
+    )
 
-    report("survey_simple_all_30_questions",
-           median_ms(lambda: tabulation.simple_all(state["columns"], spec), setup=fresh))
+    report(
+        "survey_simple_all_30_questions", median_ms(lambda: tabulation.simple_all(state["columns"], spec), setup=fresh)
+    )
 
     client = Client()
     client.force_login(user)

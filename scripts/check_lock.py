@@ -89,7 +89,9 @@ def problems(pyproject: Path = ROOT / "pyproject.toml", lock: Path = LOCK) -> li
             continue
         version, hashed = candidates[0]
         if not requirement.specifier.contains(version, prereleases=True):
-            found.append(f"{requirement.name}: ロックの {version} は pyproject.toml の {requirement.specifier} を満たしません。")
+            found.append(
+                f"{requirement.name}: ロックの {version} は pyproject.toml の {requirement.specifier} を満たしません。"
+            )
         if not hashed:
             found.append(f"{requirement.name}: ロックにハッシュがありません。")
     return found

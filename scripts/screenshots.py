@@ -2,6 +2,7 @@
 
 Logs in as the demo admin against a running server and writes PNGs to ./screenshots/.
 """
+
 import re
 import sys
 from pathlib import Path
@@ -15,8 +16,10 @@ OUT = Path("screenshots")
 def main(paths, width=1400):
     OUT.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
         page = browser.new_page(viewport={"width": width, "height": 900})
         page.goto(BASE + "/login/")
         page.fill("#id_username", "demo")

@@ -37,11 +37,20 @@ def test_one_urls_module_and_views_in_one_place(app):
     assert not ((folder / "views.py").exists() and (folder / "views").is_dir())
 
 
-@pytest.mark.parametrize("lower, upper", [
-    ("core", "plans"), ("core", "progress"), ("core", "evaluation"), ("core", "participation"),
-    ("plans", "progress"), ("plans", "evaluation"), ("plans", "participation"),
-    ("progress", "evaluation"), ("progress", "participation"),
-])
+@pytest.mark.parametrize(
+    "lower, upper",
+    [
+        ("core", "plans"),
+        ("core", "progress"),
+        ("core", "evaluation"),
+        ("core", "participation"),
+        ("plans", "progress"),
+        ("plans", "evaluation"),
+        ("plans", "participation"),
+        ("progress", "evaluation"),
+        ("progress", "participation"),
+    ],
+)
 def test_dependencies_go_one_way(lower, upper):
     """A lower app never imports a higher one (evaluation registers what progress needs of it). The
     home and council pages (core's views and their selectors) bring the apps together, so they may.

@@ -1,4 +1,5 @@
 """Docs stay true (Datasette's test_docs style): every permission, setting and command is documented."""
+
 import re
 from pathlib import Path
 
@@ -61,9 +62,14 @@ def test_readme_quick_start_is_two_commands():
 
 
 def test_every_audit_action_has_a_japanese_label():
-    code = "".join(path.read_text(encoding="utf-8") for path in (ROOT / "sasaeai").rglob("*.py")
-                   if "tests" not in path.parts and "migrations" not in path.parts)
-    found = set(re.findall(r'action="([a-z_]+\.[a-z_]+)"', code)) | set(re.findall(r'"action": "([a-z_]+\.[a-z_]+)"', code))
+    code = "".join(
+        path.read_text(encoding="utf-8")
+        for path in (ROOT / "sasaeai").rglob("*.py")
+        if "tests" not in path.parts and "migrations" not in path.parts
+    )
+    found = set(re.findall(r'action="([a-z_]+\.[a-z_]+)"', code)) | set(
+        re.findall(r'"action": "([a-z_]+\.[a-z_]+)"', code)
+    )
     assert {"plan.create", "evaluation.submit", "year.close"} <= found  # the scan reads the services
     for action in found:
         assert action in ACTION_LABELS, action

@@ -5,6 +5,7 @@ A template may contain Japanese only inside ``{% translate %}``, inside
 (``{# … #}``, ``{% comment %}…{% endcomment %}``). Anything else is a string a
 user reads that gettext never sees.
 """
+
 import re
 from pathlib import Path
 
@@ -63,8 +64,11 @@ def test_template_folders_are_found():
         ('<h1>{% translate "体系図" %}</h1>', []),
         ("<nav aria-label=\"{% translate '現在の場所' %}\"></nav>", []),
         ("{% blocktranslate with t=plan.title %}「{{ t }}」を削除します。{% endblocktranslate %}", []),
-        ("{% blocktranslate trimmed count n=x|length %}\n  {{ n }} 件\n"
-         "{% plural %}{{ n }} 件\n{% endblocktranslate %}", []),
+        (
+            "{% blocktranslate trimmed count n=x|length %}\n  {{ n }} 件\n"
+            "{% plural %}{{ n }} 件\n{% endblocktranslate %}",
+            [],
+        ),
         ("{# 「削除」 removes a row #}\n{% comment %}\n説明\n{% endcomment %}", []),
         ("<h1>体系図</h1>", [(1, "体系図")]),
         ('<p>\n{% translate "概要" %}（{{ n }}）</p>', [(2, "（"), (2, "）")]),

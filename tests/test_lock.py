@@ -48,6 +48,6 @@ def test_a_pin_without_hashes_fails(copies):
     end = start + 1
     while end < len(lines) and lines[end].startswith("    --hash"):
         end += 1
-    lines[start : end] = ["openpyxl==" + lines[start].split("==")[1].split()[0]]
+    lines[start:end] = ["openpyxl==" + lines[start].split("==")[1].split()[0]]
     lock.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert "openpyxl: ロックにハッシュがありません。" in check_lock.problems(pyproject, lock)

@@ -2,6 +2,7 @@
 
 SASAEAI_SECRET_KEY, SASAEAI_DEBUG, SASAEAI_ALLOWED_HOSTS, DATABASE_URL.
 """
+
 import os
 from pathlib import Path
 
@@ -59,11 +60,7 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60
-    )
-}
+DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -132,7 +129,8 @@ SASAEAI_COMMENT_MAX_URLS = int(os.environ.get("SASAEAI_COMMENT_MAX_URLS", 10))
 # "seconds:count" pairs: at most count submissions from one address within seconds.
 SASAEAI_COMMENT_RATE_LIMITS = tuple(
     tuple(int(x) for x in pair.split(":"))
-    for pair in os.environ.get("SASAEAI_COMMENT_RATE_LIMITS", "600:5,86400:20").split(",") if pair.strip()
+    for pair in os.environ.get("SASAEAI_COMMENT_RATE_LIMITS", "600:5,86400:20").split(",")
+    if pair.strip()
 )
 
 SESSION_COOKIE_HTTPONLY = True

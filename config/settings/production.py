@@ -1,4 +1,5 @@
 """Production settings: set SASAEAI_SECRET_KEY, SASAEAI_ALLOWED_HOSTS and DATABASE_URL."""
+
 import os
 
 from .base import *

@@ -4,6 +4,7 @@ Each decorator fetches the object named in the URL through a selector that check
 permission in the object's council (one 404 for missing and foreign objects), and leaves the
 user's permissions there on ``request.council_permissions`` for the templates.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -57,8 +58,9 @@ def permissions_for(user: AnyUser, council_id: int) -> frozenset[str]:
     return ROLE_PERMISSIONS.get(role, frozenset()) if role else frozenset()
 
 
-def _scoped(permission: Permission, fetch: Callable[[AnyUser, Any, str], Model],
-            url_kwarg: str) -> Callable[[View], PermissionView]:
+def _scoped(
+    permission: Permission, fetch: Callable[[AnyUser, Any, str], Model], url_kwarg: str
+) -> Callable[[View], PermissionView]:
     """``permission`` is one name, or a tuple of names of which the user needs any one."""
     wanted = (permission,) if isinstance(permission, str) else tuple(permission)
     for name in wanted:

@@ -8,6 +8,7 @@ use the ``has_perm_here`` filter, which refuses unknown names too. Rules that de
 (who owns an item) live in the app's ``permissions.py``. The role × action × ownership matrix is
 tested in ``accounts/tests/test_permissions.py``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Collection
@@ -49,29 +50,68 @@ PERMISSIONS: dict[str, str] = {
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.ADMIN: frozenset(PERMISSIONS) - {
-        "progress.report_own", "evaluation.self_own", "evaluation.review_own", "evaluation.view_internal",
+    Role.ADMIN: frozenset(PERMISSIONS)
+    - {
+        "progress.report_own",
+        "evaluation.self_own",
+        "evaluation.review_own",
+        "evaluation.view_internal",
     },
-    Role.EDITOR: frozenset({
-        "plans.view", "plans.export", "plans.create", "plans.edit", "plans.import", "audit.view",
-        "progress.view", "progress.manage", "progress.report",
-        "evaluation.view", "evaluation.self", "evaluation.review", "evaluation.internal", "evaluation.final",
-        "evaluation.close_year", "evaluation.midterm", "evaluation.export",
-        "participation.view", "participation.manage", "participation.comments",
-    }),
-    Role.LEADER: frozenset({
-        "plans.view", "plans.export", "progress.view", "progress.report_own",
-        "evaluation.view", "evaluation.self_own", "evaluation.review_own", "evaluation.export",
-        "participation.view",
-    }),
-    Role.REPORTER: frozenset({"plans.view", "progress.view", "progress.report_own",
-                              "evaluation.view", "evaluation.self_own"}),
-    Role.VIEWER: frozenset({"plans.view", "plans.export", "progress.view", "evaluation.view", "evaluation.export",
-                            "participation.view"}),
+    Role.EDITOR: frozenset(
+        {
+            "plans.view",
+            "plans.export",
+            "plans.create",
+            "plans.edit",
+            "plans.import",
+            "audit.view",
+            "progress.view",
+            "progress.manage",
+            "progress.report",
+            "evaluation.view",
+            "evaluation.self",
+            "evaluation.review",
+            "evaluation.internal",
+            "evaluation.final",
+            "evaluation.close_year",
+            "evaluation.midterm",
+            "evaluation.export",
+            "participation.view",
+            "participation.manage",
+            "participation.comments",
+        }
+    ),
+    Role.LEADER: frozenset(
+        {
+            "plans.view",
+            "plans.export",
+            "progress.view",
+            "progress.report_own",
+            "evaluation.view",
+            "evaluation.self_own",
+            "evaluation.review_own",
+            "evaluation.export",
+            "participation.view",
+        }
+    ),
+    Role.REPORTER: frozenset(
+        {"plans.view", "progress.view", "progress.report_own", "evaluation.view", "evaluation.self_own"}
+    ),
+    Role.VIEWER: frozenset(
+        {"plans.view", "plans.export", "progress.view", "evaluation.view", "evaluation.export", "participation.view"}
+    ),
     # 評価委員: reads the plan, progress and the internal evaluation; enters the external evaluation
     # and the committee's 答申. Nothing else.
-    Role.COMMITTEE: frozenset({"plans.view", "progress.view", "evaluation.view_internal", "evaluation.external",
-                               "evaluation.opinion", "participation.view"}),
+    Role.COMMITTEE: frozenset(
+        {
+            "plans.view",
+            "progress.view",
+            "evaluation.view_internal",
+            "evaluation.external",
+            "evaluation.opinion",
+            "participation.view",
+        }
+    ),
 }
 
 

@@ -3,6 +3,7 @@
 A membership in a council applies to that council and to every council below it (a 市社協
 admin sees its 区社協). Councils are few per installation, so the tree is read in one query.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -58,8 +59,6 @@ def user_can(user: AnyUser, permission: str, council_id: int) -> bool:
     return role is not None and role_has(role, permission)
 
 
-
-
 def council_get_for_user(user: AnyUser, council_id: int | str, permission: str = "plans.view") -> Council:
     """The council, if the user holds ``permission`` there; the same 404 otherwise."""
     try:
@@ -80,4 +79,8 @@ def users_for_council(council: Council) -> QuerySet[User]:
     while node is not None:
         ids.append(node.pk)
         node = node.parent
-    return User.objects.filter(memberships__council_id__in=ids, is_active=True).distinct().order_by("display_name", "username")
+    return (
+        User.objects.filter(memberships__council_id__in=ids, is_active=True)
+        .distinct()
+        .order_by("display_name", "username")
+    )

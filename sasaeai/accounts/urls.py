@@ -4,7 +4,10 @@ from django.urls import path
 from .forms import LoginForm
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(
-        template_name="accounts/login.html", authentication_form=LoginForm), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="accounts/login.html", authentication_form=LoginForm),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -3,6 +3,7 @@
 Services call :func:`log_action` inside their transaction, so an entry exists exactly when the
 change it describes was committed.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -86,10 +87,18 @@ ACTION_LABELS = {
 RESTORABLE_ACTIONS = frozenset({"indicator.update", "report.update"})
 
 
-def audit_entry(*, council: Council, actor: User | AnonymousUser | None, action: str,
-                plan_id: int | None = None, node_id: int | None = None, target_label: object = "",
-                before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
-                obj: Model | None = None) -> AuditEntry:
+def audit_entry(
+    *,
+    council: Council,
+    actor: User | AnonymousUser | None,
+    action: str,
+    plan_id: int | None = None,
+    node_id: int | None = None,
+    target_label: object = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    obj: Model | None = None,
+) -> AuditEntry:
     """An unsaved entry (for bulk writes); ``log_action`` saves one at once."""
     if action not in ACTION_LABELS:
         raise ValueError(f"unknown audit action {action!r}")

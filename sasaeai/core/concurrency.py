@@ -1,4 +1,5 @@
 """Optimistic concurrency: a form carries the version it was opened with; saving checks it."""
+
 from typing import Protocol
 
 from django.core.exceptions import ValidationError
@@ -17,7 +18,9 @@ class ConcurrentEditError(ValidationError):
 
 def check_version(obj: Versioned, expected_version: int | str | None) -> None:
     if expected_version is not None and int(expected_version) != obj.version:
-        raise ConcurrentEditError(_(
-            "この画面を開いた後に、他の人がこの内容を更新しました。"
-            "入力内容は保存していません。画面を開き直して最新の内容を確認してから、もう一度編集してください。"
-        ))
+        raise ConcurrentEditError(
+            _(
+                "この画面を開いた後に、他の人がこの内容を更新しました。"
+                "入力内容は保存していません。画面を開き直して最新の内容を確認してから、もう一度編集してください。"
+            )
+        )

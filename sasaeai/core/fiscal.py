@@ -106,8 +106,7 @@ _LAST_DAY = date(MAX_YEAR, 12, 31)
 def _check_date(d: object) -> date:
     if isinstance(d, datetime):
         raise TypeError(
-            "datetime ではなく date を渡してください"
-            "（Django では timezone.localdate() を使ってください）。"
+            "datetime ではなく date を渡してください（Django では timezone.localdate() を使ってください）。"
         )
     if not isinstance(d, date):
         raise TypeError(f"日付（date）が必要です: {d!r}")
@@ -134,9 +133,7 @@ def _check_int(value: object, what: str) -> int:
 def _check_fiscal_year(fy: object) -> int:
     fy = _check_int(fy, "年度")
     if not MIN_YEAR <= fy <= MAX_YEAR:
-        raise ValueError(
-            f"{fy}年度は扱えません。対応範囲は{MIN_YEAR}〜{MAX_YEAR}年度です。"
-        )
+        raise ValueError(f"{fy}年度は扱えません。対応範囲は{MIN_YEAR}〜{MAX_YEAR}年度です。")
     return fy
 
 
@@ -185,9 +182,7 @@ def format_era_year(era: Era, year: int, *, gannen: bool = True) -> str:
     year = _check_int(year, "年")
     last_year = _era_last_day(era).year - era.start.year + 1
     if not 1 <= year <= last_year:
-        raise ValueError(
-            f"{era.name}{year}年は存在しません（{era.name}は1〜{last_year}年です）。"
-        )
+        raise ValueError(f"{era.name}{year}年は存在しません（{era.name}は1〜{last_year}年です）。")
     number = "元" if year == 1 and gannen else str(year)
     return f"{era.name}{number}年"
 
@@ -212,9 +207,7 @@ def fiscal_year_of(d: date) -> int:
     d = _check_date(d)
     fy = d.year if d.month >= 4 else d.year - 1
     if not MIN_YEAR <= fy <= MAX_YEAR:
-        raise ValueError(
-            f"{d.isoformat()} は{fy}年度の日付で、対応範囲（{MIN_YEAR}〜{MAX_YEAR}年度）の外です。"
-        )
+        raise ValueError(f"{d.isoformat()} は{fy}年度の日付で、対応範囲（{MIN_YEAR}〜{MAX_YEAR}年度）の外です。")
     return fy
 
 
@@ -245,8 +238,7 @@ def fiscal_year_era(fy: int, *, reiwa_first_year: bool = True) -> tuple[Era, int
         era = _era_or_none(april_first)
     if era is None:
         raise ValueError(
-            f"{fy}年度は始まり（{fy}年4月1日）が明治改元（1868年9月8日）より前のため、"
-            "和暦では表せません。"
+            f"{fy}年度は始まり（{fy}年4月1日）が明治改元（1868年9月8日）より前のため、和暦では表せません。"
         )
     return era, fy - era.start.year + 1
 
@@ -270,16 +262,12 @@ def format_fiscal_year(
     style "both"    -> "令和8年度 (2026年度)"
     """
     if style not in STYLES:
-        raise ValueError(
-            f"style は {', '.join(repr(s) for s in STYLES)} のいずれかです: {style!r}"
-        )
+        raise ValueError(f"style は {', '.join(repr(s) for s in STYLES)} のいずれかです: {style!r}")
     fy = _check_fiscal_year(fy)
     seireki = f"{fy}年度"
     if style == "seireki":
         return seireki
-    wareki_text = _format_wareki_fiscal_year(
-        fy, gannen=gannen, reiwa_first_year=reiwa_first_year
-    )
+    wareki_text = _format_wareki_fiscal_year(fy, gannen=gannen, reiwa_first_year=reiwa_first_year)
     if style == "wareki":
         return wareki_text
     return f"{wareki_text} ({seireki})"
@@ -302,13 +290,9 @@ def format_fiscal_period(
     start = _check_fiscal_year(start)
     end = _check_fiscal_year(end)
     if start > end:
-        raise ValueError(
-            f"期間の始まり（{start}年度）が終わり（{end}年度）より後になっています。"
-        )
+        raise ValueError(f"期間の始まり（{start}年度）が終わり（{end}年度）より後になっています。")
     if start == end:
-        return format_fiscal_year(
-            start, style="both", gannen=gannen, reiwa_first_year=reiwa_first_year
-        )
+        return format_fiscal_year(start, style="both", gannen=gannen, reiwa_first_year=reiwa_first_year)
     first = _format_wareki_fiscal_year(start, gannen=gannen, reiwa_first_year=reiwa_first_year)
     last = _format_wareki_fiscal_year(end, gannen=gannen, reiwa_first_year=reiwa_first_year)
     sep = PERIOD_SEPARATOR
@@ -325,9 +309,7 @@ for _era in ERAS:
     _ERA_BY_TOKEN[_era.romaji[0].upper()] = _era
 del _era
 
-_ERA_TOKEN = "|".join(
-    [re.escape(era.name) for era in ERAS] + [f"[{''.join(e.romaji[0] for e in ERAS)}]"]
-)
+_ERA_TOKEN = "|".join([re.escape(era.name) for era in ERAS] + [f"[{''.join(e.romaji[0] for e in ERAS)}]"])
 
 # Input is NFKC-normalized first, so full-width digits, letters, spaces and
 # parentheses arrive here as ASCII, and the one-character era signs
@@ -378,9 +360,7 @@ def parse_fiscal_year(text: str) -> int:
     if match:
         year = int(match["year"])
         if not MIN_YEAR <= year <= MAX_YEAR:
-            raise ValueError(
-                f"「{text}」は対応範囲（{MIN_YEAR}〜{MAX_YEAR}年度）の外です。"
-            )
+            raise ValueError(f"「{text}」は対応範囲（{MIN_YEAR}〜{MAX_YEAR}年度）の外です。")
         return year
 
     match = _WAREKI_RE.fullmatch(normalized)
@@ -393,9 +373,7 @@ def parse_fiscal_year(text: str) -> int:
     if number < 1:
         raise ValueError(f"「{text}」という年度はありません（{era.name}は元年から始まります）。")
     if not MIN_YEAR <= fy <= MAX_YEAR:
-        raise ValueError(
-            f"「{text}」は{fy}年度にあたり、対応範囲（{MIN_YEAR}〜{MAX_YEAR}年度）の外です。"
-        )
+        raise ValueError(f"「{text}」は{fy}年度にあたり、対応範囲（{MIN_YEAR}〜{MAX_YEAR}年度）の外です。")
     if (era, number) not in _fiscal_year_names(fy):
         if fy == MIN_YEAR:
             hint = f"{fy}年度は明治改元より前に始まるため、和暦では表せません"
@@ -404,7 +382,5 @@ def parse_fiscal_year(text: str) -> int:
         raise ValueError(f"「{text}」という年度はありません（{hint}）。")
 
     if match["year"] is not None and int(match["year"]) != fy:
-        raise ValueError(
-            f"「{text}」の和暦（{fy}年度）と西暦（{int(match['year'])}年度）が一致しません。"
-        )
+        raise ValueError(f"「{text}」の和暦（{fy}年度）と西暦（{int(match['year'])}年度）が一致しません。")
     return fy

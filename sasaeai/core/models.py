@@ -1,4 +1,5 @@
 """Councils (the tenant tree), their branches, and the audit log."""
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -25,8 +26,12 @@ class Council(BaseModel):
     name = models.CharField(_("名称"), max_length=200)
     kind = models.CharField(_("種別"), max_length=20, choices=Kind.choices, default=Kind.MUNICIPAL)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上位の社協"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="children",
+        "self",
+        verbose_name=_("上位の社協"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     postal_code = models.CharField(_("郵便番号"), max_length=10, blank=True)
     address = models.CharField(_("住所"), max_length=300, blank=True)
@@ -84,7 +89,10 @@ class AuditEntry(models.Model):
 
     council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="audit_entries")
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="audit_entries",
     )
     actor_name = models.CharField(max_length=150, blank=True)

@@ -2,6 +2,7 @@
 
 The permission names only; the role map is in ``accounts.permissions``.
 """
+
 from __future__ import annotations
 
 from sasaeai.accounts.permissions import permission

@@ -1,4 +1,5 @@
 """Writes to councils: creating one (with what every app sets up for it), contact details and branches (支部)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -32,8 +33,7 @@ def council_setup(council: Council) -> None:
 
 
 @transaction.atomic
-def council_create(*, name: str, kind: str = "municipal", parent: Council | None = None, by=None,
-                   **fields) -> Council:
+def council_create(*, name: str, kind: str = "municipal", parent: Council | None = None, by=None, **fields) -> Council:
     """A new council, set up for every app, audited."""
     council = Council(name=name, kind=kind, parent=parent)
     for key, value in fields.items():
@@ -43,15 +43,20 @@ def council_create(*, name: str, kind: str = "municipal", parent: Council | None
     council.full_clean()
     council.save()
     council_setup(council)
-    log_action(council=council, actor=by, action="council.create", target_label=council.name,
-               after={"name": council.name, "kind": council.get_kind_display(),
-                      **({"parent": parent.name} if parent else {})})
+    log_action(
+        council=council,
+        actor=by,
+        action="council.create",
+        target_label=council.name,
+        after={"name": council.name, "kind": council.get_kind_display(), **({"parent": parent.name} if parent else {})},
+    )
     return council
 
 
 @transaction.atomic
-def council_update(*, council: Council, by: User | None, branches: Iterable[dict[str, Any]] | None = None,
-                   **fields: Any) -> Council:
+def council_update(
+    *, council: Council, by: User | None, branches: Iterable[dict[str, Any]] | None = None, **fields: Any
+) -> Council:
     """Update a council's contact details and, when given, replace its branches (in order)."""
     council = Council.objects.select_for_update().get(pk=council.pk)
     before = {f: getattr(council, f) for f in COUNCIL_FIELDS}

@@ -30,28 +30,40 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
 @council_permission("plans.view")
 def council_detail(request: PermittedRequest, council: Council) -> HttpResponse:
     plans = [p for p in plans_for_user(request.user) if p.council_id == council.pk]
-    return render(request, "core/council_detail.html", {
-        "council": council,
-        "branches": selectors.council_branches(council),
-        "children": selectors.council_children(council),
-        "plans": plans,
-    })
+    return render(
+        request,
+        "core/council_detail.html",
+        {
+            "council": council,
+            "branches": selectors.council_branches(council),
+            "children": selectors.council_children(council),
+            "plans": plans,
+        },
+    )
 
 
 @council_permission("councils.manage")
 def council_edit(request: PermittedRequest, council: Council) -> HttpResponse:
-    form = CouncilForm(request.POST or None, instance=council if request.method == "GET" else None,
-                       initial={f: getattr(council, f) for f in CouncilForm.Meta.fields})
-    branches = BranchFormSet(request.POST or None, prefix="branches", initial=[
-        {f: getattr(b, f) for f in services.BRANCH_FIELDS} for b in selectors.council_branches(council)])
+    form = CouncilForm(
+        request.POST or None,
+        instance=council if request.method == "GET" else None,
+        initial={f: getattr(council, f) for f in CouncilForm.Meta.fields},
+    )
+    branches = BranchFormSet(
+        request.POST or None,
+        prefix="branches",
+        initial=[{f: getattr(b, f) for f in services.BRANCH_FIELDS} for b in selectors.council_branches(council)],
+    )
     if request.method == "POST" and form.is_valid() and branches.is_valid():
         try:
-            services.council_update(council=council, by=request.user, branches=formset_rows(branches),
-                                    **form.cleaned_data)
+            services.council_update(
+                council=council, by=request.user, branches=formset_rows(branches), **form.cleaned_data
+            )
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
             messages.success(request, _("%(name)s の連絡先と支部を保存しました。") % {"name": council.name})
             return redirect("council_detail", council_id=council.pk)
-    return render(request, "core/council_form.html", {
-        "council": council, "form": form, "formsets": [(_("支部"), branches)]})
+    return render(
+        request, "core/council_form.html", {"council": council, "form": form, "formsets": [(_("支部"), branches)]}
+    )

@@ -3,6 +3,7 @@
 Everything made here is marked ``is_sample`` and shown as サンプル on every screen, so nobody takes
 it for a council's real figures. The numbers are pseudo-random but the same on every run.
 """
+
 import random
 from decimal import Decimal
 
@@ -56,18 +57,32 @@ def _sample_groups(plan, tree, years, today, *, leader, reporter, editor):
     for i, root in enumerate(r for r in tree.roots if r.children_list):
         name = f"{root.code or i + 1} {root.title[:14]} WG（サンプル）"
         groups[root.pk] = services.working_group_save(
-            plan=plan, by=None, name=name, nodes=[root], leader=leader if i == 0 else editor,
-            sub_leader=editor if i == 0 else None, members=[reporter], is_sample=True)
+            plan=plan,
+            by=None,
+            name=name,
+            nodes=[root],
+            leader=leader if i == 0 else editor,
+            sub_leader=editor if i == 0 else None,
+            members=[reporter],
+            is_sample=True,
+        )
     if groups:
         first_group = next(iter(groups.values()))
         period = services.plan_periods(plan, years[-1])[0]
         held_on = min(today, period.start.replace(month=period.start.month + 2))
         services.meeting_save(
-            plan=plan, by=None, is_sample=True, title="第1回 推進会議（サンプル）", held_on=held_on,
-            working_group=first_group, attendees="リーダー、サブリーダー、メンバー（サンプル）",
-            agenda="（サンプル）各事業の進捗の確認", minutes="（サンプル）上半期の取り組みを報告し合いました。",
+            plan=plan,
+            by=None,
+            is_sample=True,
+            title="第1回 推進会議（サンプル）",
+            held_on=held_on,
+            working_group=first_group,
+            attendees="リーダー、サブリーダー、メンバー（サンプル）",
+            agenda="（サンプル）各事業の進捗の確認",
+            minutes="（サンプル）上半期の取り組みを報告し合いました。",
             decisions="（サンプル）遅れている事業は次回までに対応を検討する。",
-            nodes=[n for n in tree.roots if n.pk in groups][:2])
+            nodes=[n for n in tree.roots if n.pk in groups][:2],
+        )
     return groups
 
 
@@ -80,29 +95,48 @@ def _sample_item(plan, node, index, years, today, rng, *, groups, statuses, repo
     if indicator is None:
         base = rng.randint(20, 200)
         indicator = services.indicator_create(
-            node=node, by=None, name="参加者数（サンプル）", unit="人", baseline_value=base,
-            baseline_year=years[0] - 1, is_sample=True,
-            targets={y: base + 10 * (k + 1) for k, y in enumerate(range(years[0], plan.period_end + 1))})
+            node=node,
+            by=None,
+            name="参加者数（サンプル）",
+            unit="人",
+            baseline_value=base,
+            baseline_year=years[0] - 1,
+            is_sample=True,
+            targets={y: base + 10 * (k + 1) for k, y in enumerate(range(years[0], plan.period_end + 1))},
+        )
     targets = dict(indicator.targets.values_list("fiscal_year", "value"))
     for year in years:
         services.annual_plan_save(
-            node=node, fiscal_year=year, by=None, is_sample=True,
+            node=node,
+            fiscal_year=year,
+            by=None,
+            is_sample=True,
             content=f"（サンプル）{node.title}に向けて、関係者と協力して取り組みます。",
             months=sorted(rng.sample(services.MONTHS_OF_FY, rng.randint(2, 6))),
-            working_group=groups.get(root.pk), owners=[reporter] if index % 3 == 0 else [],
-            budget=rng.choice([None, 30000, 50000, 120000]))
+            working_group=groups.get(root.pk),
+            owners=[reporter] if index % 3 == 0 else [],
+            budget=rng.choice([None, 30000, 50000, 120000]),
+        )
         for period in services.plan_periods(plan, year):
             if period.end >= today and (index % 3 == 0 or period.start > today):
                 continue  # leave the reporter's current items open, and nothing in the future
             status = statuses[rng.choice([1, 2, 3, 3, 3, 4])]
             target = targets.get(year)
-            actual = (None if target is None
-                      else (Decimal(target) * Decimal(rng.randint(60, 115)) / 100).quantize(Decimal(1)))
+            actual = (
+                None if target is None else (Decimal(target) * Decimal(rng.randint(60, 115)) / 100).quantize(Decimal(1))
+            )
             services.report_save(
-                node=node, fiscal_year=year, period=period.number, by=None, is_sample=True, status=status,
-                done_text="（サンプル）計画に沿って活動しました。", results="（サンプル）参加者が増えました。",
+                node=node,
+                fiscal_year=year,
+                period=period.number,
+                by=None,
+                is_sample=True,
+                status=status,
+                done_text="（サンプル）計画に沿って活動しました。",
+                results="（サンプル）参加者が増えました。",
                 problems="（サンプル）担い手の確保が課題です。" if status.score < 75 else "",
-                actuals={indicator: actual} if actual is not None else {})
+                actuals={indicator: actual} if actual is not None else {},
+            )
 
 
 def _sample_evaluations(plan, year, leaves, rng):
@@ -124,9 +158,16 @@ def _sample_evaluations(plan, year, leaves, rng):
             grade = grades[min(len(grades) - 1, rng.choice([0, 1, 1, 1, 2, 2, 3]))]
             direction = directions[rng.choice([0, 1, 1, 1, 2])] if directions else None
             StageEntry.objects.create(
-                evaluation=evaluation, stage=stage, state=StageEntry.State.SUBMITTED, grade=grade,
+                evaluation=evaluation,
+                stage=stage,
+                state=StageEntry.State.SUBMITTED,
+                grade=grade,
                 results="（サンプル）参加者が増え、地域のつながりが広がりました。",
-                comment="（サンプル）計画どおりに実施できました。" if grade.score >= 75 else "（サンプル）一部が遅れました。",
+                comment="（サンプル）計画どおりに実施できました。"
+                if grade.score >= 75
+                else "（サンプル）一部が遅れました。",
                 challenges="（サンプル）担い手の確保が課題です。",
-                improvements="（サンプル）広報を見直し、新しい担い手を募ります。", direction=direction,
-                submitted_at=now)
+                improvements="（サンプル）広報を見直し、新しい担い手を募ります。",
+                direction=direction,
+                submitted_at=now,
+            )

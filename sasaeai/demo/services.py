@@ -1,4 +1,5 @@
 """Loads the five source plans (shared/seeds, transcribed in ``plans/``) and demo logins."""
+
 from pathlib import Path
 
 import yaml
@@ -15,8 +16,14 @@ from sasaeai.plans.services import plan_file_import
 DATA_DIR = Path(__file__).parent / "data"
 PLANS_DIR = Path(__file__).parent / "plans"
 # Plan files in dependency-free order (a file is imported into the council it names).
-PLAN_FILES = ["kawasaki.yaml", "nakahara.yaml", "ichinoseki.yaml", "kashiwa.yaml", "kurashiki.yaml",
-              "higashikurume.yaml"]
+PLAN_FILES = [
+    "kawasaki.yaml",
+    "nakahara.yaml",
+    "ichinoseki.yaml",
+    "kashiwa.yaml",
+    "kurashiki.yaml",
+    "higashikurume.yaml",
+]
 DEMO_PASSWORD = "sasaeai-demo"
 DEMO_USERS = [
     # username, display name, role, councils (a role in a council applies to its child councils)
@@ -39,8 +46,7 @@ def load_councils():
         for item in items:
             council, _ = Council.objects.update_or_create(
                 name=item["name"],
-                defaults={"kind": item["kind"], "parent": parent,
-                          **{f: str(item.get(f, "")) for f in COUNCIL_FIELDS}},
+                defaults={"kind": item["kind"], "parent": parent, **{f: str(item.get(f, "")) for f in COUNCIL_FIELDS}},
             )
             Branch.objects.filter(council=council).delete()
             Branch.objects.bulk_create(
@@ -74,8 +80,9 @@ def load_demo(*, reset=False, stdout=None):
     _add_source_indicators()
     top_councils = list(Council.objects.filter(parent__isnull=True))
     for username, display_name, role, council_names in DEMO_USERS:
-        user, created = User.objects.get_or_create(username=username, defaults={
-            "display_name": display_name, "email": f"{username}@example.invalid"})
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"display_name": display_name, "email": f"{username}@example.invalid"}
+        )
         if created or reset:
             user.set_password(DEMO_PASSWORD)
             user.save()
@@ -96,9 +103,17 @@ def load_demo(*, reset=False, stdout=None):
 # 東久留米市 "市民スタッフ登録者数100人を目指します" names the measure, the unit and the target,
 # but no year, so none is set.
 SOURCE_INDICATORS = [
-    {"council": "東久留米市社会福祉協議会", "targets_text": "市民スタッフ登録者数100人",
-     "indicator": {"name": "市民スタッフ登録者数", "unit": "人", "kind": "quantity", "direction": "higher",
-                   "final_target": 100}},
+    {
+        "council": "東久留米市社会福祉協議会",
+        "targets_text": "市民スタッフ登録者数100人",
+        "indicator": {
+            "name": "市民スタッフ登録者数",
+            "unit": "人",
+            "kind": "quantity",
+            "direction": "higher",
+            "final_target": 100,
+        },
+    },
 ]
 
 
@@ -108,8 +123,9 @@ def _add_source_indicators():
     from sasaeai.progress.services import indicator_create
 
     for spec in SOURCE_INDICATORS:
-        node = PlanNode.objects.filter(plan__council__name=spec["council"],
-                                       targets_text__contains=spec["targets_text"]).first()
+        node = PlanNode.objects.filter(
+            plan__council__name=spec["council"], targets_text__contains=spec["targets_text"]
+        ).first()
         if node is None or Indicator.objects.filter(node=node, name=spec["indicator"]["name"]).exists():
             continue
         indicator_create(node=node, by=None, **spec["indicator"])

@@ -4,6 +4,7 @@ numbers written plainly (100, 45.5: never 1E+2). Built from an ``EvaluationRepor
 
 A text cell that Excel would take for a formula (starting with = + - @) is prefixed with ' .
 """
+
 from __future__ import annotations
 
 import csv
@@ -23,8 +24,20 @@ def _text(value: str) -> str:
 
 def header(report: EvaluationReport) -> list[str]:
     return [
-        _("目標番号"), _("目標"), _("事業番号"), _("事業"), _("指標"), _("単位"), _("基準値"), _("目標値"),
-        _("実績値"), _("達成率（％）"), _("事業の達成率（％）"), _("評価（現在）"), _("評価の段階"), _("方向性"),
+        _("目標番号"),
+        _("目標"),
+        _("事業番号"),
+        _("事業"),
+        _("指標"),
+        _("単位"),
+        _("基準値"),
+        _("目標値"),
+        _("実績値"),
+        _("達成率（％）"),
+        _("事業の達成率（％）"),
+        _("評価（現在）"),
+        _("評価の段階"),
+        _("方向性"),
     ] + [_("%(stage)s（記号）") % {"stage": label} for _stage, label in report.stages]
 
 
@@ -40,8 +53,14 @@ def rows(report: EvaluationReport):
                     figures = ["", "", "", "", "", ""]
                 else:
                     actual = plain(indicator.actual) if indicator.actual is not None else _text(indicator.actual_text)
-                    figures = [_text(indicator.name), _text(indicator.unit), plain(indicator.baseline),
-                               plain(indicator.target), actual, plain(indicator.rate)]
+                    figures = [
+                        _text(indicator.name),
+                        _text(indicator.unit),
+                        plain(indicator.baseline),
+                        plain(indicator.target),
+                        actual,
+                        plain(indicator.rate),
+                    ]
                 yield head + figures + [achievement] + common + [_text(c) for c in stage_cells]
 
 

@@ -6,6 +6,7 @@ MS 明朝 as the name Word falls back on), so Japanese is not set in a Western f
 Built from an ``EvaluationReport``; tables are written as XML rows directly (python-docx's
 cell-by-cell API is slow for a thousand rows).
 """
+
 from __future__ import annotations
 
 import io
@@ -50,8 +51,11 @@ def _setup_styles(document):
             style = styles[name]
         except KeyError:
             continue
-        _set_fonts(style, HEADING_FONT if name != "Table Grid" else EAST_ASIA_FONT,
-                   None if name == "Table Grid" else WESTERN_FONT)
+        _set_fonts(
+            style,
+            HEADING_FONT if name != "Table Grid" else EAST_ASIA_FONT,
+            None if name == "Table Grid" else WESTERN_FONT,
+        )
         if name.startswith("Heading") or name == "Title":
             style.font.color.rgb = RGBColor(0x1F, 0x38, 0x64)
     styles["Title"].font.size = Pt(20)
@@ -136,27 +140,48 @@ def build(report: EvaluationReport) -> bytes:
     document.add_heading(report.title, level=0).alignment = WD_ALIGN_PARAGRAPH.CENTER
     info = document.add_paragraph()
     info.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    info.add_run(_("対象: %(scope)s ／ 評価の段階: %(stages)s") % {
-        "scope": report.scope_label, "stages": report.stage_labels or _("なし")})
+    info.add_run(
+        _("対象: %(scope)s ／ 評価の段階: %(stages)s")
+        % {"scope": report.scope_label, "stages": report.stage_labels or _("なし")}
+    )
     date = document.add_paragraph(_("%(date)s 発行") % {"date": report.issued_label})
     date.alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
     # 1 総括
     document.add_heading(_("1 総括"), level=1)
-    document.add_paragraph(_(
-        "%(year)s%(period)sの評価（%(scope)s）。事業数 %(n)s、評価済み %(evaluated)s、達成率 %(rate)s％。"
-        "評価（現在）の内訳: %(grades)s。") % {
-        "year": report.year_label, "period": f" {report.period_label}" if report.period_label else "",
-        "scope": report.scope_label, "n": report.project_count, "evaluated": report.evaluated,
-        "rate": rate_text(report.achievement), "grades": report.grade_summary()})
+    document.add_paragraph(
+        _(
+            "%(year)s%(period)sの評価（%(scope)s）。事業数 %(n)s、評価済み %(evaluated)s、達成率 %(rate)s％。"
+            "評価（現在）の内訳: %(grades)s。"
+        )
+        % {
+            "year": report.year_label,
+            "period": f" {report.period_label}" if report.period_label else "",
+            "scope": report.scope_label,
+            "n": report.project_count,
+            "evaluated": report.evaluated,
+            "rate": rate_text(report.achievement),
+            "grades": report.grade_summary(),
+        }
+    )
     codes = [code for code, _label, _color in report.grades]
-    rows = [[g.label, str(len(g.projects)), str(g.evaluated), rate_text(g.achievement)]
-            + [str(g.grade_counts.get(c, 0)) for c in codes] for g in report.goals]
-    rows.append([_("計"), str(report.project_count), str(report.evaluated), rate_text(report.achievement)]
-                + [str(report.grade_counts.get(c, 0)) for c in codes])
+    rows = [
+        [g.label, str(len(g.projects)), str(g.evaluated), rate_text(g.achievement)]
+        + [str(g.grade_counts.get(c, 0)) for c in codes]
+        for g in report.goals
+    ]
+    rows.append(
+        [_("計"), str(report.project_count), str(report.evaluated), rate_text(report.achievement)]
+        + [str(report.grade_counts.get(c, 0)) for c in codes]
+    )
     fixed = 1.6 * 3 + 1.1 * len(codes)
-    _fast_table(document, [_("目標"), _("事業数"), _("評価済み"), _("達成率（％）"), *codes], rows,
-                [max(4.0, 17.0 - fixed)] + [1.6] * 3 + [1.1] * len(codes), font_pt=9)
+    _fast_table(
+        document,
+        [_("目標"), _("事業数"), _("評価済み"), _("達成率（％）"), *codes],
+        rows,
+        [max(4.0, 17.0 - fixed)] + [1.6] * 3 + [1.1] * len(codes),
+        font_pt=9,
+    )
     legend = "、".join(f"{code} {label}".strip() for code, label, _c in report.grades)
     document.add_paragraph(_("評価の記号: %(legend)s") % {"legend": legend})
 
@@ -164,21 +189,37 @@ def build(report: EvaluationReport) -> bytes:
     _new_section(document, landscape_pages=True)
     document.add_heading(_("2 目標別の評価"), level=1)
     n_stages = len(report.stages)
-    header = [_("番号"), _("事業"), _("達成率（％）")] + [label for _s, label in report.stages] \
+    header = (
+        [_("番号"), _("事業"), _("達成率（％）")]
+        + [label for _s, label in report.stages]
         + [_("方向性"), _("課題"), _("改善策")]
+    )
     rest = 26.7 - (1.2 + 1.7 + 1.4 * n_stages + 1.5)
     widths = [1.2, rest * 0.3, 1.7] + [1.4] * n_stages + [1.5, rest * 0.35, rest * 0.35]
     for goal in report.goals:
         document.add_heading(goal.label, level=2)
-        directions = "・".join(_("%(name)s %(n)s件") % {"name": k, "n": v}
-                              for k, v in goal.direction_counts.items() if v)
-        document.add_paragraph(_("事業数 %(n)s ／ 評価済み %(evaluated)s ／ 達成率 %(rate)s％ ／ 評価（現在） %(grades)s"
-                                 " ／ 方向性 %(dirs)s") % {
-            "n": len(goal.projects), "evaluated": goal.evaluated, "rate": rate_text(goal.achievement),
-            "grades": report.grade_summary(goal.grade_counts), "dirs": directions or "—"})
-        rows = [[p.code, p.title if not p.path else f"{p.title}\n［{p.path}］", rate_text(p.achievement)]
-                + [m.display for m in p.marks] + [p.direction, p.challenges, p.improvements]
-                for p in goal.projects]
+        directions = "・".join(
+            _("%(name)s %(n)s件") % {"name": k, "n": v} for k, v in goal.direction_counts.items() if v
+        )
+        document.add_paragraph(
+            _(
+                "事業数 %(n)s ／ 評価済み %(evaluated)s ／ 達成率 %(rate)s％ ／ 評価（現在） %(grades)s"
+                " ／ 方向性 %(dirs)s"
+            )
+            % {
+                "n": len(goal.projects),
+                "evaluated": goal.evaluated,
+                "rate": rate_text(goal.achievement),
+                "grades": report.grade_summary(goal.grade_counts),
+                "dirs": directions or "—",
+            }
+        )
+        rows = [
+            [p.code, p.title if not p.path else f"{p.title}\n［{p.path}］", rate_text(p.achievement)]
+            + [m.display for m in p.marks]
+            + [p.direction, p.challenges, p.improvements]
+            for p in goal.projects
+        ]
         if rows:
             _fast_table(document, header, rows, widths)
         else:
@@ -191,8 +232,9 @@ def build(report: EvaluationReport) -> bytes:
         for paragraph in report.opinion.split("\n"):
             document.add_paragraph(paragraph)
     else:
-        document.add_paragraph(_("総評はまだ確定していません。") if report.opinion_state == "draft"
-                               else _("総評はありません。"))
+        document.add_paragraph(
+            _("総評はまだ確定していません。") if report.opinion_state == "draft" else _("総評はありません。")
+        )
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

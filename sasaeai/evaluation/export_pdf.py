@@ -11,6 +11,7 @@ Page numbers in the footer.
 The font is IPAexGothic (a TrueType font shipped in the japanize-matplotlib package), embedded as
 TrueType subsets: the PDF prints the same everywhere, without relying on the reader's CID fonts.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -63,7 +64,9 @@ class _Styles:
 
         base = ParagraphStyle("base", fontName=FONT, fontSize=10, leading=15, wordWrap="CJK")
         self.body = base
-        self.small = ParagraphStyle("small", parent=base, fontSize=8.5, leading=12, textColor=colors.HexColor("#333333"))
+        self.small = ParagraphStyle(
+            "small", parent=base, fontSize=8.5, leading=12, textColor=colors.HexColor("#333333")
+        )
         self.cell = ParagraphStyle("cell", parent=base, fontSize=7.5, leading=10)
         self.head = ParagraphStyle("head", parent=base, fontSize=7.5, leading=10, alignment=TA_CENTER)
         self.cover_plan = ParagraphStyle("cover_plan", parent=base, fontSize=22, leading=32, alignment=TA_CENTER)
@@ -71,10 +74,24 @@ class _Styles:
         self.cover_info = ParagraphStyle("cover_info", parent=base, fontSize=12, leading=20, alignment=TA_CENTER)
         self.cover_date = ParagraphStyle("cover_date", parent=base, fontSize=12, leading=20, alignment=TA_RIGHT)
         self.toc_title = ParagraphStyle("toc_title", parent=base, fontSize=16, leading=24, spaceAfter=12)
-        self.h1 = ParagraphStyle("H1", parent=base, fontSize=15, leading=22, spaceBefore=6, spaceAfter=8,
-                                 textColor=colors.HexColor("#1f3864"))
-        self.h2 = ParagraphStyle("H2", parent=base, fontSize=12, leading=18, spaceBefore=4, spaceAfter=4,
-                                 textColor=colors.HexColor("#1f3864"))
+        self.h1 = ParagraphStyle(
+            "H1",
+            parent=base,
+            fontSize=15,
+            leading=22,
+            spaceBefore=6,
+            spaceAfter=8,
+            textColor=colors.HexColor("#1f3864"),
+        )
+        self.h2 = ParagraphStyle(
+            "H2",
+            parent=base,
+            fontSize=12,
+            leading=18,
+            spaceBefore=4,
+            spaceAfter=4,
+            textColor=colors.HexColor("#1f3864"),
+        )
         self.caption = ParagraphStyle("caption", parent=base, fontSize=9, leading=13, spaceBefore=4)
 
 
@@ -123,7 +140,7 @@ def _platypus_classes():
 
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            self.toc_entries = []      # (level, text, page)
+            self.toc_entries = []  # (level, text, page)
             self.contents_pages = []
 
         def afterFlowable(self, flowable):
@@ -140,7 +157,7 @@ def _platypus_classes():
             self._doSave = 0
             super()._endBuild()
             for page in self.contents_pages:
-                _draw_contents(self.canv, page, self.toc_entries[page.first:page.first + page.count])
+                _draw_contents(self.canv, page, self.toc_entries[page.first : page.first + page.count])
             self.canv.save()
 
     return ReportDoc, ContentsPage, OnceParagraph
@@ -278,25 +295,46 @@ def _summary_table(report: EvaluationReport, styles, width):
     from reportlab.platypus import Paragraph, Table, TableStyle
 
     codes = [code for code, _label, _color in report.grades]
-    head = [Paragraph(t, styles.head) for t in
-            [escape(_("目標")), escape(_("事業数")), escape(_("評価済み")), _rate_head()] + [escape(c) for c in codes]]
+    head = [
+        Paragraph(t, styles.head)
+        for t in [escape(_("目標")), escape(_("事業数")), escape(_("評価済み")), _rate_head()]
+        + [escape(c) for c in codes]
+    ]
     data = [head]
     for goal in report.goals:
-        data.append([Paragraph(escape(goal.label), styles.cell), str(len(goal.projects)), str(goal.evaluated),
-                     rate_text(goal.achievement)] + [str(goal.grade_counts.get(c, 0)) for c in codes])
-    data.append([Paragraph(escape(_("計")), styles.cell), str(report.project_count), str(report.evaluated),
-                 rate_text(report.achievement)] + [str(report.grade_counts.get(c, 0)) for c in codes])
+        data.append(
+            [
+                Paragraph(escape(goal.label), styles.cell),
+                str(len(goal.projects)),
+                str(goal.evaluated),
+                rate_text(goal.achievement),
+            ]
+            + [str(goal.grade_counts.get(c, 0)) for c in codes]
+        )
+    data.append(
+        [
+            Paragraph(escape(_("計")), styles.cell),
+            str(report.project_count),
+            str(report.evaluated),
+            rate_text(report.achievement),
+        ]
+        + [str(report.grade_counts.get(c, 0)) for c in codes]
+    )
     fixed = 46 * 3 + 30 * len(codes)
     widths = [max(120, width - fixed)] + [46, 46, 46] + [30] * len(codes)
     table = Table(data, colWidths=widths, repeatRows=1)
-    table.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, -1), FONT, 8),
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#8c959f")),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#ddebf7")),
-        ("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#f2f2f2")),
-        ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-    ]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), FONT, 8),
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#8c959f")),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#ddebf7")),
+                ("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#f2f2f2")),
+                ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ]
+        )
+    )
     return table
 
 
@@ -305,8 +343,11 @@ def _project_table(report: EvaluationReport, goal, styles, width, Paragraph):
     from reportlab.platypus import LongTable, TableStyle
 
     n_stages = len(report.stages)
-    head_texts = [escape(_("番号")), escape(_("事業")), _rate_head()] \
-        + [escape(label) for _s, label in report.stages] + [escape(_("方向性")), escape(_("課題")), escape(_("改善策"))]
+    head_texts = (
+        [escape(_("番号")), escape(_("事業")), _rate_head()]
+        + [escape(label) for _s, label in report.stages]
+        + [escape(_("方向性")), escape(_("課題")), escape(_("改善策"))]
+    )
     head = [Paragraph(t, styles.head) for t in head_texts]
     fixed = 34 + 46 + 40 * n_stages + 40
     rest = width - fixed
@@ -320,31 +361,44 @@ def _project_table(report: EvaluationReport, goal, styles, width, Paragraph):
         data.append(
             [p.code, Paragraph(title, cell), rate_text(p.achievement)]
             + [m.display for m in p.marks]
-            + [p.direction,
-               Paragraph(_para_text(p.challenges, MAX_CELL_CHARS), cell) if p.challenges else "",
-               Paragraph(_para_text(p.improvements, MAX_CELL_CHARS), cell) if p.improvements else ""])
+            + [
+                p.direction,
+                Paragraph(_para_text(p.challenges, MAX_CELL_CHARS), cell) if p.challenges else "",
+                Paragraph(_para_text(p.improvements, MAX_CELL_CHARS), cell) if p.improvements else "",
+            ]
+        )
     if not goal.projects:
         data.append(["", Paragraph(escape(_("対象の事業はありません。")), cell), ""] + [""] * n_stages + ["", "", ""])
     table = LongTable(data, colWidths=widths, repeatRows=1)
-    table.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, -1), FONT, 7.5),
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#8c959f")),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#ddebf7")),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("VALIGN", (0, 0), (-1, 0), "MIDDLE"),
-        ("ALIGN", (2, 1), (2, -1), "RIGHT"),
-        ("ALIGN", (3, 1), (3 + n_stages, -1), "CENTER"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-    ]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), FONT, 7.5),
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#8c959f")),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#ddebf7")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("VALIGN", (0, 0), (-1, 0), "MIDDLE"),
+                ("ALIGN", (2, 1), (2, -1), "RIGHT"),
+                ("ALIGN", (3, 1), (3 + n_stages, -1), "CENTER"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 3),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
     return table
 
 
 def _goal_summary(report, goal):
     directions = "・".join(_("%(name)s %(n)s件") % {"name": k, "n": v} for k, v in goal.direction_counts.items() if v)
-    return _("事業数 %(n)s ／ 評価済み %(evaluated)s ／ 達成率 %(rate)s％ ／ 評価（現在） %(grades)s ／ 方向性 %(dirs)s") % {
-        "n": len(goal.projects), "evaluated": goal.evaluated, "rate": rate_text(goal.achievement),
-        "grades": report.grade_summary(goal.grade_counts), "dirs": directions or "—"}
+    return _(
+        "事業数 %(n)s ／ 評価済み %(evaluated)s ／ 達成率 %(rate)s％ ／ 評価（現在） %(grades)s ／ 方向性 %(dirs)s"
+    ) % {
+        "n": len(goal.projects),
+        "evaluated": goal.evaluated,
+        "rate": rate_text(goal.achievement),
+        "grades": report.grade_summary(goal.grade_counts),
+        "dirs": directions or "—",
+    }
 
 
 def build(report: EvaluationReport) -> bytes:
@@ -378,35 +432,67 @@ def build(report: EvaluationReport) -> bytes:
         canvas.restoreState()
 
     def frame(w, h, name):
-        return Frame(margin, margin + 4 * mm, w - 2 * margin, h - 2 * margin - 4 * mm, id=name,
-                     leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+        return Frame(
+            margin,
+            margin + 4 * mm,
+            w - 2 * margin,
+            h - 2 * margin - 4 * mm,
+            id=name,
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+        )
 
     out = io.BytesIO()
     ReportDoc, ContentsPage, OnceParagraph = _platypus_classes()
-    doc = ReportDoc(out, pagesize=A4, title=f"{report.plan_title} {report.title}", author=report.council_name,
-                       subject=report.title, creator="Sasaeai", initialFontName=FONT, leftMargin=margin, rightMargin=margin,
-                       topMargin=margin, bottomMargin=margin)
-    doc.addPageTemplates([
-        PageTemplate(id="cover", frames=[frame(portrait_w, portrait_h, "cover")], pagesize=A4),
-        PageTemplate(id="portrait", frames=[frame(portrait_w, portrait_h, "portrait")], pagesize=A4, onPage=footer),
-        PageTemplate(id="landscape", frames=[frame(land_w, land_h, "landscape")], pagesize=landscape(A4),
-                     onPage=footer),
-    ])
+    doc = ReportDoc(
+        out,
+        pagesize=A4,
+        title=f"{report.plan_title} {report.title}",
+        author=report.council_name,
+        subject=report.title,
+        creator="Sasaeai",
+        initialFontName=FONT,
+        leftMargin=margin,
+        rightMargin=margin,
+        topMargin=margin,
+        bottomMargin=margin,
+    )
+    doc.addPageTemplates(
+        [
+            PageTemplate(id="cover", frames=[frame(portrait_w, portrait_h, "cover")], pagesize=A4),
+            PageTemplate(id="portrait", frames=[frame(portrait_w, portrait_h, "portrait")], pagesize=A4, onPage=footer),
+            PageTemplate(
+                id="landscape", frames=[frame(land_w, land_h, "landscape")], pagesize=landscape(A4), onPage=footer
+            ),
+        ]
+    )
     text_w, land_text_w = portrait_w - 2 * margin, land_w - 2 * margin
     story = []
 
     # title page
-    story += [Spacer(1, 55 * mm), Paragraph(escape(report.council_name), styles.cover_info), Spacer(1, 8 * mm),
-              Paragraph(escape(report.plan_title), styles.cover_plan), Spacer(1, 10 * mm),
-              Paragraph(escape(report.title), styles.cover_title), Spacer(1, 10 * mm)]
+    story += [
+        Spacer(1, 55 * mm),
+        Paragraph(escape(report.council_name), styles.cover_info),
+        Spacer(1, 8 * mm),
+        Paragraph(escape(report.plan_title), styles.cover_plan),
+        Spacer(1, 10 * mm),
+        Paragraph(escape(report.title), styles.cover_title),
+        Spacer(1, 10 * mm),
+    ]
     if report.scope_label != _("計画全体"):
         story.append(Paragraph(escape(_("対象: %(scope)s") % {"scope": report.scope_label}), styles.cover_info))
-    story.append(Paragraph(escape(_("評価の段階: %(stages)s") % {"stages": report.stage_labels or _("なし")}),
-                           styles.cover_info))
-    story += [Spacer(1, 60 * mm),
-              Paragraph(escape(_("%(date)s 発行") % {"date": report.issued_label}), styles.cover_date),
-              Paragraph(escape(report.council_name), styles.cover_date),
-              NextPageTemplate("portrait"), PageBreak()]
+    story.append(
+        Paragraph(escape(_("評価の段階: %(stages)s") % {"stages": report.stage_labels or _("なし")}), styles.cover_info)
+    )
+    story += [
+        Spacer(1, 60 * mm),
+        Paragraph(escape(_("%(date)s 発行") % {"date": report.issued_label}), styles.cover_date),
+        Paragraph(escape(report.council_name), styles.cover_date),
+        NextPageTemplate("portrait"),
+        PageBreak(),
+    ]
 
     # contents
     # contents: as many pages as its entries need, filled in once the document is laid out
@@ -422,23 +508,54 @@ def build(report: EvaluationReport) -> bytes:
 
     # 1 総括
     story.append(_heading(_("1 総括"), styles.h1, "summary"))
-    story.append(Paragraph(escape(_(
-        "%(year)s%(period)sの評価（%(scope)s）。事業数 %(n)s、評価済み %(evaluated)s、達成率 %(rate)s％。"
-        "評価（現在）の内訳: %(grades)s。") % {
-        "year": report.year_label, "period": f" {report.period_label}" if report.period_label else "",
-        "scope": report.scope_label, "n": report.project_count, "evaluated": report.evaluated,
-        "rate": rate_text(report.achievement), "grades": report.grade_summary()}), styles.body))
-    story.append(Paragraph(escape(_(
-        "評価（現在）は、各事業の確定した最新の段階の評価です。"
-        "達成率は各指標の達成率（100 を上限）の平均で、目標・計画全体は重み付き平均です。")), styles.small))
+    story.append(
+        Paragraph(
+            escape(
+                _(
+                    "%(year)s%(period)sの評価（%(scope)s）。事業数 %(n)s、評価済み %(evaluated)s、達成率 %(rate)s％。"
+                    "評価（現在）の内訳: %(grades)s。"
+                )
+                % {
+                    "year": report.year_label,
+                    "period": f" {report.period_label}" if report.period_label else "",
+                    "scope": report.scope_label,
+                    "n": report.project_count,
+                    "evaluated": report.evaluated,
+                    "rate": rate_text(report.achievement),
+                    "grades": report.grade_summary(),
+                }
+            ),
+            styles.body,
+        )
+    )
+    story.append(
+        Paragraph(
+            escape(
+                _(
+                    "評価（現在）は、各事業の確定した最新の段階の評価です。"
+                    "達成率は各指標の達成率（100 を上限）の平均で、目標・計画全体は重み付き平均です。"
+                )
+            ),
+            styles.small,
+        )
+    )
     story += [Spacer(1, 4 * mm), _summary_table(report, styles, text_w), Spacer(1, 6 * mm)]
-    story.append(KeepTogether([Paragraph(escape(_("図1 目標別の達成率（％）")), styles.caption),
-                               _achievement_chart(report, text_w)]))
+    story.append(
+        KeepTogether(
+            [Paragraph(escape(_("図1 目標別の達成率（％）")), styles.caption), _achievement_chart(report, text_w)]
+        )
+    )
     story.append(Spacer(1, 4 * mm))
     legend = "、".join(f"{code} {label}".strip() for code, label, _c in report.grades)
-    story.append(KeepTogether([Paragraph(escape(_("図2 評価（現在）の分布（事業数）")), styles.caption),
-                               _grade_chart(report, text_w),
-                               Paragraph(escape(_("評価の記号: %(legend)s") % {"legend": legend}), styles.small)]))
+    story.append(
+        KeepTogether(
+            [
+                Paragraph(escape(_("図2 評価（現在）の分布（事業数）")), styles.caption),
+                _grade_chart(report, text_w),
+                Paragraph(escape(_("評価の記号: %(legend)s") % {"legend": legend}), styles.small),
+            ]
+        )
+    )
 
     # 2 目標別の評価
     story += [NextPageTemplate("landscape"), PageBreak(), _heading(_("2 目標別の評価"), styles.h1, "goals")]
@@ -459,8 +576,14 @@ def build(report: EvaluationReport) -> bytes:
         for paragraph in report.opinion.split("\n"):
             story.append(Paragraph(escape(paragraph) or "&nbsp;", styles.body))
     else:
-        story.append(Paragraph(escape(_("総評はまだ確定していません。") if report.opinion_state == "draft"
-                                      else _("総評はありません。")), styles.body))
+        story.append(
+            Paragraph(
+                escape(
+                    _("総評はまだ確定していません。") if report.opinion_state == "draft" else _("総評はありません。")
+                ),
+                styles.body,
+            )
+        )
 
     doc.build(story)
     return out.getvalue()

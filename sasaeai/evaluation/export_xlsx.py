@@ -11,6 +11,7 @@ Goal sheet layout (A4 landscape, fit to one page wide, header rows repeated on e
 
 Speed: one style per column, built once and copied onto each cell (no per-cell style objects).
 """
+
 from __future__ import annotations
 
 import io
@@ -55,14 +56,16 @@ def _project_values(project, columns):
     inds = project.indicators
     title = project.title if not project.path else f"{project.title}\n［{project.path}］"
     values = {
-        "code": project.code or None, "title": title,
+        "code": project.code or None,
+        "title": title,
         "indicator": "\n".join(i.label for i in inds) or None,
         "baseline": "\n".join(plain(i.baseline) for i in inds).strip() or None,
         "target": "\n".join(plain(i.target) for i in inds).strip() or None,
         "actual": "\n".join(i.actual_display for i in inds).strip() or None,
         "rate": float(project.achievement) if project.achievement is not None else None,
         "performance": project.performance or None,
-        "challenges": project.challenges or None, "improvements": project.improvements or None,
+        "challenges": project.challenges or None,
+        "improvements": project.improvements or None,
         "direction": project.direction or None,
     }
     if len(inds) == 1:
@@ -97,8 +100,12 @@ class _Styles:
             "numtext": (self.font, Alignment(horizontal="right", vertical="top", wrap_text=True), "General", None),
             "number": (self.font, Alignment(horizontal="right", vertical="top"), "0.0", None),
             "integer": (self.font, Alignment(horizontal="right", vertical="top"), "0", None),
-            "head": (self.bold, Alignment(horizontal="center", vertical="center", wrap_text=True), "General",
-                     self.head_fill),
+            "head": (
+                self.bold,
+                Alignment(horizontal="center", vertical="center", wrap_text=True),
+                "General",
+                self.head_fill,
+            ),
             "total_text": (self.bold, Alignment(vertical="top", wrap_text=True), "General", self.total_fill),
             "total_number": (self.bold, Alignment(horizontal="right", vertical="top"), "0.0", self.total_fill),
             "total_integer": (self.bold, Alignment(horizontal="right", vertical="top"), "0", self.total_fill),
@@ -176,8 +183,12 @@ def _header(ws, columns, styles, head_row, sub_row):
     start = 0
     while start < len(columns):
         end = start
-        while end + 1 < len(columns) and columns[end + 1][1] == columns[start][1] and columns[start][2] is not None \
-                and columns[end + 1][2] is not None:
+        while (
+            end + 1 < len(columns)
+            and columns[end + 1][1] == columns[start][1]
+            and columns[start][2] is not None
+            and columns[end + 1][2] is not None
+        ):
             end += 1
         first, last = start + 1, end + 1
         _put(ws, head_row, first, columns[start][1], styles, "head")
@@ -199,28 +210,47 @@ def _summary_sheet(wb, report: EvaluationReport, styles):
     ws = wb.active
     ws.title = _("総括")
     grade_codes = [code for code, _label, _color in report.grades]
-    columns = [
-        ("code", _("番号"), None, 7), ("title", _("目標"), None, 34), ("projects", _("事業数"), None, 8),
-        ("evaluated", _("評価済み"), None, 9), ("rate", _("達成率（％）"), None, 10),
-    ] + [(f"g:{c}", _("評価（現在）"), c, 7) for c in grade_codes] \
-      + [(f"d:{d}", _("方向性"), d, 8) for d in report.directions]
+    columns = (
+        [
+            ("code", _("番号"), None, 7),
+            ("title", _("目標"), None, 34),
+            ("projects", _("事業数"), None, 8),
+            ("evaluated", _("評価済み"), None, 9),
+            ("rate", _("達成率（％）"), None, 10),
+        ]
+        + [(f"g:{c}", _("評価（現在）"), c, 7) for c in grade_codes]
+        + [(f"d:{d}", _("方向性"), d, 8) for d in report.directions]
+    )
     _put(ws, TITLE_ROW, 1, report.sheet_heading).font = styles.title_font
     info = _("%(scope)s ／ 評価の段階: %(stages)s ／ 作成日: %(date)s") % {
-        "scope": report.scope_label, "stages": report.stage_labels or _("なし"), "date": report.issued_label}
+        "scope": report.scope_label,
+        "stages": report.stage_labels or _("なし"),
+        "date": report.issued_label,
+    }
     _put(ws, INFO_ROW, 1, info).font = styles.info_font
     _header(ws, columns, styles, HEAD_ROW, SUB_ROW)
     row = FIRST_ROW
     for goal in report.goals:
-        values = [goal.code or None, goal.title, len(goal.projects), goal.evaluated,
-                  float(goal.achievement) if goal.achievement is not None else None]
+        values = [
+            goal.code or None,
+            goal.title,
+            len(goal.projects),
+            goal.evaluated,
+            float(goal.achievement) if goal.achievement is not None else None,
+        ]
         values += [goal.grade_counts.get(c, 0) for c in grade_codes]
         values += [goal.direction_counts.get(d, 0) for d in report.directions]
         for col, value in enumerate(values, start=1):
             kind = "center" if col == 1 else "text" if col == 2 else "number" if col == 5 else "integer"
             _put(ws, row, col, value, styles, kind)
         row += 1
-    totals = [None, _("計"), report.project_count, report.evaluated,
-              float(report.achievement) if report.achievement is not None else None]
+    totals = [
+        None,
+        _("計"),
+        report.project_count,
+        report.evaluated,
+        float(report.achievement) if report.achievement is not None else None,
+    ]
     totals += [report.grade_counts.get(c, 0) for c in grade_codes]
     totals += [report.direction_counts.get(d, 0) for d in report.directions]
     for col, value in enumerate(totals, start=1):
@@ -238,8 +268,11 @@ def _summary_sheet(wb, report: EvaluationReport, styles):
     _put(ws, row, 1, _("評価委員会の総評")).font = styles.bold
     row += 1
     width = len(columns)
-    paragraphs = report.opinion.split("\n") if report.opinion else [
-        _("総評はまだ確定していません。") if report.opinion_state == "draft" else _("総評はありません。")]
+    paragraphs = (
+        report.opinion.split("\n")
+        if report.opinion
+        else [_("総評はまだ確定していません。") if report.opinion_state == "draft" else _("総評はありません。")]
+    )
     chars_per_line = max(20, int(sum(c[3] for c in columns) / 1.9))
     for paragraph in paragraphs:
         _put(ws, row, 1, paragraph, styles, "paragraph")
@@ -255,9 +288,12 @@ def _goal_sheet(wb, report: EvaluationReport, goal, columns, styles):
     ws = wb.create_sheet(goal.sheet_title)
     _put(ws, TITLE_ROW, 1, report.sheet_heading).font = styles.title_font
     info = _("%(goal)s ／ 事業数 %(n)s ／ 達成率 %(rate)s％ ／ 評価 %(grades)s ／ 作成日: %(date)s") % {
-        "goal": goal.label, "n": len(goal.projects),
+        "goal": goal.label,
+        "n": len(goal.projects),
         "rate": "—" if goal.achievement is None else goal.achievement,
-        "grades": report.grade_summary(goal.grade_counts), "date": report.issued_label}
+        "grades": report.grade_summary(goal.grade_counts),
+        "date": report.issued_label,
+    }
     _put(ws, INFO_ROW, 1, info).font = styles.info_font
     _header(ws, columns, styles, HEAD_ROW, SUB_ROW)
     kinds = [c[4] for c in columns]

@@ -1,6 +1,7 @@
 """Checking and improving (評価・改善): the council's own grading scale, directions (方向性) and
 criteria, the evaluation of each project in each year through its stages, the committee's
 答申, year closings (carry-over) and dated snapshots of the plan (中間評価)."""
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -28,8 +29,9 @@ class Grade(models.Model):
     position = models.PositiveIntegerField(default=0)
     code = models.CharField(_("記号"), max_length=10)
     label = models.CharField(_("意味"), max_length=100, blank=True)
-    score = models.PositiveSmallIntegerField(_("点数"), validators=[MaxValueValidator(100)],
-                                             help_text=_("集計・グラフに使う 0〜100 の点数"))
+    score = models.PositiveSmallIntegerField(
+        _("点数"), validators=[MaxValueValidator(100)], help_text=_("集計・グラフに使う 0〜100 の点数")
+    )
     color = models.CharField(_("色"), max_length=7, default="#57606a")
 
     class Meta:
@@ -104,8 +106,9 @@ class Evaluation(models.Model):
 
     class Meta:
         ordering = ["node", "fiscal_year", "period"]
-        constraints = [models.UniqueConstraint(fields=["node", "fiscal_year", "period"],
-                                               name="evaluation_unique_period")]
+        constraints = [
+            models.UniqueConstraint(fields=["node", "fiscal_year", "period"], name="evaluation_unique_period")
+        ]
         indexes = [models.Index(fields=["fiscal_year", "period"])]
 
     def __str__(self) -> str:
@@ -122,21 +125,24 @@ class StageEntry(models.Model):
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="stages")
     stage = models.CharField(_("段階"), max_length=10, choices=Stage.choices)
     state = models.CharField(_("状態"), max_length=10, choices=State.choices, default=State.DRAFT)
-    grade = models.ForeignKey(Grade, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                              verbose_name=_("評価"))
+    grade = models.ForeignKey(
+        Grade, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("評価")
+    )
     results = models.TextField(_("成果"), blank=True)
     comment = models.TextField(_("評価の理由・所見"), blank=True)
     challenges = models.TextField(_("課題"), blank=True)
     improvements = models.TextField(_("改善策"), blank=True)
-    direction = models.ForeignKey(Direction, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                                  verbose_name=_("今後の方向性"))
-    criteria = models.JSONField(_("観点別の評価"), default=dict, blank=True,
-                                help_text=_("観点の番号 → 評価の記号"))
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    direction = models.ForeignKey(
+        Direction, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("今後の方向性")
+    )
+    criteria = models.JSONField(_("観点別の評価"), default=dict, blank=True, help_text=_("観点の番号 → 評価の記号"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     submitted_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 
@@ -159,8 +165,9 @@ class CommitteeOpinion(models.Model):
     fiscal_year = models.PositiveSmallIntegerField(_("年度"), validators=YEAR_VALIDATORS)
     text = models.TextField(_("委員会の総評・答申"))
     is_submitted = models.BooleanField(_("確定"), default=False)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -178,8 +185,9 @@ class YearClosing(models.Model):
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="year_closings")
     fiscal_year = models.PositiveSmallIntegerField(_("年度"), validators=YEAR_VALIDATORS)
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+")
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     closed_at = models.DateTimeField(auto_now_add=True)
     summary = models.JSONField(default=dict, blank=True)
 
@@ -206,8 +214,9 @@ class PlanSnapshot(models.Model):
     fiscal_year = models.PositiveSmallIntegerField(_("年度"), validators=YEAR_VALIDATORS)
     note = models.TextField(_("メモ"), blank=True)
     data = models.JSONField(default=dict)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

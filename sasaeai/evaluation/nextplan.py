@@ -12,6 +12,7 @@ item's 前計画の評価 is written from the old plan's evaluations:
 and its 課題 collects the 課題・改善策 of those latest evaluations. Indicators are not copied: the new
 plan sets its own.
 """
+
 from __future__ import annotations
 
 import re
@@ -61,7 +62,7 @@ def _int_to_kanji(n: int) -> str:
 
 
 def next_generation_label(generation: str) -> str:
-    """"第3次" → "第4次", "第５期" → "第６期", "第二次" → "第三次"; "" when there is no number."""
+    """ "第3次" → "第4次", "第５期" → "第６期", "第二次" → "第三次"; "" when there is no number."""
     match = _GENERATION.search(generation or "")
     if match is None:
         return ""
@@ -85,7 +86,7 @@ def suggested_title(plan) -> tuple[str, str]:
         generation = next_generation_label(plan.title)
     match = _GENERATION.search(plan.title)
     if match is not None and generation:
-        title = plan.title[:match.start()] + generation + plan.title[match.end():]
+        title = plan.title[: match.start()] + generation + plan.title[match.end() :]
     elif generation:
         title = f"{generation}{plan.title}"
     else:
@@ -120,22 +121,32 @@ def _latest_results(plan) -> dict[int, LatestResult]:
     """node id → the latest submitted stage of its last evaluated year (年間 evaluations)."""
     order: dict[str, int] = {s: i for i, s in enumerate(STAGE_ORDER)}
     best: dict[int, tuple[tuple[int, int], int]] = {}
-    rows = (StageEntry.objects.filter(evaluation__node__plan=plan, evaluation__period=0,
-                                      state=StageEntry.State.SUBMITTED)
-            .values_list("evaluation__node_id", "evaluation__fiscal_year", "stage", "pk"))
+    rows = StageEntry.objects.filter(
+        evaluation__node__plan=plan, evaluation__period=0, state=StageEntry.State.SUBMITTED
+    ).values_list("evaluation__node_id", "evaluation__fiscal_year", "stage", "pk")
     for node_id, year, stage, pk in rows:
         key = (year, order.get(stage, -1))
         if node_id not in best or key > best[node_id][0]:
             best[node_id] = (key, pk)
-    entries = {e.pk: e for e in StageEntry.objects.filter(pk__in=[pk for _k, pk in best.values()])
-               .select_related("grade", "direction", "evaluation")}
+    entries = {
+        e.pk: e
+        for e in StageEntry.objects.filter(pk__in=[pk for _k, pk in best.values()]).select_related(
+            "grade", "direction", "evaluation"
+        )
+    }
     result = {}
     for node_id, (_key, pk) in best.items():
         e = entries[pk]
         result[node_id] = LatestResult(
-            fiscal_year=e.evaluation.fiscal_year, stage=e.stage, grade=e.grade.code if e.grade else "",
-            grade_label=e.grade.label if e.grade else "", direction=e.direction.name if e.direction else "",
-            comment=e.comment, challenges=e.challenges, improvements=e.improvements)
+            fiscal_year=e.evaluation.fiscal_year,
+            stage=e.stage,
+            grade=e.grade.code if e.grade else "",
+            grade_label=e.grade.label if e.grade else "",
+            direction=e.direction.name if e.direction else "",
+            comment=e.comment,
+            challenges=e.challenges,
+            improvements=e.improvements,
+        )
     return result
 
 
@@ -151,12 +162,24 @@ def _project_texts(result: LatestResult | None, achievement, last_year) -> tuple
     if result is None:
         if achievement is None:
             return "", ""
-        return (_("%(year)s 評価の記録なし／達成率 %(rate)s%%") % {
-            "year": fiscal.format_fiscal_year(last_year, style="wareki"), "rate": _rate(achievement)}, "")
-    parts = [_("%(year)s %(stage)s: %(grade)s") % {
-        "year": fiscal.format_fiscal_year(result.fiscal_year, style="wareki"), "stage": str(Stage(result.stage).label),
-        "grade": (_("%(code)s（%(label)s）") % {"code": result.grade, "label": result.grade_label}
-                  if result.grade_label else result.grade) or _("評価なし")}]
+        return (
+            _("%(year)s 評価の記録なし／達成率 %(rate)s%%")
+            % {"year": fiscal.format_fiscal_year(last_year, style="wareki"), "rate": _rate(achievement)},
+            "",
+        )
+    parts = [
+        _("%(year)s %(stage)s: %(grade)s")
+        % {
+            "year": fiscal.format_fiscal_year(result.fiscal_year, style="wareki"),
+            "stage": str(Stage(result.stage).label),
+            "grade": (
+                _("%(code)s（%(label)s）") % {"code": result.grade, "label": result.grade_label}
+                if result.grade_label
+                else result.grade
+            )
+            or _("評価なし"),
+        }
+    ]
     if result.direction:
         parts.append(_("方向性: %(direction)s") % {"direction": result.direction})
     if achievement is not None:
@@ -219,15 +242,22 @@ def evaluation_texts(plan, tree) -> dict[int, tuple[str, str]]:
         for _leaf, r in evaluated:
             counts[r.grade or _("評価なし")] = counts.get(r.grade or _("評価なし"), 0) + 1
         ordered = [c for c in grades if c in counts] + [c for c in counts if c not in grades]
-        parts = [_("事業 %(n)s件の最新の評価: %(counts)s") % {
-            "n": len(leaves),
-            "counts": "、".join(_("%(grade)s %(n)s件") % {"grade": c, "n": counts[c]} for c in ordered) or _("なし")}]
+        parts = [
+            _("事業 %(n)s件の最新の評価: %(counts)s")
+            % {
+                "n": len(leaves),
+                "counts": "、".join(_("%(grade)s %(n)s件") % {"grade": c, "n": counts[c]} for c in ordered)
+                or _("なし"),
+            }
+        ]
         if len(evaluated) < len(leaves):
             parts.append(_("未評価 %(n)s件") % {"n": len(leaves) - len(evaluated)})
         rate = achievement(node, last_year)
         if rate is not None and last_year is not None:
-            parts.append(_("%(year)s 達成率（事業の平均） %(rate)s%%") % {
-                "year": fiscal.format_fiscal_year(last_year, style="wareki"), "rate": _rate(rate)})
+            parts.append(
+                _("%(year)s 達成率（事業の平均） %(rate)s%%")
+                % {"year": fiscal.format_fiscal_year(last_year, style="wareki"), "rate": _rate(rate)}
+            )
         previous = "／".join(parts) if (evaluated or rate is not None) else ""
         texts[node.pk] = (previous, _cap(_challenge_lines(evaluated)))
     return texts
@@ -258,7 +288,9 @@ def _clean(plan, title, period_start, period_end):
     elif len(title) > TITLE_LIMIT:
         errors["title"] = _("計画名は%(n)s文字以内で入力してください。") % {"n": TITLE_LIMIT}
     elif Plan.objects.filter(council_id=plan.council_id, title=title).exists():
-        errors["title"] = _("「%(title)s」という計画はこの社協に既にあります。別の名称にしてください。") % {"title": title}
+        errors["title"] = _("「%(title)s」という計画はこの社協に既にあります。別の名称にしてください。") % {
+            "title": title
+        }
     if period_start in (None, "") or period_end in (None, ""):
         errors["period_end"] = _("次期計画の計画期間（開始年度と終了年度）を入力してください。")
     else:
@@ -267,7 +299,8 @@ def _clean(plan, title, period_start, period_end):
             errors["period_end"] = _("終了年度は開始年度以降にしてください。")
         elif plan.period_start is not None and period_start < plan.period_start:
             errors["period_start"] = _("次期計画の開始年度は前計画の開始年度（%(year)s）以降にしてください。") % {
-                "year": fiscal.format_fiscal_year(plan.period_start)}
+                "year": fiscal.format_fiscal_year(plan.period_start)
+            }
     if errors:
         raise ValidationError(errors)
     return title, period_start, period_end
@@ -281,16 +314,28 @@ def plan_next_generation(*, plan, by, title, generation="", period_start, period
         raise PermissionDenied(_("計画を作成する権限がありません。"))
     plan = Plan.objects.select_for_update().select_related("council").get(pk=plan.pk)
     if plan.status != Plan.Status.FINISHED:
-        raise ValidationError(_("%(status)sの計画からは次期計画を作れません。計画の状態を「終了」にしてから作ってください。") % {
-            "status": plan.get_status_display()})
+        raise ValidationError(
+            _("%(status)sの計画からは次期計画を作れません。計画の状態を「終了」にしてから作ってください。")
+            % {"status": plan.get_status_display()}
+        )
     title, period_start, period_end = _clean(plan, title, period_start, period_end)
     new = Plan(
-        council=plan.council, title=title, generation=(generation or "").strip(), kind=plan.kind,
-        status=Plan.Status.DRAFTING, period_start=period_start, period_end=period_end,
-        vision=plan.vision, vision_explanation=plan.vision_explanation, purpose=plan.purpose,
-        municipal_plan_name=plan.municipal_plan_name, municipal_plan_generation=plan.municipal_plan_generation,
-        municipal_plan_start=plan.municipal_plan_start, municipal_plan_end=plan.municipal_plan_end,
-        predecessor=plan, predecessor_title=plan.title,
+        council=plan.council,
+        title=title,
+        generation=(generation or "").strip(),
+        kind=plan.kind,
+        status=Plan.Status.DRAFTING,
+        period_start=period_start,
+        period_end=period_end,
+        vision=plan.vision,
+        vision_explanation=plan.vision_explanation,
+        purpose=plan.purpose,
+        municipal_plan_name=plan.municipal_plan_name,
+        municipal_plan_generation=plan.municipal_plan_generation,
+        municipal_plan_start=plan.municipal_plan_start,
+        municipal_plan_end=plan.municipal_plan_end,
+        predecessor=plan,
+        predecessor_title=plan.title,
     )
     new.full_clean()
     new.save()
@@ -303,7 +348,8 @@ def plan_next_generation(*, plan, by, title, generation="", period_start, period
     levels = {lv.depth: lv for lv in PlanLevel.objects.filter(plan=new)}
     new_issues = CommunityIssue.objects.bulk_create(
         CommunityIssue(plan=new, position=i.position, code=i.code, title=i.title, description=i.description)
-        for i in tree.issues)
+        for i in tree.issues
+    )
     issue_map = {old.pk: created.pk for old, created in zip(tree.issues, new_issues, strict=False)}
     if new_issues and new_issues[0].pk is None:
         by_code = dict(CommunityIssue.objects.filter(plan=new).values_list("code", "pk"))
@@ -318,30 +364,69 @@ def plan_next_generation(*, plan, by, title, generation="", period_start, period
         rows = []
         for parent, old in generation_rows:
             previous, challenges = texts.get(old.pk, ("", ""))
-            rows.append(PlanNode(
-                plan=new, parent=parent, level=levels[old.level.depth], position=old.position, code=old.code,
-                title=old.title, summary=old.summary, description=old.description, is_priority=old.is_priority,
-                desired_state=old.desired_state, weight=old.weight, previous_node_id=old.pk,
-                previous_evaluation=previous, challenges=challenges))
+            rows.append(
+                PlanNode(
+                    plan=new,
+                    parent=parent,
+                    level=levels[old.level.depth],
+                    position=old.position,
+                    code=old.code,
+                    title=old.title,
+                    summary=old.summary,
+                    description=old.description,
+                    is_priority=old.is_priority,
+                    desired_state=old.desired_state,
+                    weight=old.weight,
+                    previous_node_id=old.pk,
+                    previous_evaluation=previous,
+                    challenges=challenges,
+                )
+            )
         PlanNode.objects.bulk_create(rows)
         if rows and rows[0].pk is None:
-            ids = dict(PlanNode.objects.filter(plan=new, previous_node_id__in=[o.pk for _p, o in generation_rows])
-                       .values_list("previous_node_id", "pk"))
+            ids = dict(
+                PlanNode.objects.filter(plan=new, previous_node_id__in=[o.pk for _p, o in generation_rows]).values_list(
+                    "previous_node_id", "pk"
+                )
+            )
             for row, (_parent, old) in zip(rows, generation_rows, strict=False):
                 row.pk = row.id = ids[old.pk]
         count += len(rows)
         next_rows: list[tuple[PlanNode | None, PlanNode]] = []
         for row, (_parent, old) in zip(rows, generation_rows, strict=False):
-            links.extend(PlanNode.issues.through(plannode_id=row.pk, communityissue_id=issue_map[i.pk])
-                         for i in old.issue_list)
-            actions.extend(NodeAction(node_id=row.pk, position=a.position, actor=a.actor, text=a.text,
-                                      examples=list(a.examples), steps=list(a.steps)) for a in old.action_list)
+            links.extend(
+                PlanNode.issues.through(plannode_id=row.pk, communityissue_id=issue_map[i.pk]) for i in old.issue_list
+            )
+            actions.extend(
+                NodeAction(
+                    node_id=row.pk,
+                    position=a.position,
+                    actor=a.actor,
+                    text=a.text,
+                    examples=list(a.examples),
+                    steps=list(a.steps),
+                )
+                for a in old.action_list
+            )
             next_rows.extend((row, child) for child in old.children_list)
         generation_rows = next_rows
     PlanNode.issues.through.objects.bulk_create(links, batch_size=1000)
     NodeAction.objects.bulk_create(actions, batch_size=1000)
-    log_action(council=plan.council, actor=by, action="plan.next_generation", plan_id=new.pk, target_label=new.title,
-               after={"predecessor": plan.title, "title": new.title, "generation": new.generation,
-                      "period_start": period_start, "period_end": period_end, "nodes": count,
-                      "issues": len(tree.issues)}, obj=new)
+    log_action(
+        council=plan.council,
+        actor=by,
+        action="plan.next_generation",
+        plan_id=new.pk,
+        target_label=new.title,
+        after={
+            "predecessor": plan.title,
+            "title": new.title,
+            "generation": new.generation,
+            "period_start": period_start,
+            "period_end": period_end,
+            "nodes": count,
+            "issues": len(tree.issues),
+        },
+        obj=new,
+    )
     return new

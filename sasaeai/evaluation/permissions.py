@@ -7,6 +7,7 @@ A stage has a permission for any project and, for the first two stages, one for 
 leads or sub-leads reach: their 担当する項目 and the annual plans of the year naming the group,
 with everything below them).
 """
+
 from __future__ import annotations
 
 from collections.abc import Collection
@@ -54,8 +55,9 @@ def stage_permissions(stage: str) -> tuple[str, str | None]:
     return STAGE_PERMISSIONS[stage]
 
 
-def can_enter(user: Any, plan: Plan, node: PlanNode, fiscal_year: int, stage: str,
-              perms: Collection[str] | None = None) -> bool:
+def can_enter(
+    user: Any, plan: Plan, node: PlanNode, fiscal_year: int, stage: str, perms: Collection[str] | None = None
+) -> bool:
     """May ``user`` enter ``stage`` for this project (permissions only; order and locks are separate)?"""
     perms = permissions_for(user, plan.council_id) if perms is None else perms
     any_perm, own_perm = stage_permissions(stage)

@@ -1,5 +1,6 @@
 """Rows of the evaluation overview, built directly (as ``progress.rendering`` does): the template engine
 cost about a millisecond a row here. Every value is escaped; the markup matches the template's."""
+
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -10,8 +11,13 @@ from sasaeai.progress.rollup import display
 from .models import Stage
 
 # One-character stage marks for the compact column (explained under the table).
-STAGE_MARKS = {Stage.SELF: gettext_noop("自"), Stage.REVIEW: gettext_noop("確"), Stage.INTERNAL: gettext_noop("内"),
-               Stage.EXTERNAL: gettext_noop("外"), Stage.FINAL: gettext_noop("最")}
+STAGE_MARKS = {
+    Stage.SELF: gettext_noop("自"),
+    Stage.REVIEW: gettext_noop("確"),
+    Stage.INTERNAL: gettext_noop("内"),
+    Stage.EXTERNAL: gettext_noop("外"),
+    Stage.FINAL: gettext_noop("最"),
+}
 
 
 def project_rows(rows, *, stages, project_base, query):
@@ -32,14 +38,20 @@ def project_rows(rows, *, stages, project_base, query):
             pips.append(f'<span class="pip {state}" title="{titles[stage]}">{marks[stage]}{mark}</span>')
         current = row.current
         if current is not None and current.grade is not None:
-            grade = (f'<span class="grade" style="--c: {escape(current.grade.color)}">{escape(current.grade.code)}</span> '
-                     f'<span class="small muted">{escape(Stage(current.stage).label)}</span>')
+            grade = (
+                f'<span class="grade" style="--c: {escape(current.grade.color)}">{escape(current.grade.code)}</span> '
+                f'<span class="small muted">{escape(Stage(current.stage).label)}</span>'
+            )
         else:
             grade = '<span class="muted">—</span>'
-        direction = (escape(current.direction.name) if current is not None and current.direction is not None
-                     else '<span class="muted">—</span>')
+        direction = (
+            escape(current.direction.name)
+            if current is not None and current.direction is not None
+            else '<span class="muted">—</span>'
+        )
         out.append(
             f'<tr><th scope="row"><a href="{project_base}{node.pk}/{query}">{label}</a></th>'
             f'<td class="num">{display(row.achievement)}</td>'
-            f'<td><span class="stage-pips">{"".join(pips)}</span></td><td>{grade}</td><td>{direction}</td></tr>\n')
+            f'<td><span class="stage-pips">{"".join(pips)}</span></td><td>{grade}</td><td>{direction}</td></tr>\n'
+        )
     return mark_safe("".join(out))

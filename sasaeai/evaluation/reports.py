@@ -15,6 +15,7 @@ Word, CSV). Every figure and label a report prints is computed here, once:
 No person's name is ever put in a report. Nothing here reads the request: views pass the plan, the
 user's permissions and the filters.
 """
+
 from __future__ import annotations
 
 import re
@@ -37,8 +38,11 @@ from .selectors import plan_evaluation
 def stage_short_label(stage) -> str:
     """Short stage names for column headers (the model's labels are long for a printed column)."""
     return {
-        Stage.SELF: _("自己評価"), Stage.REVIEW: _("確認"), Stage.INTERNAL: _("内部評価"),
-        Stage.EXTERNAL: _("外部評価"), Stage.FINAL: _("最終評価"),
+        Stage.SELF: _("自己評価"),
+        Stage.REVIEW: _("確認"),
+        Stage.INTERNAL: _("内部評価"),
+        Stage.EXTERNAL: _("外部評価"),
+        Stage.FINAL: _("最終評価"),
     }[stage]
 
 
@@ -89,9 +93,9 @@ class StageMark:
 
     stage: str
     label: str
-    state: str = ""      # "", DRAFT or SUBMITTED
-    grade: str = ""      # grade code when submitted
-    comment: str = ""    # 所見 when submitted
+    state: str = ""  # "", DRAFT or SUBMITTED
+    grade: str = ""  # grade code when submitted
+    comment: str = ""  # 所見 when submitted
     direction: str = ""
 
     @property
@@ -127,20 +131,20 @@ class ProjectLine:
     pk: int
     code: str
     title: str
-    path: str                       # the items between the goal and the project
-    working_groups: list            # names
-    indicators: list                # IndicatorLine
-    achievement: Decimal | None     # rounded
-    status: str                     # progress status name
-    done_text: str                  # 実施内容
-    results: str                    # 成果
-    challenges: str                 # 課題
-    improvements: str               # 改善策
-    direction: str                  # 方向性 (current)
-    grade: str                      # current grade code
+    path: str  # the items between the goal and the project
+    working_groups: list  # names
+    indicators: list  # IndicatorLine
+    achievement: Decimal | None  # rounded
+    status: str  # progress status name
+    done_text: str  # 実施内容
+    results: str  # 成果
+    challenges: str  # 課題
+    improvements: str  # 改善策
+    direction: str  # 方向性 (current)
+    grade: str  # current grade code
     grade_label: str
-    grade_stage: str                # label of the stage the current grade is from
-    marks: list                     # StageMark, one per visible stage
+    grade_stage: str  # label of the stage the current grade is from
+    marks: list  # StageMark, one per visible stage
     weight: Decimal = Decimal(1)
     achievement_raw: Decimal | None = None  # unrounded, for averages
 
@@ -170,8 +174,8 @@ class GoalLine:
     projects: list
     achievement: Decimal | None
     evaluated: int
-    grade_counts: dict              # grade code → projects (in scale order)
-    direction_counts: dict          # direction name → projects (in list order)
+    grade_counts: dict  # grade code → projects (in scale order)
+    direction_counts: dict  # direction name → projects (in list order)
     sheet_title: str = ""
 
     @property
@@ -187,27 +191,27 @@ class EvaluationReport:
     plan_title: str
     council_name: str
     fiscal_year: int
-    year_label: str                 # 令和8年度 (2026年度)
-    year_wareki: str                # 令和8年度
+    year_label: str  # 令和8年度 (2026年度)
+    year_wareki: str  # 令和8年度
     period: int
-    period_label: str               # "" or 上半期
-    scope_label: str                # 計画全体 / a goal / a working group
+    period_label: str  # "" or 上半期
+    scope_label: str  # 計画全体 / a goal / a working group
     goal_filter: str
     group_filter: str
-    stages: list                    # (stage, short label)
-    grades: list                    # (code, label, colour)
-    directions: list                # names
-    goals: list                     # GoalLine
+    stages: list  # (stage, short label)
+    grades: list  # (code, label, colour)
+    directions: list  # names
+    goals: list  # GoalLine
     achievement: Decimal | None
     project_count: int
     evaluated: int
     grade_counts: dict
     direction_counts: dict
-    opinion: str                    # the committee's 総評, when submitted
-    opinion_state: str              # "", DRAFT or SUBMITTED
+    opinion: str  # the committee's 総評, when submitted
+    opinion_state: str  # "", DRAFT or SUBMITTED
     closed: bool
     issued_on: date
-    issued_label: str               # 令和8年5月1日
+    issued_label: str  # 令和8年5月1日
 
     @property
     def title(self) -> str:
@@ -218,7 +222,10 @@ class EvaluationReport:
     def sheet_heading(self) -> str:
         period = f" {self.period_label}" if self.period_label else ""
         return _("%(plan)s %(year)s%(period)s 事業評価シート") % {
-            "plan": self.plan_title, "year": self.year_label, "period": period}
+            "plan": self.plan_title,
+            "year": self.year_label,
+            "period": period,
+        }
 
     @property
     def stage_labels(self) -> str:
@@ -229,7 +236,7 @@ class EvaluationReport:
         return [p for g in self.goals for p in g.projects]
 
     def grade_summary(self, counts=None) -> str:
-        """"A 2件・B 1件" for a count dict, or "—"."""
+        """ "A 2件・B 1件" for a count dict, or "—"."""
         counts = self.grade_counts if counts is None else counts
         parts = [_("%(code)s %(n)s件") % {"code": code, "n": n} for code, n in counts.items() if n]
         return "・".join(parts) or "—"
@@ -243,8 +250,9 @@ class EvaluationReport:
             parts.append(self.goal_filter)
         if self.group_filter:
             parts.append(self.group_filter)
-        name = "_".join(_FILENAME_BAD.sub("", unicodedata.normalize("NFC", p)).strip().replace(" ", "_")
-                        for p in parts if p)
+        name = "_".join(
+            _FILENAME_BAD.sub("", unicodedata.normalize("NFC", p)).strip().replace(" ", "_") for p in parts if p
+        )
         return f"{name[:120]}.{ext}"
 
     def ascii_filename(self, kind: str, ext: str, goal_id=None, group_id=None) -> str:
@@ -270,7 +278,7 @@ def sheet_titles(goals, reserved=()) -> list[str]:
         n = 2
         while title.casefold() in used:
             suffix = f"({n})"
-            title = base[:31 - len(suffix)].rstrip() + suffix
+            title = base[: 31 - len(suffix)].rstrip() + suffix
             n += 1
         used.add(title.casefold())
         titles.append(title)
@@ -284,10 +292,18 @@ def _counter(keys):
 def _project_line(row, stages, labels) -> ProjectLine:
     figures = row.figures
     report = figures.report
-    indicators = [IndicatorLine(
-        name=clean_text(f.indicator.name), unit=clean_text(f.indicator.unit), baseline=f.indicator.baseline_value,
-        target=f.target, actual=f.actual, actual_text=clean_text(f.actual_text), rate=round1(f.rate),
-    ) for f in figures.indicators]
+    indicators = [
+        IndicatorLine(
+            name=clean_text(f.indicator.name),
+            unit=clean_text(f.indicator.unit),
+            baseline=f.indicator.baseline_value,
+            target=f.target,
+            actual=f.actual,
+            actual_text=clean_text(f.actual_text),
+            rate=round1(f.rate),
+        )
+        for f in figures.indicators
+    ]
     marks = []
     for stage in stages:
         entry = row.entries.get(stage)
@@ -319,17 +335,25 @@ def _project_line(row, stages, labels) -> ProjectLine:
     node = row.node
     path = " › ".join(f"{n.code} {n.title}".strip() for n in row.path)
     return ProjectLine(
-        pk=node.pk, code=clean_text(node.code), title=clean_text(node.title), path=clean_text(path),
-        working_groups=[g.name for g in row.working_groups], indicators=indicators,
+        pk=node.pk,
+        code=clean_text(node.code),
+        title=clean_text(node.title),
+        path=clean_text(path),
+        working_groups=[g.name for g in row.working_groups],
+        indicators=indicators,
         achievement=round1(row.achievement),
         status=report.status.name if report is not None and report.status_id else "",
-        done_text=clean_text(report.done_text) if report is not None else "", results=results,
-        challenges=challenges, improvements=clean_text(latest("improvements")),
+        done_text=clean_text(report.done_text) if report is not None else "",
+        results=results,
+        challenges=challenges,
+        improvements=clean_text(latest("improvements")),
         direction=direction.name if direction is not None else "",
         grade=current.grade.code if current is not None and current.grade_id else "",
         grade_label=current.grade.label if current is not None and current.grade_id else "",
         grade_stage=labels.get(current.stage, "") if current is not None else "",
-        marks=marks, weight=node.weight if node.weight is not None else Decimal(1), achievement_raw=row.achievement,
+        marks=marks,
+        weight=node.weight if node.weight is not None else Decimal(1),
+        achievement_raw=row.achievement,
     )
 
 
@@ -355,11 +379,18 @@ def from_evaluation(ev, *, group=None, goal_filtered=False, today=None) -> Evalu
             if p.direction in direction_counts:
                 direction_counts[p.direction] += 1
         goal = section.goal
-        goals.append(GoalLine(
-            pk=goal.pk, code=clean_text(goal.code), title=clean_text(goal.title), projects=projects,
-            achievement=round1(achievement), evaluated=sum(1 for p in projects if p.grade),
-            grade_counts=grade_counts, direction_counts=direction_counts,
-        ))
+        goals.append(
+            GoalLine(
+                pk=goal.pk,
+                code=clean_text(goal.code),
+                title=clean_text(goal.title),
+                projects=projects,
+                achievement=round1(achievement),
+                evaluated=sum(1 for p in projects if p.grade),
+                grade_counts=grade_counts,
+                direction_counts=direction_counts,
+            )
+        )
     for goal, title in zip(goals, sheet_titles(goals, reserved=[_("総括")]), strict=False):
         goal.sheet_title = title
     # The plan's figure: the goals' weighted average (the roll-up of the roots), from unrounded figures.
@@ -384,26 +415,46 @@ def from_evaluation(ev, *, group=None, goal_filtered=False, today=None) -> Evalu
     if group is not None:
         scope.append(_("%(name)s の担当事業") % {"name": group.name})
     return EvaluationReport(
-        plan_pk=plan.pk, plan_title=clean_text(plan.title), council_name=clean_text(plan.council.name),
-        fiscal_year=ev.fiscal_year, year_label=fiscal.format_fiscal_year(ev.fiscal_year),
-        year_wareki=fiscal.format_fiscal_year(ev.fiscal_year, style="wareki"), period=ev.period,
+        plan_pk=plan.pk,
+        plan_title=clean_text(plan.title),
+        council_name=clean_text(plan.council.name),
+        fiscal_year=ev.fiscal_year,
+        year_label=fiscal.format_fiscal_year(ev.fiscal_year),
+        year_wareki=fiscal.format_fiscal_year(ev.fiscal_year, style="wareki"),
+        period=ev.period,
         period_label=str(Evaluation.Period(ev.period).label) if ev.period else "",
-        scope_label=" / ".join(scope) or _("計画全体"), goal_filter=goal_filter,
+        scope_label=" / ".join(scope) or _("計画全体"),
+        goal_filter=goal_filter,
         group_filter=clean_text(group.name) if group is not None else "",
-        stages=[(s, labels[s]) for s in ev.stages], grades=[(g.code, g.label, g.color) for g in ev.grades],
-        directions=direction_names, goals=goals, achievement=round1(total),
-        project_count=sum(len(g.projects) for g in goals), evaluated=sum(g.evaluated for g in goals),
-        grade_counts=grade_counts, direction_counts=direction_counts, opinion=opinion_text,
-        opinion_state=opinion_state, closed=ev.closing is not None, issued_on=today,
+        stages=[(s, labels[s]) for s in ev.stages],
+        grades=[(g.code, g.label, g.color) for g in ev.grades],
+        directions=direction_names,
+        goals=goals,
+        achievement=round1(total),
+        project_count=sum(len(g.projects) for g in goals),
+        evaluated=sum(g.evaluated for g in goals),
+        grade_counts=grade_counts,
+        direction_counts=direction_counts,
+        opinion=opinion_text,
+        opinion_state=opinion_state,
+        closed=ev.closing is not None,
+        issued_on=today,
         issued_label=fiscal.format_date(today),
     )
 
 
-def build_report(plan, fiscal_year: int, *, perms, period: int = 0, goal_id=None, group=None,
-                 today=None) -> EvaluationReport:
+def build_report(
+    plan, fiscal_year: int, *, perms, period: int = 0, goal_id=None, group=None, today=None
+) -> EvaluationReport:
     """The report of ``plan`` for one year (or its first half), limited to a goal and/or a working group."""
-    ev = plan_evaluation(plan, fiscal_year, perms=perms, period=period, goal_id=goal_id,
-                         working_group_id=group.pk if group is not None else None)
+    ev = plan_evaluation(
+        plan,
+        fiscal_year,
+        perms=perms,
+        period=period,
+        goal_id=goal_id,
+        working_group_id=group.pk if group is not None else None,
+    )
     return from_evaluation(ev, group=group, goal_filtered=goal_id is not None, today=today)
 
 
@@ -415,8 +466,8 @@ class ReportChoices:
     years: list
     default_year: int
     half_yearly: bool
-    goals: list          # PlanNode roots
-    groups: list         # WorkingGroup
+    goals: list  # PlanNode roots
+    groups: list  # WorkingGroup
 
 
 def report_choices(plan) -> ReportChoices:
@@ -427,7 +478,8 @@ def report_choices(plan) -> ReportChoices:
 
     frequency = ReportingSchedule.objects.filter(plan=plan).values_list("frequency", flat=True).first()
     return ReportChoices(
-        years=plan_years(plan), default_year=default_fiscal_year(plan),
+        years=plan_years(plan),
+        default_year=default_fiscal_year(plan),
         half_yearly=frequency not in (None, ReportingSchedule.Frequency.YEARLY),
         goals=list(PlanNode.objects.filter(plan=plan, parent__isnull=True).order_by("position", "pk")),
         groups=list(WorkingGroup.objects.filter(plan=plan).order_by("name")),
@@ -458,5 +510,4 @@ def choose(choices: ReportChoices, params) -> dict:
             raise Http404
         return found
 
-    return {"year": year, "period": period, "goal": pick("goal", choices.goals),
-            "group": pick("wg", choices.groups)}
+    return {"year": year, "period": period, "goal": pick("goal", choices.goals), "group": pick("wg", choices.groups)}

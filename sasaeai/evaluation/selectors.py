@@ -5,6 +5,7 @@ of queries, whatever its size.
 Projects (事業) are the plan's leaf items: the items with nothing below them. A goal (目標) is a
 top-level item; the evaluation sheet has one sheet per goal and one row per project.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -65,7 +66,7 @@ def criteria_for(council) -> list[Criterion]:
 
 
 def year_closing(plan, fiscal_year) -> YearClosing | None:
-    return (YearClosing.objects.filter(plan=plan, fiscal_year=fiscal_year).select_related("closed_by").first())
+    return YearClosing.objects.filter(plan=plan, fiscal_year=fiscal_year).select_related("closed_by").first()
 
 
 def opinion_for(plan, fiscal_year) -> CommitteeOpinion | None:
@@ -78,12 +79,12 @@ class ProjectRow:
 
     node: object
     goal: object
-    path: list                      # the items above, from the goal down (not the project itself)
+    path: list  # the items above, from the goal down (not the project itself)
     figures: NodeFigures
     evaluation: Evaluation | None
-    entries: dict = field(default_factory=dict)     # stage → StageEntry (visible stages only)
+    entries: dict = field(default_factory=dict)  # stage → StageEntry (visible stages only)
     working_groups: list = field(default_factory=list)
-    states: dict = field(default_factory=dict)      # stage → state, for every stage (visible or not)
+    states: dict = field(default_factory=dict)  # stage → state, for every stage (visible or not)
 
     @property
     def current(self) -> StageEntry | None:
@@ -123,8 +124,8 @@ class PlanEvaluation:
     plan: object
     fiscal_year: int
     period: int
-    stages: list                     # visible stages, in order
-    sections: list                   # GoalSection, in plan order
+    stages: list  # visible stages, in order
+    sections: list  # GoalSection, in plan order
     grades: list
     directions: list
     criteria: list
@@ -153,8 +154,18 @@ class PlanEvaluation:
         return counts
 
 
-def plan_evaluation(plan, fiscal_year: int, *, perms, period: int = 0, goal_id=None, working_group_id=None,
-                    node_ids=None, with_people=False, with_text=True) -> PlanEvaluation:
+def plan_evaluation(
+    plan,
+    fiscal_year: int,
+    *,
+    perms,
+    period: int = 0,
+    goal_id=None,
+    working_group_id=None,
+    node_ids=None,
+    with_people=False,
+    with_text=True,
+) -> PlanEvaluation:
     """Every project of ``plan`` with its figures and visible evaluation stages for one year.
 
     ``goal_id`` keeps one goal, ``working_group_id`` the projects a working group reaches that year
@@ -163,20 +174,24 @@ def plan_evaluation(plan, fiscal_year: int, *, perms, period: int = 0, goal_id=N
     """
     stages = visible_stages(perms)
     tree, figures = plan_figures(plan, fiscal_year)
-    evaluations = {e.node_id: e for e in Evaluation.objects.filter(node__plan=plan, fiscal_year=fiscal_year,
-                                                                  period=period)}
+    evaluations = {
+        e.node_id: e for e in Evaluation.objects.filter(node__plan=plan, fiscal_year=fiscal_year, period=period)
+    }
     council = plan.council
     grades, directions = grades_for(council), directions_for(council)
-    states, entries = _stage_entries(list(evaluations.values()), stages, grades, directions,
-                                     with_people=with_people, with_text=with_text)
+    states, entries = _stage_entries(
+        list(evaluations.values()), stages, grades, directions, with_people=with_people, with_text=with_text
+    )
     # The groups that reach each project: the ownership rule of ``progress.permissions``.
     ownership = plan_ownership(plan, [fiscal_year], parents=tree)
     groups = list(ownership.groups.values())
     at = ownership.groups_at(fiscal_year)
-    group_of = {pk: sorted(ownership.groups_reaching(pk, fiscal_year, at=at), key=lambda g: (g.name, g.pk))
-                for pk in tree.by_id}
+    group_of = {
+        pk: sorted(ownership.groups_reaching(pk, fiscal_year, at=at), key=lambda g: (g.name, g.pk)) for pk in tree.by_id
+    }
     if working_group_id is not None and not any(g.pk == working_group_id for g in groups):
         raise Http404
+
     def wanted(node: PlanNode) -> bool:
         if working_group_id is not None and not any(g.pk == working_group_id for g in group_of.get(node.pk, [])):
             return False
@@ -191,30 +206,50 @@ def plan_evaluation(plan, fiscal_year: int, *, perms, period: int = 0, goal_id=N
             if not wanted(node):
                 continue
             evaluation = evaluations.get(node.pk)
-            rows.append(ProjectRow(
-                node=node, goal=root, path=path[1:] if path else [], figures=figures[node.pk],
-                evaluation=evaluation, entries=entries.get(evaluation.pk, {}) if evaluation else {},
-                working_groups=group_of.get(node.pk, []),
-                states=states.get(evaluation.pk, {}) if evaluation else {},
-            ))
+            rows.append(
+                ProjectRow(
+                    node=node,
+                    goal=root,
+                    path=path[1:] if path else [],
+                    figures=figures[node.pk],
+                    evaluation=evaluation,
+                    entries=entries.get(evaluation.pk, {}) if evaluation else {},
+                    working_groups=group_of.get(node.pk, []),
+                    states=states.get(evaluation.pk, {}) if evaluation else {},
+                )
+            )
         if rows or (goal_id is not None):
             sections.append(GoalSection(goal=root, rows=rows, achievement=figures[root.pk].achievement))
     if goal_id is not None and not sections:
         raise Http404
     return PlanEvaluation(
-        plan=plan, fiscal_year=fiscal_year, period=period, stages=stages, sections=sections,
-        grades=grades, directions=directions, criteria=criteria_for(council),
-        closing=year_closing(plan, fiscal_year), opinion=opinion_for(plan, fiscal_year),
+        plan=plan,
+        fiscal_year=fiscal_year,
+        period=period,
+        stages=stages,
+        sections=sections,
+        grades=grades,
+        directions=directions,
+        criteria=criteria_for(council),
+        closing=year_closing(plan, fiscal_year),
+        opinion=opinion_for(plan, fiscal_year),
     )
 
 
-def _stage_entries(evaluations: list[Evaluation], stages: list[str], grades: list[Grade],
-                   directions: list[Direction], *, with_people: bool,
-                   with_text: bool) -> tuple[dict[int, dict[str, str]], dict[int, dict[str, StageEntry]]]:
+def _stage_entries(
+    evaluations: list[Evaluation],
+    stages: list[str],
+    grades: list[Grade],
+    directions: list[Direction],
+    *,
+    with_people: bool,
+    with_text: bool,
+) -> tuple[dict[int, dict[str, str]], dict[int, dict[str, StageEntry]]]:
     """(evaluation id → stage → state for every stage, evaluation id → stage → entry for the visible stages)."""
     states: dict[int, dict[str, str]] = {}
-    for evaluation_id, stage, state in StageEntry.objects.filter(
-            evaluation__in=evaluations).values_list("evaluation_id", "stage", "state"):
+    for evaluation_id, stage, state in StageEntry.objects.filter(evaluation__in=evaluations).values_list(
+        "evaluation_id", "stage", "state"
+    ):
         states.setdefault(evaluation_id, {})[stage] = state
     entries: dict[int, dict[str, StageEntry]] = {}
     if not stages:
@@ -272,13 +307,15 @@ def project_evaluation(plan, node, fiscal_year: int, *, perms, period: int = 0) 
     evaluation = Evaluation.objects.filter(node=node, fiscal_year=fiscal_year, period=period).first()
     entries, states = {}, {}
     if evaluation is not None:
-        for entry in (StageEntry.objects.filter(evaluation=evaluation)
-                      .select_related("grade", "direction", "updated_by", "submitted_by")):
+        for entry in StageEntry.objects.filter(evaluation=evaluation).select_related(
+            "grade", "direction", "updated_by", "submitted_by"
+        ):
             states[entry.stage] = entry.state
             if entry.stage in stages:
                 entries[entry.stage] = entry
-    return ProjectRow(node=node, goal=None, path=[], figures=figures, evaluation=evaluation, entries=entries,
-                      states=states)
+    return ProjectRow(
+        node=node, goal=None, path=[], figures=figures, evaluation=evaluation, entries=entries, states=states
+    )
 
 
 def node_figures(node, fiscal_year: int) -> NodeFigures:
@@ -287,13 +324,23 @@ def node_figures(node, fiscal_year: int) -> NodeFigures:
     from sasaeai.progress.selectors import indicator_figure
 
     figures = NodeFigures()
-    figures.report = (ProgressReport.objects.filter(node=node, fiscal_year=fiscal_year)
-                      .select_related("status").order_by("-period").first())
-    targets = dict(IndicatorTarget.objects.filter(indicator__node=node, fiscal_year=fiscal_year)
-                   .values_list("indicator_id", "value"))
+    figures.report = (
+        ProgressReport.objects.filter(node=node, fiscal_year=fiscal_year)
+        .select_related("status")
+        .order_by("-period")
+        .first()
+    )
+    targets = dict(
+        IndicatorTarget.objects.filter(indicator__node=node, fiscal_year=fiscal_year).values_list(
+            "indicator_id", "value"
+        )
+    )
     actuals = {}
-    for actual in (IndicatorActual.objects.filter(report__node=node, report__fiscal_year=fiscal_year)
-                   .order_by("report__period").values("indicator_id", "value", "text")):
+    for actual in (
+        IndicatorActual.objects.filter(report__node=node, report__fiscal_year=fiscal_year)
+        .order_by("report__period")
+        .values("indicator_id", "value", "text")
+    ):
         if actual["value"] is not None or actual["text"]:
             actuals[actual["indicator_id"]] = actual
     for indicator in Indicator.objects.filter(node=node).order_by("position", "pk"):

@@ -10,6 +10,7 @@ The stage rules, in one place:
   later stage is submitted;
 - nothing of a closed year changes.
 """
+
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -41,27 +42,51 @@ from .permissions import CLOSE_YEAR, OPINION, REOPEN, can_enter
 
 # Scales seen in real councils (best first): code, label, score (0–100), colour.
 SCALE_PRESETS = {
-    "five": (_("5段階"), [
-        ("5", "目標を大幅に上回る", 100, "#0969da"), ("4", "目標を上回る", 75, "#1a7f37"),
-        ("3", "目標どおり", 50, "#4d7c0f"), ("2", "目標を下回る", 25, "#9a6700"),
-        ("1", "全く実施できていない", 0, "#cf222e"),
-    ]),
-    "abcd": (_("A〜D"), [
-        ("A", "達成し特筆すべき点あり", 100, "#0969da"), ("B", "達成", 75, "#1a7f37"),
-        ("C", "達成したが改善要", 50, "#9a6700"), ("D", "改善要", 0, "#cf222e"),
-    ]),
-    "marks": (_("○△×"), [
-        ("○", "できた", 100, "#1a7f37"), ("△", "一部できた", 50, "#9a6700"), ("×", "できなかった", 0, "#cf222e"),
-    ]),
-    "bands": (_("4区分（順調〜遅れ）"), [
-        ("順調", "計画どおり進んでいる", 100, "#1a7f37"), ("概ね順調", "おおむね計画どおり", 67, "#4d7c0f"),
-        ("やや遅れ", "やや遅れている", 33, "#9a6700"), ("遅れ", "遅れている", 0, "#cf222e"),
-    ]),
+    "five": (
+        _("5段階"),
+        [
+            ("5", "目標を大幅に上回る", 100, "#0969da"),
+            ("4", "目標を上回る", 75, "#1a7f37"),
+            ("3", "目標どおり", 50, "#4d7c0f"),
+            ("2", "目標を下回る", 25, "#9a6700"),
+            ("1", "全く実施できていない", 0, "#cf222e"),
+        ],
+    ),
+    "abcd": (
+        _("A〜D"),
+        [
+            ("A", "達成し特筆すべき点あり", 100, "#0969da"),
+            ("B", "達成", 75, "#1a7f37"),
+            ("C", "達成したが改善要", 50, "#9a6700"),
+            ("D", "改善要", 0, "#cf222e"),
+        ],
+    ),
+    "marks": (
+        _("○△×"),
+        [
+            ("○", "できた", 100, "#1a7f37"),
+            ("△", "一部できた", 50, "#9a6700"),
+            ("×", "できなかった", 0, "#cf222e"),
+        ],
+    ),
+    "bands": (
+        _("4区分（順調〜遅れ）"),
+        [
+            ("順調", "計画どおり進んでいる", 100, "#1a7f37"),
+            ("概ね順調", "おおむね計画どおり", 67, "#4d7c0f"),
+            ("やや遅れ", "やや遅れている", 33, "#9a6700"),
+            ("遅れ", "遅れている", 0, "#cf222e"),
+        ],
+    ),
 }
 DEFAULT_SCALE = "abcd"
 DEFAULT_DIRECTIONS = [
-    ("拡充", Direction.Carry.ATTENTION), ("継続", Direction.Carry.CARRY), ("見直し", Direction.Carry.ATTENTION),
-    ("縮小", Direction.Carry.CARRY), ("廃止", Direction.Carry.STOP), ("完了", Direction.Carry.STOP),
+    ("拡充", Direction.Carry.ATTENTION),
+    ("継続", Direction.Carry.CARRY),
+    ("見直し", Direction.Carry.ATTENTION),
+    ("縮小", Direction.Carry.CARRY),
+    ("廃止", Direction.Carry.STOP),
+    ("完了", Direction.Carry.STOP),
 ]
 ENTRY_FIELDS = ["grade", "results", "comment", "challenges", "improvements", "direction", "criteria"]
 TEXT_LIMIT = 20000
@@ -78,18 +103,24 @@ def evaluation_setup(council) -> EvaluationScale:
     if scale is None:
         name, rows = SCALE_PRESETS[DEFAULT_SCALE]
         scale = EvaluationScale.objects.create(council=council, name=str(name))
-        Grade.objects.bulk_create(Grade(scale=scale, position=i, code=c, label=label, score=s, color=col)
-                                  for i, (c, label, s, col) in enumerate(rows))
+        Grade.objects.bulk_create(
+            Grade(scale=scale, position=i, code=c, label=label, score=s, color=col)
+            for i, (c, label, s, col) in enumerate(rows)
+        )
     if not Direction.objects.filter(council=council).exists():
-        Direction.objects.bulk_create(Direction(council=council, position=i, name=n, carry=c)
-                                      for i, (n, c) in enumerate(DEFAULT_DIRECTIONS))
+        Direction.objects.bulk_create(
+            Direction(council=council, position=i, name=n, carry=c) for i, (n, c) in enumerate(DEFAULT_DIRECTIONS)
+        )
     return scale
 
 
 def _used_grade_ids(council):
     used = set(StageEntry.objects.filter(grade__scale__council=council).values_list("grade_id", flat=True))
-    for criteria in StageEntry.objects.filter(evaluation__node__plan__council=council).exclude(criteria={}) \
-            .values_list("criteria", flat=True):
+    for criteria in (
+        StageEntry.objects.filter(evaluation__node__plan__council=council)
+        .exclude(criteria={})
+        .values_list("criteria", flat=True)
+    ):
         used.update(criteria.values())
     return used
 
@@ -109,8 +140,10 @@ def scale_update(*, council, by, name, rows, expected_version=None) -> Evaluatio
         raise ValidationError(_("評価の段階は2つ以上にしてください。"))
     codes = [r["code"].strip() for r in rows]
     if len(set(codes)) != len(codes):
-        raise ValidationError(_("同じ記号が二つあります: %(codes)s") % {
-            "codes": "、".join(sorted({c for c in codes if codes.count(c) > 1}))})
+        raise ValidationError(
+            _("同じ記号が二つあります: %(codes)s")
+            % {"codes": "、".join(sorted({c for c in codes if codes.count(c) > 1}))}
+        )
     existing = {g.pk: g for g in Grade.objects.filter(scale=scale)}
     kept = {int(r["id"]) for r in rows if r.get("id")}
     if kept - set(existing):
@@ -119,8 +152,9 @@ def scale_update(*, council, by, name, rows, expected_version=None) -> Evaluatio
     used = _used_grade_ids(council)
     in_use = [existing[pk] for pk in removed if pk in used or existing[pk].code in used]
     if in_use:
-        raise ValidationError(_("評価に使われている段階は削除できません: %(codes)s") % {
-            "codes": "、".join(g.code for g in in_use)})
+        raise ValidationError(
+            _("評価に使われている段階は削除できません: %(codes)s") % {"codes": "、".join(g.code for g in in_use)}
+        )
     before = {"name": scale.name, "grades": [f"{g.code} {g.label}" for g in existing.values()]}
     Grade.objects.filter(pk__in=removed).delete()
     # Codes must stay unique while rows swap codes: park the kept ones first.
@@ -138,9 +172,14 @@ def scale_update(*, council, by, name, rows, expected_version=None) -> Evaluatio
     scale.version = F("version") + 1
     scale.save()
     scale.refresh_from_db()
-    log_action(council=council, actor=by, action="evaluation.settings", target_label=_("評価の尺度"),
-               before=before, after={"name": name, "grades": [f"{r['code'].strip()} {r.get('label', '')}".strip()
-                                                               for r in rows]})
+    log_action(
+        council=council,
+        actor=by,
+        action="evaluation.settings",
+        target_label=_("評価の尺度"),
+        before=before,
+        after={"name": name, "grades": [f"{r['code'].strip()} {r.get('label', '')}".strip() for r in rows]},
+    )
     return scale
 
 
@@ -154,8 +193,12 @@ def scale_apply_preset(*, council, by, preset) -> EvaluationScale:
     used = _used_grade_ids(council)
     if any(g.pk in used or g.code in used for g in existing):
         # Past evaluations would silently read as another scale's grades.
-        raise ValidationError(_("この尺度はすでに評価に使われているため、別の尺度に切り替えられません。"
-                                "段階の意味や色は下の表で直せます。"))
+        raise ValidationError(
+            _(
+                "この尺度はすでに評価に使われているため、別の尺度に切り替えられません。"
+                "段階の意味や色は下の表で直せます。"
+            )
+        )
     rows = _scale_rows(preset)
     for row, grade in zip(rows, existing, strict=False):
         row["id"] = grade.pk
@@ -166,8 +209,10 @@ def _named_list_update(*, model, council, by, rows, label, extra_fields, in_use)
     rows = [r for r in rows if (r.get("name") or "").strip()]
     names = [r["name"].strip() for r in rows]
     if len(set(names)) != len(names):
-        raise ValidationError(_("同じ名称が二つあります: %(names)s") % {
-            "names": "、".join(sorted({n for n in names if names.count(n) > 1}))})
+        raise ValidationError(
+            _("同じ名称が二つあります: %(names)s")
+            % {"names": "、".join(sorted({n for n in names if names.count(n) > 1}))}
+        )
     existing = {o.pk: o for o in model.objects.filter(council=council)}
     kept = {int(r["id"]) for r in rows if r.get("id")}
     if kept - set(existing):
@@ -188,8 +233,14 @@ def _named_list_update(*, model, council, by, rows, label, extra_fields, in_use)
                 setattr(obj, f, row[f])
         obj.full_clean(exclude=["council"], validate_unique=False)
         obj.save()
-    log_action(council=council, actor=by, action="evaluation.settings", target_label=label,
-               before={"names": before}, after={"names": names})
+    log_action(
+        council=council,
+        actor=by,
+        action="evaluation.settings",
+        target_label=label,
+        before={"names": before},
+        after={"names": names},
+    )
 
 
 @transaction.atomic
@@ -199,19 +250,30 @@ def directions_update(*, council, by, rows):
     if not any((r.get("name") or "").strip() for r in rows):
         raise ValidationError(_("方向性を一つ以上入力してください。"))
     used = set(StageEntry.objects.filter(direction__council=council).values_list("direction_id", flat=True))
-    _named_list_update(model=Direction, council=council, by=by, rows=rows, label=_("方向性"),
-                       extra_fields=["carry"], in_use=used)
+    _named_list_update(
+        model=Direction, council=council, by=by, rows=rows, label=_("方向性"), extra_fields=["carry"], in_use=used
+    )
 
 
 @transaction.atomic
 def criteria_update(*, council, by, rows):
     """評価の観点 (may be empty: criteria are optional)."""
     used = set()
-    for criteria in (StageEntry.objects.filter(evaluation__node__plan__council=council).exclude(criteria={})
-                     .values_list("criteria", flat=True)):
+    for criteria in (
+        StageEntry.objects.filter(evaluation__node__plan__council=council)
+        .exclude(criteria={})
+        .values_list("criteria", flat=True)
+    ):
         used.update(int(k) for k in criteria)
-    _named_list_update(model=Criterion, council=council, by=by, rows=rows, label=_("評価の観点"),
-                       extra_fields=["description"], in_use=used)
+    _named_list_update(
+        model=Criterion,
+        council=council,
+        by=by,
+        rows=rows,
+        label=_("評価の観点"),
+        extra_fields=["description"],
+        in_use=used,
+    )
 
 
 # --------------------------------------------------------------------------- who may act on a stage
@@ -230,8 +292,10 @@ def _stage_label(stage):
 def _check_open(plan, fiscal_year):
     closing = YearClosing.objects.filter(plan=plan, fiscal_year=fiscal_year).first()
     if closing is not None:
-        raise ValidationError(_("%(year)sは締められています。締めた年度の評価は変更できません。") % {
-            "year": fiscal.format_fiscal_year(fiscal_year)})
+        raise ValidationError(
+            _("%(year)sは締められています。締めた年度の評価は変更できません。")
+            % {"year": fiscal.format_fiscal_year(fiscal_year)}
+        )
 
 
 def _check_period(plan, fiscal_year, period):
@@ -262,8 +326,9 @@ def _clean_values(plan, values, criteria_ids):
     direction = values.get("direction")
     if direction is not None:
         if not isinstance(direction, Direction):
-            direction = (Direction.objects.filter(council=council, pk=direction).first()
-                         if str(direction).isdigit() else None)
+            direction = (
+                Direction.objects.filter(council=council, pk=direction).first() if str(direction).isdigit() else None
+            )
             if direction is None:
                 raise ValidationError({"direction": _("方向性はこの社協の一覧から選んでください。")})
         elif direction.council_id != council.pk:
@@ -290,9 +355,13 @@ def _clean_values(plan, values, criteria_ids):
 
 def _snapshot(entry):
     return {
-        "state": entry.state, "grade": entry.grade.code if entry.grade_id else "",
-        "direction": entry.direction.name if entry.direction_id else "", "results": entry.results,
-        "comment": entry.comment, "challenges": entry.challenges, "improvements": entry.improvements,
+        "state": entry.state,
+        "grade": entry.grade.code if entry.grade_id else "",
+        "direction": entry.direction.name if entry.direction_id else "",
+        "results": entry.results,
+        "comment": entry.comment,
+        "challenges": entry.challenges,
+        "improvements": entry.improvements,
         "criteria": dict(entry.criteria),
     }
 
@@ -309,17 +378,34 @@ def prefill(evaluation: Evaluation | None, stage, report=None) -> dict:
     if evaluation is not None and index > 0:
         previous = StageEntry.objects.filter(evaluation=evaluation, stage=STAGE_ORDER[index - 1]).first()
         if previous is not None:
-            return {"grade": previous.grade_id, "results": previous.results, "challenges": previous.challenges,
-                    "improvements": previous.improvements, "direction": previous.direction_id,
-                    "criteria": dict(previous.criteria), "comment": ""}
+            return {
+                "grade": previous.grade_id,
+                "results": previous.results,
+                "challenges": previous.challenges,
+                "improvements": previous.improvements,
+                "direction": previous.direction_id,
+                "criteria": dict(previous.criteria),
+                "comment": "",
+            }
     if stage == Stage.SELF and report is not None:
         return {"results": report.results, "challenges": report.problems}
     return {}
 
 
 @transaction.atomic
-def stage_save(*, node, fiscal_year: int, stage: str, by, submit=False, period: int = 0, expected_version=None,
-               perms=None, is_sample=False, **values) -> StageEntry:
+def stage_save(
+    *,
+    node,
+    fiscal_year: int,
+    stage: str,
+    by,
+    submit=False,
+    period: int = 0,
+    expected_version=None,
+    perms=None,
+    is_sample=False,
+    **values,
+) -> StageEntry:
     """Enter (and with ``submit`` lock) one stage of a project's evaluation.
 
     ``values``: grade (Grade or id), results, comment, challenges, improvements, direction (Direction
@@ -339,21 +425,28 @@ def stage_save(*, node, fiscal_year: int, stage: str, by, submit=False, period: 
         raise PermissionDenied(_("%(stage)sを入力する権限がありません。") % {"stage": _stage_label(stage)})
     _check_period(plan, fiscal_year, period)
     # Lock the evaluation row (created once), so two people submitting at once are serialised.
-    evaluation, _created = Evaluation.objects.get_or_create(node=node, fiscal_year=fiscal_year, period=period,
-                                                            defaults={"is_sample": is_sample})
+    evaluation, _created = Evaluation.objects.get_or_create(
+        node=node, fiscal_year=fiscal_year, period=period, defaults={"is_sample": is_sample}
+    )
     evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
     _check_open(plan, fiscal_year)
-    entries = {e.stage: e for e in StageEntry.objects.filter(evaluation=evaluation).select_related("grade", "direction")}
+    entries = {
+        e.stage: e for e in StageEntry.objects.filter(evaluation=evaluation).select_related("grade", "direction")
+    }
     index = STAGE_ORDER.index(stage)
     for earlier in STAGE_ORDER[:index]:
         e = entries.get(earlier)
         if e is None or not e.is_submitted:
-            raise ValidationError(_("%(earlier)sが確定していないため、%(stage)sはまだ入力できません。") % {
-                "earlier": _stage_label(earlier), "stage": _stage_label(stage)})
+            raise ValidationError(
+                _("%(earlier)sが確定していないため、%(stage)sはまだ入力できません。")
+                % {"earlier": _stage_label(earlier), "stage": _stage_label(stage)}
+            )
     entry = entries.get(stage)
     if entry is not None and entry.is_submitted:
-        raise ValidationError(_("%(stage)sは確定済みです。変更するには社協管理者が差し戻す必要があります。") % {
-            "stage": _stage_label(stage)})
+        raise ValidationError(
+            _("%(stage)sは確定済みです。変更するには社協管理者が差し戻す必要があります。")
+            % {"stage": _stage_label(stage)}
+        )
     if entry is not None:
         check_version(entry, expected_version)
     elif expected_version:
@@ -383,9 +476,17 @@ def stage_save(*, node, fiscal_year: int, stage: str, by, submit=False, period: 
         entry.version = F("version") + 1
     entry.save()
     entry.refresh_from_db()
-    log_action(council=plan.council, actor=by, action="evaluation.submit" if submit else "evaluation.save",
-               plan_id=plan.pk, node_id=node.pk, target_label=_label(node, fiscal_year, period, stage),
-               before=before, after=_snapshot(entry), obj=entry)
+    log_action(
+        council=plan.council,
+        actor=by,
+        action="evaluation.submit" if submit else "evaluation.save",
+        plan_id=plan.pk,
+        node_id=node.pk,
+        target_label=_label(node, fiscal_year, period, stage),
+        before=before,
+        after=_snapshot(entry),
+        obj=entry,
+    )
     return entry
 
 
@@ -399,27 +500,39 @@ def stage_reopen(*, node, fiscal_year: int, stage: str, by, reason: str, period:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("差し戻す理由を入力してください。")})
-    evaluation = Evaluation.objects.select_for_update().filter(node=node, fiscal_year=fiscal_year,
-                                                               period=period).first()
+    evaluation = (
+        Evaluation.objects.select_for_update().filter(node=node, fiscal_year=fiscal_year, period=period).first()
+    )
     entry = StageEntry.objects.filter(evaluation=evaluation, stage=stage).first() if evaluation else None
     if entry is None or not entry.is_submitted:
-        raise ValidationError(_("%(stage)sは確定していないため、差し戻す必要はありません。") % {"stage": _stage_label(stage)})
+        raise ValidationError(
+            _("%(stage)sは確定していないため、差し戻す必要はありません。") % {"stage": _stage_label(stage)}
+        )
     _check_open(plan, fiscal_year)
-    later = STAGE_ORDER[STAGE_ORDER.index(stage) + 1:]
+    later = STAGE_ORDER[STAGE_ORDER.index(stage) + 1 :]
     blocking = StageEntry.objects.filter(evaluation=evaluation, stage__in=later, state=StageEntry.State.SUBMITTED)
     blocking = [_stage_label(e.stage) for e in sorted(blocking, key=lambda e: STAGE_ORDER.index(e.stage))]
     if blocking:
-        raise ValidationError(_("後の段階（%(later)s）が確定済みです。先にそちらを差し戻してください。") % {
-            "later": "、".join(blocking)})
+        raise ValidationError(
+            _("後の段階（%(later)s）が確定済みです。先にそちらを差し戻してください。") % {"later": "、".join(blocking)}
+        )
     before = _snapshot(entry)
     entry.state = StageEntry.State.DRAFT
     entry.submitted_by, entry.submitted_at = None, None
     entry.version = F("version") + 1
     entry.save()
     entry.refresh_from_db()
-    log_action(council=plan.council, actor=by, action="evaluation.reopen", plan_id=plan.pk, node_id=node.pk,
-               target_label=_label(node, fiscal_year, period, stage), before=before,
-               after=_snapshot(entry) | {"reason": reason}, obj=entry)
+    log_action(
+        council=plan.council,
+        actor=by,
+        action="evaluation.reopen",
+        plan_id=plan.pk,
+        node_id=node.pk,
+        target_label=_label(node, fiscal_year, period, stage),
+        before=before,
+        after=_snapshot(entry) | {"reason": reason},
+        obj=entry,
+    )
     return entry
 
 
@@ -454,9 +567,16 @@ def opinion_save(*, plan, fiscal_year: int, by, text: str, submit=False, expecte
         opinion.is_submitted, opinion.submitted_at = True, timezone.now()
     opinion.save()
     opinion.refresh_from_db()
-    log_action(council=plan.council, actor=by, action="evaluation.opinion", plan_id=plan.pk,
-               target_label=f"{plan.title} / {fiscal.format_fiscal_year(fiscal_year)}", before=before,
-               after={"text": text, "submitted": opinion.is_submitted}, obj=opinion)
+    log_action(
+        council=plan.council,
+        actor=by,
+        action="evaluation.opinion",
+        plan_id=plan.pk,
+        target_label=f"{plan.title} / {fiscal.format_fiscal_year(fiscal_year)}",
+        before=before,
+        after={"text": text, "submitted": opinion.is_submitted},
+        obj=opinion,
+    )
     return opinion
 
 
@@ -475,9 +595,16 @@ def opinion_reopen(*, plan, fiscal_year: int, by, reason: str) -> CommitteeOpini
     opinion.version = F("version") + 1
     opinion.save()
     opinion.refresh_from_db()
-    log_action(council=plan.council, actor=by, action="evaluation.reopen", plan_id=plan.pk,
-               target_label=f"{plan.title} / {fiscal.format_fiscal_year(fiscal_year)} / {_('総評・答申')}",
-               before={"submitted": True}, after={"submitted": False, "reason": reason}, obj=opinion)
+    log_action(
+        council=plan.council,
+        actor=by,
+        action="evaluation.reopen",
+        plan_id=plan.pk,
+        target_label=f"{plan.title} / {fiscal.format_fiscal_year(fiscal_year)} / {_('総評・答申')}",
+        before={"submitted": True},
+        after={"submitted": False, "reason": reason},
+        obj=opinion,
+    )
     return opinion
 
 
@@ -489,15 +616,24 @@ def _result_entries(plan, fiscal_year):
     submitted stage with a direction."""
     result = {}
     order = {s: i for i, s in enumerate(STAGE_ORDER)}
-    entries = (StageEntry.objects.filter(evaluation__node__plan=plan, evaluation__fiscal_year=fiscal_year,
-                                         evaluation__period=0, state=StageEntry.State.SUBMITTED)
-               .select_related("direction", "grade").values_list("evaluation__node_id", "stage", "pk"))
+    entries = (
+        StageEntry.objects.filter(
+            evaluation__node__plan=plan,
+            evaluation__fiscal_year=fiscal_year,
+            evaluation__period=0,
+            state=StageEntry.State.SUBMITTED,
+        )
+        .select_related("direction", "grade")
+        .values_list("evaluation__node_id", "stage", "pk")
+    )
     best = {}
     for node_id, stage, pk in entries:
         if node_id not in best or order[stage] > order[best[node_id][0]]:
             best[node_id] = (stage, pk)
-    by_pk = {e.pk: e for e in StageEntry.objects.filter(pk__in=[pk for _s, pk in best.values()])
-             .select_related("direction", "grade")}
+    by_pk = {
+        e.pk: e
+        for e in StageEntry.objects.filter(pk__in=[pk for _s, pk in best.values()]).select_related("direction", "grade")
+    }
     for node_id, (_stage, pk) in best.items():
         result[node_id] = by_pk[pk]
     return result
@@ -518,12 +654,22 @@ def year_close_preview(plan, fiscal_year: int) -> dict:
             groups["unevaluated"].append((node, entry))
         else:
             groups[direction.carry].append((node, entry))
-    final = set(StageEntry.objects.filter(evaluation__node__plan=plan, evaluation__fiscal_year=fiscal_year,
-                                          evaluation__period=0, stage=Stage.FINAL,
-                                          state=StageEntry.State.SUBMITTED).values_list("evaluation__node_id", flat=True))
-    return {"groups": groups, "projects": len(leaves), "final": len(final),
-            "next_year": fiscal_year + 1,
-            "next_in_period": plan.period_end is None or fiscal_year + 1 <= plan.period_end}
+    final = set(
+        StageEntry.objects.filter(
+            evaluation__node__plan=plan,
+            evaluation__fiscal_year=fiscal_year,
+            evaluation__period=0,
+            stage=Stage.FINAL,
+            state=StageEntry.State.SUBMITTED,
+        ).values_list("evaluation__node_id", flat=True)
+    )
+    return {
+        "groups": groups,
+        "projects": len(leaves),
+        "final": len(final),
+        "next_year": fiscal_year + 1,
+        "next_in_period": plan.period_end is None or fiscal_year + 1 <= plan.period_end,
+    }
 
 
 @transaction.atomic
@@ -547,11 +693,18 @@ def year_close(*, plan, fiscal_year: int, by) -> YearClosing:
     _check_period(plan, fiscal_year, 0)
     existing = YearClosing.objects.filter(plan=plan, fiscal_year=fiscal_year).select_related("closed_by").first()
     if existing is not None:
-        raise ValidationError(_("%(year)sは%(when)sにすでに締められています。年度を二度締めることはできません。") % {
-            "year": fiscal.format_fiscal_year(fiscal_year),
-            "when": fiscal.format_date(timezone.localtime(existing.closed_at).date())})
-    earlier_open = plan.period_start is not None and fiscal_year > plan.period_start and not YearClosing.objects.filter(
-        plan=plan, fiscal_year=fiscal_year - 1).exists()
+        raise ValidationError(
+            _("%(year)sは%(when)sにすでに締められています。年度を二度締めることはできません。")
+            % {
+                "year": fiscal.format_fiscal_year(fiscal_year),
+                "when": fiscal.format_date(timezone.localtime(existing.closed_at).date()),
+            }
+        )
+    earlier_open = (
+        plan.period_start is not None
+        and fiscal_year > plan.period_start
+        and not YearClosing.objects.filter(plan=plan, fiscal_year=fiscal_year - 1).exists()
+    )
     preview = year_close_preview(plan, fiscal_year)
     next_year = fiscal_year + 1
     carried = flagged = stopped = 0
@@ -559,7 +712,8 @@ def year_close(*, plan, fiscal_year: int, by) -> YearClosing:
         this_year = {a.node_id: a for a in AnnualPlan.objects.filter(node__plan=plan, fiscal_year=fiscal_year)}
         owners = {}
         for annual_id, user_id in AnnualPlan.owners.through.objects.filter(
-                annualplan__node__plan=plan, annualplan__fiscal_year=fiscal_year).values_list("annualplan_id", "user_id"):
+            annualplan__node__plan=plan, annualplan__fiscal_year=fiscal_year
+        ).values_list("annualplan_id", "user_id"):
             owners.setdefault(annual_id, []).append(user_id)
         next_plans = {a.node_id: a for a in AnnualPlan.objects.filter(node__plan=plan, fiscal_year=next_year)}
         create, update, copy_owners = [], [], []
@@ -584,8 +738,14 @@ def year_close(*, plan, fiscal_year: int, by) -> YearClosing:
                     target.carried_from = target.carried_from or current
                     update.append(target)
                     continue
-                new = AnnualPlan(node_id=node.pk, fiscal_year=next_year, carried_from=current,
-                                 needs_attention=attention, carried_direction=direction, improvements=improvements)
+                new = AnnualPlan(
+                    node_id=node.pk,
+                    fiscal_year=next_year,
+                    carried_from=current,
+                    needs_attention=attention,
+                    carried_direction=direction,
+                    improvements=improvements,
+                )
                 if current is not None:
                     new.content, new.months = current.content, list(current.months)
                     new.working_group_id, new.budget = current.working_group_id, current.budget
@@ -593,27 +753,50 @@ def year_close(*, plan, fiscal_year: int, by) -> YearClosing:
                     copy_owners.append((new, owners.get(current.pk, [])))
                 create.append(new)
         AnnualPlan.objects.bulk_create(create, batch_size=500)
-        AnnualPlan.objects.bulk_update(update, ["needs_attention", "improvements", "carried_direction", "carried_from"],
-                                       batch_size=500)
+        AnnualPlan.objects.bulk_update(
+            update, ["needs_attention", "improvements", "carried_direction", "carried_from"], batch_size=500
+        )
         if any(users for _n, users in copy_owners):
             if create and create[0].pk is None:  # backends that do not return ids from bulk_create
-                ids = dict(AnnualPlan.objects.filter(node__plan=plan, fiscal_year=next_year).values_list("node_id", "pk"))
+                ids = dict(
+                    AnnualPlan.objects.filter(node__plan=plan, fiscal_year=next_year).values_list("node_id", "pk")
+                )
                 for new in create:
                     new.pk = ids[new.node_id]
             AnnualPlan.owners.through.objects.bulk_create(
-                [AnnualPlan.owners.through(annualplan_id=new.pk, user_id=u) for new, users in copy_owners for u in users],
-                batch_size=1000)
+                [
+                    AnnualPlan.owners.through(annualplan_id=new.pk, user_id=u)
+                    for new, users in copy_owners
+                    for u in users
+                ],
+                batch_size=1000,
+            )
     else:
         stopped = len(preview["groups"]["stop"])
-    summary = {"projects": preview["projects"], "carried": carried, "attention": flagged, "stopped": stopped,
-               "unevaluated": len(preview["groups"]["unevaluated"]), "final": preview["final"],
-               "next_year": next_year if preview["next_in_period"] else None,
-               "earlier_year_open": bool(earlier_open)}
+    summary = {
+        "projects": preview["projects"],
+        "carried": carried,
+        "attention": flagged,
+        "stopped": stopped,
+        "unevaluated": len(preview["groups"]["unevaluated"]),
+        "final": preview["final"],
+        "next_year": next_year if preview["next_in_period"] else None,
+        "earlier_year_open": bool(earlier_open),
+    }
     try:
         with transaction.atomic():
             closing = YearClosing.objects.create(plan=plan, fiscal_year=fiscal_year, closed_by=by, summary=summary)
     except IntegrityError:
-        raise ValidationError(_("%(year)sはすでに締められています。") % {"year": fiscal.format_fiscal_year(fiscal_year)}) from None
-    log_action(council=plan.council, actor=by, action="year.close", plan_id=plan.pk,
-               target_label=f"{plan.title} / {fiscal.format_fiscal_year(fiscal_year)}", after=summary, obj=closing)
+        raise ValidationError(
+            _("%(year)sはすでに締められています。") % {"year": fiscal.format_fiscal_year(fiscal_year)}
+        ) from None
+    log_action(
+        council=plan.council,
+        actor=by,
+        action="year.close",
+        plan_id=plan.pk,
+        target_label=f"{plan.title} / {fiscal.format_fiscal_year(fiscal_year)}",
+        after=summary,
+        obj=closing,
+    )
     return closing

@@ -1,6 +1,7 @@
 """All URLs of evaluation, each group under its own namespace: ``evaluation:`` (stages, 総評, closing
 a year, council settings), ``evaluation_reports:`` (the reports page and one download per format) and
 ``midterm:`` (中間評価 snapshots and their comparison, 次期計画), the last two under /plans/."""
+
 from django.urls import include, path
 
 from .views import evaluation, midterm, reports

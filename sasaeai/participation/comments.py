@@ -14,6 +14,7 @@ Services (writes) and the reads the pages need, in one module:
 Limits are settings (documented in docs/public-comment.md): ``SASAEAI_COMMENT_MIN_SECONDS``,
 ``SASAEAI_COMMENT_RATE_LIMITS``, ``SASAEAI_COMMENT_MAX_CHARS``, ``SASAEAI_COMMENT_MAX_URLS``.
 """
+
 from __future__ import annotations
 
 import csv
@@ -138,7 +139,8 @@ PERIOD_FIELDS = ("title", "description", "opens_on", "closes_on")
 
 def _period_snapshot(period):
     return {
-        "title": period.title, "description": period.description,
+        "title": period.title,
+        "description": period.description,
         "opens_on": period.opens_on.isoformat() if period.opens_on else None,
         "closes_on": period.closes_on.isoformat() if period.closes_on else None,
     }
@@ -166,8 +168,12 @@ def period_save(*, plan, by, period=None, expected_version=None, title, descript
     period.description = (description or "").strip()
     period.opens_on, period.closes_on = opens_on, closes_on
     if opens_on and closes_on and closes_on < opens_on:
-        raise ValidationError({"closes_on": _("受付終了日は、受付開始日（%(date)s）と同じ日かそれより後にしてください。")
-                               % {"date": fiscal.format_date(opens_on)}})
+        raise ValidationError(
+            {
+                "closes_on": _("受付終了日は、受付開始日（%(date)s）と同じ日かそれより後にしてください。")
+                % {"date": fiscal.format_date(opens_on)}
+            }
+        )
     period.full_clean(exclude=["plan", "questionnaire"])
     if not created:
         period.version += 1
@@ -176,8 +182,16 @@ def period_save(*, plan, by, period=None, expected_version=None, title, descript
     after = _period_snapshot(period)
     b, a = diff(before, after) if before else (None, {k: v for k, v in after.items() if v})
     if a:
-        log_action(council=plan.council, actor=by, action="comment_period.save", plan_id=plan.pk,
-                   target_label=period.title, before=b, after=a, obj=period)
+        log_action(
+            council=plan.council,
+            actor=by,
+            action="comment_period.save",
+            plan_id=plan.pk,
+            target_label=period.title,
+            before=b,
+            after=a,
+            obj=period,
+        )
     return period
 
 
@@ -189,15 +203,25 @@ def period_publish(*, period, by, publish=True, today=None):
     period = PublicCommentPeriod.objects.select_for_update().select_related("plan__council").get(pk=period.pk)
     if publish:
         if period_state(period, today) != CLOSED:
-            raise ValidationError(_("受付期間中は結果を公表できません（受付終了日: %(date)s）。") % {
-                "date": fiscal.format_date(period.closes_on)})
+            raise ValidationError(
+                _("受付期間中は結果を公表できません（受付終了日: %(date)s）。")
+                % {"date": fiscal.format_date(period.closes_on)}
+            )
         missing = list(
             period.comments.exclude(status=PublicComment.Status.EXCLUDED)
-            .filter(Q(answer="") | Q(reflection="")).order_by("number").values_list("number", flat=True)[:11])
+            .filter(Q(answer="") | Q(reflection=""))
+            .order_by("number")
+            .values_list("number", flat=True)[:11]
+        )
         if missing:
             numbers = "、".join(str(n) for n in missing[:10]) + (" …" if len(missing) > 10 else "")
-            raise ValidationError(_("社協の考え方または反映の状況が未記入の意見があります（受付番号 %(numbers)s）。"
-                                    "すべて記入するか、対象外にしてから公表してください。") % {"numbers": numbers})
+            raise ValidationError(
+                _(
+                    "社協の考え方または反映の状況が未記入の意見があります（受付番号 %(numbers)s）。"
+                    "すべて記入するか、対象外にしてから公表してください。"
+                )
+                % {"numbers": numbers}
+            )
     before = {"results_published": period.results_published}
     if period.results_published == publish:
         return period
@@ -205,8 +229,16 @@ def period_publish(*, period, by, publish=True, today=None):
     period.results_published_on = today if publish else None
     period.version += 1
     period.save(update_fields=["results_published", "results_published_on", "version"])
-    log_action(council=period.plan.council, actor=by, action="comment_period.publish", plan_id=period.plan_id,
-               target_label=period.title, before=before, after={"results_published": publish}, obj=period)
+    log_action(
+        council=period.plan.council,
+        actor=by,
+        action="comment_period.publish",
+        plan_id=period.plan_id,
+        target_label=period.title,
+        before=before,
+        after={"results_published": publish},
+        obj=period,
+    )
     return period
 
 
@@ -218,11 +250,21 @@ def _clean_text(text):
     if not text:
         raise ValidationError({"text": _("ご意見を入力してください。")})
     if len(text) > max_chars():
-        raise ValidationError({"text": _("ご意見は%(max)s字以内で入力してください（現在 %(n)s字）。") % {
-            "max": f"{max_chars():,}", "n": f"{len(text):,}"}})
+        raise ValidationError(
+            {
+                "text": _("ご意見は%(max)s字以内で入力してください（現在 %(n)s字）。")
+                % {"max": f"{max_chars():,}", "n": f"{len(text):,}"}
+            }
+        )
     if url_count(text) > max_urls():
-        raise ValidationError({"text": _("URL（ホームページのアドレス）が多すぎるため受け付けられません。"
-                                         "URLは%(max)s件までにしてください。") % {"max": max_urls()}})
+        raise ValidationError(
+            {
+                "text": _(
+                    "URL（ホームページのアドレス）が多すぎるため受け付けられません。URLは%(max)s件までにしてください。"
+                )
+                % {"max": max_urls()}
+            }
+        )
     return text
 
 
@@ -257,8 +299,15 @@ def comment_submit(*, period, text, section=None, name="", district="", contact=
         except (PlanSection.DoesNotExist, TypeError, ValueError):
             raise ValidationError({"section": _("意見の対象（章・節）を一覧から選んでください。")}) from None
     _check_rate(client, now)
-    comment = PublicComment(period=period, section=section_obj, text=text, name=(name or "").strip(),
-                            district=(district or "").strip(), contact=(contact or "").strip(), client_hash=client)
+    comment = PublicComment(
+        period=period,
+        section=section_obj,
+        text=text,
+        name=(name or "").strip(),
+        district=(district or "").strip(),
+        contact=(contact or "").strip(),
+        client_hash=client,
+    )
     comment.full_clean(exclude=["period", "section", "node", "response", "answered_by", "number"])
     for attempt in range(3):
         comment.number = (period.comments.aggregate(n=Max("number"))["n"] or 0) + 1
@@ -280,8 +329,12 @@ def comment_submit(*, period, text, section=None, name="", district="", contact=
 
 
 def _comment_snapshot(comment):
-    return {"status": comment.status, "group_label": comment.group_label, "answer": comment.answer,
-            "reflection": comment.reflection}
+    return {
+        "status": comment.status,
+        "group_label": comment.group_label,
+        "answer": comment.answer,
+        "reflection": comment.reflection,
+    }
 
 
 def _comment_label(comment, period):
@@ -310,8 +363,16 @@ def comment_update(*, comment, by, expected_version=None, status, group_label=""
     comment.version += 1
     comment.save()
     period = comment.period
-    log_action(council=period.plan.council, actor=by, action="comment.update", plan_id=period.plan_id,
-               target_label=_comment_label(comment, period), before=b, after=a, obj=comment)
+    log_action(
+        council=period.plan.council,
+        actor=by,
+        action="comment.update",
+        plan_id=period.plan_id,
+        target_label=_comment_label(comment, period),
+        before=b,
+        after=a,
+        obj=comment,
+    )
     return comment
 
 
@@ -342,8 +403,7 @@ def _bulk_changes(*, status, group_label, clear_group, reflection, answer) -> di
 
 
 @transaction.atomic
-def comments_bulk_update(*, period, by, ids, status="", group_label="", clear_group=False, reflection="",
-                         answer=""):
+def comments_bulk_update(*, period, by, ids, status="", group_label="", clear_group=False, reflection="", answer=""):
     """The same change for the selected comments of one period (blank = unchanged). One audit entry."""
     try:
         ids = sorted({int(i) for i in ids})
@@ -351,8 +411,9 @@ def comments_bulk_update(*, period, by, ids, status="", group_label="", clear_gr
         ids = []
     if not ids:
         raise ValidationError({"ids": _("変更する意見を一覧から選んでください。")})
-    changes = _bulk_changes(status=status, group_label=group_label, clear_group=clear_group,
-                            reflection=reflection, answer=answer)
+    changes = _bulk_changes(
+        status=status, group_label=group_label, clear_group=clear_group, reflection=reflection, answer=answer
+    )
     rows = PublicComment.objects.select_for_update().filter(period=period, pk__in=ids)
     numbers = list(rows.order_by("number").values_list("number", flat=True))
     if len(numbers) != len(ids):
@@ -361,9 +422,14 @@ def comments_bulk_update(*, period, by, ids, status="", group_label="", clear_gr
     if "answer" in changes:
         extra = {"answered_by": by if getattr(by, "pk", None) else None, "answered_at": timezone.now()}
     rows.update(**changes, **extra, version=F("version") + 1)
-    log_action(council=period.plan.council, actor=by, action="comment.update", plan_id=period.plan_id,
-               target_label=_("%(title)s %(n)s件の意見をまとめて変更") % {"title": period.title, "n": len(numbers)},
-               after={**changes, "numbers": numbers})
+    log_action(
+        council=period.plan.council,
+        actor=by,
+        action="comment.update",
+        plan_id=period.plan_id,
+        target_label=_("%(title)s %(n)s件の意見をまとめて変更") % {"title": period.title, "n": len(numbers)},
+        after={**changes, "numbers": numbers},
+    )
     return len(numbers)
 
 
@@ -383,24 +449,53 @@ def _questionnaire_setup(period, *, by):
     plan = period.plan
     if q is None:
         q = Questionnaire.objects.create(
-            council_id=plan.council_id, plan=plan, kind=Questionnaire.Kind.PUBLIC_COMMENT, title=period.title,
-            status=Questionnaire.Status.OPEN, opens_on=period.opens_on, closes_on=period.closes_on)
+            council_id=plan.council_id,
+            plan=plan,
+            kind=Questionnaire.Kind.PUBLIC_COMMENT,
+            title=period.title,
+            status=Questionnaire.Status.OPEN,
+            opens_on=period.opens_on,
+            closes_on=period.closes_on,
+        )
         period.questionnaire = q
         period.save(update_fields=["questionnaire"])
-        Question.objects.bulk_create([
-            Question(questionnaire=q, position=1, code=SECTION_QUESTION, text=_("意見の対象（章・節）"),
-                     kind=Question.Kind.SINGLE),
-            Question(questionnaire=q, position=2, code=TEXT_QUESTION, text=_("ご意見"), kind=Question.Kind.TEXT,
-                     required=True, max_length=max_chars()),
-            Question(questionnaire=q, position=3, code=DISTRICT_QUESTION, text=_("お住まいの地区"),
-                     kind=Question.Kind.TEXT, is_attribute=True, max_length=100),
-        ])
+        Question.objects.bulk_create(
+            [
+                Question(
+                    questionnaire=q,
+                    position=1,
+                    code=SECTION_QUESTION,
+                    text=_("意見の対象（章・節）"),
+                    kind=Question.Kind.SINGLE,
+                ),
+                Question(
+                    questionnaire=q,
+                    position=2,
+                    code=TEXT_QUESTION,
+                    text=_("ご意見"),
+                    kind=Question.Kind.TEXT,
+                    required=True,
+                    max_length=max_chars(),
+                ),
+                Question(
+                    questionnaire=q,
+                    position=3,
+                    code=DISTRICT_QUESTION,
+                    text=_("お住まいの地区"),
+                    kind=Question.Kind.TEXT,
+                    is_attribute=True,
+                    max_length=100,
+                ),
+            ]
+        )
     else:
-        Questionnaire.objects.filter(pk=q.pk).update(title=period.title, opens_on=period.opens_on,
-                                                     closes_on=period.closes_on)
+        Questionnaire.objects.filter(pk=q.pk).update(
+            title=period.title, opens_on=period.opens_on, closes_on=period.closes_on
+        )
     question = Question.objects.get(questionnaire=q, code=SECTION_QUESTION)
     wanted = [(WHOLE_PLAN_CODE, _("計画全体"))] + [
-        (str(s.pk), s.title[:200]) for s in PlanSection.objects.filter(plan=plan).order_by("position", "pk")]
+        (str(s.pk), s.title[:200]) for s in PlanSection.objects.filter(plan=plan).order_by("position", "pk")
+    ]
     have = {c.code: c for c in Choice.objects.filter(question=question)}
     for position, (code, label) in enumerate(wanted):
         choice = have.get(code)
@@ -416,20 +511,31 @@ def _response_store(period, comment):
     shared engine. The PublicComment row stays the source of truth."""
     from .models import Question, Questionnaire, Response
 
-    if period.questionnaire_id is None or (comment.section_id is not None and not Question.objects.filter(
-            questionnaire_id=period.questionnaire_id, code=SECTION_QUESTION,
-            choices__code=str(comment.section_id)).exists()):
+    if period.questionnaire_id is None or (
+        comment.section_id is not None
+        and not Question.objects.filter(
+            questionnaire_id=period.questionnaire_id, code=SECTION_QUESTION, choices__code=str(comment.section_id)
+        ).exists()
+    ):
         _questionnaire_setup(period, by=None)  # a period saved before the engine, or a section added since
     questionnaire = Questionnaire.objects.get(pk=period.questionnaire_id)
     # The comment's own limit is the rule (a setting changed since the period was saved).
-    Question.objects.filter(questionnaire=questionnaire, code=TEXT_QUESTION).exclude(
-        max_length=max_chars()).update(max_length=max_chars())
-    raw = {SECTION_QUESTION: str(comment.section_id or WHOLE_PLAN_CODE), TEXT_QUESTION: comment.text,
-           DISTRICT_QUESTION: comment.district}
+    Question.objects.filter(questionnaire=questionnaire, code=TEXT_QUESTION).exclude(max_length=max_chars()).update(
+        max_length=max_chars()
+    )
+    raw = {
+        SECTION_QUESTION: str(comment.section_id or WHOLE_PLAN_CODE),
+        TEXT_QUESTION: comment.text,
+        DISTRICT_QUESTION: comment.district,
+    }
     answers = surveys.validate_answers(questionnaire, raw)
-    response = Response.objects.create(questionnaire=questionnaire, respondent=f"PC{comment.number:05d}",
-                                       source=Response.Source.ONLINE, answers=answers,
-                                       client_hash=comment.client_hash)
+    response = Response.objects.create(
+        questionnaire=questionnaire,
+        respondent=f"PC{comment.number:05d}",
+        source=Response.Source.ONLINE,
+        answers=answers,
+        client_hash=comment.client_hash,
+    )
     Questionnaire.objects.filter(pk=questionnaire.pk).update(data_version=F("data_version") + 1)
     PublicComment.objects.filter(pk=comment.pk).update(response=response)
     comment.response = response
@@ -459,11 +565,14 @@ def period_get(plan, period_id) -> PublicCommentPeriod:
 def periods_for_plan(plan):
     excluded = PublicComment.Status.EXCLUDED
     periods = list(
-        PublicCommentPeriod.objects.filter(plan=plan).annotate(
+        PublicCommentPeriod.objects.filter(plan=plan)
+        .annotate(
             comment_count=Count("comments"),
             new_count=Count("comments", filter=Q(comments__status=PublicComment.Status.NEW)),
             excluded_count=Count("comments", filter=Q(comments__status=excluded)),
-        ).order_by("-opens_on", "pk"))
+        )
+        .order_by("-opens_on", "pk")
+    )
     today = timezone.localdate()
     for period in periods:
         period.plan = plan
@@ -518,8 +627,13 @@ class CommentFilters:
         elif self.group:
             qs = qs.filter(group_label=self.group)
         if self.q:
-            cond = (Q(text__icontains=self.q) | Q(name__icontains=self.q) | Q(group_label__icontains=self.q)
-                    | Q(answer__icontains=self.q) | Q(district__icontains=self.q))
+            cond = (
+                Q(text__icontains=self.q)
+                | Q(name__icontains=self.q)
+                | Q(group_label__icontains=self.q)
+                | Q(answer__icontains=self.q)
+                | Q(district__icontains=self.q)
+            )
             if self.q.isdigit():
                 cond |= Q(number=int(self.q))
             qs = qs.filter(cond)
@@ -543,8 +657,12 @@ def comment_page(period, filters: CommentFilters, page_number):
 
 
 def group_labels(period, limit=300):
-    return list(period.comments.exclude(group_label="").order_by("group_label")
-                .values_list("group_label", flat=True).distinct()[:limit])
+    return list(
+        period.comments.exclude(group_label="")
+        .order_by("group_label")
+        .values_list("group_label", flat=True)
+        .distinct()[:limit]
+    )
 
 
 def comment_get(period, number) -> PublicComment:
@@ -602,8 +720,12 @@ RESULT_FIELDS = ("number", "text", "group_label", "answer", "reflection", "secti
 
 def results(period) -> Results:
     comments = list(
-        PublicComment.objects.filter(period=period).exclude(status=PublicComment.Status.EXCLUDED)
-        .select_related("section").only(*RESULT_FIELDS).order_by("number"))
+        PublicComment.objects.filter(period=period)
+        .exclude(status=PublicComment.Status.EXCLUDED)
+        .select_related("section")
+        .only(*RESULT_FIELDS)
+        .order_by("number")
+    )
     excluded = PublicComment.objects.filter(period=period, status=PublicComment.Status.EXCLUDED).count()
     groups: list[ResultGroup] = []
     by_label: dict[str, ResultGroup] = {}
@@ -621,8 +743,9 @@ def results(period) -> Results:
     for comment in comments:
         counts[comment.reflection] = counts.get(comment.reflection, 0) + 1
     reflection_counts = [(label, counts.get(value, 0)) for value, label in PublicComment.Reflection.choices]
-    return Results(period=period, groups=groups, listed=len(comments), excluded=excluded,
-                   reflection_counts=reflection_counts)
+    return Results(
+        period=period, groups=groups, listed=len(comments), excluded=excluded, reflection_counts=reflection_counts
+    )
 
 
 # --------------------------------------------------------------------------- the public page's structure
@@ -637,8 +760,11 @@ def structure_html(tree) -> str:
         for node in nodes:
             code = format_html('<span class="code">{}</span> ', node.code) if node.code else ""
             # The level's name, unless the printed number already says it (基本目標１).
-            level = ("" if node.code and node.level.name in node.code
-                     else format_html('<span class="pc-level">{}</span> ', node.level.name))
+            level = (
+                ""
+                if node.code and node.level.name in node.code
+                else format_html('<span class="pc-level">{}</span> ', node.level.name)
+            )
             parts.append(format_html('<li>{}{}<span class="title">{}</span>', level, code, node.title))
             if node.children_list:
                 visit(node.children_list)
@@ -663,16 +789,46 @@ def _cell(value: str) -> str:
 
 
 def export_header():
-    return [_("受付番号"), _("受付日時"), _("意見の対象（章・節）"), _("意見"), _("氏名"), _("お住まいの地区"),
-            _("連絡先"), _("状態"), _("まとめ"), _("社協の考え方"), _("反映の状況"), _("回答した人"), _("回答日時")]
+    return [
+        _("受付番号"),
+        _("受付日時"),
+        _("意見の対象（章・節）"),
+        _("意見"),
+        _("氏名"),
+        _("お住まいの地区"),
+        _("連絡先"),
+        _("状態"),
+        _("まとめ"),
+        _("社協の考え方"),
+        _("反映の状況"),
+        _("回答した人"),
+        _("回答日時"),
+    ]
 
 
 def export_rows(period):
     """One row per comment, with names and contacts: for ``participation.comments`` only. Plain
     values (no model instances), so 10,000 comments take well under a second."""
-    qs = (PublicComment.objects.filter(period=period).order_by("number").values_list(
-        "number", "submitted_at", "section__title", "text", "name", "district", "contact", "status", "group_label",
-        "answer", "reflection", "answered_by__display_name", "answered_by__username", "answered_at"))
+    qs = (
+        PublicComment.objects.filter(period=period)
+        .order_by("number")
+        .values_list(
+            "number",
+            "submitted_at",
+            "section__title",
+            "text",
+            "name",
+            "district",
+            "contact",
+            "status",
+            "group_label",
+            "answer",
+            "reflection",
+            "answered_by__display_name",
+            "answered_by__username",
+            "answered_at",
+        )
+    )
     # Labels translated once, not per row.
     statuses = {k: str(v) for k, v in PublicComment.Status.choices}
     reflections = {k: str(v) for k, v in PublicComment.Reflection.choices}
@@ -682,11 +838,37 @@ def export_rows(period):
     def when(value):
         return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else ""
 
-    for (number, submitted_at, section, text, name, district, contact, status, group_label, answer, reflection,
-         display_name, username, answered_at) in qs.iterator(chunk_size=2000):
-        yield [number, when(submitted_at), _cell(section) if section else whole, _cell(text), _cell(name),
-               _cell(district), _cell(contact), statuses.get(status, status), _cell(group_label), _cell(answer),
-               reflections.get(reflection, ""), _cell(display_name or username or ""), when(answered_at)]
+    for (
+        number,
+        submitted_at,
+        section,
+        text,
+        name,
+        district,
+        contact,
+        status,
+        group_label,
+        answer,
+        reflection,
+        display_name,
+        username,
+        answered_at,
+    ) in qs.iterator(chunk_size=2000):
+        yield [
+            number,
+            when(submitted_at),
+            _cell(section) if section else whole,
+            _cell(text),
+            _cell(name),
+            _cell(district),
+            _cell(contact),
+            statuses.get(status, status),
+            _cell(group_label),
+            _cell(answer),
+            reflections.get(reflection, ""),
+            _cell(display_name or username or ""),
+            when(answered_at),
+        ]
 
 
 def export_csv(period) -> bytes:
@@ -706,9 +888,17 @@ def export_xlsx(period) -> bytes:
     # Untyped on purpose: the fast path below writes cells through openpyxl's private API.
     ws: Any = wb.active
     ws.title = _("意見の一覧")
-    ws.append([_("%(plan)s %(title)s（受付期間 %(opens)s〜%(closes)s）") % {
-        "plan": period.plan.title, "title": period.title, "opens": fiscal.format_date(period.opens_on),
-        "closes": fiscal.format_date(period.closes_on)}])
+    ws.append(
+        [
+            _("%(plan)s %(title)s（受付期間 %(opens)s〜%(closes)s）")
+            % {
+                "plan": period.plan.title,
+                "title": period.title,
+                "opens": fiscal.format_date(period.opens_on),
+                "closes": fiscal.format_date(period.closes_on),
+            }
+        ]
+    )
     ws["A1"].font = Font(bold=True, size=12)
     ws.append(export_header())
     head_font, head_alignment = Font(bold=True), Alignment(vertical="center", wrap_text=True)

@@ -11,8 +11,20 @@ from django.utils.translation import gettext_lazy as _
 from .models import Committee, CommitteeMember, EngagementSession, Voice
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-FIELD_SUGGESTIONS = ["介護", "高齢者福祉", "児童福祉", "障がい者福祉", "子育て支援", "地域福祉", "ボランティア", "医療",
-                     "生活困窮", "防災", "教育", "民生委員・児童委員"]
+FIELD_SUGGESTIONS = [
+    "介護",
+    "高齢者福祉",
+    "児童福祉",
+    "障がい者福祉",
+    "子育て支援",
+    "地域福祉",
+    "ボランティア",
+    "医療",
+    "生活困窮",
+    "防災",
+    "教育",
+    "民生委員・児童委員",
+]
 
 if TYPE_CHECKING:
     from sasaeai.accounts.models import User
@@ -30,8 +42,14 @@ class NodeSelect(forms.SelectMultiple):
         final_attrs = self.build_attrs(self.attrs, attrs)
         parts = [format_html('<select name="{}" multiple{}>', name, flatatt(final_attrs))]
         for option_value, label in self.choices:
-            parts.append(format_html('<option value="{}"{}>{}</option>', option_value,
-                                     mark_safe(" selected") if str(option_value) in selected else "", label))
+            parts.append(
+                format_html(
+                    '<option value="{}"{}>{}</option>',
+                    option_value,
+                    mark_safe(" selected") if str(option_value) in selected else "",
+                    label,
+                )
+            )
         parts.append("</select>")
         return mark_safe("".join(parts))
 
@@ -44,15 +62,25 @@ def node_field_choices(rows):
 class LinkForm(forms.Form):
     """Base of the forms that link voices: issues / nodes / tags / new_tags, filled from the plan."""
 
-    issues: forms.ModelMultipleChoiceField[CommunityIssue] = forms.ModelMultipleChoiceField(label=_("地域生活課題"), queryset=None, required=False,
-                                            widget=forms.CheckboxSelectMultiple)
-    nodes = forms.TypedMultipleChoiceField(label=_("計画の項目"), coerce=int, required=False,
-                                           widget=NodeSelect(attrs={"size": 8}),
-                                           help_text=_("Ctrl（Macは⌘）を押しながら選ぶと複数選べます。"))
-    tags: forms.ModelMultipleChoiceField[Tag] = forms.ModelMultipleChoiceField(label=_("タグ"), queryset=None, required=False,
-                                          widget=forms.CheckboxSelectMultiple)
-    new_tags = forms.CharField(label=_("新しいタグ"), required=False, max_length=300,
-                               help_text=_("読点（、）かカンマで区切ると複数つくれます。例: 移動支援、居場所"))
+    issues: forms.ModelMultipleChoiceField[CommunityIssue] = forms.ModelMultipleChoiceField(
+        label=_("地域生活課題"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    nodes = forms.TypedMultipleChoiceField(
+        label=_("計画の項目"),
+        coerce=int,
+        required=False,
+        widget=NodeSelect(attrs={"size": 8}),
+        help_text=_("Ctrl（Macは⌘）を押しながら選ぶと複数選べます。"),
+    )
+    tags: forms.ModelMultipleChoiceField[Tag] = forms.ModelMultipleChoiceField(
+        label=_("タグ"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    new_tags = forms.CharField(
+        label=_("新しいタグ"),
+        required=False,
+        max_length=300,
+        help_text=_("読点（、）かカンマで区切ると複数つくれます。例: 移動支援、居場所"),
+    )
 
     def __init__(self, *args, issues, node_rows, tags, **kwargs):
         super().__init__(*args, **kwargs)
@@ -72,8 +100,12 @@ class StepRowForm(forms.Form):
     start_date = forms.DateField(label=_("開始日"), required=False, widget=DATE)
     end_date = forms.DateField(label=_("終了日"), required=False, widget=DATE)
     description = forms.CharField(label=_("行ったこと"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    outputs = forms.CharField(label=_("生まれたもの"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                              help_text=_("例: 地域生活課題 12項目、素案"))
+    outputs = forms.CharField(
+        label=_("生まれたもの"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("例: 地域生活課題 12項目、素案"),
+    )
 
 
 class _StepFormSet(forms.BaseFormSet):
@@ -84,8 +116,9 @@ class _StepFormSet(forms.BaseFormSet):
         form.fields["DELETE"].label = _("この段階を削除")
 
 
-StepFormSet = forms.formset_factory(StepRowForm, formset=_StepFormSet, extra=1, max_num=30, validate_max=True,
-                                    can_order=True, can_delete=True)
+StepFormSet = forms.formset_factory(
+    StepRowForm, formset=_StepFormSet, extra=1, max_num=30, validate_max=True, can_order=True, can_delete=True
+)
 
 
 def step_rows(formset):
@@ -104,25 +137,44 @@ def step_rows(formset):
 
 class SessionForm(forms.Form):
     kind = forms.ChoiceField(label=_("種類"), choices=EngagementSession.Kind.choices)
-    title = forms.CharField(label=_("名称"), max_length=200, help_text=_("例: 住民ふくし談笑会（第1回）、〇〇会ヒアリング"))
+    title = forms.CharField(
+        label=_("名称"), max_length=200, help_text=_("例: 住民ふくし談笑会（第1回）、〇〇会ヒアリング")
+    )
     held_on = forms.DateField(label=_("開催日"), required=False, widget=DATE)
     place = forms.CharField(label=_("会場・地区"), max_length=200, required=False)
-    occurrences = forms.IntegerField(label=_("開催回数"), min_value=1, max_value=999, initial=1, required=False,
-                                     help_text=_("同じ内容で複数回開いたときは回数を入れ、参加者数は延べ人数にします。"))
+    occurrences = forms.IntegerField(
+        label=_("開催回数"),
+        min_value=1,
+        max_value=999,
+        initial=1,
+        required=False,
+        help_text=_("同じ内容で複数回開いたときは回数を入れ、参加者数は延べ人数にします。"),
+    )
     participants = forms.IntegerField(label=_("参加者数（延べ）"), min_value=0, max_value=100000, required=False)
     group_name = forms.CharField(label=_("団体名（ヒアリング）"), max_length=200, required=False)
-    field = forms.CharField(label=_("分野（ヒアリング）"), max_length=50, required=False,
-                            widget=forms.TextInput(attrs={"list": "field-suggestions"}),
-                            help_text=_("例: 介護、児童福祉、障がい者福祉、子育て支援（候補から選ぶか入力）"))
+    field = forms.CharField(
+        label=_("分野（ヒアリング）"),
+        max_length=50,
+        required=False,
+        widget=forms.TextInput(attrs={"list": "field-suggestions"}),
+        help_text=_("例: 介護、児童福祉、障がい者福祉、子育て支援（候補から選ぶか入力）"),
+    )
     notes = forms.CharField(label=_("記録"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
 
 
 class QuickVoicesForm(LinkForm):
     field_order = ["texts", "speaker", "issues", "nodes", "tags", "new_tags"]
-    texts = forms.CharField(label=_("意見（1行に1つ）"), widget=forms.Textarea(attrs={"rows": 8}),
-                            help_text=_("1行が1つの意見になります。発言者の氏名は書かないでください。"))
-    speaker = forms.CharField(label=_("発言者の属性（全員に共通）"), max_length=100, required=False,
-                              help_text=_("例: 70代・女性、民生委員。氏名は記録しません。"))
+    texts = forms.CharField(
+        label=_("意見（1行に1つ）"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("1行が1つの意見になります。発言者の氏名は書かないでください。"),
+    )
+    speaker = forms.CharField(
+        label=_("発言者の属性（全員に共通）"),
+        max_length=100,
+        required=False,
+        help_text=_("例: 70代・女性、民生委員。氏名は記録しません。"),
+    )
 
     def lines(self):
         return self.cleaned_data["texts"].splitlines()
@@ -131,19 +183,29 @@ class QuickVoicesForm(LinkForm):
 class VoiceForm(LinkForm):
     field_order = ["text", "speaker", "source", "session", "issues", "nodes", "tags", "new_tags"]
     text = forms.CharField(label=_("意見"), widget=forms.Textarea(attrs={"rows": 4}))
-    speaker = forms.CharField(label=_("発言者の属性"), max_length=100, required=False,
-                              help_text=_("例: 70代・女性（氏名は記録しません）"))
-    source = forms.ChoiceField(label=_("出どころ"), required=False, choices=[
-        (Voice.Source.WORKSHOP.value, Voice.Source.WORKSHOP.label), (Voice.Source.HEARING.value, Voice.Source.HEARING.label),
-        (Voice.Source.OTHER.value, Voice.Source.OTHER.label)],
-        help_text=_("懇談会・ヒアリングを選んだときは、その種類になります。"))
-    session: forms.ModelChoiceField[EngagementSession] = forms.ModelChoiceField(label=_("懇談会・ヒアリング"), queryset=None, required=False)
+    speaker = forms.CharField(
+        label=_("発言者の属性"), max_length=100, required=False, help_text=_("例: 70代・女性（氏名は記録しません）")
+    )
+    source = forms.ChoiceField(
+        label=_("出どころ"),
+        required=False,
+        choices=[
+            (Voice.Source.WORKSHOP.value, Voice.Source.WORKSHOP.label),
+            (Voice.Source.HEARING.value, Voice.Source.HEARING.label),
+            (Voice.Source.OTHER.value, Voice.Source.OTHER.label),
+        ],
+        help_text=_("懇談会・ヒアリングを選んだときは、その種類になります。"),
+    )
+    session: forms.ModelChoiceField[EngagementSession] = forms.ModelChoiceField(
+        label=_("懇談会・ヒアリング"), queryset=None, required=False
+    )
 
     def __init__(self, *args, sessions, fixed_origin=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["session"].queryset = sessions
         self.fields["session"].label_from_instance = lambda s: (
-            f"{s.get_kind_display()}: {s.title}" + (f"（{s.held_on:%Y-%m-%d}）" if s.held_on else ""))
+            f"{s.get_kind_display()}: {s.title}" + (f"（{s.held_on:%Y-%m-%d}）" if s.held_on else "")
+        )
         if fixed_origin:  # survey free answers and public comments keep where they came from
             del self.fields["source"]
             del self.fields["session"]
@@ -166,8 +228,12 @@ class IdListField(forms.Field):
 
 class BulkLinkForm(LinkForm):
     voice = IdListField(label=_("意見"), required=False)
-    mode = forms.ChoiceField(label=_("操作"), choices=[("add", _("結び付ける")), ("remove", _("結び付きを外す"))],
-                             initial="add", widget=forms.RadioSelect)
+    mode = forms.ChoiceField(
+        label=_("操作"),
+        choices=[("add", _("結び付ける")), ("remove", _("結び付きを外す"))],
+        initial="add",
+        widget=forms.RadioSelect,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -184,8 +250,12 @@ class TagForm(forms.Form):
 class CommitteeForm(forms.Form):
     kind = forms.ChoiceField(label=_("種類"), choices=Committee.Kind.choices)
     name = forms.CharField(label=_("名称"), max_length=200, help_text=_("例: 第4次地域福祉活動計画策定委員会"))
-    plan: forms.ModelChoiceField[Plan] = forms.ModelChoiceField(label=_("計画"), queryset=None, required=False,
-                                  help_text=_("計画ごとの委員会なら選びます。社協全体の委員会なら空欄にします。"))
+    plan: forms.ModelChoiceField[Plan] = forms.ModelChoiceField(
+        label=_("計画"),
+        queryset=None,
+        required=False,
+        help_text=_("計画ごとの委員会なら選びます。社協全体の委員会なら空欄にします。"),
+    )
     term_start = forms.DateField(label=_("任期の開始"), required=False, widget=DATE)
     term_end = forms.DateField(label=_("任期の終了"), required=False, widget=DATE)
 
@@ -199,12 +269,18 @@ class MemberRowForm(forms.Form):
     id = forms.IntegerField(widget=forms.HiddenInput, required=False)
     name = forms.CharField(label=_("氏名"), max_length=100, required=False)
     affiliation = forms.CharField(label=_("所属・役職"), max_length=200, required=False)
-    category = forms.ChoiceField(label=_("区分"), choices=CommitteeMember.Category.choices, required=False,
-                                 initial=CommitteeMember.Category.OTHER)
-    role = forms.ChoiceField(label=_("役割"), choices=CommitteeMember.Role.choices, required=False,
-                             initial=CommitteeMember.Role.MEMBER)
-    user: forms.ModelChoiceField[User] = forms.ModelChoiceField(label=_("ささえあいの利用者"), queryset=None, required=False,
-                                  help_text=_("評価委員として評価を入力する人だけ"))
+    category = forms.ChoiceField(
+        label=_("区分"),
+        choices=CommitteeMember.Category.choices,
+        required=False,
+        initial=CommitteeMember.Category.OTHER,
+    )
+    role = forms.ChoiceField(
+        label=_("役割"), choices=CommitteeMember.Role.choices, required=False, initial=CommitteeMember.Role.MEMBER
+    )
+    user: forms.ModelChoiceField[User] = forms.ModelChoiceField(
+        label=_("ささえあいの利用者"), queryset=None, required=False, help_text=_("評価委員として評価を入力する人だけ")
+    )
 
     def __init__(self, *args, users=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -219,8 +295,9 @@ class _MemberFormSet(forms.BaseFormSet):
         form.fields["DELETE"].label = _("この委員を外す")
 
 
-MemberFormSet = forms.formset_factory(MemberRowForm, formset=_MemberFormSet, extra=3, max_num=200, validate_max=True,
-                                      can_order=True, can_delete=True)
+MemberFormSet = forms.formset_factory(
+    MemberRowForm, formset=_MemberFormSet, extra=3, max_num=200, validate_max=True, can_order=True, can_delete=True
+)
 
 
 def member_rows(formset):
@@ -236,8 +313,12 @@ def member_rows(formset):
 class MembersQuickForm(forms.Form):
     """Many members at once: one per line, 氏名 and 所属・役職 separated by a tab or a comma."""
 
-    lines = forms.CharField(label=_("まとめて追加（1行に1人）"), required=False, widget=forms.Textarea(attrs={"rows": 5}),
-                            help_text=_("「氏名, 所属・役職」の形で、1行に1人ずつ。Excelからそのまま貼り付けられます。"))
+    lines = forms.CharField(
+        label=_("まとめて追加（1行に1人）"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("「氏名, 所属・役職」の形で、1行に1人ずつ。Excelからそのまま貼り付けられます。"),
+    )
 
     def people(self):
         result = []
@@ -258,28 +339,37 @@ class MembersQuickForm(forms.Form):
 class MeetingForm(forms.Form):
     number = forms.IntegerField(label=_("回"), min_value=1, max_value=999, help_text=_("第何回の会議か（数字）"))
     held_on = forms.DateField(label=_("開催日"), widget=DATE, required=False)
-    date_note = forms.CharField(label=_("開催時期（日付が分からないとき）"), max_length=100, required=False,
-                                help_text=_("例: 令和7年5月〜10月の間"))
+    date_note = forms.CharField(
+        label=_("開催時期（日付が分からないとき）"),
+        max_length=100,
+        required=False,
+        help_text=_("例: 令和7年5月〜10月の間"),
+    )
     place = forms.CharField(label=_("会場"), max_length=200, required=False)
     agenda = forms.CharField(label=_("議題"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     minutes = forms.CharField(label=_("議事の概要"), required=False, widget=forms.Textarea(attrs={"rows": 6}))
-    attendees: forms.ModelMultipleChoiceField[CommitteeMember] = forms.ModelMultipleChoiceField(label=_("出席した委員"), queryset=None, required=False,
-                                               widget=forms.CheckboxSelectMultiple)
-    material = forms.FileField(label=_("資料を添付"), required=False,
-                               help_text=_("PDF、Word・Excel・PowerPoint、写真（JPEG・PNG など）。"))
+    attendees: forms.ModelMultipleChoiceField[CommitteeMember] = forms.ModelMultipleChoiceField(
+        label=_("出席した委員"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    material = forms.FileField(
+        label=_("資料を添付"), required=False, help_text=_("PDF、Word・Excel・PowerPoint、写真（JPEG・PNG など）。")
+    )
 
     def __init__(self, *args, members, materials=(), max_material_bytes=10 * 1024 * 1024, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["attendees"].queryset = members
         self.fields["attendees"].label_from_instance = lambda m: (
-            f"{m.name}（{m.get_role_display()}）" if m.role != CommitteeMember.Role.MEMBER else m.name)
+            f"{m.name}（{m.get_role_display()}）" if m.role != CommitteeMember.Role.MEMBER else m.name
+        )
         self.max_material_bytes = max_material_bytes
-        self.fields["material"].help_text = _("PDF、Word・Excel・PowerPoint、写真（JPEG・PNG など）。%(mb)s MB まで。") % {
-            "mb": max_material_bytes // 1048576}
+        self.fields["material"].help_text = _(
+            "PDF、Word・Excel・PowerPoint、写真（JPEG・PNG など）。%(mb)s MB まで。"
+        ) % {"mb": max_material_bytes // 1048576}
         self.material_list = list(materials)
         for material in self.material_list:
             self.fields[f"remove_{material.pk}"] = forms.BooleanField(
-                label=_("資料「%(name)s」を削除") % {"name": material.name}, required=False)
+                label=_("資料「%(name)s」を削除") % {"name": material.name}, required=False
+            )
 
     def clean_material(self):
         from django.core.exceptions import ValidationError

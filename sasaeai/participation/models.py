@@ -1,6 +1,7 @@
 """Formulating the plan with residents (策定・住民参加): the formulation steps, questionnaires (one engine
 for surveys and the public-comment form), what people said (voices) from workshops, hearings, surveys
 and public comment, traced to life issues and plan items, public comment periods, and committees."""
+
 from typing import Any
 
 from django.conf import settings
@@ -47,19 +48,27 @@ class Questionnaire(models.Model):
     kind = models.CharField(_("種類"), max_length=20, choices=Kind.choices, default=Kind.SURVEY)
     title = models.CharField(_("名称"), max_length=200)
     description = models.TextField(_("説明"), blank=True)
-    audience = models.CharField(_("対象"), max_length=200, blank=True, help_text=_("例: 市内在住の18歳以上の方 2,000人（無作為抽出）"))
+    audience = models.CharField(
+        _("対象"), max_length=200, blank=True, help_text=_("例: 市内在住の18歳以上の方 2,000人（無作為抽出）")
+    )
     status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     opens_on = models.DateField(_("開始日"), null=True, blank=True)
     closes_on = models.DateField(_("締切日"), null=True, blank=True)
     distributed = models.PositiveIntegerField(_("配布数"), null=True, blank=True)
-    returned = models.PositiveIntegerField(_("回収数（紙など、取り込んでいない分を含む記録）"), null=True, blank=True,
-                                           help_text=_("空欄なら取り込んだ回答の数を使います"))
-    public_key = models.CharField(max_length=32, unique=True, null=True, blank=True,
-                                  help_text=_("オンライン回答の公開URLに使う鍵"))
+    returned = models.PositiveIntegerField(
+        _("回収数（紙など、取り込んでいない分を含む記録）"),
+        null=True,
+        blank=True,
+        help_text=_("空欄なら取り込んだ回答の数を使います"),
+    )
+    public_key = models.CharField(
+        max_length=32, unique=True, null=True, blank=True, help_text=_("オンライン回答の公開URLに使う鍵")
+    )
     is_sample = models.BooleanField(_("サンプル"), default=False)
     version = models.PositiveIntegerField(default=1, editable=False)
-    data_version = models.PositiveIntegerField(default=0, editable=False,
-                                               help_text=_("回答が変わるたびに増える（集計の作り直しに使う）"))
+    data_version = models.PositiveIntegerField(
+        default=0, editable=False, help_text=_("回答が変わるたびに増える（集計の作り直しに使う）")
+    )
     # Per-request cache of surveys.questionnaire_spec (not a database field).
     _survey_spec: Any
 
@@ -83,7 +92,9 @@ class Question(models.Model):
     code = models.CharField(_("列名"), max_length=30, help_text=_("取り込むファイルの列見出し（例: Q1、年代）"))
     text = models.TextField(_("質問"))
     kind = models.CharField(_("種類"), max_length=10, choices=Kind.choices, default=Kind.SINGLE)
-    is_attribute = models.BooleanField(_("回答者の属性"), default=False, help_text=_("年代・性別・地区など、クロス集計の軸"))
+    is_attribute = models.BooleanField(
+        _("回答者の属性"), default=False, help_text=_("年代・性別・地区など、クロス集計の軸")
+    )
     required = models.BooleanField(_("必須"), default=False)
     scale_min = models.SmallIntegerField(_("尺度の最小"), null=True, blank=True)
     scale_max = models.SmallIntegerField(_("尺度の最大"), null=True, blank=True)
@@ -126,13 +137,17 @@ class Response(models.Model):
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.IMPORT)
     answers = models.JSONField(default=dict, help_text=_("質問の列名 → 値（複数選択はコードの一覧）"))
     submitted_at = models.DateTimeField(auto_now_add=True)
-    client_hash = models.CharField(max_length=64, blank=True, help_text=_("オンライン回答の送信元（ハッシュ、連投の制限に使う）"))
+    client_hash = models.CharField(
+        max_length=64, blank=True, help_text=_("オンライン回答の送信元（ハッシュ、連投の制限に使う）")
+    )
     is_sample = models.BooleanField(_("サンプル"), default=False)
 
     class Meta:
         ordering = ["questionnaire", "pk"]
         indexes = [models.Index(fields=["client_hash", "submitted_at"])]
-        constraints = [models.UniqueConstraint(fields=["questionnaire", "respondent"], name="response_unique_respondent")]
+        constraints = [
+            models.UniqueConstraint(fields=["questionnaire", "respondent"], name="response_unique_respondent")
+        ]
 
     def __str__(self) -> str:
         return f"{self.questionnaire_id}: {self.respondent}"
@@ -178,8 +193,12 @@ class EngagementSession(models.Model):
     title = models.CharField(_("名称"), max_length=200)
     held_on = models.DateField(_("開催日"), null=True, blank=True)
     place = models.CharField(_("会場・地区"), max_length=200, blank=True)
-    occurrences = models.PositiveSmallIntegerField(_("開催回数"), default=1, validators=[MinValueValidator(1)],
-                                                   help_text=_("同じ内容で複数回開いたときの回数（参加者数はその合計）"))
+    occurrences = models.PositiveSmallIntegerField(
+        _("開催回数"),
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text=_("同じ内容で複数回開いたときの回数（参加者数はその合計）"),
+    )
     participants = models.PositiveIntegerField(_("参加者数（延べ）"), null=True, blank=True)
     group_name = models.CharField(_("団体名"), max_length=200, blank=True)
     field = models.CharField(_("分野"), max_length=50, blank=True, help_text=_("例: 介護、児童、障がい、子育て"))
@@ -206,13 +225,21 @@ class Voice(models.Model):
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="voices")
     source = models.CharField(_("出どころ"), max_length=20, choices=Source.choices)
-    session = models.ForeignKey(EngagementSession, null=True, blank=True, on_delete=models.CASCADE,
-                                related_name="voices", verbose_name=_("懇談会・ヒアリング"))
+    session = models.ForeignKey(
+        EngagementSession,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="voices",
+        verbose_name=_("懇談会・ヒアリング"),
+    )
     response = models.ForeignKey(Response, null=True, blank=True, on_delete=models.CASCADE, related_name="voices")
     question = models.ForeignKey(Question, null=True, blank=True, on_delete=models.CASCADE, related_name="voices")
     comment = models.ForeignKey("PublicComment", null=True, blank=True, on_delete=models.CASCADE, related_name="voices")
     text = models.TextField(_("意見"))
-    speaker = models.CharField(_("発言者の属性"), max_length=100, blank=True, help_text=_("例: 70代・女性（氏名は記録しません）"))
+    speaker = models.CharField(
+        _("発言者の属性"), max_length=100, blank=True, help_text=_("例: 70代・女性（氏名は記録しません）")
+    )
     issues = models.ManyToManyField(CommunityIssue, blank=True, related_name="voices", verbose_name=_("地域生活課題"))
     nodes = models.ManyToManyField(PlanNode, blank=True, related_name="voices", verbose_name=_("計画の項目"))
     tags = models.ManyToManyField(Tag, blank=True, related_name="voices", verbose_name=_("タグ"))
@@ -234,8 +261,9 @@ class PublicCommentPeriod(models.Model):
     description = models.TextField(_("説明"), blank=True)
     opens_on = models.DateField(_("受付開始日"))
     closes_on = models.DateField(_("受付終了日"))
-    questionnaire = models.ForeignKey(Questionnaire, null=True, blank=True, on_delete=models.SET_NULL,
-                                      related_name="+", verbose_name=_("意見の様式"))
+    questionnaire = models.ForeignKey(
+        Questionnaire, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("意見の様式")
+    )
     public_key = models.CharField(max_length=32, unique=True)
     results_published = models.BooleanField(_("結果を公表する"), default=False)
     results_published_on = models.DateField(_("結果の公表日"), null=True, blank=True)
@@ -267,10 +295,22 @@ class PublicComment(models.Model):
 
     period = models.ForeignKey(PublicCommentPeriod, on_delete=models.CASCADE, related_name="comments")
     number = models.PositiveIntegerField(_("番号"))
-    section = models.ForeignKey(PlanSection, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                verbose_name=_("意見の対象（章・節）"))
-    node = models.ForeignKey(PlanNode, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                             verbose_name=_("意見の対象（項目）"))
+    section = models.ForeignKey(
+        PlanSection,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("意見の対象（章・節）"),
+    )
+    node = models.ForeignKey(
+        PlanNode,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("意見の対象（項目）"),
+    )
     text = models.TextField(_("意見"))
     name = models.CharField(_("氏名（任意）"), max_length=100, blank=True)
     district = models.CharField(_("お住まいの地区"), max_length=100, blank=True)
@@ -282,8 +322,9 @@ class PublicComment(models.Model):
     reflection = models.CharField(_("反映の状況"), max_length=20, choices=Reflection.choices, blank=True)
     submitted_at = models.DateTimeField(auto_now_add=True)
     client_hash = models.CharField(max_length=64, blank=True, help_text=_("送信元の識別（ハッシュ、連投の制限に使う）"))
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     answered_at = models.DateTimeField(null=True, blank=True)
     is_sample = models.BooleanField(_("サンプル"), default=False)
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -343,9 +384,15 @@ class CommitteeMember(models.Model):
     affiliation = models.CharField(_("所属・役職"), max_length=200, blank=True)
     category = models.CharField(_("区分"), max_length=20, choices=Category.choices, default=Category.OTHER)
     role = models.CharField(_("役割"), max_length=20, choices=Role.choices, default=Role.MEMBER)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="committee_memberships", verbose_name=_("ささえあいの利用者"),
-                             help_text=_("評価委員として評価を入力する人は、利用者と結び付けます"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="committee_memberships",
+        verbose_name=_("ささえあいの利用者"),
+        help_text=_("評価委員として評価を入力する人は、利用者と結び付けます"),
+    )
 
     class Meta:
         ordering = ["committee", "position", "pk"]
@@ -358,13 +405,15 @@ class CommitteeMeeting(models.Model):
     committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="meetings")
     number = models.PositiveSmallIntegerField(_("回"), validators=[MinValueValidator(1), MaxValueValidator(999)])
     held_on = models.DateField(_("開催日"), null=True, blank=True)
-    date_note = models.CharField(_("開催時期（日付が分からないとき）"), max_length=100, blank=True,
-                                 help_text=_("例: 令和7年5月〜10月の間"))
+    date_note = models.CharField(
+        _("開催時期（日付が分からないとき）"), max_length=100, blank=True, help_text=_("例: 令和7年5月〜10月の間")
+    )
     place = models.CharField(_("会場"), max_length=200, blank=True)
     agenda = models.TextField(_("議題"), blank=True)
     minutes = models.TextField(_("議事の概要"), blank=True)
-    attendees = models.ManyToManyField(CommitteeMember, blank=True, related_name="meetings_attended",
-                                       verbose_name=_("出席した委員"))
+    attendees = models.ManyToManyField(
+        CommitteeMember, blank=True, related_name="meetings_attended", verbose_name=_("出席した委員")
+    )
     is_sample = models.BooleanField(_("サンプル"), default=False)
 
     class Meta:
@@ -383,8 +432,9 @@ class MeetingMaterial(models.Model):
     name = models.CharField(_("ファイル名"), max_length=200)
     size = models.PositiveIntegerField()
     content_type = models.CharField(max_length=100)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

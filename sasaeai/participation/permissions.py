@@ -4,6 +4,7 @@ The role map is in ``accounts.permissions``. Public comment pages for residents 
 permission; the staff side needs ``participation.comments``, which also shows a commenter's name
 and contact (``participation.view`` never does).
 """
+
 from __future__ import annotations
 
 from sasaeai.accounts.permissions import permission

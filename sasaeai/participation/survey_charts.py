@@ -3,6 +3,7 @@
 Each chart only illustrates: the page puts the same numbers in a table right next to it, which is
 what a screen reader reads. Every bar carries its number as text, so nothing relies on colour alone.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -28,8 +29,20 @@ from sasaeai.progress.charts import (
 from .models import Question
 
 # Okabe–Ito colours (told apart with colour-blindness), then greys; text on each in a readable ink.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#6A3D9A",
-           "#8C6D1F", "#999999", "#1B5E20", "#B71C1C"]
+PALETTE = [
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#F0E442",
+    "#6A3D9A",
+    "#8C6D1F",
+    "#999999",
+    "#1B5E20",
+    "#B71C1C",
+]
 DARK_INK = {"#E69F00", "#56B4E9", "#F0E442", "#999999"}
 BAR = "#0b5cab"
 
@@ -81,12 +94,20 @@ def simple_chart(result):
     if not result.rows:
         return None
     q = result.spec
-    base = (_("選んだ人の割合（複数回答、回答者 %(n)s 人に対する％）") if q.kind == Question.Kind.MULTIPLE
-            else _("回答者 %(n)s 人に対する割合（％）")) % {"n": f"{result.n:,}"}
-    rows = [((f"{c.code} {c.label}" if q.kind == Question.Kind.SCALE and c.label != c.code else c.label),
-             c.percent, c.count) for c in result.rows]
-    return percent_bars(rows,
-                        title=f"{q.code} {truncate(q.label, 60)}", desc=base)
+    base = (
+        _("選んだ人の割合（複数回答、回答者 %(n)s 人に対する％）")
+        if q.kind == Question.Kind.MULTIPLE
+        else _("回答者 %(n)s 人に対する割合（％）")
+    ) % {"n": f"{result.n:,}"}
+    rows = [
+        (
+            (f"{c.code} {c.label}" if q.kind == Question.Kind.SCALE and c.label != c.code else c.label),
+            c.percent,
+            c.count,
+        )
+        for c in result.rows
+    ]
+    return percent_bars(rows, title=f"{q.code} {truncate(q.label, 60)}", desc=base)
 
 
 def _legend(items, top):
@@ -96,8 +117,10 @@ def _legend(items, top):
         width = 20 + _text_width(label) + 18
         if x and x + width > WIDTH:
             x, y = 0.0, y + 20
-        parts.append(f'<rect x="{_f(x)}" y="{_f(y - 11)}" width="14" height="12" fill="{fill}" stroke="{MUTED}" '
-                     f'stroke-width=".5"/>')
+        parts.append(
+            f'<rect x="{_f(x)}" y="{_f(y - 11)}" width="14" height="12" fill="{fill}" stroke="{MUTED}" '
+            f'stroke-width=".5"/>'
+        )
         parts.append(_text(x + 20, y, label, size=SMALL))
         x += width
     return parts, y - top + 20
@@ -105,8 +128,9 @@ def _legend(items, top):
 
 def stacked_chart(result, *, title, desc, label_width=170) -> str:
     """100 % stacked bars, one per attribute category and one for everyone (single choice, scale)."""
-    legend, legend_h = _legend([(truncate(label, 18), colour_at(i))
-                                for i, (_c, label) in enumerate(result.columns)], 14)
+    legend, legend_h = _legend(
+        [(truncate(label, 18), colour_at(i)) for i, (_c, label) in enumerate(result.columns)], 14
+    )
     bar_h, row_gap = 22, 10
     top = legend_h + 8
     plot_x, plot_w = label_width, WIDTH - label_width - 12
@@ -119,23 +143,35 @@ def stacked_chart(result, *, title, desc, label_width=170) -> str:
         body.append(_text(x, axis_y + 16, f"{25 * i}%", anchor="middle", size=SMALL, fill=MUTED))
     y = top
     for row in rows:
-        parts = "、".join(f"{label} {_pct_label(p)}" for (_c, label), p in zip(result.columns, row.percents, strict=False))
+        parts = "、".join(
+            f"{label} {_pct_label(p)}" for (_c, label), p in zip(result.columns, row.percents, strict=False)
+        )
         head = _("%(label)s（n=%(n)s）") % {"label": row.label, "n": f"{row.n:,}"}
         body.append(f"<g><title>{escape(head)}: {escape(parts)}</title>")
-        body.append(_text(plot_x - 8, y + bar_h / 2 + 4.5, truncate(head, 14), anchor="end",
-                          weight="700" if row.is_total else None))
+        body.append(
+            _text(
+                plot_x - 8,
+                y + bar_h / 2 + 4.5,
+                truncate(head, 14),
+                anchor="end",
+                weight="700" if row.is_total else None,
+            )
+        )
         x = plot_x
         for i, (count, percent) in enumerate(zip(row.counts, row.percents, strict=False)):
             if not row.n or not count:
                 continue
             w = plot_w * count / row.n
             fill = colour_at(i)
-            body.append(f'<rect x="{_f(x)}" y="{_f(y)}" width="{_f(w)}" height="{bar_h}" fill="{fill}" '
-                        f'stroke="#fff" stroke-width=".75"/>')
+            body.append(
+                f'<rect x="{_f(x)}" y="{_f(y)}" width="{_f(w)}" height="{bar_h}" fill="{fill}" '
+                f'stroke="#fff" stroke-width=".75"/>'
+            )
             label = one_decimal(percent)
             if w >= _text_width(label) + 6:
-                body.append(_text(x + w / 2, y + bar_h / 2 + 4.5, label, anchor="middle", size=SMALL,
-                                  fill=ink_on(fill)))
+                body.append(
+                    _text(x + w / 2, y + bar_h / 2 + 4.5, label, anchor="middle", size=SMALL, fill=ink_on(fill))
+                )
             x += w
         if not row.n:
             body.append(_text(plot_x + 6, y + bar_h / 2 + 4.5, _("回答なし"), size=SMALL, fill=MUTED))
@@ -151,17 +187,32 @@ def cross_chart(result):
     q, a = result.question, result.attribute
     title = f"{q.code} × {a.code} {truncate(q.label, 40)}"
     if q.kind in (Question.Kind.SINGLE, Question.Kind.SCALE):
-        return stacked_chart(result, title=title, desc=_("%(attr)sごとの回答の割合（各行の回答者を100％とする）") % {
-            "attr": truncate(a.label, 30)})
+        return stacked_chart(
+            result,
+            title=title,
+            desc=_("%(attr)sごとの回答の割合（各行の回答者を100％とする）") % {"attr": truncate(a.label, 30)},
+        )
     if q.kind == Question.Kind.MULTIPLE:
         series = [(truncate(row.label, 12), colour_at(i)) for i, row in enumerate(result.all_rows)]
         rows = [(label, [row.percents[j] for row in result.all_rows]) for j, (_c, label) in enumerate(result.columns)]
-        return bar_chart(rows, series=series, title=title, max_value=100, label_width=200, label_chars=14,
-                         desc=_("%(attr)sごとの、各選択肢を選んだ人の割合（％、複数回答）") % {"attr": truncate(a.label, 30)})
+        return bar_chart(
+            rows,
+            series=series,
+            title=title,
+            max_value=100,
+            label_width=200,
+            label_chars=14,
+            desc=_("%(attr)sごとの、各選択肢を選んだ人の割合（％、複数回答）") % {"attr": truncate(a.label, 30)},
+        )
     if q.kind == Question.Kind.NUMBER:
         means = [row.mean for row in result.all_rows]
         top = max([m for m in means if m is not None] + [Decimal(0)])
-        return bar_chart([(row.label, [row.mean]) for row in result.all_rows], series=[(_("平均"), BAR)],
-                         title=title, max_value=nice_max(top), fmt=number,
-                         desc=_("%(attr)sごとの平均") % {"attr": truncate(a.label, 30)})
+        return bar_chart(
+            [(row.label, [row.mean]) for row in result.all_rows],
+            series=[(_("平均"), BAR)],
+            title=title,
+            max_value=nice_max(top),
+            fmt=number,
+            desc=_("%(attr)sごとの平均") % {"attr": truncate(a.label, 30)},
+        )
     return None

@@ -1,5 +1,6 @@
 """Survey results as an Excel workbook: 単純集計, クロス集計 (every question by one attribute) and
 自由記述 (every free answer). Built from the same figures as the results page (``tabulation``)."""
+
 from __future__ import annotations
 
 import io
@@ -104,8 +105,14 @@ def _simple_block(w, result: tabulation.Simple) -> None:
             w.row([_("平均"), result.mean])
     elif q.kind == Question.Kind.NUMBER:
         w.row([_("項目"), _("値")], head=True)
-        for label, value in [(_("回答者数（n）"), result.n), (_("平均"), result.mean), (_("中央値"), result.median),
-                             (_("最小"), result.minimum), (_("最大"), result.maximum), (_("無回答"), result.blank)]:
+        for label, value in [
+            (_("回答者数（n）"), result.n),
+            (_("平均"), result.mean),
+            (_("中央値"), result.median),
+            (_("最小"), result.minimum),
+            (_("最大"), result.maximum),
+            (_("無回答"), result.blank),
+        ]:
             w.row([label, value])
     else:
         w.row([_("回答あり"), result.n])
@@ -164,8 +171,7 @@ def _free_sheet(wb, questionnaire, spec, name) -> None:
     if not texts:
         return
     labels = {a.code: dict(a.categories) for a in attributes}
-    rows = (Response.objects.filter(questionnaire=questionnaire).order_by("pk")
-            .values_list("respondent", "answers"))
+    rows = Response.objects.filter(questionnaire=questionnaire).order_by("pk").values_list("respondent", "answers")
     for respondent, answers in rows.iterator(chunk_size=5000):
         for q in texts:
             text = answers.get(q.code)

@@ -13,6 +13,7 @@
 Clean answer values: single choice → the choice code (str); multiple → list of codes in choice order;
 scale → int; number → int or float; text → str. Blank answers are left out of the dict.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -77,15 +78,19 @@ ID_HEADER_KEYS = frozenset(header_key(h) for h in ID_HEADERS)
 
 def questionnaires_for_plan(plan):
     """The plan's surveys with their response counts (one query)."""
-    return list(Questionnaire.objects.filter(plan=plan, council_id=plan.council_id, kind=Questionnaire.Kind.SURVEY)
-                .annotate(response_count=Count("responses")).order_by("-pk"))
+    return list(
+        Questionnaire.objects.filter(plan=plan, council_id=plan.council_id, kind=Questionnaire.Kind.SURVEY)
+        .annotate(response_count=Count("responses"))
+        .order_by("-pk")
+    )
 
 
 def questionnaire_get(plan, questionnaire_id) -> Questionnaire:
     """A survey of ``plan`` (already permission-checked); one 404 for missing, foreign or malformed."""
     try:
-        return (Questionnaire.objects.select_related("council", "plan")
-                .get(pk=int(questionnaire_id), plan=plan, council_id=plan.council_id, kind=Questionnaire.Kind.SURVEY))
+        return Questionnaire.objects.select_related("council", "plan").get(
+            pk=int(questionnaire_id), plan=plan, council_id=plan.council_id, kind=Questionnaire.Kind.SURVEY
+        )
     except (Questionnaire.DoesNotExist, TypeError, ValueError):
         raise Http404 from None
 
@@ -134,7 +139,8 @@ def response_rate(questionnaire, count: int) -> Rate:
     rate = None
     if questionnaire.distributed:
         rate = (Decimal(returned) * 100 / Decimal(questionnaire.distributed)).quantize(
-            Decimal("0.1"), rounding=ROUND_HALF_UP)
+            Decimal("0.1"), rounding=ROUND_HALF_UP
+        )
     return Rate(questionnaire.distributed, returned, rate, questionnaire.returned is None)
 
 
@@ -227,8 +233,10 @@ class QuestionSpec:
             return hit
         if kind == Question.Kind.SCALE:
             return self._scale_point(text)
-        raise AnswerError(_("選択肢にないコード「%(value)s」です（使えるコード: %(codes)s）。") % {
-            "value": _short(text), "codes": self.codes_text()})
+        raise AnswerError(
+            _("選択肢にないコード「%(value)s」です（使えるコード: %(codes)s）。")
+            % {"value": _short(text), "codes": self.codes_text()}
+        )
 
     def _free_text(self, text):
         text = CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
@@ -236,8 +244,10 @@ class QuestionSpec:
             return None
         limit = self.max_length or TEXT_MAX_LENGTH
         if len(text) > limit:
-            raise AnswerError(_("%(limit)s 文字以内で入力してください（今は %(n)s 文字）。") % {
-                "limit": f"{limit:,}", "n": f"{len(text):,}"})
+            raise AnswerError(
+                _("%(limit)s 文字以内で入力してください（今は %(n)s 文字）。")
+                % {"limit": f"{limit:,}", "n": f"{len(text):,}"}
+            )
         return text
 
     def _scale_point(self, text):
@@ -245,16 +255,22 @@ class QuestionSpec:
         try:
             number = Decimal(text.replace(",", ""))
         except InvalidOperation:
-            raise AnswerError(_("%(min)s〜%(max)s の整数で答えてください（「%(value)s」は数ではありません）。") % {
-                "min": self.scale_min, "max": self.scale_max, "value": _short(text)}) from None
+            raise AnswerError(
+                _("%(min)s〜%(max)s の整数で答えてください（「%(value)s」は数ではありません）。")
+                % {"min": self.scale_min, "max": self.scale_max, "value": _short(text)}
+            ) from None
         if number.is_finite() and number == number.to_integral_value():
             if self.scale_min <= int(number) <= self.scale_max:
                 return int(number)
         else:
-            raise AnswerError(_("%(min)s〜%(max)s の整数で答えてください（「%(value)s」は整数ではありません）。") % {
-                "min": self.scale_min, "max": self.scale_max, "value": _short(text)})
-        raise AnswerError(_("%(min)s〜%(max)s の整数で答えてください（「%(value)s」は範囲の外です）。") % {
-            "min": self.scale_min, "max": self.scale_max, "value": _short(text)})
+            raise AnswerError(
+                _("%(min)s〜%(max)s の整数で答えてください（「%(value)s」は整数ではありません）。")
+                % {"min": self.scale_min, "max": self.scale_max, "value": _short(text)}
+            )
+        raise AnswerError(
+            _("%(min)s〜%(max)s の整数で答えてください（「%(value)s」は範囲の外です）。")
+            % {"min": self.scale_min, "max": self.scale_max, "value": _short(text)}
+        )
 
     def _multiple(self, parts):
         key = parts[0] if len(parts) == 1 else tuple(parts)
@@ -274,13 +290,17 @@ class QuestionSpec:
                 else:
                     chosen.add(code)
         if unknown:
-            raise AnswerError(_("選択肢にないコード「%(value)s」があります（使えるコード: %(codes)s）。") % {
-                "value": _short("、".join(unknown)), "codes": self.codes_text()})
+            raise AnswerError(
+                _("選択肢にないコード「%(value)s」があります（使えるコード: %(codes)s）。")
+                % {"value": _short("、".join(unknown)), "codes": self.codes_text()}
+            )
         if not chosen:
             return None
         if self.max_choices and len(chosen) > self.max_choices:
-            raise AnswerError(_("選べるのは %(max)s つまでです（%(n)s つ選ばれています）。") % {
-                "max": self.max_choices, "n": len(chosen)})
+            raise AnswerError(
+                _("選べるのは %(max)s つまでです（%(n)s つ選ばれています）。")
+                % {"max": self.max_choices, "n": len(chosen)}
+            )
         result = sorted(chosen, key=self.position.__getitem__)
         if len(self.lookup) < 50_000:  # memo of the cells seen (files repeat them a lot)
             self.lookup[key] = result
@@ -314,7 +334,9 @@ def _number(text):
     try:
         number = Decimal(cleaned)
     except InvalidOperation:
-        raise AnswerError(_("数で答えてください（「%(value)s」は数ではありません）。") % {"value": _short(text)}) from None
+        raise AnswerError(
+            _("数で答えてください（「%(value)s」は数ではありません）。") % {"value": _short(text)}
+        ) from None
     if not number.is_finite() or abs(number) >= Decimal("1e15"):
         raise AnswerError(_("数で答えてください（「%(value)s」は数ではありません）。") % {"value": _short(text)})
     if number == number.to_integral_value():
@@ -324,9 +346,18 @@ def _number(text):
 
 
 def compile_question(question: Question, choices) -> QuestionSpec:
-    spec = QuestionSpec(question=question, code=question.code, kind=question.kind, required=question.required,
-                        is_attribute=question.is_attribute, categories=[], max_choices=question.max_choices,
-                        max_length=question.max_length, scale_min=question.scale_min, scale_max=question.scale_max)
+    spec = QuestionSpec(
+        question=question,
+        code=question.code,
+        kind=question.kind,
+        required=question.required,
+        is_attribute=question.is_attribute,
+        categories=[],
+        max_choices=question.max_choices,
+        max_length=question.max_length,
+        scale_min=question.scale_min,
+        scale_max=question.scale_max,
+    )
     if question.kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE):
         spec.categories = [(c.code, c.label) for c in choices]
         table = spec.tokens if question.kind == Question.Kind.MULTIPLE else spec.lookup
@@ -375,11 +406,13 @@ def questionnaire_spec(questionnaire, *, refresh=False) -> Spec:
     cached = getattr(questionnaire, "_survey_spec", None)
     if cached is not None and not refresh:
         return cached
-    questions = list(Question.objects.filter(questionnaire=questionnaire).prefetch_related("choices")
-                     .order_by("position", "pk"))
+    questions = list(
+        Question.objects.filter(questionnaire=questionnaire).prefetch_related("choices").order_by("position", "pk")
+    )
     specs = [compile_question(q, list(q.choices.all())) for q in questions]
-    signature = hashlib.sha256(repr([(s.code, s.kind, [c for c, _l in s.categories]) for s in specs])
-                               .encode("utf-8")).hexdigest()[:16]
+    signature = hashlib.sha256(
+        repr([(s.code, s.kind, [c for c, _l in s.categories]) for s in specs]).encode("utf-8")
+    ).hexdigest()[:16]
     spec = Spec(questions=specs, by_code={s.code: s for s in specs}, signature=signature)
     questionnaire._survey_spec = spec
     return spec
@@ -422,8 +455,10 @@ QUESTIONNAIRE_FIELDS = ("title", "description", "audience", "opens_on", "closes_
 
 
 def _snapshot(obj, fields):
-    return {f: (str(getattr(obj, f)) if getattr(obj, f) is not None and f.endswith("_on") else getattr(obj, f))
-            for f in fields}
+    return {
+        f: (str(getattr(obj, f)) if getattr(obj, f) is not None and f.endswith("_on") else getattr(obj, f))
+        for f in fields
+    }
 
 
 def _check_dates(q):
@@ -436,16 +471,34 @@ def _bump_data(questionnaire_id):
 
 
 def _audit(q, by, action, before=None, after=None):
-    log_action(council=q.council, actor=by, action=action, plan_id=q.plan_id, target_label=q.title,
-               before=before, after=after, obj=q)
+    log_action(
+        council=q.council,
+        actor=by,
+        action=action,
+        plan_id=q.plan_id,
+        target_label=q.title,
+        before=before,
+        after=after,
+        obj=q,
+    )
 
 
 @transaction.atomic
-def questionnaire_create(*, plan, by, title, description="", audience="", opens_on=None, closes_on=None,
-                         distributed=None, returned=None) -> Questionnaire:
-    q = Questionnaire(council=plan.council, plan=plan, kind=Questionnaire.Kind.SURVEY, title=(title or "").strip(),
-                      description=description or "", audience=audience or "", opens_on=opens_on,
-                      closes_on=closes_on, distributed=distributed, returned=returned)
+def questionnaire_create(
+    *, plan, by, title, description="", audience="", opens_on=None, closes_on=None, distributed=None, returned=None
+) -> Questionnaire:
+    q = Questionnaire(
+        council=plan.council,
+        plan=plan,
+        kind=Questionnaire.Kind.SURVEY,
+        title=(title or "").strip(),
+        description=description or "",
+        audience=audience or "",
+        opens_on=opens_on,
+        closes_on=closes_on,
+        distributed=distributed,
+        returned=returned,
+    )
     q.full_clean()
     _check_dates(q)
     q.save()
@@ -527,8 +580,14 @@ def _clean_choices(kind, choices, *, scale_min, scale_max):
         if len(label) > 200:
             raise ValidationError({"choices": [_("%(i)s 行目: 選択肢は200文字以内にしてください。") % {"i": i}]})
         if code.casefold() in seen:
-            raise ValidationError({"choices": [_("コード「%(code)s」が2回あります（%(a)s 行目と %(b)s 行目）。") % {
-                "code": code, "a": seen[code.casefold()], "b": i}]})
+            raise ValidationError(
+                {
+                    "choices": [
+                        _("コード「%(code)s」が2回あります（%(a)s 行目と %(b)s 行目）。")
+                        % {"code": code, "a": seen[code.casefold()], "b": i}
+                    ]
+                }
+            )
         seen[code.casefold()] = i
         if kind == Question.Kind.SCALE:
             try:
@@ -536,12 +595,19 @@ def _clean_choices(kind, choices, *, scale_min, scale_max):
             except ValueError:
                 point = None
             if point is None or not (scale_min <= point <= scale_max):
-                raise ValidationError({"choices": [_("%(i)s 行目: 尺度の目盛りのコードは %(min)s〜%(max)s の整数にしてください。") % {
-                    "i": i, "min": scale_min, "max": scale_max}]})
+                raise ValidationError(
+                    {
+                        "choices": [
+                            _("%(i)s 行目: 尺度の目盛りのコードは %(min)s〜%(max)s の整数にしてください。")
+                            % {"i": i, "min": scale_min, "max": scale_max}
+                        ]
+                    }
+                )
             code = str(point)
         elif not label:
-            raise ValidationError({"choices": [_("%(i)s 行目: コード「%(code)s」の選択肢の文字がありません。") % {
-                "i": i, "code": code}]})
+            raise ValidationError(
+                {"choices": [_("%(i)s 行目: コード「%(code)s」の選択肢の文字がありません。") % {"i": i, "code": code}]}
+            )
         rows.append((code, label))
     if kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE) and not rows:
         raise ValidationError({"choices": [_("選択肢を1つ以上入力してください。")]})
@@ -565,9 +631,13 @@ def _question_code(code, others) -> str:
     """The cleaned column name of a question, refused when it is the respondent column or already used."""
     code = _clean_code(code, field_name="code", max_length=30)
     if header_key(code) in ID_HEADER_KEYS:
-        raise ValidationError({"code": [_("「%(code)s」は回答者番号の列名なので、質問の列名には使えません。") % {"code": code}]})
+        raise ValidationError(
+            {"code": [_("「%(code)s」は回答者番号の列名なので、質問の列名には使えません。") % {"code": code}]}
+        )
     if any(header_key(c) == header_key(code) for c in others.values_list("code", flat=True)):
-        raise ValidationError({"code": [_("列名「%(code)s」はこのアンケートの別の質問で使っています。") % {"code": code}]})
+        raise ValidationError(
+            {"code": [_("列名「%(code)s」はこのアンケートの別の質問で使っています。") % {"code": code}]}
+        )
     return code
 
 
@@ -578,9 +648,13 @@ def _kind_limits(kind, max_choices, max_length, *, is_attribute):
     if kind != Question.Kind.TEXT:
         max_length = None
     elif max_length and max_length > TEXT_MAX_LENGTH:
-        raise ValidationError({"max_length": [_("文字数の上限は %(n)s 文字までにしてください。") % {"n": f"{TEXT_MAX_LENGTH:,}"}]})
+        raise ValidationError(
+            {"max_length": [_("文字数の上限は %(n)s 文字までにしてください。") % {"n": f"{TEXT_MAX_LENGTH:,}"}]}
+        )
     if is_attribute and kind not in (Question.Kind.SINGLE, Question.Kind.SCALE):
-        raise ValidationError({"is_attribute": [_("回答者の属性（クロス集計の軸）にできるのは、単一選択と尺度の質問です。")]})
+        raise ValidationError(
+            {"is_attribute": [_("回答者の属性（クロス集計の軸）にできるのは、単一選択と尺度の質問です。")]}
+        )
     return max_choices, max_length
 
 
@@ -602,27 +676,62 @@ def _check_answered_question(question, old_codes, rows, *, code, kind, scale_min
     fixed = [("code", code), ("kind", kind), ("scale_min", scale_min), ("scale_max", scale_max)]
     for name, value in fixed:
         if getattr(question, name) != value:
-            raise ValidationError({name: [_("回答があるため、列名・種類・尺度の範囲は変えられません。"
-                                            "変えるときは、先に回答を削除してください。")]})
+            raise ValidationError(
+                {
+                    name: [
+                        _(
+                            "回答があるため、列名・種類・尺度の範囲は変えられません。"
+                            "変えるときは、先に回答を削除してください。"
+                        )
+                    ]
+                }
+            )
     if kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE):
         missing = [c for c, _l in old_codes if c not in {r[0] for r in rows}]
         if missing:
-            raise ValidationError({"choices": [_("回答があるため、選択肢のコード「%(codes)s」は削除できません"
-                                                 "（文字の変更と追加はできます）。") % {"codes": "、".join(missing)}]})
+            raise ValidationError(
+                {
+                    "choices": [
+                        _("回答があるため、選択肢のコード「%(codes)s」は削除できません（文字の変更と追加はできます）。")
+                        % {"codes": "、".join(missing)}
+                    ]
+                }
+            )
 
 
 def _question_audit(question, choices) -> dict:
     """A question as its audit entry records it."""
-    return {"code": question.code, "text": question.text, "kind": question.kind,
-            "is_attribute": question.is_attribute, "required": question.required,
-            "scale_min": question.scale_min, "scale_max": question.scale_max,
-            "max_choices": question.max_choices, "max_length": question.max_length,
-            "choices": [f"{c} {label}" for c, label in choices]}
+    return {
+        "code": question.code,
+        "text": question.text,
+        "kind": question.kind,
+        "is_attribute": question.is_attribute,
+        "required": question.required,
+        "scale_min": question.scale_min,
+        "scale_max": question.scale_max,
+        "max_choices": question.max_choices,
+        "max_length": question.max_length,
+        "choices": [f"{c} {label}" for c, label in choices],
+    }
 
 
 @transaction.atomic
-def question_save(*, questionnaire, by, question=None, code, text, kind, is_attribute=False, required=False,
-                  scale_min=None, scale_max=None, max_choices=None, max_length=None, choices=()) -> Question:
+def question_save(
+    *,
+    questionnaire,
+    by,
+    question=None,
+    code,
+    text,
+    kind,
+    is_attribute=False,
+    required=False,
+    scale_min=None,
+    scale_max=None,
+    max_choices=None,
+    max_length=None,
+    choices=(),
+) -> Question:
     """Add (``question=None``) or edit a question with its choices (``[(code, label)]``; for a scale,
     optional labels of its points). Once the survey has responses the code, kind and scale range are
     fixed and choice codes can be added or relabelled but not removed, so stored answers stay valid."""
@@ -642,8 +751,9 @@ def question_save(*, questionnaire, by, question=None, code, text, kind, is_attr
         old_codes = list(question.choices.values_list("code", "label"))
         before = _question_audit(question, old_codes)
         if has_responses:
-            _check_answered_question(question, old_codes, rows, code=code, kind=kind, scale_min=scale_min,
-                                     scale_max=scale_max)
+            _check_answered_question(
+                question, old_codes, rows, code=code, kind=kind, scale_min=scale_min, scale_max=scale_max
+            )
     else:
         question = Question(questionnaire=q, position=(others.aggregate(m=Max("position"))["m"] or 0) + 1)
     question.code, question.text, question.kind = code, (text or "").strip(), kind
@@ -654,8 +764,9 @@ def question_save(*, questionnaire, by, question=None, code, text, kind, is_attr
     question.save()
     if rows != old_codes:
         Choice.objects.filter(question=question).delete()
-        Choice.objects.bulk_create([Choice(question=question, position=i, code=c, label=label)
-                                    for i, (c, label) in enumerate(rows)])
+        Choice.objects.bulk_create(
+            [Choice(question=question, position=i, code=c, label=label) for i, (c, label) in enumerate(rows)]
+        )
     after = _question_audit(question, rows)
     if before is None:
         _audit(q, by, "questionnaire.save", None, {"question": after})
@@ -674,7 +785,9 @@ def question_save(*, questionnaire, by, question=None, code, text, kind, is_attr
 def question_delete(*, question, by) -> None:
     q = Questionnaire.objects.select_for_update().select_related("council").get(pk=question.questionnaire_id)
     if Response.objects.filter(questionnaire=q).exists():
-        raise ValidationError(_("回答があるため、質問は削除できません。削除するときは、先に回答をすべて削除してください。"))
+        raise ValidationError(
+            _("回答があるため、質問は削除できません。削除するときは、先に回答をすべて削除してください。")
+        )
     _audit(q, by, "questionnaire.save", {"question": question.code, "text": question.text}, {"question": None})
     question.delete()
     _bump_data(q.pk)
@@ -693,8 +806,13 @@ def question_move(*, question, by, up: bool) -> None:
     for i, x in enumerate(questions):
         x.position = i + 1
     Question.objects.bulk_update(questions, ["position"])
-    _audit(q, by, "questionnaire.save", {"question": question.code, "position": index + 1},
-           {"question": question.code, "position": other + 1})
+    _audit(
+        q,
+        by,
+        "questionnaire.save",
+        {"question": question.code, "position": index + 1},
+        {"question": question.code, "position": other + 1},
+    )
     _bump_data(q.pk)
 
 
@@ -738,9 +856,13 @@ def is_rate_limited(hash_value: str, now=None) -> bool:
 
 
 def next_online_respondent(questionnaire) -> str:
-    """"W000123": one more than the latest online answer's number (called under the questionnaire's lock)."""
-    last = (Response.objects.filter(questionnaire=questionnaire, source=Response.Source.ONLINE)
-            .order_by("-pk").values_list("respondent", flat=True).first())
+    """ "W000123": one more than the latest online answer's number (called under the questionnaire's lock)."""
+    last = (
+        Response.objects.filter(questionnaire=questionnaire, source=Response.Source.ONLINE)
+        .order_by("-pk")
+        .values_list("respondent", flat=True)
+        .first()
+    )
     number = 0
     if last and last.startswith(ONLINE_PREFIX) and last[1:].isdigit():
         number = int(last[1:])
@@ -765,8 +887,13 @@ def response_submit_online(*, questionnaire, raw: dict, client: str) -> Response
         q._survey_spec = questionnaire._survey_spec
     answers = validate_answers(q, raw)
     for _attempt in range(3):
-        response = Response(questionnaire=q, respondent=next_online_respondent(q), source=Response.Source.ONLINE,
-                            answers=answers, client_hash=client)
+        response = Response(
+            questionnaire=q,
+            respondent=next_online_respondent(q),
+            source=Response.Source.ONLINE,
+            answers=answers,
+            client_hash=client,
+        )
         try:
             with transaction.atomic():
                 response.save()
@@ -793,8 +920,11 @@ def free_answers(questionnaire, question, *, search=""):
 def answer_voices(responses, question):
     """{response id: Voice with its tags} for the given responses of ``question`` (two queries)."""
     ids = [r.pk for r in responses]
-    voices = (Voice.objects.filter(response_id__in=ids, question=question, source=Voice.Source.SURVEY)
-              .prefetch_related("tags").order_by("pk"))
+    voices = (
+        Voice.objects.filter(response_id__in=ids, question=question, source=Voice.Source.SURVEY)
+        .prefetch_related("tags")
+        .order_by("pk")
+    )
     return {v.response_id: v for v in voices}
 
 
@@ -843,12 +973,22 @@ def voice_from_answer(*, response, question, by, tags=(), new_tags="") -> Voice:
         chosen.append(tag)
         if made:
             created.append(name)
-    voice = (Voice.objects.select_for_update().filter(response=response, question=question, source=Voice.Source.SURVEY)
-             .order_by("pk").first())
+    voice = (
+        Voice.objects.select_for_update()
+        .filter(response=response, question=question, source=Voice.Source.SURVEY)
+        .order_by("pk")
+        .first()
+    )
     before = None
     if voice is None:
-        voice = Voice(plan_id=q.plan_id, source=Voice.Source.SURVEY, response=response, question=question,
-                      text=text, speaker=speaker_of(response, questionnaire_spec(q)))
+        voice = Voice(
+            plan_id=q.plan_id,
+            source=Voice.Source.SURVEY,
+            response=response,
+            question=question,
+            text=text,
+            speaker=speaker_of(response, questionnaire_spec(q)),
+        )
         voice.full_clean()
         voice.save()
     else:
@@ -859,6 +999,14 @@ def voice_from_answer(*, response, question, by, tags=(), new_tags="") -> Voice:
         after["new_tags"] = created
     if before is not None and before["tags"] == after["tags"]:
         return voice
-    log_action(council=q.council, actor=by, action="voice.save", plan_id=q.plan_id,
-               target_label=text[:80], before=before, after=after, obj=voice)
+    log_action(
+        council=q.council,
+        actor=by,
+        action="voice.save",
+        plan_id=q.plan_id,
+        target_label=text[:80],
+        before=before,
+        after=after,
+        obj=voice,
+    )
     return voice

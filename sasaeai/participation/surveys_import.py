@@ -17,6 +17,7 @@ nothing is written until ``apply``, and ``apply`` writes everything or nothing.
 - Limits: ``SASAEAI_SURVEY_MAX_ROWS`` (200,000 data rows), ``SASAEAI_SURVEY_MAX_BYTES`` (50 MB), 16,384
   columns, and the zip guard of ``sasaeai.core.imports`` (see ``SurveyResponseImporter``).
 """
+
 from __future__ import annotations
 
 import csv
@@ -73,7 +74,8 @@ def _fail(message: object, row: int | None = None, column: int | None = None, he
 
 def too_large_message() -> str:
     return _("ファイルが大きすぎます（%(size)sまで）。ファイルを分けて取り込んでください。") % {
-        "size": size_label(max_bytes())}
+        "size": size_label(max_bytes())
+    }
 
 
 # --------------------------------------------------------------------------- reading the bytes
@@ -108,7 +110,11 @@ def _xlsx_rows(raw: bytes):
     except SurveyImportError:
         raise
     except Exception:  # openpyxl raises many kinds for a broken file
-        _fail(_("Excel ファイル（.xlsx）が壊れているため読み込めません。Excel で開けるか確かめてから、もう一度保存してください。"))
+        _fail(
+            _(
+                "Excel ファイル（.xlsx）が壊れているため読み込めません。Excel で開けるか確かめてから、もう一度保存してください。"
+            )
+        )
 
     def rows():
         number = 0
@@ -119,8 +125,10 @@ def _xlsx_rows(raw: bytes):
         except SurveyImportError:
             raise
         except Exception:
-            _fail(_("Excel ファイル（.xlsx）の %(row)s行目 を読み込めません。ファイルが壊れていないか確かめてください。") % {
-                "row": f"{number + 1:,}"})
+            _fail(
+                _("Excel ファイル（.xlsx）の %(row)s行目 を読み込めません。ファイルが壊れていないか確かめてください。")
+                % {"row": f"{number + 1:,}"}
+            )
         finally:
             wb.close()
 
@@ -195,8 +203,12 @@ def _match_headers(headers, spec):
         if not key:
             continue
         if key in seen:
-            errors.add(_("列名「%(name)s」が2回あります（%(a)s列と%(b)s列）。") % {
-                "name": headers[i], "a": column_name(seen[key] + 1), "b": column_name(i + 1)}, row=1, column=i + 1)
+            errors.add(
+                _("列名「%(name)s」が2回あります（%(a)s列と%(b)s列）。")
+                % {"name": headers[i], "a": column_name(seen[key] + 1), "b": column_name(i + 1)},
+                row=1,
+                column=i + 1,
+            )
         else:
             seen[key] = i
     errors.raise_if_any()
@@ -222,14 +234,26 @@ def _match_headers(headers, spec):
         missing.append(q.code)
     unknown = [f"{column_name(i + 1)}列「{headers[i]}」" for i, key in enumerate(keys) if key and i not in used]
     if id_column is None:
-        errors.add(_("回答者番号の列がありません。1行目の見出しのどれかを「%(names)s」のいずれかにしてください。") % {
-            "names": "」「".join(surveys.ID_HEADERS[:5])}, row=1)
+        errors.add(
+            _("回答者番号の列がありません。1行目の見出しのどれかを「%(names)s」のいずれかにしてください。")
+            % {"names": "」「".join(surveys.ID_HEADERS[:5])},
+            row=1,
+        )
     if missing:
-        errors.add(_("質問の列が足りません: %(codes)s（1行目の見出しに、質問の列名と同じ名前が必要です）。") % {
-            "codes": "、".join(missing)}, row=1)
+        errors.add(
+            _("質問の列が足りません: %(codes)s（1行目の見出しに、質問の列名と同じ名前が必要です）。")
+            % {"codes": "、".join(missing)},
+            row=1,
+        )
     if unknown:
-        errors.add(_("このアンケートにない列があります: %(cols)s。列名を変えていないか、別のアンケートのファイルでないか"
-                     "確かめてください。") % {"cols": "、".join(unknown[:30]) + ("…" if len(unknown) > 30 else "")}, row=1)
+        errors.add(
+            _(
+                "このアンケートにない列があります: %(cols)s。列名を変えていないか、別のアンケートのファイルでないか"
+                "確かめてください。"
+            )
+            % {"cols": "、".join(unknown[:30]) + ("…" if len(unknown) > 30 else "")},
+            row=1,
+        )
     errors.raise_if_any()
     return id_column, columns
 
@@ -248,12 +272,22 @@ class SurveyResponseImporter(Importer[ParsedImport]):
     problem_error = SurveyImportError
     refusals = {
         "too_large": gettext_lazy("ファイルが大きすぎます（%(max)sまで）。ファイルを分けて取り込んでください。"),
-        "empty": gettext_lazy("ファイルが空です。回答の入った CSV ファイルか Excel ファイル（.xlsx）を選んでください。"),
-        "ole": gettext_lazy("古い形式の Excel ファイル（.xls）や、パスワード付きのファイルは読み込めません。"
-                            "Excel で「.xlsx」か「CSV UTF-8」の形式で保存し直してください。"),
-        "utf16": gettext_lazy("UTF-16 の CSV（Unicode テキスト）は読み込めません。UTF-8 か Shift_JIS の CSV で保存し直してください。"),
-        "binary": gettext_lazy("CSV ファイルでも Excel ファイル（.xlsx）でもありません。回答の入った CSV か .xlsx を選んでください。"),
-        "zip_not_xlsx": gettext_lazy("Excel ファイル（.xlsx）ではありません。回答の入った CSV か .xlsx を選んでください。"),
+        "empty": gettext_lazy(
+            "ファイルが空です。回答の入った CSV ファイルか Excel ファイル（.xlsx）を選んでください。"
+        ),
+        "ole": gettext_lazy(
+            "古い形式の Excel ファイル（.xls）や、パスワード付きのファイルは読み込めません。"
+            "Excel で「.xlsx」か「CSV UTF-8」の形式で保存し直してください。"
+        ),
+        "utf16": gettext_lazy(
+            "UTF-16 の CSV（Unicode テキスト）は読み込めません。UTF-8 か Shift_JIS の CSV で保存し直してください。"
+        ),
+        "binary": gettext_lazy(
+            "CSV ファイルでも Excel ファイル（.xlsx）でもありません。回答の入った CSV か .xlsx を選んでください。"
+        ),
+        "zip_not_xlsx": gettext_lazy(
+            "Excel ファイル（.xlsx）ではありません。回答の入った CSV か .xlsx を選んでください。"
+        ),
     }
 
     def __init__(self, *, questionnaire: Questionnaire, mode: str = MODE_APPEND) -> None:
@@ -286,8 +320,10 @@ def _parse(source: Source, *, questionnaire: Questionnaire, mode: str) -> Parsed
     filename = source.filename
     limit = max_rows()
     if source.zip.most_rows > 2 * limit + 1000:  # counted by the zip guard: refuse before openpyxl reads them
-        _fail(_("回答の行が多すぎます（%(max)s 行まで）。ファイルを分けて、追加で取り込んでください。") % {
-            "max": f"{limit:,}"})
+        _fail(
+            _("回答の行が多すぎます（%(max)s 行まで）。ファイルを分けて、追加で取り込んでください。")
+            % {"max": f"{limit:,}"}
+        )
     rows, encoding = _xlsx_rows(source.raw) if source.kind == "zip" else _csv_rows(source)
     spec = surveys.questionnaire_spec(questionnaire, refresh=True)
     if not spec.questions:
@@ -300,8 +336,11 @@ def _parse(source: Source, *, questionnaire: Questionnaire, mode: str) -> Parsed
     while headers and not headers[-1]:
         headers.pop()
     if len(headers) > MAX_COLUMNS:
-        _fail(_("列が多すぎます（%(max)s 列まで）。回答者番号と質問の列だけを残してください。") % {
-            "max": f"{MAX_COLUMNS:,}"}, row=1)
+        _fail(
+            _("列が多すぎます（%(max)s 列まで）。回答者番号と質問の列だけを残してください。")
+            % {"max": f"{MAX_COLUMNS:,}"},
+            row=1,
+        )
     id_column, columns = _match_headers(headers, spec)
     width = len(headers)
     blank_header_columns = [i for i, h in enumerate(headers) if not h]
@@ -313,8 +352,9 @@ def _parse(source: Source, *, questionnaire: Questionnaire, mode: str) -> Parsed
     replaced = existing - len(taken) if mode == MODE_REPLACE else 0
     voices_lost = 0
     if replaced:
-        voices_lost = Voice.objects.filter(response__questionnaire=questionnaire,
-                                           response__source=Response.Source.IMPORT).count()
+        voices_lost = Voice.objects.filter(
+            response__questionnaire=questionnaire, response__source=Response.Source.IMPORT
+        ).count()
 
     errors = _collector()
     out = []
@@ -322,8 +362,9 @@ def _parse(source: Source, *, questionnaire: Questionnaire, mode: str) -> Parsed
     skipped = 0
     data_rows = 0
     id_header = headers[id_column]
-    direct = [(qc, qc.column, qc.spec.clean, qc.spec.code, headers[qc.column])
-              for qc in columns if qc.column is not None]
+    direct = [
+        (qc, qc.column, qc.spec.clean, qc.spec.code, headers[qc.column]) for qc in columns if qc.column is not None
+    ]
     dummy = [qc for qc in columns if qc.dummies]
     for number, cells in rows:
         if len(cells) < width:
@@ -337,8 +378,11 @@ def _parse(source: Source, *, questionnaire: Questionnaire, mode: str) -> Parsed
             continue
         data_rows += 1
         if data_rows > limit:
-            _fail(_("回答の行が多すぎます（%(max)s 行まで）。ファイルを分けて、追加で取り込んでください。") % {
-                "max": f"{limit:,}"}, row=number)
+            _fail(
+                _("回答の行が多すぎます（%(max)s 行まで）。ファイルを分けて、追加で取り込んでください。")
+                % {"max": f"{limit:,}"},
+                row=number,
+            )
         for i in blank_header_columns:
             if not _is_blank_cell(cells[i]):
                 errors.add(_("見出しのない列に値があります。"), row=number, column=i + 1)
@@ -346,15 +390,27 @@ def _parse(source: Source, *, questionnaire: Questionnaire, mode: str) -> Parsed
         if not respondent:
             errors.add(_("回答者番号が空です。"), row=number, column=id_column + 1, field=id_header)
         elif len(respondent) > surveys.RESPONDENT_MAX_LENGTH:
-            errors.add(_("回答者番号は %(n)s 文字以内にしてください。") % {"n": surveys.RESPONDENT_MAX_LENGTH},
-                       row=number, column=id_column + 1, field=id_header)
+            errors.add(
+                _("回答者番号は %(n)s 文字以内にしてください。") % {"n": surveys.RESPONDENT_MAX_LENGTH},
+                row=number,
+                column=id_column + 1,
+                field=id_header,
+            )
         elif respondent in seen:
-            errors.add(_("回答者番号「%(id)s」が %(first)s行目 と同じです（%(first)s行目と%(row)s行目）。") % {
-                "id": respondent, "first": f"{seen[respondent]:,}", "row": f"{number:,}"},
-                row=number, column=id_column + 1, field=id_header)
+            errors.add(
+                _("回答者番号「%(id)s」が %(first)s行目 と同じです（%(first)s行目と%(row)s行目）。")
+                % {"id": respondent, "first": f"{seen[respondent]:,}", "row": f"{number:,}"},
+                row=number,
+                column=id_column + 1,
+                field=id_header,
+            )
         elif respondent in taken:
-            errors.add(_("回答者番号「%(id)s」の回答はすでにあります。") % {"id": respondent},
-                       row=number, column=id_column + 1, field=id_header)
+            errors.add(
+                _("回答者番号「%(id)s」の回答はすでにあります。") % {"id": respondent},
+                row=number,
+                column=id_column + 1,
+                field=id_header,
+            )
         else:
             seen[respondent] = number
         answers = {}
@@ -381,14 +437,22 @@ def _parse(source: Source, *, questionnaire: Questionnaire, mode: str) -> Parsed
                 if value == "1":
                     chosen.append(code)
                 else:
-                    errors.add(_("0 か 1 を入力してください（「%(value)s」）。") % {"value": surveys._short(value)},
-                               row=number, column=col + 1, field=headers[col])
+                    errors.add(
+                        _("0 か 1 を入力してください（「%(value)s」）。") % {"value": surveys._short(value)},
+                        row=number,
+                        column=col + 1,
+                        field=headers[col],
+                    )
             if not chosen:
                 qc.blank += 1
             elif qc.spec.max_choices and len(chosen) > qc.spec.max_choices:
-                errors.add(_("選べるのは %(max)s つまでです（%(n)s つ選ばれています）。") % {
-                    "max": qc.spec.max_choices, "n": len(chosen)}, row=number, column=qc.dummies[0][0] + 1,
-                    field=headers[qc.dummies[0][0]])
+                errors.add(
+                    _("選べるのは %(max)s つまでです（%(n)s つ選ばれています）。")
+                    % {"max": qc.spec.max_choices, "n": len(chosen)},
+                    row=number,
+                    column=qc.dummies[0][0] + 1,
+                    field=headers[qc.dummies[0][0]],
+                )
             else:
                 answers[qc.spec.code] = chosen
         out.append((number, respondent, answers))
@@ -401,9 +465,20 @@ def _parse(source: Source, *, questionnaire: Questionnaire, mode: str) -> Parsed
     if dummy:
         formats.append(_("選択肢ごとの 0/1 の列"))
     return ParsedImport(
-        questionnaire_id=questionnaire.pk, data_version=questionnaire.data_version, filename=filename or "",
-        encoding=encoding, mode=mode, headers=headers, questions=columns, rows=out, skipped_blank=skipped,
-        existing=existing, replaced=replaced, voices_lost=voices_lost, multiple_format="、".join(formats))
+        questionnaire_id=questionnaire.pk,
+        data_version=questionnaire.data_version,
+        filename=filename or "",
+        encoding=encoding,
+        mode=mode,
+        headers=headers,
+        questions=columns,
+        rows=out,
+        skipped_blank=skipped,
+        existing=existing,
+        replaced=replaced,
+        voices_lost=voices_lost,
+        multiple_format="、".join(formats),
+    )
 
 
 # --------------------------------------------------------------------------- applying
@@ -416,15 +491,21 @@ def _insert(questionnaire_id, rows):
     answers_field = meta.get_field("answers")
     names = ["questionnaire_id", "respondent", "source", "answers", "submitted_at", "client_hash", "is_sample"]
     columns = ", ".join(connection.ops.quote_name(meta.get_field(n).column) for n in names)
-    sql = (f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "
-           f"VALUES ({', '.join(['%s'] * len(names))})")
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(names))})"
+    )
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     source = Response.Source.IMPORT
     prep = answers_field.get_db_prep_value
     with connection.cursor() as cursor:
         for start in range(0, len(rows), BATCH):
-            cursor.executemany(sql, [(questionnaire_id, respondent, source, prep(answers, connection), now, "", False)
-                                     for _number, respondent, answers in rows[start:start + BATCH]])
+            cursor.executemany(
+                sql,
+                [
+                    (questionnaire_id, respondent, source, prep(answers, connection), now, "", False)
+                    for _number, respondent, answers in rows[start : start + BATCH]
+                ],
+            )
 
 
 def apply(parsed: ParsedImport, *, by: Any) -> int:
@@ -438,7 +519,11 @@ def _apply(parsed: ParsedImport, *, by: Any) -> int:
     imported before; online answers stay). Returns the number imported."""
     q = Questionnaire.objects.select_for_update().select_related("council").get(pk=parsed.questionnaire_id)
     if q.data_version != parsed.data_version:
-        _fail(_("確認の後に、このアンケートの回答か質問が変わりました。何も取り込んでいません。もう一度ファイルを選んでください。"))
+        _fail(
+            _(
+                "確認の後に、このアンケートの回答か質問が変わりました。何も取り込んでいません。もう一度ファイルを選んでください。"
+            )
+        )
     deleted = 0
     if parsed.mode == MODE_REPLACE:
         deleted, _detail = Response.objects.filter(questionnaire=q, source=Response.Source.IMPORT).delete()
@@ -446,18 +531,36 @@ def _apply(parsed: ParsedImport, *, by: Any) -> int:
     _insert(q.pk, rows)
     surveys._bump_data(q.pk)
     if not Response.objects.filter(questionnaire=q).exclude(source=Response.Source.IMPORT).exists() and (
-            parsed.mode == MODE_REPLACE or not parsed.existing):
+        parsed.mode == MODE_REPLACE or not parsed.existing
+    ):
         # The file holds every response now: build the tabulation cache from it (saves reading them back).
         from . import tabulation
 
         q.refresh_from_db(fields=["data_version"])
         last = Response.objects.filter(questionnaire=q).aggregate(last=Max("pk"))["last"] or 0
-        tabulation.save_columns(q, tabulation.build_columns(
-            surveys.questionnaire_spec(q), [answers for _n, _r, answers in rows], data_version=q.data_version,
-            max_pk=last))
-    log_action(council=q.council, actor=by, action="responses.import", plan_id=q.plan_id, target_label=q.title,
-               before={"responses": parsed.existing} if parsed.existing else None,
-               after={"imported": len(rows), "mode": parsed.mode, "file": parsed.filename,
-                      "skipped_blank_rows": parsed.skipped_blank, "deleted": deleted},
-               obj=q)
+        tabulation.save_columns(
+            q,
+            tabulation.build_columns(
+                surveys.questionnaire_spec(q),
+                [answers for _n, _r, answers in rows],
+                data_version=q.data_version,
+                max_pk=last,
+            ),
+        )
+    log_action(
+        council=q.council,
+        actor=by,
+        action="responses.import",
+        plan_id=q.plan_id,
+        target_label=q.title,
+        before={"responses": parsed.existing} if parsed.existing else None,
+        after={
+            "imported": len(rows),
+            "mode": parsed.mode,
+            "file": parsed.filename,
+            "skipped_blank_rows": parsed.skipped_blank,
+            "deleted": deleted,
+        },
+        obj=q,
+    )
     return len(rows)

@@ -24,6 +24,7 @@ decimal; for a multiple choice, of the respondents who chose at least one (so th
 than 100). Cross tabulation: rows = the attribute's categories (and 無回答 when some respondents left
 the attribute blank), columns = the answer's categories, each cell's count and % of its row's n.
 """
+
 from __future__ import annotations
 
 import array
@@ -101,7 +102,7 @@ def mask_bits(masks, size: int) -> list[int]:
     if not LITTLE and values.itemsize > 1:
         values.byteswap()
     raw, width = values.tobytes(), values.itemsize
-    return [_to_bits(raw[j // 8::width] if width > 1 else raw, _BIT[j % 8]) for j in range(size)]
+    return [_to_bits(raw[j // 8 :: width] if width > 1 else raw, _BIT[j % 8]) for j in range(size)]
 
 
 class Columns:
@@ -162,13 +163,29 @@ class Columns:
             else:
                 chunks = [b.to_bytes(self.nbytes, "big") for b in col.bits]
             length = sum(len(c) for c in chunks)
-            header_cols.append({"code": col.code, "kind": col.kind, "size": col.size, "offset": offset,
-                                "length": length, "bitsets": 0 if col.values is not None else len(chunks)})
+            header_cols.append(
+                {
+                    "code": col.code,
+                    "kind": col.kind,
+                    "size": col.size,
+                    "offset": offset,
+                    "length": length,
+                    "bitsets": 0 if col.values is not None else len(chunks),
+                }
+            )
             payload.extend(chunks)
             offset += length
-        header = json.dumps({"format": FORMAT, "data_version": self.data_version, "signature": self.signature,
-                             "n": self.n, "max_pk": self.max_pk, "columns": header_cols},
-                            ensure_ascii=False).encode("utf-8")
+        header = json.dumps(
+            {
+                "format": FORMAT,
+                "data_version": self.data_version,
+                "signature": self.signature,
+                "n": self.n,
+                "max_pk": self.max_pk,
+                "columns": header_cols,
+            },
+            ensure_ascii=False,
+        ).encode("utf-8")
         return b"".join([MAGIC, struct.pack("<I", len(header)), header, *payload])
 
     @classmethod
@@ -178,7 +195,7 @@ class Columns:
             return None
         start = len(MAGIC)
         (length,) = struct.unpack_from("<I", data, start)
-        header = json.loads(data[start + 4:start + 4 + length].decode("utf-8"))
+        header = json.loads(data[start + 4 : start + 4 + length].decode("utf-8"))
         if header.get("format") != FORMAT:
             return None
         base = start + 4 + length
@@ -188,16 +205,23 @@ class Columns:
             begin = base + c["offset"]
             col = Column(c["code"], c["kind"], c["size"])
             if c["bitsets"]:
-                col.bits = [int.from_bytes(data[begin + i * nbytes:begin + (i + 1) * nbytes], "big")
-                            for i in range(c["bitsets"])]
+                col.bits = [
+                    int.from_bytes(data[begin + i * nbytes : begin + (i + 1) * nbytes], "big")
+                    for i in range(c["bitsets"])
+                ]
             else:
                 col.values = array.array("d")
-                col.values.frombytes(data[begin:begin + c["length"]])
+                col.values.frombytes(data[begin : begin + c["length"]])
                 if not LITTLE:
                     col.values.byteswap()
             columns[c["code"]] = col
-        return cls(n=header["n"], data_version=header["data_version"], signature=header["signature"], columns=columns,
-                   max_pk=header.get("max_pk", 0))
+        return cls(
+            n=header["n"],
+            data_version=header["data_version"],
+            signature=header["signature"],
+            columns=columns,
+            max_pk=header.get("max_pk", 0),
+        )
 
     def extended(self, added: Columns) -> Columns:
         """These respondents followed by those of ``added`` (same questions)."""
@@ -210,10 +234,16 @@ class Columns:
                 values.extend(other.values)
                 columns[code] = Column(code, col.kind, col.size, values=values)
             else:
-                columns[code] = Column(code, col.kind, col.size,
-                                       bits=[(a << m) | b for a, b in zip(col.bits, other.bits, strict=False)])
-        return Columns(n=self.n + m, data_version=added.data_version, signature=self.signature, columns=columns,
-                       max_pk=max(self.max_pk, added.max_pk))
+                columns[code] = Column(
+                    code, col.kind, col.size, bits=[(a << m) | b for a, b in zip(col.bits, other.bits, strict=False)]
+                )
+        return Columns(
+            n=self.n + m,
+            data_version=added.data_version,
+            signature=self.signature,
+            columns=columns,
+            max_pk=max(self.max_pk, added.max_pk),
+        )
 
 
 def build_columns(spec, answer_rows, *, data_version=0, max_pk=0) -> Columns:
@@ -281,8 +311,9 @@ def get_columns(questionnaire, spec=None, *, rebuild=False) -> Columns:
                 return columns
             if responses.filter(pk__lte=columns.max_pk).count() == columns.n:  # nothing removed: append
                 rows = list(responses.filter(pk__gt=columns.max_pk).order_by("pk").values_list("pk", "answers"))
-                added = build_columns(spec, [a for _pk, a in rows], data_version=version,
-                                      max_pk=rows[-1][0] if rows else columns.max_pk)
+                added = build_columns(
+                    spec, [a for _pk, a in rows], data_version=version, max_pk=rows[-1][0] if rows else columns.max_pk
+                )
                 columns = columns.extended(added)
                 save_columns(questionnaire, columns)
                 return columns
@@ -296,8 +327,9 @@ def save_columns(questionnaire, columns: Columns) -> None:
     """Store ``columns`` as the questionnaire's cache (built for ``columns.data_version``)."""
     try:
         with transaction.atomic():
-            TabulationCache.objects.update_or_create(questionnaire=questionnaire, defaults={
-                "data_version": columns.data_version, "data": columns.to_bytes()})
+            TabulationCache.objects.update_or_create(
+                questionnaire=questionnaire, defaults={"data_version": columns.data_version, "data": columns.to_bytes()}
+            )
     except IntegrityError:  # built at the same moment by another request
         pass
 

@@ -3,6 +3,7 @@
 hearings, voices, traceability under plans/<plan_id>/; committees under councils/<council_id>/),
 ``surveys:`` (staff pages under plans/<plan_id>/surveys/ and the public answer form),
 ``comments:`` (staff pages of パブリックコメント) and ``public:`` (residents' pages, no login)."""
+
 from django.urls import include, path
 
 from .views import comments, committees, public, surveys, voices
@@ -66,8 +67,11 @@ comment_patterns = [
     path("plans/<int:plan_id>/public-comment/<int:period_id>/edit/", comments.period_form, name="period_edit"),
     path("plans/<int:plan_id>/public-comment/<int:period_id>/publish/", comments.publish, name="publish"),
     path("plans/<int:plan_id>/public-comment/<int:period_id>/export/", comments.export, name="export"),
-    path("plans/<int:plan_id>/public-comment/<int:period_id>/comments/<int:number>/", comments.comment_edit,
-         name="comment"),
+    path(
+        "plans/<int:plan_id>/public-comment/<int:period_id>/comments/<int:number>/",
+        comments.comment_edit,
+        name="comment",
+    ),
 ]
 
 public_patterns = [

@@ -44,9 +44,23 @@ class PlanForm(forms.ModelForm):
     class Meta:
         model = Plan
         fields = [
-            "title", "generation", "kind", "status", "document", "part", "period_start", "period_end",
-            "midterm_review_year", "vision", "vision_explanation", "purpose", "municipal_plan_name",
-            "municipal_plan_generation", "municipal_plan_start", "municipal_plan_end", "predecessor_title",
+            "title",
+            "generation",
+            "kind",
+            "status",
+            "document",
+            "part",
+            "period_start",
+            "period_end",
+            "midterm_review_year",
+            "vision",
+            "vision_explanation",
+            "purpose",
+            "municipal_plan_name",
+            "municipal_plan_generation",
+            "municipal_plan_start",
+            "municipal_plan_end",
+            "predecessor_title",
             "predecessor_carried_over",
         ]
         widgets = {
@@ -59,7 +73,8 @@ class PlanForm(forms.ModelForm):
 
 class PlanCreateForm(PlanForm):
     levels = forms.CharField(
-        label=_("階層名"), initial="基本目標\n推進目標\n推進事業",
+        label=_("階層名"),
+        initial="基本目標\n推進目標\n推進事業",
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("上の階層から順に、1行に1つずつ書きます（例: 基本目標、推進目標）。"),
     )
@@ -82,10 +97,14 @@ class LevelsForm(forms.Form):
         super().__init__(*args, **kwargs)
         for level in levels:
             self.fields[f"level_{level.depth}"] = forms.CharField(
-                label=_("%(n)s段目") % {"n": level.depth + 1}, initial=level.name, max_length=50)
+                label=_("%(n)s段目") % {"n": level.depth + 1}, initial=level.name, max_length=50
+            )
         self.fields["new_level"] = forms.CharField(
-            label=_("いちばん下に階層を追加"), required=False, max_length=50,
-            help_text=_("追加しないときは空欄のままにします。"))
+            label=_("いちばん下に階層を追加"),
+            required=False,
+            max_length=50,
+            help_text=_("追加しないときは空欄のままにします。"),
+        )
         self.level_count = len(levels)
 
     def names(self) -> list[str]:
@@ -99,8 +118,18 @@ class NodeForm(forms.ModelForm):
     class Meta:
         model = PlanNode
         fields = [
-            "level", "code", "title", "is_priority", "weight", "summary", "description", "desired_state",
-            "previous_evaluation", "challenges", "targets_text", "issues",
+            "level",
+            "code",
+            "title",
+            "is_priority",
+            "weight",
+            "summary",
+            "description",
+            "desired_state",
+            "previous_evaluation",
+            "challenges",
+            "targets_text",
+            "issues",
         ]
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 2}),
@@ -134,8 +163,9 @@ class NodeForm(forms.ModelForm):
 
 class MoveForm(forms.Form):
     parent = forms.ChoiceField(label=_("移動先（この項目の下へ）"), required=False)
-    position = forms.TypedChoiceField(label=_("位置"), coerce=int, choices=[
-        (-1, _("最後")), (0, _("最初"))], initial=-1)
+    position = forms.TypedChoiceField(
+        label=_("位置"), coerce=int, choices=[(-1, _("最後")), (0, _("最初"))], initial=-1
+    )
 
     def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -150,7 +180,9 @@ class IssueForm(forms.ModelForm):
 
 
 class IssueLinksForm(forms.Form):
-    nodes = forms.MultipleChoiceField(label=_("この課題に対応する項目"), required=False, widget=forms.CheckboxSelectMultiple)
+    nodes = forms.MultipleChoiceField(
+        label=_("この課題に対応する項目"), required=False, widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -191,12 +223,17 @@ class SectionForm(forms.Form):
 
 class ActionForm(forms.Form):
     # An empty first choice, so an untouched extra row posts nothing and is ignored.
-    actor = forms.ChoiceField(label=_("取り組む主体"), required=False,
-                              choices=[("", _("（選んでください）")), *NodeAction.Actor.choices])
+    actor = forms.ChoiceField(
+        label=_("取り組む主体"), required=False, choices=[("", _("（選んでください）")), *NodeAction.Actor.choices]
+    )
     text = forms.CharField(label=_("内容"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     examples = forms.CharField(label=_("例（1行に1つ）"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    steps = forms.CharField(label=_("段階（1行に1つ）"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                            help_text=_("例: ①：参加のきっかけをつくる"))
+    steps = forms.CharField(
+        label=_("段階（1行に1つ）"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("例: ①：参加のきっかけをつくる"),
+    )
 
     def clean(self) -> dict[str, Any]:
         super().clean()

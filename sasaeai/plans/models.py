@@ -1,4 +1,5 @@
 """A plan (地域福祉活動計画 …), its named levels, its structure tree and community life issues."""
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -27,23 +28,40 @@ class Plan(BaseModel):
     generation = models.CharField(_("期・次"), max_length=50, blank=True, help_text=_("例: 第4次、第6期"))
     kind = models.CharField(_("計画の種類"), max_length=30, choices=Kind.choices, default=Kind.ACTIVITY)
     document = models.CharField(
-        _("冊子名"), max_length=200, blank=True,
+        _("冊子名"),
+        max_length=200,
+        blank=True,
         help_text=_("一つの冊子に複数の計画が載っている場合の冊子名（例: 柏市の計画Ⅰ〜Ⅲ）"),
     )
     part = models.CharField(_("冊子内の区分"), max_length=50, blank=True, help_text=_("例: 計画Ⅰ"))
     status = models.CharField(_("状態"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
-    period_start = models.PositiveSmallIntegerField(_("計画期間（開始年度）"), null=True, blank=True, validators=YEAR_VALIDATORS)
-    period_end = models.PositiveSmallIntegerField(_("計画期間（終了年度）"), null=True, blank=True, validators=YEAR_VALIDATORS)
-    midterm_review_year = models.PositiveSmallIntegerField(_("中間評価の年度"), null=True, blank=True, validators=YEAR_VALIDATORS)
+    period_start = models.PositiveSmallIntegerField(
+        _("計画期間（開始年度）"), null=True, blank=True, validators=YEAR_VALIDATORS
+    )
+    period_end = models.PositiveSmallIntegerField(
+        _("計画期間（終了年度）"), null=True, blank=True, validators=YEAR_VALIDATORS
+    )
+    midterm_review_year = models.PositiveSmallIntegerField(
+        _("中間評価の年度"), null=True, blank=True, validators=YEAR_VALIDATORS
+    )
     vision = models.TextField(_("基本理念"), blank=True)
     vision_explanation = models.TextField(_("基本理念の説明"), blank=True)
     purpose = models.TextField(_("計画の目的"), blank=True)
     municipal_plan_name = models.CharField(_("連携する地域福祉計画（行政計画）"), max_length=200, blank=True)
     municipal_plan_generation = models.CharField(_("地域福祉計画の期・次"), max_length=50, blank=True)
-    municipal_plan_start = models.PositiveSmallIntegerField(_("地域福祉計画の開始年度"), null=True, blank=True, validators=YEAR_VALIDATORS)
-    municipal_plan_end = models.PositiveSmallIntegerField(_("地域福祉計画の終了年度"), null=True, blank=True, validators=YEAR_VALIDATORS)
+    municipal_plan_start = models.PositiveSmallIntegerField(
+        _("地域福祉計画の開始年度"), null=True, blank=True, validators=YEAR_VALIDATORS
+    )
+    municipal_plan_end = models.PositiveSmallIntegerField(
+        _("地域福祉計画の終了年度"), null=True, blank=True, validators=YEAR_VALIDATORS
+    )
     predecessor = models.ForeignKey(
-        "self", verbose_name=_("前計画"), null=True, blank=True, on_delete=models.SET_NULL, related_name="successors",
+        "self",
+        verbose_name=_("前計画"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="successors",
     )
     predecessor_title = models.CharField(_("前計画の名称"), max_length=200, blank=True)
     predecessor_carried_over = models.TextField(_("前計画から引き継ぐもの"), blank=True)
@@ -67,7 +85,9 @@ class Plan(BaseModel):
     def municipal_plan_period_label(self) -> str:
         if self.municipal_plan_start is None:
             return ""
-        return fiscal.format_fiscal_period(self.municipal_plan_start, self.municipal_plan_end or self.municipal_plan_start)
+        return fiscal.format_fiscal_period(
+            self.municipal_plan_start, self.municipal_plan_end or self.municipal_plan_start
+        )
 
     def clean(self) -> None:
         errors: dict[str, str | Promise] = {}
@@ -76,11 +96,18 @@ class Plan(BaseModel):
             errors["period_end"] = _("計画期間は開始年度と終了年度の両方を入力してください。")
         elif start is not None and end is not None and end < start:
             errors["period_end"] = _("終了年度は開始年度以降にしてください。")
-        if self.municipal_plan_start and self.municipal_plan_end and self.municipal_plan_end < self.municipal_plan_start:
+        if (
+            self.municipal_plan_start
+            and self.municipal_plan_end
+            and self.municipal_plan_end < self.municipal_plan_start
+        ):
             errors["municipal_plan_end"] = _("終了年度は開始年度以降にしてください。")
         # Only against a whole period: a missing end year is already reported above.
-        if self.midterm_review_year and start is not None and end is not None and not (
-            start <= self.midterm_review_year <= end
+        if (
+            self.midterm_review_year
+            and start is not None
+            and end is not None
+            and not (start <= self.midterm_review_year <= end)
         ):
             errors["midterm_review_year"] = _("中間評価の年度は計画期間の中にしてください。")
         if errors:
@@ -163,7 +190,9 @@ class PlanNode(models.Model):
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
     level = models.ForeignKey(PlanLevel, on_delete=models.CASCADE, related_name="nodes", verbose_name=_("階層"))
     position = models.PositiveIntegerField(default=0)
-    code = models.CharField(_("番号"), max_length=50, blank=True, help_text=_("計画書に印刷されている番号（例: １-③、（１）、方針２）"))
+    code = models.CharField(
+        _("番号"), max_length=50, blank=True, help_text=_("計画書に印刷されている番号（例: １-③、（１）、方針２）")
+    )
     title = models.CharField(_("名称"), max_length=300)
     summary = models.TextField(_("要旨"), blank=True)
     description = models.TextField(_("説明"), blank=True)
@@ -172,14 +201,25 @@ class PlanNode(models.Model):
     previous_evaluation = models.TextField(_("前計画の評価"), blank=True)
     challenges = models.TextField(_("課題"), blank=True)
     targets_text = models.TextField(_("数値目標（計画書の記載）"), blank=True)
-    issues = models.ManyToManyField(CommunityIssue, blank=True, related_name="nodes", verbose_name=_("対応する地域生活課題"))
+    issues = models.ManyToManyField(
+        CommunityIssue, blank=True, related_name="nodes", verbose_name=_("対応する地域生活課題")
+    )
     weight = models.DecimalField(
-        _("重み"), max_digits=6, decimal_places=2, default=1, validators=[MinValueValidator(0)],
+        _("重み"),
+        max_digits=6,
+        decimal_places=2,
+        default=1,
+        validators=[MinValueValidator(0)],
         help_text=_("上位の項目の進捗・達成率を計算するときの重み（標準は 1）"),
     )
     previous_node = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_nodes",
-        verbose_name=_("前計画の項目"), help_text=_("次期計画を前計画から作ったときの元の項目"),
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="next_nodes",
+        verbose_name=_("前計画の項目"),
+        help_text=_("次期計画を前計画から作ったときの元の項目"),
     )
     version = models.PositiveIntegerField(default=1, editable=False)
 

@@ -3,6 +3,7 @@
 Every plan rule is a plain role permission in the plan's council; no plan rule depends on the
 object beyond its council, which ``selectors.plan_get_for_user`` checks.
 """
+
 from __future__ import annotations
 
 from sasaeai.accounts.permissions import permission

@@ -12,6 +12,7 @@ name the line to fix; and no value is guessed from its look (``01`` stays "01", 
 "no"): years and ``true``/``false`` are converted where the format expects them, with a clear
 message when they can't be. Duplicate keys are refused instead of silently keeping the last.
 """
+
 from __future__ import annotations
 
 import re
@@ -45,20 +46,47 @@ ACTORS = {"community": gettext_lazy("地域での取り組み"), "council": gett
 
 # Field labels used in error messages.
 LABELS = {
-    "format": gettext_lazy("形式"), "council": gettext_lazy("社協名"), "plans": gettext_lazy("計画の一覧"),
-    "title": gettext_lazy("名称"), "generation": gettext_lazy("期・次"), "kind": gettext_lazy("計画の種類"),
-    "document": gettext_lazy("冊子名"), "part": gettext_lazy("冊子内の区分"), "status": gettext_lazy("状態"),
-    "period": gettext_lazy("計画期間"), "start": gettext_lazy("開始年度"), "end": gettext_lazy("終了年度"),
-    "phases": gettext_lazy("期（前期・後期）"), "name": gettext_lazy("名称"), "midterm_review_year": gettext_lazy("中間評価の年度"),
-    "vision": gettext_lazy("基本理念"), "vision_explanation": gettext_lazy("基本理念の説明"), "purpose": gettext_lazy("計画の目的"),
-    "municipal_plan": gettext_lazy("地域福祉計画（行政計画）"), "predecessor": gettext_lazy("前計画"),
-    "carried_over": gettext_lazy("引き継ぐもの"), "levels": gettext_lazy("階層名"), "issues": gettext_lazy("地域生活課題"),
-    "sections": gettext_lazy("その他の記載"), "body": gettext_lazy("本文"), "nodes": gettext_lazy("項目"),
-    "children": gettext_lazy("下位の項目"), "code": gettext_lazy("番号"), "level": gettext_lazy("階層"),
-    "priority": gettext_lazy("重点"), "weight": gettext_lazy("重み"), "summary": gettext_lazy("要旨"), "description": gettext_lazy("説明"),
-    "desired_state": gettext_lazy("目指す姿"), "previous_evaluation": gettext_lazy("前計画の評価"),
-    "challenges": gettext_lazy("課題"), "targets_text": gettext_lazy("数値目標"), "actions": gettext_lazy("取り組み"),
-    "actor": gettext_lazy("取り組む主体"), "text": gettext_lazy("内容"), "examples": gettext_lazy("例"),
+    "format": gettext_lazy("形式"),
+    "council": gettext_lazy("社協名"),
+    "plans": gettext_lazy("計画の一覧"),
+    "title": gettext_lazy("名称"),
+    "generation": gettext_lazy("期・次"),
+    "kind": gettext_lazy("計画の種類"),
+    "document": gettext_lazy("冊子名"),
+    "part": gettext_lazy("冊子内の区分"),
+    "status": gettext_lazy("状態"),
+    "period": gettext_lazy("計画期間"),
+    "start": gettext_lazy("開始年度"),
+    "end": gettext_lazy("終了年度"),
+    "phases": gettext_lazy("期（前期・後期）"),
+    "name": gettext_lazy("名称"),
+    "midterm_review_year": gettext_lazy("中間評価の年度"),
+    "vision": gettext_lazy("基本理念"),
+    "vision_explanation": gettext_lazy("基本理念の説明"),
+    "purpose": gettext_lazy("計画の目的"),
+    "municipal_plan": gettext_lazy("地域福祉計画（行政計画）"),
+    "predecessor": gettext_lazy("前計画"),
+    "carried_over": gettext_lazy("引き継ぐもの"),
+    "levels": gettext_lazy("階層名"),
+    "issues": gettext_lazy("地域生活課題"),
+    "sections": gettext_lazy("その他の記載"),
+    "body": gettext_lazy("本文"),
+    "nodes": gettext_lazy("項目"),
+    "children": gettext_lazy("下位の項目"),
+    "code": gettext_lazy("番号"),
+    "level": gettext_lazy("階層"),
+    "priority": gettext_lazy("重点"),
+    "weight": gettext_lazy("重み"),
+    "summary": gettext_lazy("要旨"),
+    "description": gettext_lazy("説明"),
+    "desired_state": gettext_lazy("目指す姿"),
+    "previous_evaluation": gettext_lazy("前計画の評価"),
+    "challenges": gettext_lazy("課題"),
+    "targets_text": gettext_lazy("数値目標"),
+    "actions": gettext_lazy("取り組み"),
+    "actor": gettext_lazy("取り組む主体"),
+    "text": gettext_lazy("内容"),
+    "examples": gettext_lazy("例"),
     "steps": gettext_lazy("段階"),
 }
 
@@ -195,7 +223,8 @@ def normalize_line(value: str) -> str:
 
 
 _BINARY = gettext_lazy(
-    "テキストファイルではありません（画像や Excel などのバイナリファイルのようです）。計画ファイル（.yaml）を選んでください。")
+    "テキストファイルではありません（画像や Excel などのバイナリファイルのようです）。計画ファイル（.yaml）を選んでください。"
+)
 
 
 ParsedT = TypeVar("ParsedT")
@@ -209,11 +238,17 @@ class PlanFileText(Importer[ParsedT]):
     accepts = frozenset({"text"})
     shift_jis = False
     utf8_only_advice = gettext_lazy(
-        "計画ファイルは UTF-8 で保存してください（メモ帳なら「名前を付けて保存」で文字コード「UTF-8」を選びます）。")
+        "計画ファイルは UTF-8 で保存してください（メモ帳なら「名前を付けて保存」で文字コード「UTF-8」を選びます）。"
+    )
     problem_error = PlanFileError
     refusals = {
-        "too_large": gettext_lazy("ファイルが大きすぎます（%(size)s バイト）。計画ファイルは %(limit)s バイトまでです。"),
-        "zip": _BINARY, "ole": _BINARY, "utf16": _BINARY, "binary": _BINARY,
+        "too_large": gettext_lazy(
+            "ファイルが大きすぎます（%(size)s バイト）。計画ファイルは %(limit)s バイトまでです。"
+        ),
+        "zip": _BINARY,
+        "ole": _BINARY,
+        "utf16": _BINARY,
+        "binary": _BINARY,
     }
 
     def __init__(self, *, max_bytes: int | None = None) -> None:
@@ -319,8 +354,15 @@ def _check_nesting(text: str) -> None:
     """Refuse deep nesting before any YAML parser reads the text (see yamldepth)."""
     too_deep = find_too_deep(text, MAX_NESTING)
     if too_deep is not None:
-        raise PlanFileError([problem(too_deep.line, "", _(
-            "入れ子が深すぎます（%(max)s 段まで）。字下げや括弧を確認してください。") % {"max": MAX_NESTING})])
+        raise PlanFileError(
+            [
+                problem(
+                    too_deep.line,
+                    "",
+                    _("入れ子が深すぎます（%(max)s 段まで）。字下げや括弧を確認してください。") % {"max": MAX_NESTING},
+                )
+            ]
+        )
 
 
 def parse_text(text: str) -> PlanFileData:
@@ -381,8 +423,11 @@ class _Reader:
         for key in value:
             if key not in allowed:
                 hint = "、".join(allowed)
-                self.error(self.line_of(value, key), f"{path}.{key}" if path else str(key),
-                           _("知らない項目名です。使える項目名: %(allowed)s") % {"allowed": hint})
+                self.error(
+                    self.line_of(value, key),
+                    f"{path}.{key}" if path else str(key),
+                    _("知らない項目名です。使える項目名: %(allowed)s") % {"allowed": hint},
+                )
         return value
 
     def sequence(self, container, key, path):
@@ -412,8 +457,11 @@ class _Reader:
         if required and not value:
             self.error(line, self.label(path), _("必須です。入力してください。"))
         if max_length and len(value) > max_length:
-            self.error(line, self.label(path), _("長すぎます（%(length)s 文字）。%(max)s 文字までです。") % {
-                "length": len(value), "max": max_length})
+            self.error(
+                line,
+                self.label(path),
+                _("長すぎます（%(length)s 文字）。%(max)s 文字までです。") % {"length": len(value), "max": max_length},
+            )
         return value
 
     def year(self, container, key, path, *, required=False):
@@ -421,14 +469,21 @@ class _Reader:
         line = self.line_of(container, key)
         if value is None:
             if required:
-                self.error(line or self.line_of(container), self.label(path),
-                           _("必須です。年度を西暦で書いてください（例: 2026）。"))
+                self.error(
+                    line or self.line_of(container),
+                    self.label(path),
+                    _("必須です。年度を西暦で書いてください（例: 2026）。"),
+                )
             return None
         if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii() and len(value.strip()) <= 6:
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
-            self.error(line, self.label(path),
-                       _("年度は西暦の数字で書いてください（例: 2026）。「%(value)s」は読めません。") % {"value": _shown(value)})
+            self.error(
+                line,
+                self.label(path),
+                _("年度は西暦の数字で書いてください（例: 2026）。「%(value)s」は読めません。")
+                % {"value": _shown(value)},
+            )
             return None
         if not 1869 <= value <= 2200:
             self.error(line, self.label(path), _("年度 %(year)s は範囲外です（1869〜2200）。") % {"year": value})
@@ -441,8 +496,11 @@ class _Reader:
             return default
         if not isinstance(value, str) or value not in choices:
             allowed = "、".join(_("%(key)s（%(label)s）") % {"key": k, "label": str(v)} for k, v in choices.items())
-            self.error(self.line_of(container, key), self.label(path),
-                       _("「%(value)s」は使えません。使える値: %(allowed)s") % {"value": _shown(value), "allowed": allowed})
+            self.error(
+                self.line_of(container, key),
+                self.label(path),
+                _("「%(value)s」は使えません。使える値: %(allowed)s") % {"value": _shown(value), "allowed": allowed},
+            )
             return default
         return value
 
@@ -475,8 +533,9 @@ class _Reader:
         try:
             result = self._read(document)
         except _TooMany:
-            self.problems.append(problem(None, "", _("誤りが多いため、最初の %(max)s 件で確認を止めました。") % {
-                "max": MAX_ERRORS}))
+            self.problems.append(
+                problem(None, "", _("誤りが多いため、最初の %(max)s 件で確認を止めました。") % {"max": MAX_ERRORS})
+            )
             result = None
         if self.problems:
             raise PlanFileError(self.problems)
@@ -484,20 +543,30 @@ class _Reader:
 
     def _read(self, document):
         if not isinstance(document, dict):
-            self.error(1, "", _("計画ファイルではありません。1行目を「format: %(format)s」で始めてください。") % {
-                "format": FORMAT_ID})
+            self.error(
+                1,
+                "",
+                _("計画ファイルではありません。1行目を「format: %(format)s」で始めてください。")
+                % {"format": FORMAT_ID},
+            )
             return None
         self.mapping(document, "", ["format", "council", "plans"], 1)
         if document.get("format") != FORMAT_ID:
-            self.error(self.line_of(document, "format") or 1, self.label("format"),
-                       _("「format: %(format)s」と書いてください（この版の ささえあい が読める形式です）。") % {
-                           "format": FORMAT_ID})
+            self.error(
+                self.line_of(document, "format") or 1,
+                self.label("format"),
+                _("「format: %(format)s」と書いてください（この版の ささえあい が読める形式です）。")
+                % {"format": FORMAT_ID},
+            )
             return None
         council = self.string(document, "council", "council", required=True, max_length=200)
         plans_raw = self.sequence(document, "plans", "plans")
         if not plans_raw:
-            self.error(self.line_of(document, "plans") or self.line_of(document), self.label("plans"),
-                       _("計画が一つもありません。"))
+            self.error(
+                self.line_of(document, "plans") or self.line_of(document),
+                self.label("plans"),
+                _("計画が一つもありません。"),
+            )
         plans = []
         for i, item in enumerate(plans_raw):
             plan = self.plan(item, f"plans[{i + 1}]", self.line_of(plans_raw, i))
@@ -506,9 +575,24 @@ class _Reader:
         return PlanFileData(council=council, plans=plans)
 
     PLAN_KEYS = [
-        "title", "generation", "kind", "document", "part", "status", "period", "phases",
-        "midterm_review_year", "vision", "vision_explanation", "purpose", "municipal_plan",
-        "predecessor", "levels", "issues", "sections", "nodes",
+        "title",
+        "generation",
+        "kind",
+        "document",
+        "part",
+        "status",
+        "period",
+        "phases",
+        "midterm_review_year",
+        "vision",
+        "vision_explanation",
+        "purpose",
+        "municipal_plan",
+        "predecessor",
+        "levels",
+        "issues",
+        "sections",
+        "nodes",
     ]
 
     def plan(self, raw, path, line):
@@ -527,15 +611,24 @@ class _Reader:
             purpose=self.string(raw, "purpose", f"{path}.purpose", multiline=True),
         )
         if raw.get("kind") is None:
-            self.error(self.line_of(raw), self.label(f"{path}.kind"),
-                       _("必須です。activity（地域福祉活動計画）、council_development、district のどれかを書いてください。"))
+            self.error(
+                self.line_of(raw),
+                self.label(f"{path}.kind"),
+                _("必須です。activity（地域福祉活動計画）、council_development、district のどれかを書いてください。"),
+            )
         plan.period_start, plan.period_end = self.period(raw, "period", f"{path}.period")
         plan.midterm_review_year = self.year(raw, "midterm_review_year", f"{path}.midterm_review_year")
-        if plan.midterm_review_year and plan.period_start and plan.period_end and not (
-            plan.period_start <= plan.midterm_review_year <= plan.period_end
+        if (
+            plan.midterm_review_year
+            and plan.period_start
+            and plan.period_end
+            and not (plan.period_start <= plan.midterm_review_year <= plan.period_end)
         ):
-            self.error(self.line_of(raw, "midterm_review_year"), self.label(f"{path}.midterm_review_year"),
-                       _("中間評価の年度が計画期間の外です。"))
+            self.error(
+                self.line_of(raw, "midterm_review_year"),
+                self.label(f"{path}.midterm_review_year"),
+                _("中間評価の年度が計画期間の外です。"),
+            )
         for i, item in enumerate(self.sequence(raw, "phases", f"{path}.phases")):
             p = f"{path}.phases[{i + 1}]"
             if self.mapping(item, p, ["name", "start", "end"], self.line_of(raw["phases"], i)) is None:
@@ -552,36 +645,59 @@ class _Reader:
         municipal = raw.get("municipal_plan")
         if municipal is not None:
             p = f"{path}.municipal_plan"
-            if self.mapping(municipal, p, ["name", "generation", "start", "end"], self.line_of(raw, "municipal_plan")) is not None:
+            if (
+                self.mapping(municipal, p, ["name", "generation", "start", "end"], self.line_of(raw, "municipal_plan"))
+                is not None
+            ):
                 plan.municipal_plan_name = self.string(municipal, "name", f"{p}.name", required=True, max_length=200)
                 plan.municipal_plan_generation = self.string(municipal, "generation", f"{p}.generation", max_length=50)
                 plan.municipal_plan_start = self.year(municipal, "start", f"{p}.start")
                 plan.municipal_plan_end = self.year(municipal, "end", f"{p}.end")
-                if plan.municipal_plan_start and plan.municipal_plan_end and plan.municipal_plan_end < plan.municipal_plan_start:
-                    self.error(self.line_of(municipal, "end"), self.label(f"{p}.end"), _("終了年度が開始年度より前です。"))
+                if (
+                    plan.municipal_plan_start
+                    and plan.municipal_plan_end
+                    and plan.municipal_plan_end < plan.municipal_plan_start
+                ):
+                    self.error(
+                        self.line_of(municipal, "end"), self.label(f"{p}.end"), _("終了年度が開始年度より前です。")
+                    )
         predecessor = raw.get("predecessor")
         if predecessor is not None:
             p = f"{path}.predecessor"
             if self.mapping(predecessor, p, ["title", "carried_over"], self.line_of(raw, "predecessor")) is not None:
                 plan.predecessor_title = self.string(predecessor, "title", f"{p}.title", required=True, max_length=200)
-                plan.predecessor_carried_over = self.string(predecessor, "carried_over", f"{p}.carried_over", multiline=True)
+                plan.predecessor_carried_over = self.string(
+                    predecessor, "carried_over", f"{p}.carried_over", multiline=True
+                )
 
         plan.levels = self.string_list(raw, "levels", f"{path}.levels")
         if "levels" not in raw or not plan.levels:
-            self.error(self.line_of(raw, "levels") or self.line_of(raw), self.label(f"{path}.levels"),
-                       _("階層名を一つ以上書いてください（例: [基本目標, 推進目標]）。"))
+            self.error(
+                self.line_of(raw, "levels") or self.line_of(raw),
+                self.label(f"{path}.levels"),
+                _("階層名を一つ以上書いてください（例: [基本目標, 推進目標]）。"),
+            )
         if len(plan.levels) > MAX_LEVELS:
-            self.error(self.line_of(raw, "levels"), self.label(f"{path}.levels"),
-                       _("階層は %(n)s 段までです。") % {"n": MAX_LEVELS})
+            self.error(
+                self.line_of(raw, "levels"),
+                self.label(f"{path}.levels"),
+                _("階層は %(n)s 段までです。") % {"n": MAX_LEVELS},
+            )
         seen = set()
         for name in plan.levels:
             if name in seen:
-                self.error(self.line_of(raw, "levels"), self.label(f"{path}.levels"),
-                           _("階層名「%(name)s」が重複しています。") % {"name": name})
+                self.error(
+                    self.line_of(raw, "levels"),
+                    self.label(f"{path}.levels"),
+                    _("階層名「%(name)s」が重複しています。") % {"name": name},
+                )
             seen.add(name)
             if len(name) > 50:
-                self.error(self.line_of(raw, "levels"), self.label(f"{path}.levels"),
-                           _("階層名「%(name)s」が長すぎます（50 文字まで）。") % {"name": name})
+                self.error(
+                    self.line_of(raw, "levels"),
+                    self.label(f"{path}.levels"),
+                    _("階層名「%(name)s」が長すぎます（50 文字まで）。") % {"name": name},
+                )
 
         issue_lines = {}
         for i, item in enumerate(self.sequence(raw, "issues", f"{path}.issues")):
@@ -595,9 +711,12 @@ class _Reader:
                 description=self.string(item, "description", f"{p}.description", multiline=True),
             )
             if issue.code in issue_lines:
-                self.error(self.line_of(item, "code"), self.label(f"{p}.code"),
-                           _("地域生活課題の番号「%(code)s」が %(line)s行目と重複しています。") % {
-                               "code": issue.code, "line": issue_lines[issue.code]})
+                self.error(
+                    self.line_of(item, "code"),
+                    self.label(f"{p}.code"),
+                    _("地域生活課題の番号「%(code)s」が %(line)s行目と重複しています。")
+                    % {"code": issue.code, "line": issue_lines[issue.code]},
+                )
             issue_lines.setdefault(issue.code, self.line_of(item, "code"))
             plan.issues.append(issue)
 
@@ -605,17 +724,31 @@ class _Reader:
             p = f"{path}.sections[{i + 1}]"
             if self.mapping(item, p, ["title", "body"], self.line_of(raw["sections"], i)) is None:
                 continue
-            plan.sections.append(SectionData(
-                title=self.string(item, "title", f"{p}.title", required=True, max_length=200),
-                body=self.string(item, "body", f"{p}.body", multiline=True),
-            ))
+            plan.sections.append(
+                SectionData(
+                    title=self.string(item, "title", f"{p}.title", required=True, max_length=200),
+                    body=self.string(item, "body", f"{p}.body", multiline=True),
+                )
+            )
 
         plan.nodes = self.nodes(raw, "nodes", f"{path}.nodes", plan, parent_level=-1, issue_codes=set(issue_lines))
         return plan
 
     NODE_KEYS = [
-        "code", "title", "level", "priority", "weight", "summary", "description", "desired_state",
-        "previous_evaluation", "challenges", "targets_text", "issues", "actions", "children",
+        "code",
+        "title",
+        "level",
+        "priority",
+        "weight",
+        "summary",
+        "description",
+        "desired_state",
+        "previous_evaluation",
+        "challenges",
+        "targets_text",
+        "issues",
+        "actions",
+        "children",
     ]
 
     def nodes(self, container, key, path, plan, *, parent_level, issue_codes):
@@ -625,8 +758,11 @@ class _Reader:
         for i, raw in enumerate(items):
             self.node_count += 1
             if self.node_count > MAX_NODES:
-                self.error(self.line_of(items, i), path,
-                           _("項目が多すぎます。一つのファイルに %(max)s 項目までです。") % {"max": f"{MAX_NODES:,}"})
+                self.error(
+                    self.line_of(items, i),
+                    path,
+                    _("項目が多すぎます。一つのファイルに %(max)s 項目までです。") % {"max": f"{MAX_NODES:,}"},
+                )
                 raise _TooMany
             p = f"{path}[{i + 1}]"
             line = self.line_of(items, i)
@@ -648,8 +784,11 @@ class _Reader:
             if isinstance(priority, str):
                 priority = {"true": True, "false": False}.get(priority.strip().lower(), priority)
             if not isinstance(priority, bool):
-                self.error(self.line_of(raw, "priority"), self.label(f"{p}.priority"),
-                           _("重点は true（重点）か false で書いてください。"))
+                self.error(
+                    self.line_of(raw, "priority"),
+                    self.label(f"{p}.priority"),
+                    _("重点は true（重点）か false で書いてください。"),
+                )
             else:
                 node.priority = priority
             if raw.get("weight") is not None:
@@ -657,42 +796,71 @@ class _Reader:
                     weight = Decimal(str(raw["weight"]).strip())
                 except (InvalidOperation, ValueError):
                     weight = None
-                if weight is None or not weight.is_finite() or weight < 0 or weight >= 10000 or weight != round(weight, 2):
-                    self.error(self.line_of(raw, "weight"), self.label(f"{p}.weight"),
-                               _("重みは 0 以上の数（小数は2桁まで、例: 1、0.5、2）で書いてください。"))
+                if (
+                    weight is None
+                    or not weight.is_finite()
+                    or weight < 0
+                    or weight >= 10000
+                    or weight != round(weight, 2)
+                ):
+                    self.error(
+                        self.line_of(raw, "weight"),
+                        self.label(f"{p}.weight"),
+                        _("重みは 0 以上の数（小数は2桁まで、例: 1、0.5、2）で書いてください。"),
+                    )
                 else:
                     node.weight = weight
             if "level" in raw:
                 name = self.string(raw, "level", f"{p}.level")
                 if name and name not in plan.levels:
-                    self.error(self.line_of(raw, "level"), self.label(f"{p}.level"),
-                               _("階層「%(name)s」は levels にありません（%(levels)s）。") % {
-                                   "name": name, "levels": "、".join(plan.levels) or _("なし")})
+                    self.error(
+                        self.line_of(raw, "level"),
+                        self.label(f"{p}.level"),
+                        _("階層「%(name)s」は levels にありません（%(levels)s）。")
+                        % {"name": name, "levels": "、".join(plan.levels) or _("なし")},
+                    )
                 elif name:
                     node.level = plan.levels.index(name)
                     if node.level <= parent_level:
-                        self.error(self.line_of(raw, "level"), self.label(f"{p}.level"),
-                                   _("階層「%(name)s」は上位の項目と同じか上の階層です。") % {"name": name})
+                        self.error(
+                            self.line_of(raw, "level"),
+                            self.label(f"{p}.level"),
+                            _("階層「%(name)s」は上位の項目と同じか上の階層です。") % {"name": name},
+                        )
             if plan.levels and node.level >= len(plan.levels):
-                self.error(line, where, _(
-                    "階層が深すぎます。この計画の階層は %(count)s 段"
-                    "（%(levels)s）ですが、この項目は %(depth)s 段目です。"
-                ) % {"count": len(plan.levels), "levels": "、".join(plan.levels), "depth": node.level + 1})
+                self.error(
+                    line,
+                    where,
+                    _(
+                        "階層が深すぎます。この計画の階層は %(count)s 段"
+                        "（%(levels)s）ですが、この項目は %(depth)s 段目です。"
+                    )
+                    % {"count": len(plan.levels), "levels": "、".join(plan.levels), "depth": node.level + 1},
+                )
             if node.code:
                 if node.code in codes:
-                    self.error(self.line_of(raw, "code"), self.label(f"{p}.code"),
-                               _("番号「%(code)s」が同じ階層の %(line)s行目と重複しています。") % {
-                                   "code": node.code, "line": codes[node.code]})
+                    self.error(
+                        self.line_of(raw, "code"),
+                        self.label(f"{p}.code"),
+                        _("番号「%(code)s」が同じ階層の %(line)s行目と重複しています。")
+                        % {"code": node.code, "line": codes[node.code]},
+                    )
                 codes.setdefault(node.code, self.line_of(raw, "code"))
             for j, code in enumerate(self.string_list(raw, "issues", f"{p}.issues")):
                 if code not in issue_codes:
-                    self.error(self.line_of(raw["issues"], j), self.label(f"{p}.issues"),
-                               _("地域生活課題「%(code)s」はこの計画の issues にありません。") % {"code": code})
+                    self.error(
+                        self.line_of(raw["issues"], j),
+                        self.label(f"{p}.issues"),
+                        _("地域生活課題「%(code)s」はこの計画の issues にありません。") % {"code": code},
+                    )
                 elif code not in node.issues:
                     node.issues.append(code)
             for j, item in enumerate(self.sequence(raw, "actions", f"{p}.actions")):
                 ap = f"{p}.actions[{j + 1}]"
-                if self.mapping(item, ap, ["actor", "text", "examples", "steps"], self.line_of(raw["actions"], j)) is None:
+                if (
+                    self.mapping(item, ap, ["actor", "text", "examples", "steps"], self.line_of(raw["actions"], j))
+                    is None
+                ):
                     continue
                 action = ActionData(
                     actor=self.choice(item, "actor", f"{ap}.actor", ACTORS, None),
@@ -701,13 +869,19 @@ class _Reader:
                     steps=self.string_list(item, "steps", f"{ap}.steps"),
                 )
                 if item.get("actor") is None:
-                    self.error(self.line_of(item), self.label(f"{ap}.actor"),
-                               _("必須です。community か council を書いてください。"))
+                    self.error(
+                        self.line_of(item),
+                        self.label(f"{ap}.actor"),
+                        _("必須です。community か council を書いてください。"),
+                    )
                 if not (action.text or action.examples or action.steps):
-                    self.error(self.line_of(item), ap, _("取り組みの内容（text・examples・steps のどれか）を書いてください。"))
+                    self.error(
+                        self.line_of(item), ap, _("取り組みの内容（text・examples・steps のどれか）を書いてください。")
+                    )
                 node.actions.append(action)
-            node.children = self.nodes(raw, "children", f"{p}.children", plan,
-                                       parent_level=node.level, issue_codes=issue_codes)
+            node.children = self.nodes(
+                raw, "children", f"{p}.children", plan, parent_level=node.level, issue_codes=issue_codes
+            )
             result.append(node)
         return result
 
@@ -812,5 +986,12 @@ _Dumper.add_representer(str, _represent_str)
 def dump(data: PlanFileData) -> str:
     """The canonical text of a plan file."""
     document = {"format": FORMAT_ID, "council": data.council, "plans": [_plan_map(p) for p in data.plans]}
-    return yaml.dump(document, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False,
-                     width=1_000_000, indent=2)
+    return yaml.dump(
+        document,
+        Dumper=_Dumper,
+        allow_unicode=True,
+        sort_keys=False,
+        default_flow_style=False,
+        width=1_000_000,
+        indent=2,
+    )

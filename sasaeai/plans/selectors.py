@@ -3,6 +3,7 @@
 Whole trees are read in one query and assembled in Python: plans are read whole (体系図,
 matrix, export), so an adjacency list with positions is all the structure needs.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -75,7 +76,9 @@ class PlanTree:
             node.action_list = []
             children[node.parent_id].append(node)
         self.roots = children[None]
-        links = PlanNode.issues.through.objects.filter(plannode__plan=plan).values_list("plannode_id", "communityissue_id")
+        links = PlanNode.issues.through.objects.filter(plannode__plan=plan).values_list(
+            "plannode_id", "communityissue_id"
+        )
         self.nodes_by_issue: defaultdict[int, list[PlanNode]] = defaultdict(list)
         for node_id, issue_id in links:
             self.by_id[node_id].issue_list.append(issue_by_id[issue_id])
@@ -136,6 +139,7 @@ class PlanTree:
                 if node.children_list:
                     visit(node.children_list)
                     rows[-1]["closes"] += 1
+
         visit(self.roots)
         for row in rows:
             row["close_range"] = range(row["closes"])
@@ -172,16 +176,21 @@ def issue_matrix(tree: PlanTree, column_depth: int = 0) -> dict[str, Any]:
                 marks[col] = "direct"
             else:
                 marks.setdefault(col, "below")
-        rows.append({
-            "issue": issue,
-            "cells": [marks.get(c.pk, "") for c in columns],
-            "answered": bool(answering),
-            "answering": answering,
-        })
-    unanswered_columns = [c for c in columns if not any(
-        n.issue_list for n in tree.walk([c]))]
-    return {"columns": columns, "rows": rows, "unanswered_columns": unanswered_columns,
-            "unanswered_count": sum(1 for r in rows if not r["answered"])}
+        rows.append(
+            {
+                "issue": issue,
+                "cells": [marks.get(c.pk, "") for c in columns],
+                "answered": bool(answering),
+                "answering": answering,
+            }
+        )
+    unanswered_columns = [c for c in columns if not any(n.issue_list for n in tree.walk([c]))]
+    return {
+        "columns": columns,
+        "rows": rows,
+        "unanswered_columns": unanswered_columns,
+        "unanswered_count": sum(1 for r in rows if not r["answered"]),
+    }
 
 
 def plan_file_data(plans: Iterable[Plan]) -> planfile.PlanFileData:
@@ -195,29 +204,52 @@ def plan_file_data(plans: Iterable[Plan]) -> planfile.PlanFileData:
 
         def node_data(node: PlanNode) -> planfile.NodeData:
             return planfile.NodeData(
-                title=node.title, level=node.level.depth, code=node.code, priority=node.is_priority, weight=node.weight,
-                summary=node.summary, description=node.description, desired_state=node.desired_state,
-                previous_evaluation=node.previous_evaluation, challenges=node.challenges,
-                targets_text=node.targets_text, issues=[i.code for i in node.issue_list],
-                actions=[planfile.ActionData(actor=a.actor, text=a.text, examples=list(a.examples), steps=list(a.steps))
-                         for a in node.action_list],
+                title=node.title,
+                level=node.level.depth,
+                code=node.code,
+                priority=node.is_priority,
+                weight=node.weight,
+                summary=node.summary,
+                description=node.description,
+                desired_state=node.desired_state,
+                previous_evaluation=node.previous_evaluation,
+                challenges=node.challenges,
+                targets_text=node.targets_text,
+                issues=[i.code for i in node.issue_list],
+                actions=[
+                    planfile.ActionData(actor=a.actor, text=a.text, examples=list(a.examples), steps=list(a.steps))
+                    for a in node.action_list
+                ],
                 children=[node_data(c) for c in node.children_list],
             )
 
-        out.append(planfile.PlanData(
-            title=plan.title, kind=plan.kind, levels=[lv.name for lv in tree.levels], generation=plan.generation,
-            document=plan.document, part=plan.part, status=plan.status, period_start=plan.period_start,
-            period_end=plan.period_end,
-            phases=[planfile.PhaseData(name=p.name, start=p.start_year, end=p.end_year) for p in phases],
-            midterm_review_year=plan.midterm_review_year, vision=plan.vision,
-            vision_explanation=plan.vision_explanation, purpose=plan.purpose,
-            municipal_plan_name=plan.municipal_plan_name, municipal_plan_generation=plan.municipal_plan_generation,
-            municipal_plan_start=plan.municipal_plan_start, municipal_plan_end=plan.municipal_plan_end,
-            predecessor_title=plan.predecessor_title, predecessor_carried_over=plan.predecessor_carried_over,
-            issues=[planfile.IssueData(code=i.code, title=i.title, description=i.description) for i in tree.issues],
-            sections=[planfile.SectionData(title=s.title, body=s.body) for s in sections],
-            nodes=[node_data(n) for n in tree.roots],
-        ))
+        out.append(
+            planfile.PlanData(
+                title=plan.title,
+                kind=plan.kind,
+                levels=[lv.name for lv in tree.levels],
+                generation=plan.generation,
+                document=plan.document,
+                part=plan.part,
+                status=plan.status,
+                period_start=plan.period_start,
+                period_end=plan.period_end,
+                phases=[planfile.PhaseData(name=p.name, start=p.start_year, end=p.end_year) for p in phases],
+                midterm_review_year=plan.midterm_review_year,
+                vision=plan.vision,
+                vision_explanation=plan.vision_explanation,
+                purpose=plan.purpose,
+                municipal_plan_name=plan.municipal_plan_name,
+                municipal_plan_generation=plan.municipal_plan_generation,
+                municipal_plan_start=plan.municipal_plan_start,
+                municipal_plan_end=plan.municipal_plan_end,
+                predecessor_title=plan.predecessor_title,
+                predecessor_carried_over=plan.predecessor_carried_over,
+                issues=[planfile.IssueData(code=i.code, title=i.title, description=i.description) for i in tree.issues],
+                sections=[planfile.SectionData(title=s.title, body=s.body) for s in sections],
+                nodes=[node_data(n) for n in tree.roots],
+            )
+        )
     return planfile.PlanFileData(council=plans[0].council.name if plans else "", plans=out)
 
 
@@ -225,8 +257,11 @@ def document_plans(plan: Plan) -> list[Plan]:
     """The plans printed in the same document as ``plan`` (itself alone when it has none)."""
     if not plan.document:
         return [plan]
-    return list(Plan.objects.filter(council=plan.council, document=plan.document)
-                .select_related("council").order_by("part", "pk"))
+    return list(
+        Plan.objects.filter(council=plan.council, document=plan.document)
+        .select_related("council")
+        .order_by("part", "pk")
+    )
 
 
 def audit_entries(plan: Plan, *, node_id: int | None = None, limit: int = 200) -> list[AuditEntry]:
@@ -234,4 +269,3 @@ def audit_entries(plan: Plan, *, node_id: int | None = None, limit: int = 200) -
     if node_id is not None:
         qs = qs.filter(node_id=node_id)
     return list(qs[:limit])
-

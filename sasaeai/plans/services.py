@@ -1,4 +1,5 @@
 """Writes to plans: every function is keyword-only, atomic, validated and audited."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -24,14 +25,36 @@ if TYPE_CHECKING:
 
 Row = dict[str, Any]
 PLAN_AUDIT_FIELDS = [
-    "title", "generation", "kind", "document", "part", "status", "period_start", "period_end",
-    "midterm_review_year", "vision", "vision_explanation", "purpose", "municipal_plan_name",
-    "municipal_plan_generation", "municipal_plan_start", "municipal_plan_end", "predecessor_title",
+    "title",
+    "generation",
+    "kind",
+    "document",
+    "part",
+    "status",
+    "period_start",
+    "period_end",
+    "midterm_review_year",
+    "vision",
+    "vision_explanation",
+    "purpose",
+    "municipal_plan_name",
+    "municipal_plan_generation",
+    "municipal_plan_start",
+    "municipal_plan_end",
+    "predecessor_title",
     "predecessor_carried_over",
 ]
 NODE_AUDIT_FIELDS = [
-    "code", "title", "summary", "description", "is_priority", "weight", "desired_state", "previous_evaluation",
-    "challenges", "targets_text",
+    "code",
+    "title",
+    "summary",
+    "description",
+    "is_priority",
+    "weight",
+    "desired_state",
+    "previous_evaluation",
+    "challenges",
+    "targets_text",
 ]
 
 
@@ -39,8 +62,9 @@ def _snapshot(obj: Model, fields: list[str]) -> Row:
     return {f: getattr(obj, f) for f in fields}
 
 
-def _replace_rows(queryset: QuerySet[Any], rows: list[Row], fields: list[str],
-                 make: Callable[[int, Row], Model]) -> tuple[list[Row], list[Row]] | None:
+def _replace_rows(
+    queryset: QuerySet[Any], rows: list[Row], fields: list[str], make: Callable[[int, Row], Model]
+) -> tuple[list[Row], list[Row]] | None:
     """Replace a parent's ordered child rows (phases, sections, actions) with ``rows``.
 
     Returns (before, after) as lists of dicts when something changed, else None.
@@ -85,8 +109,9 @@ def _clean_actions(actions: list[Row]) -> None:
 
 
 @transaction.atomic
-def plan_create(*, council: Council, by: User | None, title: str, kind: str, levels: Iterable[str],
-                **fields: Any) -> Plan:
+def plan_create(
+    *, council: Council, by: User | None, title: str, kind: str, levels: Iterable[str], **fields: Any
+) -> Plan:
     plan = Plan(council=council, title=title, kind=kind, **fields)
     plan.full_clean()
     level_names = [name.strip() for name in levels if name.strip()]
@@ -98,14 +123,27 @@ def plan_create(*, council: Council, by: User | None, title: str, kind: str, lev
         raise ValidationError({"levels": _("同じ階層名が二つあります。")})
     plan.save()
     PlanLevel.objects.bulk_create(PlanLevel(plan=plan, depth=i, name=name) for i, name in enumerate(level_names))
-    log_action(council=council, actor=by, action="plan.create", plan_id=plan.pk, target_label=plan.title,
-               after=_snapshot(plan, PLAN_AUDIT_FIELDS) | {"levels": level_names})
+    log_action(
+        council=council,
+        actor=by,
+        action="plan.create",
+        plan_id=plan.pk,
+        target_label=plan.title,
+        after=_snapshot(plan, PLAN_AUDIT_FIELDS) | {"levels": level_names},
+    )
     return plan
 
 
 @transaction.atomic
-def plan_update(*, plan: Plan, by: User | None, expected_version: int | str | None = None,
-                phases: list[Row] | None = None, sections: list[Row] | None = None, **fields: Any) -> Plan:
+def plan_update(
+    *,
+    plan: Plan,
+    by: User | None,
+    expected_version: int | str | None = None,
+    phases: list[Row] | None = None,
+    sections: list[Row] | None = None,
+    **fields: Any,
+) -> Plan:
     """Update a plan's fields and, when given, replace its phases (前期・後期) and printed sections."""
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
     _check_version(plan, expected_version)
@@ -119,15 +157,23 @@ def plan_update(*, plan: Plan, by: User | None, expected_version: int | str | No
     b, a = diff(before, after)
     if phases is not None:
         _clean_phases(plan, phases)
-        changed = _replace_rows(PlanPhase.objects.filter(plan=plan), phases, PHASE_FIELDS,
-                                lambda i, row: PlanPhase(plan=plan, position=i, **row))
+        changed = _replace_rows(
+            PlanPhase.objects.filter(plan=plan),
+            phases,
+            PHASE_FIELDS,
+            lambda i, row: PlanPhase(plan=plan, position=i, **row),
+        )
         if changed:
             b["phases"], a["phases"] = changed
     if sections is not None:
         if any(not (row.get("title") or "").strip() for row in sections):
             raise ValidationError(_("見出しのない記載があります。見出しを入力してください。"))
-        changed = _replace_rows(PlanSection.objects.filter(plan=plan), sections, SECTION_FIELDS,
-                                lambda i, row: PlanSection(plan=plan, position=i, **row))
+        changed = _replace_rows(
+            PlanSection.objects.filter(plan=plan),
+            sections,
+            SECTION_FIELDS,
+            lambda i, row: PlanSection(plan=plan, position=i, **row),
+        )
         if changed:
             b["sections"], a["sections"] = changed
     if not a:
@@ -135,8 +181,15 @@ def plan_update(*, plan: Plan, by: User | None, expected_version: int | str | No
     plan.version = F("version") + 1
     plan.save()
     plan.refresh_from_db()
-    log_action(council=plan.council, actor=by, action="plan.update", plan_id=plan.pk, target_label=plan.title,
-               before=b, after=a)
+    log_action(
+        council=plan.council,
+        actor=by,
+        action="plan.update",
+        plan_id=plan.pk,
+        target_label=plan.title,
+        before=b,
+        after=a,
+    )
     return plan
 
 
@@ -147,7 +200,7 @@ def plan_levels_update(*, plan: Plan, by: User | None, names: list[str]) -> None
     levels = list(PlanLevel.objects.filter(plan=plan).order_by("depth"))
     if any(not n for n in names[: len(levels)]):
         raise ValidationError(_("階層名を空にはできません。"))
-    names = names[: len(levels)] + [n for n in names[len(levels):] if n]
+    names = names[: len(levels)] + [n for n in names[len(levels) :] if n]
     if len(set(names)) != len(names):
         raise ValidationError(_("同じ階層名が二つあります。階層名は重ならないようにしてください。"))
     if len(names) > planfile.MAX_LEVELS:
@@ -164,14 +217,27 @@ def plan_levels_update(*, plan: Plan, by: User | None, names: list[str]) -> None
     PlanLevel.objects.bulk_create(
         PlanLevel(plan=plan, depth=i, name=name) for i, name in enumerate(names) if i >= len(levels)
     )
-    log_action(council=plan.council, actor=by, action="plan.levels_update", plan_id=plan.pk,
-               target_label=plan.title, before={"levels": before}, after={"levels": names})
+    log_action(
+        council=plan.council,
+        actor=by,
+        action="plan.levels_update",
+        plan_id=plan.pk,
+        target_label=plan.title,
+        before={"levels": before},
+        after={"levels": names},
+    )
 
 
 @transaction.atomic
 def plan_delete(*, plan: Plan, by: User | None) -> None:
-    log_action(council=plan.council, actor=by, action="plan.delete", plan_id=plan.pk, target_label=plan.title,
-               before=_snapshot(plan, PLAN_AUDIT_FIELDS))
+    log_action(
+        council=plan.council,
+        actor=by,
+        action="plan.delete",
+        plan_id=plan.pk,
+        target_label=plan.title,
+        before=_snapshot(plan, PLAN_AUDIT_FIELDS),
+    )
     plan.delete()
 
 
@@ -210,12 +276,22 @@ def _plan_file_conflicts(council, data):
     for i, plan in enumerate(data.plans):
         where = _("%(key)s（%(label)s）") % {"key": f"plans[{i + 1}].title", "label": _("名称")}
         if plan.title in existing:
-            problems.append(planfile.problem(None, where, _(
-                "「%(title)s」という計画はこの社協に既にあります。名前を変えるか、既存の計画を削除してから取り込んでください。"
-            ) % {"title": plan.title}))
+            problems.append(
+                planfile.problem(
+                    None,
+                    where,
+                    _(
+                        "「%(title)s」という計画はこの社協に既にあります。名前を変えるか、既存の計画を削除してから取り込んでください。"
+                    )
+                    % {"title": plan.title},
+                )
+            )
         if plan.title in seen:
-            problems.append(planfile.problem(None, where, _("「%(title)s」がファイルの中で二回出てきます。") % {
-                "title": plan.title}))
+            problems.append(
+                planfile.problem(
+                    None, where, _("「%(title)s」がファイルの中で二回出てきます。") % {"title": plan.title}
+                )
+            )
         seen.add(plan.title)
     return problems
 
@@ -224,10 +300,18 @@ def plan_file_check_target(*, council, data: planfile.PlanFileData, filename: st
     """Refuse a parsed file that names another council or repeats an existing plan's title."""
     problems = _plan_file_conflicts(council, data)
     if data.council and data.council != council.name:
-        problems.insert(0, planfile.problem(None, _("%(key)s（%(label)s）") % {"key": "council", "label": _("社協名")}, _(
-            "このファイルは「%(file_council)s」の計画です。取り込み先の「%(council)s」と一致しません。"
-            "ファイルの council を取り込み先の社協名に直してください。"
-        ) % {"file_council": data.council, "council": council.name}))
+        problems.insert(
+            0,
+            planfile.problem(
+                None,
+                _("%(key)s（%(label)s）") % {"key": "council", "label": _("社協名")},
+                _(
+                    "このファイルは「%(file_council)s」の計画です。取り込み先の「%(council)s」と一致しません。"
+                    "ファイルの council を取り込み先の社協名に直してください。"
+                )
+                % {"file_council": data.council, "council": council.name},
+            ),
+        )
     if problems:
         raise planfile.PlanFileError(problems, filename=filename)
 
@@ -242,23 +326,41 @@ def plan_file_import(*, council, data: planfile.PlanFileData, by, filename: str 
             plans.append(_import_plan(council, plan_data))
         except ValidationError as exc:
             # The parser checks what the models check; this is the safety net, so nothing is half-saved.
-            raise planfile.PlanFileError([
-                planfile.problem(None, f"plans[{i + 1}]", message) for message in exc.messages
-            ], filename=filename) from None
+            raise planfile.PlanFileError(
+                [planfile.problem(None, f"plans[{i + 1}]", message) for message in exc.messages], filename=filename
+            ) from None
     for plan in plans:
-        log_action(council=council, actor=by, action="plan.import", plan_id=plan.pk, target_label=plan.title,
-                   after={"file": filename, "nodes": plan.nodes.count()})
+        log_action(
+            council=council,
+            actor=by,
+            action="plan.import",
+            plan_id=plan.pk,
+            target_label=plan.title,
+            after={"file": filename, "nodes": plan.nodes.count()},
+        )
     return plans
 
 
 def _import_plan(council, d: planfile.PlanData) -> Plan:
     plan = Plan(
-        council=council, title=d.title, generation=d.generation, kind=d.kind, document=d.document, part=d.part,
-        status=d.status, period_start=d.period_start, period_end=d.period_end,
-        midterm_review_year=d.midterm_review_year, vision=d.vision, vision_explanation=d.vision_explanation,
-        purpose=d.purpose, municipal_plan_name=d.municipal_plan_name,
-        municipal_plan_generation=d.municipal_plan_generation, municipal_plan_start=d.municipal_plan_start,
-        municipal_plan_end=d.municipal_plan_end, predecessor_title=d.predecessor_title,
+        council=council,
+        title=d.title,
+        generation=d.generation,
+        kind=d.kind,
+        document=d.document,
+        part=d.part,
+        status=d.status,
+        period_start=d.period_start,
+        period_end=d.period_end,
+        midterm_review_year=d.midterm_review_year,
+        vision=d.vision,
+        vision_explanation=d.vision_explanation,
+        purpose=d.purpose,
+        municipal_plan_name=d.municipal_plan_name,
+        municipal_plan_generation=d.municipal_plan_generation,
+        municipal_plan_start=d.municipal_plan_start,
+        municipal_plan_end=d.municipal_plan_end,
+        predecessor_title=d.predecessor_title,
         predecessor_carried_over=d.predecessor_carried_over,
     )
     if d.predecessor_title:
@@ -266,7 +368,8 @@ def _import_plan(council, d: planfile.PlanData) -> Plan:
     plan.full_clean()
     plan.save()
     PlanPhase.objects.bulk_create(
-        PlanPhase(plan=plan, position=i, name=p.name, start_year=p.start, end_year=p.end) for i, p in enumerate(d.phases)
+        PlanPhase(plan=plan, position=i, name=p.name, start_year=p.start, end_year=p.end)
+        for i, p in enumerate(d.phases)
     )
     levels = PlanLevel.objects.bulk_create(PlanLevel(plan=plan, depth=i, name=n) for i, n in enumerate(d.levels))
     issues = CommunityIssue.objects.bulk_create(
@@ -283,16 +386,30 @@ def _import_plan(council, d: planfile.PlanData) -> Plan:
     generation = [(None, i, n) for i, n in enumerate(d.nodes)]
     while generation:
         rows = [
-            PlanNode(plan=plan, parent=parent, level=levels[n.level], position=pos, code=n.code, title=n.title,
-                     summary=n.summary, description=n.description, is_priority=n.priority, weight=n.weight,
-                     desired_state=n.desired_state, previous_evaluation=n.previous_evaluation,
-                     challenges=n.challenges, targets_text=n.targets_text)
+            PlanNode(
+                plan=plan,
+                parent=parent,
+                level=levels[n.level],
+                position=pos,
+                code=n.code,
+                title=n.title,
+                summary=n.summary,
+                description=n.description,
+                is_priority=n.priority,
+                weight=n.weight,
+                desired_state=n.desired_state,
+                previous_evaluation=n.previous_evaluation,
+                challenges=n.challenges,
+                targets_text=n.targets_text,
+            )
             for parent, pos, n in generation
         ]
         PlanNode.objects.bulk_create(rows)
         next_generation = []
         for row, (_parent, _pos, n) in zip(rows, generation, strict=False):
-            links.extend(PlanNode.issues.through(plannode_id=row.pk, communityissue_id=issue_by_code[c].pk) for c in n.issues)
+            links.extend(
+                PlanNode.issues.through(plannode_id=row.pk, communityissue_id=issue_by_code[c].pk) for c in n.issues
+            )
             actions.extend(
                 NodeAction(node=row, position=j, actor=a.actor, text=a.text, examples=a.examples, steps=a.steps)
                 for j, a in enumerate(n.actions)
@@ -353,9 +470,18 @@ def _subtree_max_depth_offset(node: PlanNode) -> int:
 
 
 @transaction.atomic
-def node_create(*, plan: Plan, parent: PlanNode | None, by: User | None, title: str, level: PlanLevel | None = None,
-                position: int | str | None = None, issues: Iterable[CommunityIssue] = (), actions: Iterable[Row] = (),
-                **fields: Any) -> PlanNode:
+def node_create(
+    *,
+    plan: Plan,
+    parent: PlanNode | None,
+    by: User | None,
+    title: str,
+    level: PlanLevel | None = None,
+    position: int | str | None = None,
+    issues: Iterable[CommunityIssue] = (),
+    actions: Iterable[Row] = (),
+    **fields: Any,
+) -> PlanNode:
     if parent is not None and parent.plan_id != plan.pk:
         raise ValidationError(_("上位の項目が別の計画のものです。"))
     if level is None:
@@ -376,10 +502,20 @@ def node_create(*, plan: Plan, parent: PlanNode | None, by: User | None, title: 
     action_rows = [{f: row.get(f) for f in ACTION_FIELDS} for row in actions]
     _clean_actions(action_rows)
     NodeAction.objects.bulk_create(NodeAction(node=node, position=i, **row) for i, row in enumerate(action_rows))
-    log_action(council=plan.council, actor=by, action="node.create", plan_id=plan.pk, node_id=node.pk,
-               target_label=node.label, after=_snapshot(node, NODE_AUDIT_FIELDS) | {
-                   "parent": parent.label if parent else None, "level": level.name,
-                   **({"actions": action_rows} if action_rows else {})})
+    log_action(
+        council=plan.council,
+        actor=by,
+        action="node.create",
+        plan_id=plan.pk,
+        node_id=node.pk,
+        target_label=node.label,
+        after=_snapshot(node, NODE_AUDIT_FIELDS)
+        | {
+            "parent": parent.label if parent else None,
+            "level": level.name,
+            **({"actions": action_rows} if action_rows else {}),
+        },
+    )
     return node
 
 
@@ -406,11 +542,22 @@ def _set_node_fields(node: PlanNode, level: PlanLevel | None, fields: dict[str, 
 
 
 @transaction.atomic
-def node_update(*, node: PlanNode, by: User | None, expected_version: int | str | None = None,
-                level: PlanLevel | None = None, issues: Iterable[CommunityIssue] | None = None,
-                actions: list[Row] | None = None, **fields: Any) -> PlanNode:
+def node_update(
+    *,
+    node: PlanNode,
+    by: User | None,
+    expected_version: int | str | None = None,
+    level: PlanLevel | None = None,
+    issues: Iterable[CommunityIssue] | None = None,
+    actions: list[Row] | None = None,
+    **fields: Any,
+) -> PlanNode:
     """Update a node; ``issues`` and ``actions`` (list of dicts), when given, replace the current ones."""
-    node = PlanNode.objects.select_for_update(of=("self",)).select_related("plan__council", "level", "parent__level").get(pk=node.pk)
+    node = (
+        PlanNode.objects.select_for_update(of=("self",))
+        .select_related("plan__council", "level", "parent__level")
+        .get(pk=node.pk)
+    )
     _check_version(node, expected_version)
     before = _snapshot(node, NODE_AUDIT_FIELDS)
     before_level = node.level.name
@@ -426,8 +573,12 @@ def node_update(*, node: PlanNode, by: User | None, expected_version: int | str 
         _clean_actions(actions)
     b, a = diff(before, after)
     if actions is not None:
-        changed = _replace_rows(NodeAction.objects.filter(node=node), actions, ACTION_FIELDS,
-                                lambda i, row: NodeAction(node=node, position=i, **row))
+        changed = _replace_rows(
+            NodeAction.objects.filter(node=node),
+            actions,
+            ACTION_FIELDS,
+            lambda i, row: NodeAction(node=node, position=i, **row),
+        )
         if changed:
             b["actions"], a["actions"] = changed
     if not a and before_level == node.level.name and before_issues == after_issues:
@@ -441,8 +592,16 @@ def node_update(*, node: PlanNode, by: User | None, expected_version: int | str 
         b["level"], a["level"] = before_level, node.level.name
     if before_issues != after_issues:
         b["issues"], a["issues"] = before_issues, after_issues
-    log_action(council=node.plan.council, actor=by, action="node.update", plan_id=node.plan_id, node_id=node.pk,
-               target_label=node.label, before=b, after=a)
+    log_action(
+        council=node.plan.council,
+        actor=by,
+        action="node.update",
+        plan_id=node.plan_id,
+        node_id=node.pk,
+        target_label=node.label,
+        before=b,
+        after=a,
+    )
     return node
 
 
@@ -455,8 +614,16 @@ def node_set_priority(*, node: PlanNode, by: User | None, is_priority: bool) -> 
     node.version = F("version") + 1
     node.save(update_fields=["is_priority", "version"])
     node.refresh_from_db()
-    log_action(council=node.plan.council, actor=by, action="node.priority", plan_id=node.plan_id, node_id=node.pk,
-               target_label=node.label, before={"is_priority": not is_priority}, after={"is_priority": is_priority})
+    log_action(
+        council=node.plan.council,
+        actor=by,
+        action="node.priority",
+        plan_id=node.plan_id,
+        node_id=node.pk,
+        target_label=node.label,
+        before={"is_priority": not is_priority},
+        after={"is_priority": is_priority},
+    )
     return node
 
 
@@ -473,8 +640,16 @@ def node_reorder(*, node: PlanNode, by: User | None, offset: int) -> PlanNode:
     for i, s in enumerate(siblings):
         s.position = i
     PlanNode.objects.bulk_update(siblings, ["position"])
-    log_action(council=node.plan.council, actor=by, action="node.reorder", plan_id=node.plan_id, node_id=node.pk,
-               target_label=node.label, before={"position": index + 1}, after={"position": target + 1})
+    log_action(
+        council=node.plan.council,
+        actor=by,
+        action="node.reorder",
+        plan_id=node.plan_id,
+        node_id=node.pk,
+        target_label=node.label,
+        before={"position": index + 1},
+        after={"position": target + 1},
+    )
     node.position = target
     return node
 
@@ -487,7 +662,11 @@ def node_move(*, node: PlanNode, by: User | None, parent: PlanNode | None, posit
     distances inside the subtree; a move that would push the subtree below the last level is
     refused.
     """
-    node = PlanNode.objects.select_for_update(of=("self",)).select_related("plan__council", "level", "parent").get(pk=node.pk)
+    node = (
+        PlanNode.objects.select_for_update(of=("self",))
+        .select_related("plan__council", "level", "parent")
+        .get(pk=node.pk)
+    )
     plan = node.plan
     if parent is not None:
         if parent.plan_id != plan.pk:
@@ -504,9 +683,10 @@ def node_move(*, node: PlanNode, by: User | None, parent: PlanNode | None, posit
     new_depth = node.level.depth if same_parent else (parent.level.depth + 1 if parent else 0)
     shift = new_depth - node.level.depth
     if new_depth + _subtree_max_depth_offset(node) >= len(levels):
-        raise ValidationError(_(
-            "移動すると階層が深くなりすぎます（この計画の階層は %(n)s 段です）。先に階層を追加してください。"
-        ) % {"n": len(levels)})
+        raise ValidationError(
+            _("移動すると階層が深くなりすぎます（この計画の階層は %(n)s 段です）。先に階層を追加してください。")
+            % {"n": len(levels)}
+        )
     old_parent_label = node.parent.label if node.parent else None
     old_parent_id = node.parent_id
     _check_sibling_code(plan.pk, parent.pk if parent else None, node.code, exclude_pk=node.pk)
@@ -529,9 +709,16 @@ def node_move(*, node: PlanNode, by: User | None, parent: PlanNode | None, posit
     if not same_parent:
         _renumber(plan.pk, old_parent_id)
     node.refresh_from_db()
-    log_action(council=plan.council, actor=by, action="node.move", plan_id=plan.pk, node_id=node.pk,
-               target_label=node.label, before={"parent": old_parent_label},
-               after={"parent": parent.label if parent else None, "position": position + 1})
+    log_action(
+        council=plan.council,
+        actor=by,
+        action="node.move",
+        plan_id=plan.pk,
+        node_id=node.pk,
+        target_label=node.label,
+        before={"parent": old_parent_label},
+        after={"parent": parent.label if parent else None, "position": position + 1},
+    )
     return node
 
 
@@ -553,8 +740,15 @@ def _subtree_ids(node: PlanNode) -> list[int]:
 def node_delete(*, node: PlanNode, by: User | None) -> None:
     node = PlanNode.objects.select_related("plan__council").get(pk=node.pk)
     count = len(_subtree_ids(node))
-    log_action(council=node.plan.council, actor=by, action="node.delete", plan_id=node.plan_id, node_id=node.pk,
-               target_label=node.label, before=_snapshot(node, NODE_AUDIT_FIELDS) | {"deleted_items": count})
+    log_action(
+        council=node.plan.council,
+        actor=by,
+        action="node.delete",
+        plan_id=node.plan_id,
+        node_id=node.pk,
+        target_label=node.label,
+        before=_snapshot(node, NODE_AUDIT_FIELDS) | {"deleted_items": count},
+    )
     plan_id, parent_id = node.plan_id, node.parent_id
     node.delete()
     _renumber(plan_id, parent_id)
@@ -571,19 +765,36 @@ def issue_create(*, plan: Plan, by: User | None, code: str, title: str, descript
     issue = CommunityIssue(plan=plan, code=code, title=title, description=description, position=position)
     issue.full_clean()
     issue.save()
-    log_action(council=plan.council, actor=by, action="issue.create", plan_id=plan.pk, target_label=str(issue),
-               after={"code": code, "title": title, "description": description})
+    log_action(
+        council=plan.council,
+        actor=by,
+        action="issue.create",
+        plan_id=plan.pk,
+        target_label=str(issue),
+        after={"code": code, "title": title, "description": description},
+    )
     return issue
 
 
 @transaction.atomic
-def issue_update(*, issue: CommunityIssue, by: User | None, code: str, title: str, description: str = "",
-                 nodes: Iterable[PlanNode] | None = None) -> CommunityIssue:
+def issue_update(
+    *,
+    issue: CommunityIssue,
+    by: User | None,
+    code: str,
+    title: str,
+    description: str = "",
+    nodes: Iterable[PlanNode] | None = None,
+) -> CommunityIssue:
     issue = CommunityIssue.objects.select_for_update(of=("self",)).select_related("plan__council").get(pk=issue.pk)
     if CommunityIssue.objects.filter(plan=issue.plan, code=code).exclude(pk=issue.pk).exists():
         raise ValidationError({"code": _("番号「%(code)s」の地域生活課題は既にあります。") % {"code": code}})
-    before = {"code": issue.code, "title": issue.title, "description": issue.description,
-              "nodes": sorted(n.label for n in issue.nodes.all())}
+    before = {
+        "code": issue.code,
+        "title": issue.title,
+        "description": issue.description,
+        "nodes": sorted(n.label for n in issue.nodes.all()),
+    }
     issue.code, issue.title, issue.description = code, title, description
     issue.full_clean()
     issue.save()
@@ -591,17 +802,34 @@ def issue_update(*, issue: CommunityIssue, by: User | None, code: str, title: st
         if any(n.plan_id != issue.plan_id for n in nodes):
             raise ValidationError(_("別の計画の項目は選べません。"))
         issue.nodes.set(nodes)
-    after = {"code": code, "title": title, "description": description,
-             "nodes": sorted(n.label for n in issue.nodes.all())}
+    after = {
+        "code": code,
+        "title": title,
+        "description": description,
+        "nodes": sorted(n.label for n in issue.nodes.all()),
+    }
     if before != after:
         b, a = diff(before, after)
-        log_action(council=issue.plan.council, actor=by, action="issue.update", plan_id=issue.plan_id,
-                   target_label=str(issue), before=b, after=a)
+        log_action(
+            council=issue.plan.council,
+            actor=by,
+            action="issue.update",
+            plan_id=issue.plan_id,
+            target_label=str(issue),
+            before=b,
+            after=a,
+        )
     return issue
 
 
 @transaction.atomic
 def issue_delete(*, issue: CommunityIssue, by: User | None) -> None:
-    log_action(council=issue.plan.council, actor=by, action="issue.delete", plan_id=issue.plan_id,
-               target_label=str(issue), before={"code": issue.code, "title": issue.title})
+    log_action(
+        council=issue.plan.council,
+        actor=by,
+        action="issue.delete",
+        plan_id=issue.plan_id,
+        target_label=str(issue),
+        before={"code": issue.code, "title": issue.title},
+    )
     issue.delete()

@@ -1,4 +1,5 @@
 """Plan screens. Views are thin: declare the permission, parse a form, call one service."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -39,17 +40,25 @@ from .forms import (
 )
 from .models import Plan, PlanLevel, PlanNode
 
-
-
 # --------------------------------------------------------------------------- reading
 
 
 @plan_permission("plans.view")
 def plan_overview(request: PermittedRequest, plan: Plan) -> HttpResponse:
     tree = selectors.plan_tree(plan)
-    return render(request, "plans/overview.html", plan_context(
-        request, plan, tree=tree, phases=list(plan.phases.all()), sections=list(plan.sections.all()),
-        level_counts=tree.level_counts(), document_plans=selectors.document_plans(plan)))
+    return render(
+        request,
+        "plans/overview.html",
+        plan_context(
+            request,
+            plan,
+            tree=tree,
+            phases=list(plan.phases.all()),
+            sections=list(plan.sections.all()),
+            level_counts=tree.level_counts(),
+            document_plans=selectors.document_plans(plan),
+        ),
+    )
 
 
 @plan_permission("plans.view")
@@ -69,9 +78,19 @@ def plan_matrix(request: PermittedRequest, plan: Plan) -> HttpResponse:
     depth = max(0, min(depth, len(tree.levels) - 1)) if tree.levels else 0
     matrix = selectors.issue_matrix(tree, depth)
     column_level = tree.levels[depth] if tree.levels else None
-    return render(request, "plans/matrix.html", plan_context(request, plan, tree=tree, matrix=matrix, depth=depth,
-                                                     column_level=column_level,
-                                                     node_base=reverse("plans:node", args=[plan.pk, 0])[:-2]))
+    return render(
+        request,
+        "plans/matrix.html",
+        plan_context(
+            request,
+            plan,
+            tree=tree,
+            matrix=matrix,
+            depth=depth,
+            column_level=column_level,
+            node_base=reverse("plans:node", args=[plan.pk, 0])[:-2],
+        ),
+    )
 
 
 @plan_permission("plans.view")
@@ -81,17 +100,35 @@ def node_detail(request: PermittedRequest, plan: Plan, node_id: int) -> HttpResp
     if node is None:
         raise Http404
     can_audit = AUDIT_VIEW in request.council_permissions
-    return render(request, "plans/node_detail.html", plan_context(
-        request, plan, tree=tree, node=node, ancestors=tree.ancestors(node),
-        history=selectors.audit_entries(plan, node_id=node.pk, limit=50) if can_audit else None,
-        action_labels=ACTION_LABELS, restorable=RESTORABLE_ACTIONS))
+    return render(
+        request,
+        "plans/node_detail.html",
+        plan_context(
+            request,
+            plan,
+            tree=tree,
+            node=node,
+            ancestors=tree.ancestors(node),
+            history=selectors.audit_entries(plan, node_id=node.pk, limit=50) if can_audit else None,
+            action_labels=ACTION_LABELS,
+            restorable=RESTORABLE_ACTIONS,
+        ),
+    )
 
 
 @plan_permission("audit.view")
 def plan_history(request: PermittedRequest, plan: Plan) -> HttpResponse:
-    return render(request, "plans/history.html", plan_context(
-        request, plan, entries=selectors.audit_entries(plan, limit=500), action_labels=ACTION_LABELS,
-        restorable=RESTORABLE_ACTIONS))
+    return render(
+        request,
+        "plans/history.html",
+        plan_context(
+            request,
+            plan,
+            entries=selectors.audit_entries(plan, limit=500),
+            action_labels=ACTION_LABELS,
+            restorable=RESTORABLE_ACTIONS,
+        ),
+    )
 
 
 @plan_permission("plans.export")
@@ -124,25 +161,51 @@ def plan_create(request: PermittedRequest, council: Council) -> HttpResponse:
 
 @plan_permission("plans.edit")
 def plan_edit(request: PermittedRequest, plan: Plan) -> HttpResponse:
-    form = PlanForm(request.POST or None, instance=None, initial={
-        **{f: getattr(plan, f) for f in PlanForm.Meta.fields}, "version": plan.version})
-    phases = PhaseFormSet(request.POST or None, prefix="phases", initial=[
-        {"name": p.name, "start_year": p.start_year, "end_year": p.end_year} for p in plan.phases.all()])
-    sections = SectionFormSet(request.POST or None, prefix="sections", initial=[
-        {"title": s.title, "body": s.body} for s in plan.sections.all()])
+    form = PlanForm(
+        request.POST or None,
+        instance=None,
+        initial={**{f: getattr(plan, f) for f in PlanForm.Meta.fields}, "version": plan.version},
+    )
+    phases = PhaseFormSet(
+        request.POST or None,
+        prefix="phases",
+        initial=[{"name": p.name, "start_year": p.start_year, "end_year": p.end_year} for p in plan.phases.all()],
+    )
+    sections = SectionFormSet(
+        request.POST or None,
+        prefix="sections",
+        initial=[{"title": s.title, "body": s.body} for s in plan.sections.all()],
+    )
     if request.method == "POST" and form.is_valid() and phases.is_valid() and sections.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         try:
-            services.plan_update(plan=plan, by=request.user, expected_version=form.cleaned_data["version"],
-                                 phases=formset_rows(phases), sections=formset_rows(sections), **data)
+            services.plan_update(
+                plan=plan,
+                by=request.user,
+                expected_version=form.cleaned_data["version"],
+                phases=formset_rows(phases),
+                sections=formset_rows(sections),
+                **data,
+            )
         except ValidationError as exc:
             form_errors_from(exc, form)
         else:
             messages.success(request, _("計画の基本情報を保存しました。"))
             return redirect("plans:overview", plan_id=plan.pk)
-    return render(request, "plans/plan_form.html", plan_context(
-        request, plan, form=form, council=plan.council,
-        formsets=[(_("期（前期・後期など）"), phases), (_("その他の記載（推進体制・計画の位置づけなど）"), sections)]))
+    return render(
+        request,
+        "plans/plan_form.html",
+        plan_context(
+            request,
+            plan,
+            form=form,
+            council=plan.council,
+            formsets=[
+                (_("期（前期・後期など）"), phases),
+                (_("その他の記載（推進体制・計画の位置づけなど）"), sections),
+            ],
+        ),
+    )
 
 
 @plan_permission("plans.delete")
@@ -181,9 +244,15 @@ def plan_levels(request: PermittedRequest, plan: Plan) -> HttpResponse:
 def plan_editor(request: PermittedRequest, plan: Plan) -> HttpResponse:
     tree = selectors.plan_tree(plan)
     create_url = reverse("plans:node_create", args=[plan.pk])
-    rows = rendering.editor_rows(tree, node_base=reverse("plans:node", args=[plan.pk, 0])[:-2],
-                                 create_url=create_url, csrf_token=get_token(request))
-    return render(request, "plans/editor.html", plan_context(request, plan, tree=tree, rows=rows, create_url=create_url))
+    rows = rendering.editor_rows(
+        tree,
+        node_base=reverse("plans:node", args=[plan.pk, 0])[:-2],
+        create_url=create_url,
+        csrf_token=get_token(request),
+    )
+    return render(
+        request, "plans/editor.html", plan_context(request, plan, tree=tree, rows=rows, create_url=create_url)
+    )
 
 
 def _node_form_data(form: NodeForm) -> tuple[PlanLevel, list[Any], dict[str, Any]]:
@@ -195,8 +264,10 @@ def _node_form_data(form: NodeForm) -> tuple[PlanLevel, list[Any], dict[str, Any
 
 
 def _action_formset(request: PermittedRequest, node: PlanNode | None = None) -> forms.BaseFormSet[ActionForm]:
-    initial = [{"actor": a.actor, "text": a.text, "examples": "\n".join(a.examples), "steps": "\n".join(a.steps)}
-               for a in (node.actions.all() if node else [])]
+    initial = [
+        {"actor": a.actor, "text": a.text, "examples": "\n".join(a.examples), "steps": "\n".join(a.steps)}
+        for a in (node.actions.all() if node else [])
+    ]
     return ActionFormSet(request.POST or None, prefix="actions", initial=initial)
 
 
@@ -211,8 +282,15 @@ def node_create(request: PermittedRequest, plan: Plan) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and actions.is_valid():
         level, issues, data = _node_form_data(form)
         try:
-            node = services.node_create(plan=plan, parent=parent, by=request.user, level=level, issues=issues,
-                                        actions=formset_rows(actions), **data)
+            node = services.node_create(
+                plan=plan,
+                parent=parent,
+                by=request.user,
+                level=level,
+                issues=issues,
+                actions=formset_rows(actions),
+                **data,
+            )
         except ValidationError as exc:
             form_errors_from(exc, form)
         else:
@@ -225,30 +303,62 @@ def node_create(request: PermittedRequest, plan: Plan) -> HttpResponse:
             messages.error(request, _("これより下の階層がありません。先に「階層名」で階層を追加してください。"))
             return redirect("plans:levels", plan_id=plan.pk)
         form.initial["level"] = default.pk
-    return render(request, "plans/node_form.html", plan_context(request, plan, form=form, parent=parent, node=None,
-                                                        formsets=[(_("取り組み（地域での取り組み・社協の取り組み）"), actions)]))
+    return render(
+        request,
+        "plans/node_form.html",
+        plan_context(
+            request,
+            plan,
+            form=form,
+            parent=parent,
+            node=None,
+            formsets=[(_("取り組み（地域での取り組み・社協の取り組み）"), actions)],
+        ),
+    )
 
 
 @plan_permission("plans.edit")
 def node_edit(request: PermittedRequest, plan: Plan, node_id: int) -> HttpResponse:
     node = selectors.node_get_for_user(request.user, plan, node_id)
-    form = NodeForm(request.POST or None, plan=plan, parent=node.parent, instance=node if request.method == "GET" else None,
-                    initial={"version": node.version})
+    form = NodeForm(
+        request.POST or None,
+        plan=plan,
+        parent=node.parent,
+        instance=node if request.method == "GET" else None,
+        initial={"version": node.version},
+    )
     actions = _action_formset(request, node)
     if request.method == "POST":
         form.instance = node.__class__(plan=plan)  # validate into a scratch instance; the service writes
         if form.is_valid() and actions.is_valid():
             level, issues, data = _node_form_data(form)
             try:
-                node = services.node_update(node=node, by=request.user, expected_version=form.cleaned_data["version"],
-                                            level=level, issues=issues, actions=formset_rows(actions), **data)
+                node = services.node_update(
+                    node=node,
+                    by=request.user,
+                    expected_version=form.cleaned_data["version"],
+                    level=level,
+                    issues=issues,
+                    actions=formset_rows(actions),
+                    **data,
+                )
             except ValidationError as exc:
                 form_errors_from(exc, form)
             else:
                 messages.success(request, _("「%(label)s」を保存しました。") % {"label": node.label})
                 return redirect(reverse("plans:editor", args=[plan.pk]) + f"#node-{node.pk}")
-    return render(request, "plans/node_form.html", plan_context(request, plan, form=form, parent=node.parent, node=node,
-                                                        formsets=[(_("取り組み（地域での取り組み・社協の取り組み）"), actions)]))
+    return render(
+        request,
+        "plans/node_form.html",
+        plan_context(
+            request,
+            plan,
+            form=form,
+            parent=node.parent,
+            node=node,
+            formsets=[(_("取り組み（地域での取り組み・社協の取り組み）"), actions)],
+        ),
+    )
 
 
 @require_POST
@@ -263,8 +373,15 @@ def node_quick_action(request: PermittedRequest, plan: Plan, node_id: int) -> Ht
         services.node_reorder(node=node, by=request.user, offset=1)
     elif action in ("priority_on", "priority_off"):
         services.node_set_priority(node=node, by=request.user, is_priority=action == "priority_on")
-        messages.success(request, (_("「%(label)s」を重点にしました。") if action == "priority_on"
-                                   else _("「%(label)s」の重点を外しました。")) % {"label": node.label})
+        messages.success(
+            request,
+            (
+                _("「%(label)s」を重点にしました。")
+                if action == "priority_on"
+                else _("「%(label)s」の重点を外しました。")
+            )
+            % {"label": node.label},
+        )
     else:
         return HttpResponseBadRequest(_("不明な操作です。"))
     return redirect(reverse("plans:editor", args=[plan.pk]) + f"#node-{node.pk}")
@@ -281,8 +398,7 @@ def node_move(request: PermittedRequest, plan: Plan, node_id: int) -> HttpRespon
         if candidate.pk in excluded or candidate.level.depth >= last_depth:
             continue
         choices.append((str(candidate.pk), "　" * depth + f"{candidate.level.name}: {candidate.label}"))
-    form = MoveForm(request.POST or None, choices=choices,
-                    initial={"parent": str(node.parent_id or "")})
+    form = MoveForm(request.POST or None, choices=choices, initial={"parent": str(node.parent_id or "")})
     if request.method == "POST" and form.is_valid():
         parent_id = form.cleaned_data["parent"]
         parent = selectors.node_get_for_user(request.user, plan, parent_id) if parent_id else None
@@ -304,7 +420,9 @@ def node_delete(request: PermittedRequest, plan: Plan, node_id: int) -> HttpResp
     subtree = list(tree.walk([tree.by_id[node.pk]]))
     if request.method == "POST":
         services.node_delete(node=node, by=request.user)
-        messages.success(request, _("「%(label)s」を削除しました（%(n)s 項目）。") % {"label": node.label, "n": len(subtree)})
+        messages.success(
+            request, _("「%(label)s」を削除しました（%(n)s 項目）。") % {"label": node.label, "n": len(subtree)}
+        )
         return redirect("plans:editor", plan_id=plan.pk)
     return render(request, "plans/node_delete.html", plan_context(request, plan, node=node, subtree=subtree))
 
@@ -332,8 +450,11 @@ def issue_edit(request: PermittedRequest, plan: Plan, issue_id: int) -> HttpResp
     tree = selectors.plan_tree(plan)
     choices = [(str(n.pk), "　" * d + f"{n.level.name}: {n.label}") for n, d in tree.rows()]
     form = IssueForm(request.POST or None, instance=issue if request.method == "GET" else None)
-    links = IssueLinksForm(request.POST or None, choices=choices,
-                           initial={"nodes": [str(n.pk) for n in tree.nodes_by_issue.get(issue.pk, [])]})
+    links = IssueLinksForm(
+        request.POST or None,
+        choices=choices,
+        initial={"nodes": [str(n.pk) for n in tree.nodes_by_issue.get(issue.pk, [])]},
+    )
     if request.method == "POST":
         form.instance = issue.__class__(plan=plan, pk=issue.pk)
         if form.is_valid() and links.is_valid():
@@ -343,7 +464,9 @@ def issue_edit(request: PermittedRequest, plan: Plan, issue_id: int) -> HttpResp
             except ValidationError as exc:
                 form_errors_from(exc, form)
             else:
-                messages.success(request, _("地域生活課題「%(t)s」を保存しました。") % {"t": form.cleaned_data["title"]})
+                messages.success(
+                    request, _("地域生活課題「%(t)s」を保存しました。") % {"t": form.cleaned_data["title"]}
+                )
                 return redirect("plans:matrix", plan_id=plan.pk)
     return render(request, "plans/issue_form.html", plan_context(request, plan, form=form, links=links, issue=issue))
 
@@ -387,8 +510,17 @@ def plan_import(request, council):
             return render(request, "plans/import.html", {"form": form, "council": council, "problems": exc.messages()})
         waiting = pending.save(request, kind=importer.kind, council_id=council.pk, raw=raw, filename=upload.name)
         data = checked.data
-        preview = [{"plan": p, "node_count": sum(1 for _ in p.iter_nodes()),
-                    "priority_count": sum(1 for n in p.iter_nodes() if n.priority)} for p in data.plans]
-        return render(request, "plans/import_preview.html", {
-            "council": council, "data": data, "preview": preview, "sha": waiting.sha, "filename": upload.name})
+        preview = [
+            {
+                "plan": p,
+                "node_count": sum(1 for _ in p.iter_nodes()),
+                "priority_count": sum(1 for n in p.iter_nodes() if n.priority),
+            }
+            for p in data.plans
+        ]
+        return render(
+            request,
+            "plans/import_preview.html",
+            {"council": council, "data": data, "preview": preview, "sha": waiting.sha, "filename": upload.name},
+        )
     return render(request, "plans/import.html", {"form": form, "council": council})

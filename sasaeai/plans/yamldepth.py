@@ -79,7 +79,9 @@ def find_too_deep(text: str, limit: int) -> TooDeep | None:
             if not stripped.strip() or stripped.startswith("#") or stripped.startswith(("---", "...", "%")):
                 continue
             is_entry = stripped.startswith("-") and (len(stripped) == 1 or stripped[1] in " \t")
-            while indents and (indents[-1][0] > indent or (indents[-1][0] == indent and not (is_entry and indents[-1][1]))):
+            while indents and (
+                indents[-1][0] > indent or (indents[-1][0] == indent and not (is_entry and indents[-1][1]))
+            ):
                 indents.pop()
             added, start = _value_start(line, indent)
             depth = (indents[-1][2] if indents else 0) + max(added, 1)

@@ -7,6 +7,7 @@ screen reader reads. Sizes come from a ``viewBox`` and the SVG is ``width="100%"
 with the column it sits in (about 600–700 px wide at a 1200 px window) and prints in vector.
 Text never relies on colour alone: every bar and point also carries its number.
 """
+
 from __future__ import annotations
 
 import math
@@ -83,8 +84,10 @@ def _svg(width, height, title, desc, body) -> str:
 
 def _text(x, y, text, *, anchor="start", size=FONT, fill=INK, weight=None):
     extra = f' font-weight="{weight}"' if weight else ""
-    return (f'<text x="{_f(x)}" y="{_f(y)}" text-anchor="{anchor}" font-size="{size}" fill="{fill}"{extra}>'
-            f'{escape(text)}</text>')
+    return (
+        f'<text x="{_f(x)}" y="{_f(y)}" text-anchor="{anchor}" font-size="{size}" fill="{fill}"{extra}>'
+        f"{escape(text)}</text>"
+    )
 
 
 def _legend(x, y, series):
@@ -94,8 +97,10 @@ def _legend(x, y, series):
         if style in ("line", "dash", "point"):
             if style != "point":
                 dash = ' stroke-dasharray="6 4"' if style == "dash" else ""
-                out.append(f'<line x1="{_f(x)}" y1="{_f(y - 4)}" x2="{_f(x + 24)}" y2="{_f(y - 4)}" '
-                           f'stroke="{fill}" stroke-width="2.5"{dash}/>')
+                out.append(
+                    f'<line x1="{_f(x)}" y1="{_f(y - 4)}" x2="{_f(x + 24)}" y2="{_f(y - 4)}" '
+                    f'stroke="{fill}" stroke-width="2.5"{dash}/>'
+                )
             if marker:
                 out.append(_marker(marker[0], x + 12, y - 4, fill))
             width = 30
@@ -137,14 +142,15 @@ def bar_chart(rows, *, series, title, desc, max_value=100, label_width=220, labe
     y = legend_h
     for label, values in rows:
         names = "、".join(f"{name} {fmt(v)}" for (name, _c), v in zip(series, values, strict=False))
-        body.append(f'<g><title>{escape(label)}: {escape(names)}</title>')
+        body.append(f"<g><title>{escape(label)}: {escape(names)}</title>")
         body.append(_text(plot_x - 8, y + group_h / 2 + 4.5, truncate(label, label_chars), anchor="end"))
         for j, ((_name, fill), value) in enumerate(zip(series, values, strict=False)):
             top = y + j * (bar_h + bar_gap)
             if value is not None:
                 w = plot_w * float(min(max(Decimal(value), Decimal(0)), max_value) / max_value)
-                body.append(f'<rect x="{_f(plot_x)}" y="{_f(top)}" width="{_f(w)}" height="{bar_h}" '
-                            f'fill="{colour(fill)}"/>')
+                body.append(
+                    f'<rect x="{_f(plot_x)}" y="{_f(top)}" width="{_f(w)}" height="{bar_h}" fill="{colour(fill)}"/>'
+                )
             else:
                 w = 0
             body.append(_text(plot_x + w + 5, top + bar_h - 3, fmt(value), size=SMALL))
@@ -174,11 +180,13 @@ def count_chart(rows, *, title, desc, label_width=150) -> str:
     y = 8
     for label, count, fill, outline in rows:
         w = plot_w * float(Decimal(count) / scale)
-        body.append(f'<g><title>{escape(label)}: {count}</title>')
+        body.append(f"<g><title>{escape(label)}: {count}</title>")
         body.append(_text(plot_x - 8, y + bar_h / 2 + 4.5, truncate(label, 10), anchor="end"))
         if outline:
-            body.append(f'<rect x="{_f(plot_x)}" y="{_f(y)}" width="{_f(max(w, 1))}" height="{bar_h}" fill="#fff" '
-                        f'stroke="{MUTED}" stroke-dasharray="4 3"/>')
+            body.append(
+                f'<rect x="{_f(plot_x)}" y="{_f(y)}" width="{_f(max(w, 1))}" height="{bar_h}" fill="#fff" '
+                f'stroke="{MUTED}" stroke-dasharray="4 3"/>'
+            )
         elif count:
             body.append(f'<rect x="{_f(plot_x)}" y="{_f(y)}" width="{_f(w)}" height="{bar_h}" fill="{colour(fill)}"/>')
         body.append(_text(plot_x + w + 6, y + bar_h / 2 + 4.5, str(count), weight="700"))
@@ -215,34 +223,52 @@ def line_chart(*, x_labels, series, title, desc, unit="") -> str:
     def y_at(v):
         return top + plot_h * (1 - float((Decimal(v) - low) / (high - low)))
 
-    body = [_legend(left, 16, [(s["name"], colour(s["colour"]),
-                                "point" if sum(v is not None for v in s["values"]) == 1 and not s.get("dash")
-                                else "dash" if s.get("dash") else "line", s.get("marker", "circle"))
-                               for s in series])]
+    body = [
+        _legend(
+            left,
+            16,
+            [
+                (
+                    s["name"],
+                    colour(s["colour"]),
+                    "point"
+                    if sum(v is not None for v in s["values"]) == 1 and not s.get("dash")
+                    else "dash"
+                    if s.get("dash")
+                    else "line",
+                    s.get("marker", "circle"),
+                )
+                for s in series
+            ],
+        )
+    ]
     body.extend(_y_axis(low, high, y_at, left=left, right=right, top=top, unit=unit))
     for i, label in enumerate(x_labels):
         body.append(_text(x_at(i), height - bottom + 18, label, anchor="middle", size=SMALL))
-    body.append(f'<line x1="{left}" y1="{_f(top + plot_h)}" x2="{_f(WIDTH - right)}" y2="{_f(top + plot_h)}" '
-                f'stroke="{MUTED}"/>')
+    body.append(
+        f'<line x1="{left}" y1="{_f(top + plot_h)}" x2="{_f(WIDTH - right)}" y2="{_f(top + plot_h)}" stroke="{MUTED}"/>'
+    )
     for s in series:
         fill = colour(s["colour"])
         dash = ' stroke-dasharray="6 4"' if s.get("dash") else ""
         for points in _segments(s["values"], x_at, y_at):
             if len(points) > 1:
-                body.append(f'<polyline points="{" ".join(points)}" fill="none" stroke="{fill}" '
-                            f'stroke-width="2.5"{dash}/>')
+                body.append(
+                    f'<polyline points="{" ".join(points)}" fill="none" stroke="{fill}" stroke-width="2.5"{dash}/>'
+                )
         for i, v in enumerate(s["values"]):
             if v is None:
                 continue
             x, y = x_at(i), y_at(v)
-            body.append(f'<g><title>{escape(x_labels[i])} {escape(s["name"])}: {escape(number(v))}'
-                        f'{escape(unit)}</title>{_marker(s.get("marker", "circle"), x, y, fill)}</g>')
+            body.append(
+                f"<g><title>{escape(x_labels[i])} {escape(s['name'])}: {escape(number(v))}"
+                f"{escape(unit)}</title>{_marker(s.get('marker', 'circle'), x, y, fill)}</g>"
+            )
             if s.get("labels"):
                 # above the point, unless another series' point sits just above it there
                 others = [y_at(o["values"][i]) for o in series if o is not s and o["values"][i] is not None]
                 below = any(0 <= y - oy < 22 for oy in others) and y + 20 < top + plot_h
-                body.append(_text(x, y + 19 if below else y - 9, number(v), anchor="middle", size=SMALL,
-                                  weight="700"))
+                body.append(_text(x, y + 19 if below else y - 9, number(v), anchor="middle", size=SMALL, weight="700"))
     return _svg(WIDTH, height, title, desc, body)
 
 
@@ -274,9 +300,13 @@ def _segments(values, x_at, y_at) -> list[list[str]]:
 
 def _marker(kind, x, y, fill):
     if kind == "square":
-        return (f'<rect x="{_f(x - 4.5)}" y="{_f(y - 4.5)}" width="9" height="9" fill="#fff" stroke="{fill}" '
-                f'stroke-width="2"/>')
+        return (
+            f'<rect x="{_f(x - 4.5)}" y="{_f(y - 4.5)}" width="9" height="9" fill="#fff" stroke="{fill}" '
+            f'stroke-width="2"/>'
+        )
     if kind == "diamond":
-        return (f'<polygon points="{_f(x)},{_f(y - 6)} {_f(x + 6)},{_f(y)} {_f(x)},{_f(y + 6)} {_f(x - 6)},{_f(y)}" '
-                f'fill="{fill}"/>')
+        return (
+            f'<polygon points="{_f(x)},{_f(y - 6)} {_f(x + 6)},{_f(y)} {_f(x)},{_f(y + 6)} {_f(x - 6)},{_f(y)}" '
+            f'fill="{fill}"/>'
+        )
     return f'<circle cx="{_f(x)}" cy="{_f(y)}" r="4.5" fill="{fill}"/>'

@@ -37,6 +37,7 @@ the page's whole time budget.
 Lists of overdue and never-updated items show at most ``LIST_LIMIT`` rows each (with the full
 count), in the plan's order.
 """
+
 from __future__ import annotations
 
 import math
@@ -53,7 +54,12 @@ from sasaeai.plans.models import PlanNode
 from . import periods as periods_module
 from . import rollup, selectors
 from .models import (
-    Indicator, IndicatorActual, IndicatorTarget, ProgressReport, ProgressStatus, ReportingSchedule,
+    Indicator,
+    IndicatorActual,
+    IndicatorTarget,
+    ProgressReport,
+    ProgressStatus,
+    ReportingSchedule,
     WorkingGroup,
 )
 from .permissions import plan_ownership
@@ -215,14 +221,21 @@ def plan_dashboard(plan, fiscal_year: int, *, today=None, trend_goal=None, trend
     statuses = statuses_for(plan.council)  # 1 query
     status_by_id = {s.pk: s for s in statuses}
     schedule = ReportingSchedule.objects.filter(plan=plan).first() or ReportingSchedule(plan=plan)  # 1
-    periods = periods_module.periods(frequency=schedule.frequency, fiscal_year=fiscal_year,
-                                     due_days=schedule.due_days, grace_days=schedule.grace_days)
+    periods = periods_module.periods(
+        frequency=schedule.frequency,
+        fiscal_year=fiscal_year,
+        due_days=schedule.due_days,
+        grace_days=schedule.grace_days,
+    )
     passed = [p for p in periods if today > p.overdue_after]
 
     # The tree, in the order of ``plan_tree``.
     items, roots = {}, []
-    for row in (PlanNode.objects.filter(plan=plan).order_by("position", "pk")  # 1
-                .values_list("pk", "parent_id", "code", "title", "weight")):
+    for row in (
+        PlanNode.objects.filter(plan=plan)
+        .order_by("position", "pk")  # 1
+        .values_list("pk", "parent_id", "code", "title", "weight")
+    ):
         items[row[0]] = Item(*row)
     for item in items.values():
         if item.parent_id is None:
@@ -235,16 +248,22 @@ def plan_dashboard(plan, fiscal_year: int, *, today=None, trend_goal=None, trend
     indicators = list(  # 1, with each indicator's target of the year
         Indicator.objects.filter(node__plan=plan)
         .annotate(year=FilteredRelation("targets", condition=Q(targets__fiscal_year=fiscal_year)))
-        .order_by("position", "pk").values_list(*INDICATOR_FIELDS, "year__value", named=True))
+        .order_by("position", "pk")
+        .values_list(*INDICATOR_FIELDS, "year__value", named=True)
+    )
     year_reports = defaultdict(dict)  # node id → period → (status id, is_sample)
     report_ids = ProgressReport.objects.filter(node__plan=plan, fiscal_year=fiscal_year)
     for node_id, period, status_id, is_sample in report_ids.values_list(  # 1
-            "node_id", "period", "status_id", "is_sample"):
+        "node_id", "period", "status_id", "is_sample"
+    ):
         year_reports[node_id][period] = (status_id, is_sample)
     actuals = {}
     for indicator_id, _period, value, text in sorted(  # 1
-            IndicatorActual.objects.filter(report_id__in=report_ids.values("pk"))
-            .values_list("indicator_id", "report__period", "value", "text"), key=lambda row: row[1]):
+        IndicatorActual.objects.filter(report_id__in=report_ids.values("pk")).values_list(
+            "indicator_id", "report__period", "value", "text"
+        ),
+        key=lambda row: row[1],
+    ):
         if value is not None or text:  # later periods overwrite earlier ones
             actuals[indicator_id] = value
     own_progress, own_achievement = {}, {}
@@ -261,46 +280,69 @@ def plan_dashboard(plan, fiscal_year: int, *, today=None, trend_goal=None, trend
             target = i.year__value
             if target is None and i.final_target_year == fiscal_year:
                 target = i.final_target
-            rates.append(rollup.capped(rollup.achievement_rate(
-                kind=i.kind, direction=i.direction, actual=actuals.get(i.pk), target=target)))
+            rates.append(
+                rollup.capped(
+                    rollup.achievement_rate(kind=i.kind, direction=i.direction, actual=actuals.get(i.pk), target=target)
+                )
+            )
         own_achievement[pk] = rollup.mean(rates)
     progress = rollup.roll_up(roots, own_progress)
     achievement = rollup.roll_up(roots, own_achievement)
     # Which data behind each figure is sample, rolled up like the figures.
     for item in reversed(list(_walk(roots))):
         item.progress, item.achievement = progress.get(item.pk), achievement.get(item.pk)
-        item.is_sample = (any(s for _st, s in year_reports.get(item.pk, {}).values())
-                          or any(i.is_sample for i in item.indicators)
-                          or any(c.is_sample for c in item.children_list))
+        item.is_sample = (
+            any(s for _st, s in year_reports.get(item.pk, {}).values())
+            or any(i.is_sample for i in item.indicators)
+            or any(c.is_sample for c in item.children_list)
+        )
 
-    goals = [FigureRow(node=n, weight=n.weight, progress=n.progress, achievement=n.achievement,
-                       is_sample=n.is_sample) for n in roots]
+    goals = [
+        FigureRow(node=n, weight=n.weight, progress=n.progress, achievement=n.achievement, is_sample=n.is_sample)
+        for n in roots
+    ]
     overall = FigureRow(
-        node=None, weight=None,
+        node=None,
+        weight=None,
         progress=rollup.weighted_average((g.weight, g.progress) for g in goals),
         achievement=rollup.weighted_average((g.weight, g.achievement) for g in goals),
-        is_sample=any(g.is_sample for g in goals))
+        is_sample=any(g.is_sample for g in goals),
+    )
 
     # Annual plans, their owners and the working groups: the ownership rule of ``permissions.py``.
     ownership = plan_ownership(plan, [fiscal_year], parents={pk: item.parent_id for pk, item in items.items()})  # 4
     annual_plans = ownership.annual_plans[fiscal_year]
     owner_ids = ownership.personal[fiscal_year]
-    users = {u.pk: u for u in get_user_model().objects.filter(  # 1
-        annual_plans__node__plan=plan, annual_plans__fiscal_year=fiscal_year).distinct()}
+    users = {
+        u.pk: u
+        for u in get_user_model()
+        .objects.filter(  # 1
+            annual_plans__node__plan=plan, annual_plans__fiscal_year=fiscal_year
+        )
+        .distinct()
+    }
     groups = list(ownership.groups.values())
     group_items = {group.pk: ownership.group_roots(group.pk, fiscal_year) for group in groups}
     plan_order = {item.pk: i for i, item in enumerate(_walk(roots))}
     groups_at = ownership.groups_at(fiscal_year)  # node id → groups in charge of that node directly
     group_rows = []
     for group in groups:
-        members = sorted((items[n] for n in group_items[group.pk] if n in items),
-                         key=lambda item: plan_order[item.pk])  # in the plan's own (depth-first) order
+        members = sorted(
+            (items[n] for n in group_items[group.pk] if n in items), key=lambda item: plan_order[item.pk]
+        )  # in the plan's own (depth-first) order
         p = [n.progress for n in members if n.progress is not None]
         a = [n.achievement for n in members if n.achievement is not None]
-        group_rows.append(GroupRow(
-            group=group, items=members, progress=rollup.mean(p), achievement=rollup.mean(a),
-            progress_items=len(p), achievement_items=len(a),
-            is_sample=group.is_sample or any(n.is_sample for n in members)))
+        group_rows.append(
+            GroupRow(
+                group=group,
+                items=members,
+                progress=rollup.mean(p),
+                achievement=rollup.mean(a),
+                progress_items=len(p),
+                achievement_items=len(a),
+                is_sample=group.is_sample or any(n.is_sample for n in members),
+            )
+        )
 
     # Items expected to report, in the plan's order, and their statuses.
     expected = [n for n in _walk(roots) if not n.children_list or n.pk in annual_plans or n.indicators]
@@ -315,13 +357,20 @@ def plan_dashboard(plan, fiscal_year: int, *, today=None, trend_goal=None, trend
     def share(n):
         return Decimal(n) * 100 / total if total else None
 
-    status_rows = [StatusRow(status=s, count=counts[s.pk], share=share(counts[s.pk]), is_sample=count_sample[s.pk])
-                   for s in statuses]
+    status_rows = [
+        StatusRow(status=s, count=counts[s.pk], share=share(counts[s.pk]), is_sample=count_sample[s.pk])
+        for s in statuses
+    ]
     status_rows.append(StatusRow(status=None, count=counts[None], share=share(counts[None])))
 
     # Overdue and never-updated items, with their owners.
-    last_year = dict(ProgressReport.objects.filter(node__plan=plan).order_by()  # 1
-                     .values("node_id").annotate(last=Max("fiscal_year")).values_list("node_id", "last"))
+    last_year = dict(
+        ProgressReport.objects.filter(node__plan=plan)
+        .order_by()  # 1
+        .values("node_id")
+        .annotate(last=Max("fiscal_year"))
+        .values_list("node_id", "last")
+    )
 
     def item_row(node, missed=()):
         owning = ownership.groups_reaching(node.pk, fiscal_year, at=groups_at)
@@ -329,14 +378,21 @@ def plan_dashboard(plan, fiscal_year: int, *, today=None, trend_goal=None, trend
         while goal.parent_node is not None:
             goal = goal.parent_node
         ap = annual_plans.get(node.pk)
-        return ItemRow(node=node, goal=goal, missed=list(missed), last_year=last_year.get(node.pk),
-                       owners=[users[u] for u in owner_ids.get(node.pk, ()) if u in users], groups=owning,
-                       is_sample=bool(ap and ap[1]) or any(g.is_sample for g in owning))
+        return ItemRow(
+            node=node,
+            goal=goal,
+            missed=list(missed),
+            last_year=last_year.get(node.pk),
+            owners=[users[u] for u in owner_ids.get(node.pk, ()) if u in users],
+            groups=owning,
+            is_sample=bool(ap and ap[1]) or any(g.is_sample for g in owning),
+        )
 
     overdue, overdue_count, never, never_count = [], 0, [], 0
     for node in expected:
-        done = {period for period, (status_id, _s) in year_reports.get(node.pk, {}).items()
-                if status_id in status_by_id}
+        done = {
+            period for period, (status_id, _s) in year_reports.get(node.pk, {}).items() if status_id in status_by_id
+        }
         missed = [p for p in passed if p.number not in done]
         if missed:
             overdue_count += 1
@@ -349,15 +405,39 @@ def plan_dashboard(plan, fiscal_year: int, *, today=None, trend_goal=None, trend
 
     trends, trend_total, page, pages, goal = _trends(plan, items, roots, fiscal_year, trend_goal, trend_page)
 
-    has_sample = (overall.is_sample or any(g.is_sample for g in group_rows)
-                  or any(r.is_sample for r in status_rows) or any(r.is_sample for r in overdue)
-                  or any(r.is_sample for r in never) or any(t.is_sample for t in trends))
+    has_sample = (
+        overall.is_sample
+        or any(g.is_sample for g in group_rows)
+        or any(r.is_sample for r in status_rows)
+        or any(r.is_sample for r in overdue)
+        or any(r.is_sample for r in never)
+        or any(t.is_sample for t in trends)
+    )
     return Dashboard(
-        plan=plan, fiscal_year=fiscal_year, years=selectors.plan_years(plan), today=today, periods=periods,
-        passed_periods=passed, statuses=statuses, items=items, overall=overall, goals=goals, groups=group_rows,
-        status_rows=status_rows, expected_count=total, overdue=overdue, overdue_count=overdue_count,
-        never_updated=never, never_updated_count=never_count, trends=trends, trend_total=trend_total,
-        trend_page=page, trend_pages=pages, trend_goal=goal, has_sample=has_sample)
+        plan=plan,
+        fiscal_year=fiscal_year,
+        years=selectors.plan_years(plan),
+        today=today,
+        periods=periods,
+        passed_periods=passed,
+        statuses=statuses,
+        items=items,
+        overall=overall,
+        goals=goals,
+        groups=group_rows,
+        status_rows=status_rows,
+        expected_count=total,
+        overdue=overdue,
+        overdue_count=overdue_count,
+        never_updated=never,
+        never_updated_count=never_count,
+        trends=trends,
+        trend_total=trend_total,
+        trend_page=page,
+        trend_pages=pages,
+        trend_goal=goal,
+        has_sample=has_sample,
+    )
 
 
 def _trends(plan, items, roots, fiscal_year, goal_id, page):
@@ -368,25 +448,34 @@ def _trends(plan, items, roots, fiscal_year, goal_id, page):
     total = len(indicators)
     pages = max(1, math.ceil(total / TREND_PAGE_SIZE))
     page = min(max(_int(page, 1), 1), pages)
-    shown = indicators[(page - 1) * TREND_PAGE_SIZE: page * TREND_PAGE_SIZE]
+    shown = indicators[(page - 1) * TREND_PAGE_SIZE : page * TREND_PAGE_SIZE]
     ids = [i.pk for i, _n in shown]
     targets, actuals, full = {}, {}, {}
     if ids:
         full = Indicator.objects.in_bulk(ids)  # 1
-        targets = {(i, y): v for i, y, v in IndicatorTarget.objects.filter(indicator_id__in=ids)  # 1
-                   .values_list("indicator_id", "fiscal_year", "value")}
+        targets = {
+            (i, y): v
+            for i, y, v in IndicatorTarget.objects.filter(indicator_id__in=ids).values_list(  # 1
+                "indicator_id", "fiscal_year", "value"
+            )
+        }
         for indicator_id, year, _period, value, text, is_sample in sorted(  # 1
-                IndicatorActual.objects.filter(indicator_id__in=ids).values_list(
-                    "indicator_id", "report__fiscal_year", "report__period", "value", "text", "report__is_sample"),
-                key=lambda row: row[2]):
+            IndicatorActual.objects.filter(indicator_id__in=ids).values_list(
+                "indicator_id", "report__fiscal_year", "report__period", "value", "text", "report__is_sample"
+            ),
+            key=lambda row: row[2],
+        ):
             if value is not None or text:  # later periods overwrite earlier ones
                 actuals[(indicator_id, year)] = (value, text, is_sample)
     plan_years = selectors.plan_years(plan)
     trends = []
     for row, node in shown:
         indicator = full[row.pk]
-        years = (set(plan_years) | {y for (i, y) in targets if i == indicator.pk}
-                 | {y for (i, y) in actuals if i == indicator.pk})
+        years = (
+            set(plan_years)
+            | {y for (i, y) in targets if i == indicator.pk}
+            | {y for (i, y) in actuals if i == indicator.pk}
+        )
         if indicator.final_target is not None and indicator.final_target_year:
             years.add(indicator.final_target_year)
         has_baseline = indicator.baseline_value is not None and indicator.baseline_year
@@ -401,9 +490,16 @@ def _trends(plan, items, roots, fiscal_year, goal_id, page):
                 point.baseline = indicator.baseline_value
             if (indicator.pk, year) in actuals:
                 point.actual, point.actual_text, point.is_sample = actuals[(indicator.pk, year)]
-            point.rate = rollup.achievement_rate(kind=indicator.kind, direction=indicator.direction,
-                                                 actual=point.actual, target=point.target)
+            point.rate = rollup.achievement_rate(
+                kind=indicator.kind, direction=indicator.direction, actual=point.actual, target=point.target
+            )
             points.append(point)
-        trends.append(Trend(indicator=indicator, node=node, points=points,
-                            is_sample=indicator.is_sample or any(p.is_sample for p in points)))
+        trends.append(
+            Trend(
+                indicator=indicator,
+                node=node,
+                points=points,
+                is_sample=indicator.is_sample or any(p.is_sample for p in points),
+            )
+        )
     return trends, total, page, pages, goal

@@ -15,6 +15,7 @@ the 状況 drop-down. Layout of 「進捗報告」:
 Nothing here reads the request: views pass the plan, the user, the period and the bytes.
 Reads are done in a fixed number of queries whatever the number of rows.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,7 +39,7 @@ from django.utils.translation import gettext_lazy
 
 from sasaeai.accounts.decorators import permissions_for
 from sasaeai.core import fiscal
-from sasaeai.core.imports import ImportRefused, Importer, Problem, Problems, Source
+from sasaeai.core.imports import Importer, ImportRefused, Problem, Problems, Source
 from sasaeai.core.imports.sniff import Kind
 from sasaeai.plans.models import Plan
 from sasaeai.plans.selectors import plan_tree
@@ -74,31 +75,72 @@ class Column:
 
 
 COLUMNS = [
-    Column("node_id", gettext_lazy("項目ID"), 8,
-           comment=gettext_lazy("ささえあいの項目の番号です。変えないでください。")),
+    Column(
+        "node_id", gettext_lazy("項目ID"), 8, comment=gettext_lazy("ささえあいの項目の番号です。変えないでください。")
+    ),
     Column("level", gettext_lazy("階層"), 10),
     Column("code", gettext_lazy("番号"), 7),
     Column("title", gettext_lazy("項目"), 44),
-    Column("indicator_id", gettext_lazy("指標ID"), 8,
-           comment=gettext_lazy("ささえあいの指標の番号です。変えないでください。指標のない項目は空です。")),
+    Column(
+        "indicator_id",
+        gettext_lazy("指標ID"),
+        8,
+        comment=gettext_lazy("ささえあいの指標の番号です。変えないでください。指標のない項目は空です。"),
+    ),
     Column("indicator", gettext_lazy("指標"), 26),
     Column("kind", gettext_lazy("種類"), 12),
     Column("unit", gettext_lazy("単位"), 6),
     Column("target", gettext_lazy("目標値"), 9),
-    Column("actual", gettext_lazy("実績値"), 11, input=True,
-           comment=gettext_lazy("この期間の実績値を数字で入力します。割合は 0〜100、実施の有無は「実施」か「未実施」を"
-                                "選びます。消すと実績値を削除します。")),
-    Column("status", gettext_lazy("状況"), 11, input=True, item=True,
-           comment=gettext_lazy("一覧から選びます。各項目の最初の行（版のある行）だけ読み込みます。")),
-    Column("done_text", gettext_lazy("実施内容"), 36, input=True, item=True,
-           comment=gettext_lazy("各項目の最初の行（版のある行）だけ読み込みます。セルの中で改行するときは Alt+Enter。")),
-    Column("results", gettext_lazy("成果"), 30, input=True, item=True,
-           comment=gettext_lazy("各項目の最初の行（版のある行）だけ読み込みます。")),
-    Column("problems", gettext_lazy("課題"), 30, input=True, item=True,
-           comment=gettext_lazy("各項目の最初の行（版のある行）だけ読み込みます。")),
-    Column("version", gettext_lazy("版"), 6,
-           comment=gettext_lazy("ダウンロードしたときの報告の版です。ほかの人が先に更新していないかの確認に使います。"
-                                "変えないでください。")),
+    Column(
+        "actual",
+        gettext_lazy("実績値"),
+        11,
+        input=True,
+        comment=gettext_lazy(
+            "この期間の実績値を数字で入力します。割合は 0〜100、実施の有無は「実施」か「未実施」を"
+            "選びます。消すと実績値を削除します。"
+        ),
+    ),
+    Column(
+        "status",
+        gettext_lazy("状況"),
+        11,
+        input=True,
+        item=True,
+        comment=gettext_lazy("一覧から選びます。各項目の最初の行（版のある行）だけ読み込みます。"),
+    ),
+    Column(
+        "done_text",
+        gettext_lazy("実施内容"),
+        36,
+        input=True,
+        item=True,
+        comment=gettext_lazy("各項目の最初の行（版のある行）だけ読み込みます。セルの中で改行するときは Alt+Enter。"),
+    ),
+    Column(
+        "results",
+        gettext_lazy("成果"),
+        30,
+        input=True,
+        item=True,
+        comment=gettext_lazy("各項目の最初の行（版のある行）だけ読み込みます。"),
+    ),
+    Column(
+        "problems",
+        gettext_lazy("課題"),
+        30,
+        input=True,
+        item=True,
+        comment=gettext_lazy("各項目の最初の行（版のある行）だけ読み込みます。"),
+    ),
+    Column(
+        "version",
+        gettext_lazy("版"),
+        6,
+        comment=gettext_lazy(
+            "ダウンロードしたときの報告の版です。ほかの人が先に更新していないかの確認に使います。変えないでください。"
+        ),
+    ),
 ]
 COL = {c.key: i + 1 for i, c in enumerate(COLUMNS)}  # 1-based column numbers
 ITEM_KEYS = [c.key for c in COLUMNS if c.item]
@@ -124,8 +166,14 @@ class _Problems(Problems):
     def __init__(self) -> None:
         super().__init__(sort=True, error=ExcelError)
 
-    def add(self, message: object, row: int | None = None, column: int | None = None, field: str = "",
-            sheet: str | None = None) -> None:
+    def add(
+        self,
+        message: object,
+        row: int | None = None,
+        column: int | None = None,
+        field: str = "",
+        sheet: str | None = None,
+    ) -> None:
         self.total += 1
         self.items.append(problem(message, row, column))
 
@@ -164,16 +212,32 @@ def _load(plan, fiscal_year, period, *, with_targets=False) -> _Data:
     for indicator in Indicator.objects.filter(node__plan=plan).order_by("position", "pk"):
         indicators[indicator.node_id].append(indicator)
         by_id[indicator.pk] = indicator
-    reports = {r.node_id: r for r in ProgressReport.objects.filter(
-        node__plan=plan, fiscal_year=fiscal_year, period=period).select_related("status")}
-    actuals = {(a["report_id"], a["indicator_id"]): (a["value"], a["text"]) for a in IndicatorActual.objects.filter(
-        report__node__plan=plan, report__fiscal_year=fiscal_year, report__period=period)
-        .values("report_id", "indicator_id", "value", "text")}
-    data = _Data(tree=tree, indicators=indicators, indicator_by_id=by_id, reports=reports, actuals=actuals,
-                 statuses=services.statuses_for(plan.council))
+    reports = {
+        r.node_id: r
+        for r in ProgressReport.objects.filter(node__plan=plan, fiscal_year=fiscal_year, period=period).select_related(
+            "status"
+        )
+    }
+    actuals = {
+        (a["report_id"], a["indicator_id"]): (a["value"], a["text"])
+        for a in IndicatorActual.objects.filter(
+            report__node__plan=plan, report__fiscal_year=fiscal_year, report__period=period
+        ).values("report_id", "indicator_id", "value", "text")
+    }
+    data = _Data(
+        tree=tree,
+        indicators=indicators,
+        indicator_by_id=by_id,
+        reports=reports,
+        actuals=actuals,
+        statuses=services.statuses_for(plan.council),
+    )
     if with_targets:
-        data.targets = dict(IndicatorTarget.objects.filter(indicator__node__plan=plan, fiscal_year=fiscal_year)
-                            .values_list("indicator_id", "value"))
+        data.targets = dict(
+            IndicatorTarget.objects.filter(indicator__node__plan=plan, fiscal_year=fiscal_year).values_list(
+                "indicator_id", "value"
+            )
+        )
     return data
 
 
@@ -342,8 +406,14 @@ def build(*, plan, fiscal_year: int, period: int, group=None) -> bytes:
     meta.sheet_state = "veryHidden"
 
     # signature and the status list for the drop-down
-    values = {"format": FORMAT, "plan": str(plan.pk), "council": str(plan.council_id),
-              "fiscal_year": str(fiscal_year), "period": str(period), "group": str(group.pk) if group else ""}
+    values = {
+        "format": FORMAT,
+        "plan": str(plan.pk),
+        "council": str(plan.council_id),
+        "fiscal_year": str(fiscal_year),
+        "period": str(period),
+        "group": str(group.pk) if group else "",
+    }
     for i, (key, value) in enumerate([*list(values.items()), ("signature", _signature(values))], start=1):
         meta.cell(i, 1, key).data_type = "s"
         meta.cell(i, 2, value).data_type = "s"
@@ -355,9 +425,14 @@ def build(*, plan, fiscal_year: int, period: int, group=None) -> bytes:
     # row 1: what this is, and which cells are read
     scope_label = group.name if group else _("計画全体")
     ws.cell(1, 1, f"{period_obj.label}（{scope_label}）").font = bold
-    note = ws.cell(1, COL["title"], _(
-        "黄色の欄に入力し、このまま保存してアップロードしてください。状況・実施内容・成果・課題は各項目の"
-        "最初の行（版のある行）だけ読み込みます。灰色の欄、列とシートの名前は変えないでください。"))
+    note = ws.cell(
+        1,
+        COL["title"],
+        _(
+            "黄色の欄に入力し、このまま保存してアップロードしてください。状況・実施内容・成果・課題は各項目の"
+            "最初の行（版のある行）だけ読み込みます。灰色の欄、列とシートの名前は変えないでください。"
+        ),
+    )
     note.font, note.alignment = small, wrap
     marker = ws.cell(1, COL["actual"], _("↓ 入力する欄"))
     marker.font = bold
@@ -386,12 +461,16 @@ def build(*, plan, fiscal_year: int, period: int, group=None) -> bytes:
         for index, indicator in enumerate(indicators):
             first = index == 0
             cells = {
-                "node_id": node.pk, "level": node.level.name, "code": node.code or None, "title": node.title,
+                "node_id": node.pk,
+                "level": node.level.name,
+                "code": node.code or None,
+                "title": node.title,
                 "indicator_id": indicator.pk if indicator else None,
                 "indicator": indicator.name if indicator else None,
                 "kind": str(kinds.get(indicator.kind, "")) if indicator else None,
                 "unit": (indicator.unit or None) if indicator else None,
-                "target": None, "actual": None,
+                "target": None,
+                "actual": None,
                 "version": (report.version if report else 0) if first else None,
             }
             if indicator:
@@ -453,20 +532,50 @@ def build(*, plan, fiscal_year: int, period: int, group=None) -> bytes:
 
     if last >= FIRST_ROW:
         status_column = get_column_letter(COL["status"])
-        status_list = DataValidation(type="list", allow_blank=True, showErrorMessage=True,
-                                     formula1=f"'{META_SHEET}'!$D$1:$D${max(1, len(status_names))}",
-                                     errorTitle=_("状況"), error=_("一覧から選んでください。"))
+        status_list = DataValidation(
+            type="list",
+            allow_blank=True,
+            showErrorMessage=True,
+            formula1=f"'{META_SHEET}'!$D$1:$D${max(1, len(status_names))}",
+            errorTitle=_("状況"),
+            error=_("一覧から選んでください。"),
+        )
         status_list.add(f"{status_column}{FIRST_ROW}:{status_column}{last}")
         ws.add_data_validation(status_list)
         rules = [
-            (yes_no_cells, DataValidation(type="list", allow_blank=True, formula1='"{},{}"'.format(_("実施"), _("未実施")),
-                                          showErrorMessage=True, error=_("「実施」か「未実施」を選んでください。"))),
-            (quantity_cells, DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
-                                            allow_blank=True, showErrorMessage=True,
-                                            error=_("0 以上の数字を入力してください。"))),
-            (ratio_cells, DataValidation(type="decimal", operator="between", formula1="0", formula2="100",
-                                         allow_blank=True, showErrorMessage=True,
-                                         error=_("割合（％）は 0〜100 の数字で入力してください。"))),
+            (
+                yes_no_cells,
+                DataValidation(
+                    type="list",
+                    allow_blank=True,
+                    formula1='"{},{}"'.format(_("実施"), _("未実施")),
+                    showErrorMessage=True,
+                    error=_("「実施」か「未実施」を選んでください。"),
+                ),
+            ),
+            (
+                quantity_cells,
+                DataValidation(
+                    type="decimal",
+                    operator="greaterThanOrEqual",
+                    formula1="0",
+                    allow_blank=True,
+                    showErrorMessage=True,
+                    error=_("0 以上の数字を入力してください。"),
+                ),
+            ),
+            (
+                ratio_cells,
+                DataValidation(
+                    type="decimal",
+                    operator="between",
+                    formula1="0",
+                    formula2="100",
+                    allow_blank=True,
+                    showErrorMessage=True,
+                    error=_("割合（％）は 0〜100 の数字で入力してください。"),
+                ),
+            ),
         ]
         for coordinates, rule in rules:
             if coordinates:
@@ -543,13 +652,24 @@ class ProgressWorkbookImporter(Importer[Parsed]):
     max_zip_entries = MAX_ZIP_ENTRIES
     problem_error = ExcelError
     refusals = {
-        "too_large": gettext_lazy("ファイルが大きすぎます（%(mb)s MB まで）。ダウンロードした Excel ファイルに入力したものを選んでください。"),
+        "too_large": gettext_lazy(
+            "ファイルが大きすぎます（%(mb)s MB まで）。ダウンロードした Excel ファイルに入力したものを選んでください。"
+        ),
         "empty": gettext_lazy("ファイルが空です。ダウンロードした Excel ファイル（.xlsx）を選んでください。"),
-        "ole": gettext_lazy("古い形式の Excel ファイル（.xls）や、パスワード付きのファイルは読み込めません。"
-                            "ダウンロードした Excel ファイル（.xlsx）に入力し、パスワードを付けずに保存してください。"),
-        "utf16": _NOT_XLSX, "binary": _NOT_XLSX, "text": _NOT_XLSX, "zip_not_xlsx": _NOT_XLSX,
-        "zip_corrupt": gettext_lazy("ファイルが壊れているため読み込めません。Excel で開けるか確かめてから、もう一度保存してください。"),
-        "zip_too_large": gettext_lazy("ファイルの中身が大きすぎるため読み込めません。ダウンロードした Excel ファイルに入力したものを選んでください。"),
+        "ole": gettext_lazy(
+            "古い形式の Excel ファイル（.xls）や、パスワード付きのファイルは読み込めません。"
+            "ダウンロードした Excel ファイル（.xlsx）に入力し、パスワードを付けずに保存してください。"
+        ),
+        "utf16": _NOT_XLSX,
+        "binary": _NOT_XLSX,
+        "text": _NOT_XLSX,
+        "zip_not_xlsx": _NOT_XLSX,
+        "zip_corrupt": gettext_lazy(
+            "ファイルが壊れているため読み込めません。Excel で開けるか確かめてから、もう一度保存してください。"
+        ),
+        "zip_too_large": gettext_lazy(
+            "ファイルの中身が大きすぎるため読み込めません。ダウンロードした Excel ファイルに入力したものを選んでください。"
+        ),
     }
 
     def __init__(self, *, plan: Plan, user: Any, fiscal_year: int, period: int) -> None:
@@ -567,10 +687,13 @@ class ProgressWorkbookImporter(Importer[Parsed]):
     def kind_problem(self, kind: Kind, raw: bytes, filename: str) -> str | None:
         """A CSV saved from the workbook gets its own advice."""
         if kind in ("text", "utf16", "binary") and (
-                filename.lower().endswith((".csv", ".tsv", ".txt"))
-                or (kind == "text" and (b"," in raw[:4096] or b"\t" in raw[:4096]))):
-            return _("CSV ではなく、ダウンロードした Excel ファイル（.xlsx）をそのまま選んでください。"
-                     "Excel で CSV として保存し直したファイルは読み込めません。")
+            filename.lower().endswith((".csv", ".tsv", ".txt"))
+            or (kind == "text" and (b"," in raw[:4096] or b"\t" in raw[:4096]))
+        ):
+            return _(
+                "CSV ではなく、ダウンロードした Excel ファイル（.xlsx）をそのまま選んでください。"
+                "Excel で CSV として保存し直したファイルは読み込めません。"
+            )
         return super().kind_problem(kind, raw, filename)
 
     def parse(self, source: Source) -> Parsed:
@@ -600,7 +723,9 @@ def _parse(source: Source, *, plan: Plan, user: Any, fiscal_year: int, period: i
     errors = _Problems()
     sheet = sheet_name()
     too_many_rows = _("「%(sheet)s」シートの行が多すぎます（%(max)s 行まで）。ファイルを分けてください。") % {
-        "sheet": sheet, "max": f"{MAX_ROWS:,}"}
+        "sheet": sheet,
+        "max": f"{MAX_ROWS:,}",
+    }
     if row_elements > MAX_ROWS + FIRST_ROW + 50:
         raise ExcelError([problem(too_many_rows)])
 
@@ -611,12 +736,22 @@ def _parse(source: Source, *, plan: Plan, user: Any, fiscal_year: int, period: i
             warnings.simplefilter("ignore")  # unsupported extensions (e.g. x14 validations) are dropped
             wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=False, data_only=False)
     except Exception:  # openpyxl raises many kinds for a broken file
-        raise ExcelError([problem(_("ファイルが壊れているため読み込めません。Excel で開けるか確かめてから、"
-                                    "もう一度保存してください。"))]) from None
+        raise ExcelError(
+            [
+                problem(
+                    _(
+                        "ファイルが壊れているため読み込めません。Excel で開けるか確かめてから、"
+                        "もう一度保存してください。"
+                    )
+                )
+            ]
+        ) from None
 
     # ---- is it ours, for this plan and period?
-    not_ours = _("このファイルは、この画面からダウンロードした進捗報告の Excel ファイルではありません"
-                 "（確認用の情報が見つからないか、変更されています）。この画面からダウンロードしたファイルに入力してください。")
+    not_ours = _(
+        "このファイルは、この画面からダウンロードした進捗報告の Excel ファイルではありません"
+        "（確認用の情報が見つからないか、変更されています）。この画面からダウンロードしたファイルに入力してください。"
+    )
     if META_SHEET not in wb.sheetnames:
         raise ExcelError([problem(not_ours)])
     meta = wb[META_SHEET]
@@ -633,47 +768,89 @@ def _parse(source: Source, *, plan: Plan, user: Any, fiscal_year: int, period: i
     except (KeyError, ValueError):
         raise ExcelError([problem(not_ours)]) from None
     if file_plan != plan.pk or file_council != plan.council_id:
-        raise ExcelError([problem(_("このファイルは別の計画のものです。この計画の画面からダウンロードしたファイルを選んでください。"))])
+        raise ExcelError(
+            [
+                problem(
+                    _("このファイルは別の計画のものです。この計画の画面からダウンロードしたファイルを選んでください。")
+                )
+            ]
+        )
     chosen = _period(plan, fiscal_year, period)
     if (file_year, file_period) != (fiscal_year, period):
         in_file = _period(plan, file_year, file_period)
         label = in_file.label if in_file else fiscal.format_fiscal_year(file_year, style="wareki")
-        raise ExcelError([problem(_(
-            "このファイルは%(file)sの報告用です。選んだ期間（%(chosen)s）と違うため、読み込んでいません。"
-            "期間を選び直すか、%(chosen)sのファイルをダウンロードしてください。") % {
-                "file": label, "chosen": chosen.label if chosen else ""})])
+        raise ExcelError(
+            [
+                problem(
+                    _(
+                        "このファイルは%(file)sの報告用です。選んだ期間（%(chosen)s）と違うため、読み込んでいません。"
+                        "期間を選び直すか、%(chosen)sのファイルをダウンロードしてください。"
+                    )
+                    % {"file": label, "chosen": chosen.label if chosen else ""}
+                )
+            ]
+        )
     if chosen is None:
         raise ExcelError([problem(_("この計画の報告期間にない期間です。"))])
     group = None
     if file_group is not None:
         group = group_get(plan, file_group)
         if not group:
-            raise ExcelError([problem(_("このファイルのワーキンググループは削除されています。ダウンロードし直してください。"))])
+            raise ExcelError(
+                [problem(_("このファイルのワーキンググループは削除されています。ダウンロードし直してください。"))]
+            )
     perms = permissions_for(user, plan.council_id)
     if not permissions.may_use_workbook(user, plan, group, perms):
-        raise ExcelError([problem(_(
-            "このファイルを読み込む権限がありません。計画全体のファイルは進捗を報告する権限のある方が、"
-            "ワーキンググループのファイルはそのグループのリーダー・サブリーダーが読み込めます。"))])
+        raise ExcelError(
+            [
+                problem(
+                    _(
+                        "このファイルを読み込む権限がありません。計画全体のファイルは進捗を報告する権限のある方が、"
+                        "ワーキンググループのファイルはそのグループのリーダー・サブリーダーが読み込めます。"
+                    )
+                )
+            ]
+        )
 
     # ---- sheets, merged cells, formulas, headers
     if sheet not in wb.sheetnames:
-        raise ExcelError([problem(_("「%(sheet)s」シートが見つかりません。シートの名前を変えずに保存してください。") % {
-            "sheet": sheet})])
+        raise ExcelError(
+            [
+                problem(
+                    _("「%(sheet)s」シートが見つかりません。シートの名前を変えずに保存してください。")
+                    % {"sheet": sheet}
+                )
+            ]
+        )
     for name in wb.sheetnames:
         if name not in (sheet, META_SHEET):
-            errors.add(_("「%(name)s」シートは読み込めません。シートを追加せず、「%(sheet)s」シートだけに入力してください"
-                         "（追加したシートは削除してください）。") % {"name": name, "sheet": sheet})
+            errors.add(
+                _(
+                    "「%(name)s」シートは読み込めません。シートを追加せず、「%(sheet)s」シートだけに入力してください"
+                    "（追加したシートは削除してください）。"
+                )
+                % {"name": name, "sheet": sheet}
+            )
     ws = wb[sheet]
     for merged in sorted(ws.merged_cells.ranges, key=lambda r: (r.min_row, r.min_col)):
-        errors.add(_("セルが結合されています（%(range)s）。セルの結合を解除してください。") % {"range": merged.coord},
-                   merged.min_row, merged.min_col)
+        errors.add(
+            _("セルが結合されています（%(range)s）。セルの結合を解除してください。") % {"range": merged.coord},
+            merged.min_row,
+            merged.min_col,
+        )
     rows = defaultdict(dict)  # row → column → cell
     for (r, c), cell in ws._cells.items():
         if cell.value is None:
             continue
         if _is_formula(cell):
-            errors.add(_("数式は読み込めません。計算した結果の値を入力してください"
-                         "（数式のセルをコピーして「値の貼り付け」をします）。"), r, c)
+            errors.add(
+                _(
+                    "数式は読み込めません。計算した結果の値を入力してください"
+                    "（数式のセルをコピーして「値の貼り付け」をします）。"
+                ),
+                r,
+                c,
+            )
             continue
         if r >= HEADER_ROW:
             rows[r][c] = cell
@@ -683,18 +860,28 @@ def _parse(source: Source, *, plan: Plan, user: Any, fiscal_year: int, period: i
         if found != str(column.header):
             if found:
                 text = _("見出しが「%(expected)s」ではなく「%(found)s」になっています。") % {
-                    "expected": column.header, "found": found}
+                    "expected": column.header,
+                    "found": found,
+                }
             else:
                 text = _("見出し「%(expected)s」がありません。") % {"expected": column.header}
-            errors.add(text + _("列の名前や順番を変えないでください（列を追加・削除したときは、ダウンロードし直してください）。"),
-                       HEADER_ROW, number)
+            errors.add(
+                text
+                + _("列の名前や順番を変えないでください（列を追加・削除したときは、ダウンロードし直してください）。"),
+                HEADER_ROW,
+                number,
+            )
             break
     for number, cell in sorted(header_cells.items()):
         if number > len(COLUMNS) and not _is_blank(cell.value):
-            errors.add(_("列「%(found)s」は読み込めません。列を追加しないでください。") % {
-                "found": _clean_text(cell.value)}, HEADER_ROW, number)
-    data_rows = sorted(r for r, cells in rows.items() if r >= FIRST_ROW
-                       and any(not _is_blank(cell.value) for cell in cells.values()))
+            errors.add(
+                _("列「%(found)s」は読み込めません。列を追加しないでください。") % {"found": _clean_text(cell.value)},
+                HEADER_ROW,
+                number,
+            )
+    data_rows = sorted(
+        r for r, cells in rows.items() if r >= FIRST_ROW and any(not _is_blank(cell.value) for cell in cells.values())
+    )
     if len(data_rows) > MAX_ROWS:
         raise ExcelError([problem(too_many_rows)])
     errors.raise_if_any()
@@ -735,27 +922,43 @@ def _parse(source: Source, *, plan: Plan, user: Any, fiscal_year: int, period: i
             continue  # a note typed beside the table is not ours to read
         error_cells = [(c, cell) for c, cell in sorted(cells.items()) if cell.data_type == "e" and c <= len(COLUMNS)]
         for c, cell in error_cells:
-            errors.add(_("エラー値（%(value)s）が入っています。値を入力し直してください。") % {"value": cell.value}, r, c)
+            errors.add(
+                _("エラー値（%(value)s）が入っています。値を入力し直してください。") % {"value": cell.value}, r, c
+            )
         if error_cells:
             continue
         try:
             node_id = _int_cell(get["node_id"])
         except ValueError:
-            errors.add(_("項目ID「%(value)s」が正しくありません。項目ID・指標ID・版の欄は変えないでください。") % {
-                "value": _clean_text(get["node_id"])}, r, COL["node_id"])
+            errors.add(
+                _("項目ID「%(value)s」が正しくありません。項目ID・指標ID・版の欄は変えないでください。")
+                % {"value": _clean_text(get["node_id"])},
+                r,
+                COL["node_id"],
+            )
             continue
         node = tree.by_id.get(node_id)
         if node is None:
-            errors.add(_("項目ID「%(value)s」はこの計画にありません。行を追加せず、ダウンロードしたファイルに入力してください。") % {
-                "value": node_id}, r, COL["node_id"])
+            errors.add(
+                _(
+                    "項目ID「%(value)s」はこの計画にありません。行を追加せず、ダウンロードしたファイルに入力してください。"
+                )
+                % {"value": node_id},
+                r,
+                COL["node_id"],
+            )
             continue
         label = node.label
         if allowed is not None and node_id not in allowed:
             errors.add(_("「%(item)s」の進捗を報告する権限がありません。") % {"item": label}, r, COL["node_id"])
             continue
         if scope is not None and node_id not in scope:
-            errors.add(_("「%(item)s」はワーキンググループ「%(group)s」の担当ではありません。") % {
-                "item": label, "group": group.name}, r, COL["node_id"])
+            errors.add(
+                _("「%(item)s」はワーキンググループ「%(group)s」の担当ではありません。")
+                % {"item": label, "group": group.name},
+                r,
+                COL["node_id"],
+            )
             continue
         indicator = None
         if not _is_blank(get["indicator_id"]):
@@ -764,14 +967,24 @@ def _parse(source: Source, *, plan: Plan, user: Any, fiscal_year: int, period: i
             except ValueError:
                 indicator = None
             if indicator is None or indicator.node_id != node_id:
-                errors.add(_("指標ID「%(value)s」は「%(item)s」の指標ではありません（削除されたか、IDが変わっています）。"
-                             "ダウンロードし直してください。") % {"value": _clean_text(get["indicator_id"]), "item": label},
-                           r, COL["indicator_id"])
+                errors.add(
+                    _(
+                        "指標ID「%(value)s」は「%(item)s」の指標ではありません（削除されたか、IDが変わっています）。"
+                        "ダウンロードし直してください。"
+                    )
+                    % {"value": _clean_text(get["indicator_id"]), "item": label},
+                    r,
+                    COL["indicator_id"],
+                )
                 continue
         key = (node_id, indicator.pk if indicator else None)
         if key in seen:
-            errors.add(_("同じ項目・指標の行が2つあります（%(other)s行目と同じ）。片方を削除してください。") % {
-                "other": seen[key]}, r, COL["node_id"])
+            errors.add(
+                _("同じ項目・指標の行が2つあります（%(other)s行目と同じ）。片方を削除してください。")
+                % {"other": seen[key]},
+                r,
+                COL["node_id"],
+            )
             continue
         seen[key] = r
         rows_of_node[node_id].append(r)
@@ -783,19 +996,36 @@ def _parse(source: Source, *, plan: Plan, user: Any, fiscal_year: int, period: i
                 continue
             for k in ITEM_KEYS:
                 if not _is_blank(get[k]):
-                    errors.add(_("%(field)sは各項目の最初の行（版のある行）だけに入力してください。"
-                                 "この行の%(field)sは読み込みません。") % {"field": headers[k]}, r, COL[k])
+                    errors.add(
+                        _(
+                            "%(field)sは各項目の最初の行（版のある行）だけに入力してください。"
+                            "この行の%(field)sは読み込みません。"
+                        )
+                        % {"field": headers[k]},
+                        r,
+                        COL[k],
+                    )
         else:
             try:
                 version = _int_cell(get["version"])
             except ValueError:
-                errors.add(_("版「%(value)s」が正しくありません。項目ID・指標ID・版の欄は変えないでください。") % {
-                    "value": _clean_text(get["version"])}, r, COL["version"])
+                errors.add(
+                    _("版「%(value)s」が正しくありません。項目ID・指標ID・版の欄は変えないでください。")
+                    % {"value": _clean_text(get["version"])},
+                    r,
+                    COL["version"],
+                )
                 continue
             if node_id in item_rows:
-                errors.add(_("「%(item)s」の版のある行が2つあります（%(other)s行目）。行をコピーせず、"
-                             "ダウンロードしたファイルに入力してください。") % {"item": label, "other": item_rows[node_id]},
-                           r, COL["version"])
+                errors.add(
+                    _(
+                        "「%(item)s」の版のある行が2つあります（%(other)s行目）。行をコピーせず、"
+                        "ダウンロードしたファイルに入力してください。"
+                    )
+                    % {"item": label, "other": item_rows[node_id]},
+                    r,
+                    COL["version"],
+                )
                 continue
             item_rows[node_id], item_versions[node_id] = r, version
             row_items[key] = [_clean_text(get[k]) for k in ITEM_KEYS]
@@ -804,8 +1034,12 @@ def _parse(source: Source, *, plan: Plan, user: Any, fiscal_year: int, period: i
             if status_text:
                 status = statuses.get(status_text) or statuses_nfkc.get(unicodedata.normalize("NFKC", status_text))
                 if status is None:
-                    errors.add(_("状況「%(value)s」はこの社協の状況にありません。一覧（%(names)s）から選んでください。") % {
-                        "value": status_text, "names": status_names}, r, COL["status"])
+                    errors.add(
+                        _("状況「%(value)s」はこの社協の状況にありません。一覧（%(names)s）から選んでください。")
+                        % {"value": status_text, "names": status_names},
+                        r,
+                        COL["status"],
+                    )
                 fields_now["status"] = status
             else:
                 fields_now["status"] = None
@@ -832,23 +1066,33 @@ def _parse(source: Source, *, plan: Plan, user: Any, fiscal_year: int, period: i
     items = []
     unchanged_rows = 0
     for node_id, node_rows in rows_of_node.items():
-        touched = any(_digest(row_actuals.get(key), row_items.get(key)) != snapshots.get(key)
-                      for key in keys_of_node[node_id])
+        touched = any(
+            _digest(row_actuals.get(key), row_items.get(key)) != snapshots.get(key) for key in keys_of_node[node_id]
+        )
         if not touched:  # as downloaded: keep whatever is saved now, even if someone else changed it
             unchanged_rows += len(node_rows)
             continue
         node = tree.by_id[node_id]
         report = data.reports.get(node_id)
-        change = ItemChange(node=node, row=item_rows.get(node_id, min(node_rows)),
-                            version=item_versions.get(node_id, -1), created=report is None)
+        change = ItemChange(
+            node=node,
+            row=item_rows.get(node_id, min(node_rows)),
+            version=item_versions.get(node_id, -1),
+            created=report is None,
+        )
         fields_now = item_values.get(node_id)
         if fields_now is not None:
             old_status = report.status if report else None
             if fields_now["status"] != old_status:
                 change.fields["status"] = fields_now["status"]
-                change.changes.append(FieldChange(item_rows[node_id], headers["status"],
-                                                  old_status.name if old_status else "",
-                                                  fields_now["status"].name if fields_now["status"] else ""))
+                change.changes.append(
+                    FieldChange(
+                        item_rows[node_id],
+                        headers["status"],
+                        old_status.name if old_status else "",
+                        fields_now["status"].name if fields_now["status"] else "",
+                    )
+                )
             for k in TEXT_FIELDS:
                 old = _clean_text(getattr(report, k)) if report else ""
                 if fields_now[k] != old:
@@ -861,9 +1105,14 @@ def _parse(source: Source, *, plan: Plan, user: Any, fiscal_year: int, period: i
             if stored != old:
                 indicator = data.indicator_by_id[indicator_id]
                 change.actuals[indicator_id] = typed
-                change.changes.append(FieldChange(
-                    r, actual_label % {"name": indicator.name},
-                    _display_actual(indicator, old), _display_actual(indicator, stored)))
+                change.changes.append(
+                    FieldChange(
+                        r,
+                        actual_label % {"name": indicator.name},
+                        _display_actual(indicator, old),
+                        _display_actual(indicator, stored),
+                    )
+                )
                 changed_rows.add(r)
         if change.fields:
             changed_rows.add(item_rows[node_id])
@@ -872,20 +1121,40 @@ def _parse(source: Source, *, plan: Plan, user: Any, fiscal_year: int, period: i
             continue
         current = report.version if report else 0
         if node_id not in item_rows:
-            errors.add(_("「%(item)s」の最初の行（版のある行）がありません。行を削除せず、ダウンロードしたファイルに"
-                         "入力してください。") % {"item": node.label}, min(changed_rows), COL["version"])
+            errors.add(
+                _(
+                    "「%(item)s」の最初の行（版のある行）がありません。行を削除せず、ダウンロードしたファイルに"
+                    "入力してください。"
+                )
+                % {"item": node.label},
+                min(changed_rows),
+                COL["version"],
+            )
             continue
         if change.version != current:
-            errors.add(_("「%(item)s」の報告は、ダウンロードした後にほかの人が更新しました。"
-                         "最新の内容をダウンロードし直して、もう一度入力してください。") % {"item": node.label},
-                       item_rows[node_id], COL["version"])
+            errors.add(
+                _(
+                    "「%(item)s」の報告は、ダウンロードした後にほかの人が更新しました。"
+                    "最新の内容をダウンロードし直して、もう一度入力してください。"
+                )
+                % {"item": node.label},
+                item_rows[node_id],
+                COL["version"],
+            )
             continue
         change.changes.sort(key=lambda c: c.row)
         items.append(change)
     errors.raise_if_any()
     items.sort(key=lambda i: i.row)
-    return Parsed(plan=plan, period=chosen, group=group, filename=filename, items=items,
-                  row_count=len(seen), unchanged_rows=unchanged_rows)
+    return Parsed(
+        plan=plan,
+        period=chosen,
+        group=group,
+        filename=filename,
+        items=items,
+        row_count=len(seen),
+        unchanged_rows=unchanged_rows,
+    )
 
 
 # --------------------------------------------------------------------------- applying
@@ -902,9 +1171,20 @@ def _apply(parsed: Parsed, *, by: Any) -> int:
     with transaction.atomic():
         try:
             services.reports_save_bulk(
-                plan=parsed.plan, fiscal_year=parsed.period.fiscal_year, period=parsed.period.number, by=by,
-                items=[{"node": item.node, "expected_version": item.version, "actuals": item.actuals,
-                        "fields": item.fields} for item in parsed.items])
+                plan=parsed.plan,
+                fiscal_year=parsed.period.fiscal_year,
+                period=parsed.period.number,
+                by=by,
+                items=[
+                    {
+                        "node": item.node,
+                        "expected_version": item.version,
+                        "actuals": item.actuals,
+                        "fields": item.fields,
+                    }
+                    for item in parsed.items
+                ],
+            )
         except services.BulkItemError as exc:
             item = parsed.items[exc.index]
             raise ExcelError([problem(text, item.row) for text in exc.messages]) from exc

@@ -1,5 +1,6 @@
 """Running the plan: indicators and targets, the council's status scale, the reporting
 calendar and progress reports. Figures are rolled up explicitly (see ``rollup.py``)."""
+
 from typing import Any
 
 from django.conf import settings
@@ -33,9 +34,13 @@ class Indicator(models.Model):
     kind = models.CharField(_("種類"), max_length=20, choices=Kind.choices, default=Kind.QUANTITY)
     direction = models.CharField(_("よい方向"), max_length=10, choices=Direction.choices, default=Direction.HIGHER)
     baseline_value = models.DecimalField(_("基準値"), **VALUE)
-    baseline_year = models.PositiveSmallIntegerField(_("基準値の年度"), null=True, blank=True, validators=YEAR_VALIDATORS)
+    baseline_year = models.PositiveSmallIntegerField(
+        _("基準値の年度"), null=True, blank=True, validators=YEAR_VALIDATORS
+    )
     final_target = models.DecimalField(_("目標値（最終）"), **VALUE)
-    final_target_year = models.PositiveSmallIntegerField(_("目標値の年度"), null=True, blank=True, validators=YEAR_VALIDATORS)
+    final_target_year = models.PositiveSmallIntegerField(
+        _("目標値の年度"), null=True, blank=True, validators=YEAR_VALIDATORS
+    )
     note = models.TextField(_("備考"), blank=True)
     is_sample = models.BooleanField(_("サンプル"), default=False, help_text=_("デモ用の架空のデータ"))
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -71,8 +76,9 @@ class ProgressStatus(models.Model):
     position = models.PositiveIntegerField(default=0)
     name = models.CharField(_("名称"), max_length=30)
     color = models.CharField(_("色"), max_length=7, default="#57606a", help_text=_("例: #1a7f37"))
-    score = models.PositiveSmallIntegerField(_("点数"), validators=[MaxValueValidator(100)],
-                                             help_text=_("進捗の集計に使う 0〜100 の点数"))
+    score = models.PositiveSmallIntegerField(
+        _("点数"), validators=[MaxValueValidator(100)], help_text=_("進捗の集計に使う 0〜100 の点数")
+    )
 
     class Meta:
         ordering = ["council", "position", "pk"]
@@ -92,10 +98,12 @@ class ReportingSchedule(models.Model):
 
     plan = models.OneToOneField(Plan, on_delete=models.CASCADE, related_name="reporting_schedule")
     frequency = models.CharField(_("報告の頻度"), max_length=10, choices=Frequency.choices, default=Frequency.YEARLY)
-    due_days = models.PositiveSmallIntegerField(_("締切（期間終了の何日後）"), default=30,
-                                                validators=[MaxValueValidator(365)])
-    grace_days = models.PositiveSmallIntegerField(_("猶予（締切の何日後まで）"), default=14,
-                                                  validators=[MaxValueValidator(180)])
+    due_days = models.PositiveSmallIntegerField(
+        _("締切（期間終了の何日後）"), default=30, validators=[MaxValueValidator(365)]
+    )
+    grace_days = models.PositiveSmallIntegerField(
+        _("猶予（締切の何日後まで）"), default=14, validators=[MaxValueValidator(180)]
+    )
 
     def __str__(self) -> str:
         return f"{self.plan_id}: {self.frequency}"
@@ -112,8 +120,9 @@ class ProgressReport(models.Model):
     results = models.TextField(_("成果"), blank=True)
     problems = models.TextField(_("課題"), blank=True)
     is_sample = models.BooleanField(_("サンプル"), default=False)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 
@@ -147,12 +156,25 @@ class WorkingGroup(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="working_groups")
     name = models.CharField(_("名称"), max_length=100)
     nodes = models.ManyToManyField(PlanNode, blank=True, related_name="working_groups", verbose_name=_("担当する項目"))
-    leader = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="led_working_groups", verbose_name=_("リーダー"))
-    sub_leader = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="sub_led_working_groups", verbose_name=_("サブリーダー"))
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="working_groups",
-                                     verbose_name=_("メンバー"))
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_working_groups",
+        verbose_name=_("リーダー"),
+    )
+    sub_leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sub_led_working_groups",
+        verbose_name=_("サブリーダー"),
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="working_groups", verbose_name=_("メンバー")
+    )
     is_sample = models.BooleanField(_("サンプル"), default=False)
 
     class Meta:
@@ -167,8 +189,14 @@ class Meeting(models.Model):
     """推進会議: a progress meeting, linked to the nodes discussed."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="meetings")
-    working_group = models.ForeignKey(WorkingGroup, null=True, blank=True, on_delete=models.SET_NULL,
-                                      related_name="meetings", verbose_name=_("ワーキンググループ"))
+    working_group = models.ForeignKey(
+        WorkingGroup,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="meetings",
+        verbose_name=_("ワーキンググループ"),
+    )
     title = models.CharField(_("会議名"), max_length=200)
     held_on = models.DateField(_("開催日"))
     attendees = models.TextField(_("出席者"), blank=True)
@@ -192,16 +220,26 @@ class AnnualPlan(models.Model):
     fiscal_year = models.PositiveSmallIntegerField(_("年度"), validators=YEAR_VALIDATORS)
     content = models.TextField(_("実施すること"), blank=True)
     months = models.JSONField(_("実施する月"), default=list, blank=True, help_text=_("4〜3月のうち実施する月"))
-    working_group = models.ForeignKey(WorkingGroup, null=True, blank=True, on_delete=models.SET_NULL,
-                                      related_name="annual_plans", verbose_name=_("担当ワーキンググループ"))
-    owners = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="annual_plans",
-                                    verbose_name=_("担当者"))
-    budget = models.DecimalField(_("予算（円）"), max_digits=14, decimal_places=0, null=True, blank=True,
-                                 validators=[MinValueValidator(0)])
-    carried_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                     verbose_name=_("前年度の年次計画"))
-    needs_attention = models.BooleanField(_("要検討"), default=False,
-                                          help_text=_("前年度の評価で拡充・見直しとされた事業"))
+    working_group = models.ForeignKey(
+        WorkingGroup,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="annual_plans",
+        verbose_name=_("担当ワーキンググループ"),
+    )
+    owners = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="annual_plans", verbose_name=_("担当者")
+    )
+    budget = models.DecimalField(
+        _("予算（円）"), max_digits=14, decimal_places=0, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    carried_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("前年度の年次計画")
+    )
+    needs_attention = models.BooleanField(
+        _("要検討"), default=False, help_text=_("前年度の評価で拡充・見直しとされた事業")
+    )
     carried_direction = models.CharField(_("前年度の評価での方向性"), max_length=30, blank=True)
     improvements = models.TextField(_("前年度の評価からの改善策"), blank=True)
     is_sample = models.BooleanField(_("サンプル"), default=False)
@@ -232,8 +270,9 @@ class ReminderLog(models.Model):
 
     class Meta:
         ordering = ["-sent_at"]
-        constraints = [models.UniqueConstraint(fields=["user", "plan", "fiscal_year", "period", "kind"],
-                                               name="reminder_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "plan", "fiscal_year", "period", "kind"], name="reminder_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.plan_id} {self.fiscal_year}/{self.period} {self.kind}"
@@ -247,8 +286,9 @@ class ReportAttachment(models.Model):
     name = models.CharField(_("ファイル名"), max_length=200)
     size = models.PositiveIntegerField()
     content_type = models.CharField(max_length=100)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -267,14 +307,16 @@ class TargetChange(models.Model):
     (the snapshot of that review is evaluation's; progress only refers to it by name)."""
 
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="target_changes")
-    fiscal_year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True,
-                                                   help_text=_("空欄は最終目標値"))
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True, help_text=_("空欄は最終目標値"))
     old_value = models.DecimalField(_("変更前"), max_digits=16, decimal_places=4, null=True, blank=True)
     new_value = models.DecimalField(_("変更後"), max_digits=16, decimal_places=4, null=True, blank=True)
     reason = models.TextField(_("変更の理由"))
-    snapshot = models.ForeignKey("evaluation.PlanSnapshot", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    snapshot = models.ForeignKey(
+        "evaluation.PlanSnapshot", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     changed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

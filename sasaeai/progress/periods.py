@@ -2,6 +2,7 @@
 
 A period is due ``due_days`` after it ends and counts as overdue after a further ``grace_days``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -51,13 +52,25 @@ def periods(*, frequency: str, fiscal_year: int, due_days: int, grace_days: int)
         start = _add_months(start_of_year, (number - 1) * months)
         end = _add_months(start, months) - dt.timedelta(days=1)
         due = end + dt.timedelta(days=due_days)
-        result.append(Period(fiscal_year, number, start, end, due, due + dt.timedelta(days=grace_days),
-                             _label(frequency, fiscal_year, number)))
+        result.append(
+            Period(
+                fiscal_year,
+                number,
+                start,
+                end,
+                due,
+                due + dt.timedelta(days=grace_days),
+                _label(frequency, fiscal_year, number),
+            )
+        )
     return result
 
 
 def period_of(*, frequency, day: dt.date, due_days: int, grace_days: int) -> Period:
     """The period a day falls in."""
     fy = fiscal.fiscal_year_of(day)
-    return next(p for p in periods(frequency=frequency, fiscal_year=fy, due_days=due_days, grace_days=grace_days)
-                if p.start <= day <= p.end)
+    return next(
+        p
+        for p in periods(frequency=frequency, fiscal_year=fy, due_days=due_days, grace_days=grace_days)
+        if p.start <= day <= p.end
+    )

@@ -23,6 +23,7 @@ Two forms: one object (``owns_node``, ``leads_node``, ``can_report``) and bulk (
 ``led_node_ids`` for one user; ``plan_ownership`` for every item and every user of a plan, in at
 most five queries whatever the plan's size).
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -132,8 +133,9 @@ class Ownership:
                 result[node_id].append(group)
         return dict(result)
 
-    def groups_reaching(self, node_id: int, fiscal_year: int,
-                        at: Mapping[int, list[WorkingGroup]] | None = None) -> list[WorkingGroup]:
+    def groups_reaching(
+        self, node_id: int, fiscal_year: int, at: Mapping[int, list[WorkingGroup]] | None = None
+    ) -> list[WorkingGroup]:
         """The groups that reach ``node_id``: those at the item first, then those at each item above."""
         at = self.groups_at(fiscal_year) if at is None else at
         found: list[WorkingGroup] = []
@@ -157,8 +159,13 @@ def _parents_of(plan: Plan, parents: Mapping[int, int | None] | PlanTree | None)
     return dict(PlanNode.objects.filter(plan=plan).values_list("pk", "parent_id"))
 
 
-def plan_ownership(plan: Plan, fiscal_years: Iterable[int], *, user: Any = None,
-                   parents: Mapping[int, int | None] | PlanTree | None = None) -> Ownership:
+def plan_ownership(
+    plan: Plan,
+    fiscal_years: Iterable[int],
+    *,
+    user: Any = None,
+    parents: Mapping[int, int | None] | PlanTree | None = None,
+) -> Ownership:
     """Who owns which items of ``plan`` in ``fiscal_years`` (bulk form).
 
     ``parents`` (node id → parent id, or the plan's tree) saves reading the items. With ``user``,
@@ -176,9 +183,16 @@ def plan_ownership(plan: Plan, fiscal_years: Iterable[int], *, user: Any = None,
     group_nodes: dict[int, set[int]] = defaultdict(set)
     annual_groups: dict[int, dict[int, set[int]]] = {year: defaultdict(set) for year in years}
     annual_plans: dict[int, dict[int, tuple[int | None, bool]]] = {year: {} for year in years}
-    ownership = Ownership(fiscal_years=years, children=dict(children), parents=parent_of, personal=personal,
-                          group_nodes=group_nodes, annual_groups=annual_groups, groups=groups,
-                          annual_plans=annual_plans)
+    ownership = Ownership(
+        fiscal_years=years,
+        children=dict(children),
+        parents=parent_of,
+        personal=personal,
+        group_nodes=group_nodes,
+        annual_groups=annual_groups,
+        groups=groups,
+        annual_plans=annual_plans,
+    )
     if user is not None and not user.is_authenticated:
         return ownership
 
@@ -188,36 +202,42 @@ def plan_ownership(plan: Plan, fiscal_years: Iterable[int], *, user: Any = None,
         owners = owners.filter(user_id=user.pk)
         group_qs = group_qs.filter(Q(leader_id=user.pk) | Q(sub_leader_id=user.pk))
     for node_id, year, user_id in owners.order_by("pk").values_list(  # 1
-            "annualplan__node_id", "annualplan__fiscal_year", "user_id"):
+        "annualplan__node_id", "annualplan__fiscal_year", "user_id"
+    ):
         personal[year][node_id].append(user_id)
     groups.update((g.pk, g) for g in group_qs)  # 1
     if user is None or groups:
         group_filter = {} if user is None else {"workinggroup_id__in": list(groups)}
-        for group_id, node_id in (WorkingGroup.nodes.through.objects  # 1
-                                  .filter(workinggroup__plan=plan, **group_filter).order_by("pk")
-                                  .values_list("workinggroup_id", "plannode_id")):
+        for group_id, node_id in (
+            WorkingGroup.nodes.through.objects.filter(workinggroup__plan=plan, **group_filter)  # 1
+            .order_by("pk")
+            .values_list("workinggroup_id", "plannode_id")
+        ):
             group_nodes[group_id].add(node_id)
         annual = AnnualPlan.objects.filter(node__plan=plan, fiscal_year__in=years)
         if user is not None:
             annual = annual.filter(working_group_id__in=list(groups))
         for node_id, year, group_id, is_sample in annual.order_by("pk").values_list(  # 1
-                "node_id", "fiscal_year", "working_group_id", "is_sample"):
+            "node_id", "fiscal_year", "working_group_id", "is_sample"
+        ):
             annual_plans[year][node_id] = (group_id, is_sample)
             if group_id in groups:
                 annual_groups[year][group_id].add(node_id)
     return ownership
 
 
-def owned_node_ids(user: Any, plan: Plan, fiscal_year: int, *,
-                   tree: Mapping[int, int | None] | PlanTree | None = None) -> set[int]:
+def owned_node_ids(
+    user: Any, plan: Plan, fiscal_year: int, *, tree: Mapping[int, int | None] | PlanTree | None = None
+) -> set[int]:
     """Items of ``plan`` that ``user`` owns in ``fiscal_year`` (bulk form for one user)."""
     if not user.is_authenticated:
         return set()
     return plan_ownership(plan, [fiscal_year], user=user, parents=tree).owned_by(user.pk, fiscal_year)
 
 
-def led_node_ids(user: Any, plan: Plan, fiscal_year: int, *,
-                 tree: Mapping[int, int | None] | PlanTree | None = None) -> set[int]:
+def led_node_ids(
+    user: Any, plan: Plan, fiscal_year: int, *, tree: Mapping[int, int | None] | PlanTree | None = None
+) -> set[int]:
     """Items of ``plan`` that ``user`` owns as leader or sub-leader of a working group."""
     if not user.is_authenticated:
         return set()
@@ -234,8 +254,9 @@ def leads_node(user: Any, plan: Plan, node: PlanNode, fiscal_year: int) -> bool:
     return node.plan_id == plan.pk and node.pk in led_node_ids(user, plan, fiscal_year)
 
 
-def group_node_ids(group: WorkingGroup, fiscal_year: int, *,
-                   tree: Mapping[int, int | None] | PlanTree | None = None) -> set[int]:
+def group_node_ids(
+    group: WorkingGroup, fiscal_year: int, *, tree: Mapping[int, int | None] | PlanTree | None = None
+) -> set[int]:
     """Every item ``group`` reaches in ``fiscal_year`` (the rows of its workbook)."""
     plan = group.plan
     return plan_ownership(plan, [fiscal_year], parents=tree).group_reach(group.pk, fiscal_year)
@@ -248,8 +269,7 @@ def _perms(user: Any, plan: Plan, perms: Collection[str] | None) -> Collection[s
     return permissions_for(user, plan.council_id) if perms is None else perms
 
 
-def can_report(user: Any, plan: Plan, node: PlanNode, fiscal_year: int,
-               perms: Collection[str] | None = None) -> bool:
+def can_report(user: Any, plan: Plan, node: PlanNode, fiscal_year: int, perms: Collection[str] | None = None) -> bool:
     """May ``user`` file the progress report of ``node`` for ``fiscal_year``?"""
     perms = _perms(user, plan, perms)
     if REPORT in perms:
@@ -257,8 +277,14 @@ def can_report(user: Any, plan: Plan, node: PlanNode, fiscal_year: int,
     return REPORT_OWN in perms and owns_node(user, plan, node, fiscal_year)
 
 
-def reportable_node_ids(user: Any, plan: Plan, fiscal_year: int, perms: Collection[str] | None = None, *,
-                        tree: Mapping[int, int | None] | PlanTree | None = None) -> set[int] | None:
+def reportable_node_ids(
+    user: Any,
+    plan: Plan,
+    fiscal_year: int,
+    perms: Collection[str] | None = None,
+    *,
+    tree: Mapping[int, int | None] | PlanTree | None = None,
+) -> set[int] | None:
     """The items ``user`` may report on in ``fiscal_year``; ``None`` when that is every item."""
     perms = _perms(user, plan, perms)
     if REPORT in perms:
@@ -268,8 +294,9 @@ def reportable_node_ids(user: Any, plan: Plan, fiscal_year: int, perms: Collecti
     return set()
 
 
-def reportable_years(user: Any, plan: Plan, node: PlanNode, fiscal_years: Iterable[int],
-                     perms: Collection[str] | None = None) -> set[int]:
+def reportable_years(
+    user: Any, plan: Plan, node: PlanNode, fiscal_years: Iterable[int], perms: Collection[str] | None = None
+) -> set[int]:
     """The years among ``fiscal_years`` for which ``user`` may report on ``node`` (at most four queries)."""
     perms = _perms(user, plan, perms)
     years = set(fiscal_years)
@@ -293,8 +320,9 @@ def workbook_groups(user: Any, plan: Plan, perms: Collection[str] | None = None)
     return []
 
 
-def may_use_workbook(user: Any, plan: Plan, group: WorkingGroup | None = None,
-                     perms: Collection[str] | None = None) -> bool:
+def may_use_workbook(
+    user: Any, plan: Plan, group: WorkingGroup | None = None, perms: Collection[str] | None = None
+) -> bool:
     """Plan workbook (``group`` None): ``progress.report``. Group workbook: that, or being the
     group's leader or sub-leader with ``progress.report_own``."""
     perms = _perms(user, plan, perms)
@@ -303,4 +331,3 @@ def may_use_workbook(user: Any, plan: Plan, group: WorkingGroup | None = None,
     if group is None or REPORT_OWN not in perms:
         return False
     return user.pk is not None and user.pk in (group.leader_id, group.sub_leader_id)
-

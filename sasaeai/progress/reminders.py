@@ -21,6 +21,7 @@ The rules, for a day ``D`` (``timezone.localdate()`` in the command):
 One reminder is one (user, plan, fiscal year, period, kind) with the items, in the order of the
 plan's tree. Each plan costs a fixed number of queries, whatever the number of items or owners.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -118,8 +119,9 @@ def open_periods(plan, day: dt.date) -> list[tuple[periods_module.Period, str]]:
     for year in range(current - YEARS_BACK, current + 1):
         if plan.period_start is not None and not (plan.period_start <= year <= (plan.period_end or plan.period_start)):
             continue
-        for period in periods_module.periods(frequency=schedule.frequency, fiscal_year=year,
-                                             due_days=schedule.due_days, grace_days=schedule.grace_days):
+        for period in periods_module.periods(
+            frequency=schedule.frequency, fiscal_year=year, due_days=schedule.due_days, grace_days=schedule.grace_days
+        ):
             kind = reminder_kind(period, day)
             if kind:
                 result.append((period, kind))
@@ -140,13 +142,13 @@ def _reporters(user_ids, council_id, parents) -> dict:
         return {}
     chain = _council_chain(council_id, parents)
     nearest = {}
-    for user_id, member_council, role in (Membership.objects.filter(user_id__in=user_ids, council_id__in=chain)
-                                          .values_list("user_id", "council_id", "role")):
+    for user_id, member_council, role in Membership.objects.filter(
+        user_id__in=user_ids, council_id__in=chain
+    ).values_list("user_id", "council_id", "role"):
         rank = chain.index(member_council)
         if user_id not in nearest or rank < nearest[user_id][0]:
             nearest[user_id] = (rank, role)
-    allowed = {u for u, (_rank, role) in nearest.items()
-               if REPORT_ANY & ROLE_PERMISSIONS.get(role, frozenset())}
+    allowed = {u for u, (_rank, role) in nearest.items() if REPORT_ANY & ROLE_PERMISSIONS.get(role, frozenset())}
     if not allowed:
         return {}
     users = get_user_model().objects.filter(pk__in=allowed, is_active=True).order_by("pk")
@@ -160,8 +162,11 @@ def plan_reminders(plan, day: dt.date, parents=None) -> list[Reminder]:
         return []
     years = sorted({p.fiscal_year for p, _kind in open_})
 
-    nodes = list(PlanNode.objects.filter(plan=plan).order_by("parent_id", "position", "pk")
-                 .values_list("pk", "parent_id", "code", "title"))
+    nodes = list(
+        PlanNode.objects.filter(plan=plan)
+        .order_by("parent_id", "position", "pk")
+        .values_list("pk", "parent_id", "code", "title")
+    )
     children, labels = defaultdict(list), {}
     for pk, parent_id, code, title in nodes:
         children[parent_id].append(pk)
@@ -189,21 +194,29 @@ def plan_reminders(plan, day: dt.date, parents=None) -> list[Reminder]:
     if not users:
         return []
 
-    reported = set(ProgressReport.objects.filter(node__plan=plan, fiscal_year__in=years, status__isnull=False)
-                   .values_list("node_id", "fiscal_year", "period"))
+    reported = set(
+        ProgressReport.objects.filter(node__plan=plan, fiscal_year__in=years, status__isnull=False).values_list(
+            "node_id", "fiscal_year", "period"
+        )
+    )
     base = base_url()
     result = []
     for period, kind in open_:
         for user_id, user in users.items():
-            items = [pk for pk in owned[period.fiscal_year].get(user_id, ())
-                     if pk in labels and (pk, period.fiscal_year, period.number) not in reported]
+            items = [
+                pk
+                for pk in owned[period.fiscal_year].get(user_id, ())
+                if pk in labels and (pk, period.fiscal_year, period.number) not in reported
+            ]
             if not items:
                 continue
             items.sort(key=position.__getitem__)
             reminder = Reminder(user=user, plan=plan, period=period, kind=kind)
             for pk in items:
-                path = (reverse("progress:report", kwargs={"plan_id": plan.pk, "node_id": pk})
-                        + f"?year={period.fiscal_year}&period={period.number}")
+                path = (
+                    reverse("progress:report", kwargs={"plan_id": plan.pk, "node_id": pk})
+                    + f"?year={period.fiscal_year}&period={period.number}"
+                )
                 reminder.items.append(ReminderItem(node_id=pk, label=labels[pk], path=path, url=base + path))
             result.append(reminder)
     return result
@@ -225,8 +238,11 @@ def unsent(reminders: list[Reminder]) -> list[Reminder]:
     """The reminders not yet in ``ReminderLog`` (one query)."""
     if not reminders:
         return []
-    sent = set(ReminderLog.objects.filter(plan_id__in={r.plan.pk for r in reminders},
-                                          user_id__in={r.user.pk for r in reminders},
-                                          fiscal_year__in={r.fiscal_year for r in reminders})
-               .values_list("user_id", "plan_id", "fiscal_year", "period", "kind"))
+    sent = set(
+        ReminderLog.objects.filter(
+            plan_id__in={r.plan.pk for r in reminders},
+            user_id__in={r.user.pk for r in reminders},
+            fiscal_year__in={r.fiscal_year for r in reminders},
+        ).values_list("user_id", "plan_id", "fiscal_year", "period", "kind")
+    )
     return [r for r in reminders if r.key not in sent]

@@ -15,6 +15,7 @@ A node's figure (進捗 or 達成率):
   for 進捗 the score of the status in its report.
 Every figure is rounded to one decimal place only for display.
 """
+
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal

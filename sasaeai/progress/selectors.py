@@ -1,5 +1,6 @@
 """Reads for running the plan. A whole plan's figures for a year come from a fixed number of
 queries, whatever its size."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -59,15 +60,23 @@ def plan_figures(plan, fiscal_year: int, tree=None):
     tree = tree or plan_tree(plan)
     figures = {pk: NodeFigures() for pk in tree.by_id}
     indicators = list(Indicator.objects.filter(node__plan=plan).order_by("position", "pk"))
-    targets = dict(((t.indicator_id), t.value) for t in
-                   IndicatorTarget.objects.filter(indicator__node__plan=plan, fiscal_year=fiscal_year))
-    reports = list(ProgressReport.objects.filter(node__plan=plan, fiscal_year=fiscal_year)
-                   .select_related("status", "updated_by").order_by("period"))
+    targets = dict(
+        ((t.indicator_id), t.value)
+        for t in IndicatorTarget.objects.filter(indicator__node__plan=plan, fiscal_year=fiscal_year)
+    )
+    reports = list(
+        ProgressReport.objects.filter(node__plan=plan, fiscal_year=fiscal_year)
+        .select_related("status", "updated_by")
+        .order_by("period")
+    )
     for report in reports:  # later periods overwrite earlier ones
         figures[report.node_id].report = report
     actuals = {}
-    for actual in (IndicatorActual.objects.filter(report__node__plan=plan, report__fiscal_year=fiscal_year)
-                   .order_by("report__period").values("indicator_id", "value", "text")):
+    for actual in (
+        IndicatorActual.objects.filter(report__node__plan=plan, report__fiscal_year=fiscal_year)
+        .order_by("report__period")
+        .values("indicator_id", "value", "text")
+    ):
         if actual["value"] is not None or actual["text"]:
             actuals[actual["indicator_id"]] = actual
     for indicator in indicators:
@@ -93,8 +102,9 @@ def indicator_figure(indicator, fiscal_year, targets: dict, actuals: dict) -> In
     actual = actuals.get(indicator.pk)
     if actual:
         figure.actual, figure.actual_text = actual["value"], actual["text"]
-    figure.rate = rollup.achievement_rate(kind=indicator.kind, direction=indicator.direction,
-                                          actual=figure.actual, target=figure.target)
+    figure.rate = rollup.achievement_rate(
+        kind=indicator.kind, direction=indicator.direction, actual=figure.actual, target=figure.target
+    )
     return figure
 
 
@@ -110,14 +120,22 @@ def indicator_get(node, indicator_id) -> Indicator:
 
 
 def report_for(node, fiscal_year, period):
-    return (ProgressReport.objects.filter(node=node, fiscal_year=fiscal_year, period=period)
-            .select_related("status", "updated_by").prefetch_related("actuals").first())
+    return (
+        ProgressReport.objects.filter(node=node, fiscal_year=fiscal_year, period=period)
+        .select_related("status", "updated_by")
+        .prefetch_related("actuals")
+        .first()
+    )
 
 
 def node_reports(node):
     """Every report of a node, newest first, with its actuals (for the node page)."""
-    reports = list(ProgressReport.objects.filter(node=node).select_related("status", "updated_by")
-                   .prefetch_related("attachments").order_by("-fiscal_year", "-period"))
+    reports = list(
+        ProgressReport.objects.filter(node=node)
+        .select_related("status", "updated_by")
+        .prefetch_related("attachments")
+        .order_by("-fiscal_year", "-period")
+    )
     by_report = defaultdict(list)
     for actual in IndicatorActual.objects.filter(report__node=node).select_related("indicator"):
         by_report[actual.report_id].append(actual)
@@ -132,8 +150,12 @@ __all__ = ["plan_figures", "plan_periods", "schedule_for", "statuses_for"]
 def plan_working_groups(plan):
     from .models import WorkingGroup
 
-    return list(WorkingGroup.objects.filter(plan=plan).select_related("leader", "sub_leader")
-                .prefetch_related("members", "nodes").order_by("name"))
+    return list(
+        WorkingGroup.objects.filter(plan=plan)
+        .select_related("leader", "sub_leader")
+        .prefetch_related("members", "nodes")
+        .order_by("name")
+    )
 
 
 def working_group_get(plan, group_id):
@@ -148,8 +170,12 @@ def working_group_get(plan, group_id):
 def plan_meetings(plan):
     from .models import Meeting
 
-    return list(Meeting.objects.filter(plan=plan).select_related("working_group").prefetch_related("nodes")
-                .order_by("-held_on", "-pk"))
+    return list(
+        Meeting.objects.filter(plan=plan)
+        .select_related("working_group")
+        .prefetch_related("nodes")
+        .order_by("-held_on", "-pk")
+    )
 
 
 def meeting_get(plan, meeting_id):
@@ -193,10 +219,15 @@ def my_items(user, *, today=None):
         periods = [p for p in plan_periods(plan, year) if p.start <= today]
         from .models import AnnualPlan, WorkingGroup
 
-        sample = (AnnualPlan.objects.filter(node__plan=plan, fiscal_year=year, is_sample=True).exists()
-                  or WorkingGroup.objects.filter(plan=plan, is_sample=True).exists())
-        reported = set(ProgressReport.objects.filter(node_id__in=owned, fiscal_year=year, status__isnull=False)
-                       .values_list("node_id", "period"))
+        sample = (
+            AnnualPlan.objects.filter(node__plan=plan, fiscal_year=year, is_sample=True).exists()
+            or WorkingGroup.objects.filter(plan=plan, is_sample=True).exists()
+        )
+        reported = set(
+            ProgressReport.objects.filter(node_id__in=owned, fiscal_year=year, status__isnull=False).values_list(
+                "node_id", "period"
+            )
+        )
         for node in tree.walk():
             if node.pk not in owned:
                 continue
@@ -205,8 +236,11 @@ def my_items(user, *, today=None):
                 current = period.start <= today <= period.end
                 if done and not current:
                     continue
-                state = "done" if done else ("overdue" if today > period.overdue_after else
-                                             "due" if today > period.end else "open")
+                state = (
+                    "done"
+                    if done
+                    else ("overdue" if today > period.overdue_after else "due" if today > period.end else "open")
+                )
                 rows.append({"plan": plan, "node": node, "period": period, "state": state, "is_sample": sample})
     order = {"overdue": 0, "due": 1, "open": 2, "done": 3}
     rows.sort(key=lambda r: (order[r["state"]], r["period"].due, r["plan"].pk, r["node"].position))

@@ -2,6 +2,7 @@
 
 Every function is keyword-only, atomic, validated and audited, like ``plans.services``.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,14 +21,32 @@ from sasaeai.core.models import AuditEntry
 from . import periods as periods_module
 from .midterm import latest_midterm
 from .models import (
-    Indicator, IndicatorActual, IndicatorTarget, ProgressReport, ProgressStatus, ReportingSchedule, TargetChange,
+    Indicator,
+    IndicatorActual,
+    IndicatorTarget,
+    ProgressReport,
+    ProgressStatus,
+    ReportingSchedule,
+    TargetChange,
 )
 
-INDICATOR_FIELDS = ["name", "unit", "kind", "direction", "baseline_value", "baseline_year", "final_target",
-                    "final_target_year", "note"]
+INDICATOR_FIELDS = [
+    "name",
+    "unit",
+    "kind",
+    "direction",
+    "baseline_value",
+    "baseline_year",
+    "final_target",
+    "final_target_year",
+    "note",
+]
 REPORT_FIELDS = ["status", "done_text", "results", "problems"]
 DEFAULT_STATUSES = [  # name, colour, score (進捗点)
-    ("未着手", "#6e7781", 0), ("遅れ", "#cf222e", 25), ("やや遅れ", "#9a6700", 50), ("順調", "#1a7f37", 75),
+    ("未着手", "#6e7781", 0),
+    ("遅れ", "#cf222e", 25),
+    ("やや遅れ", "#9a6700", 50),
+    ("順調", "#1a7f37", 75),
     ("完了", "#0969da", 100),
 ]
 MAX_VALUE = Decimal("999999999999")
@@ -81,25 +100,35 @@ def indicator_create(*, node, by, name, targets=None, **fields) -> Indicator:
     indicator.full_clean()
     targets = _clean_targets(node.plan, targets or {})
     indicator.save()
-    IndicatorTarget.objects.bulk_create(IndicatorTarget(indicator=indicator, fiscal_year=y, value=v)
-                                        for y, v in targets.items())
-    log_action(council=node.plan.council, actor=by, action="indicator.create", plan_id=node.plan_id,
-               node_id=node.pk, target_label=f"{node.label} / {indicator.name}",
-               after=_snapshot(indicator, INDICATOR_FIELDS) | {"targets": {str(y): _plain(v) for y, v in targets.items()}},
-               obj=indicator)
+    IndicatorTarget.objects.bulk_create(
+        IndicatorTarget(indicator=indicator, fiscal_year=y, value=v) for y, v in targets.items()
+    )
+    log_action(
+        council=node.plan.council,
+        actor=by,
+        action="indicator.create",
+        plan_id=node.plan_id,
+        node_id=node.pk,
+        target_label=f"{node.label} / {indicator.name}",
+        after=_snapshot(indicator, INDICATOR_FIELDS) | {"targets": {str(y): _plain(v) for y, v in targets.items()}},
+        obj=indicator,
+    )
     return indicator
 
 
 @transaction.atomic
-def indicator_update(*, indicator: Indicator, by, expected_version=None, targets=None, target_change_reason=None,
-                     **fields) -> Indicator:
+def indicator_update(
+    *, indicator: Indicator, by, expected_version=None, targets=None, target_change_reason=None, **fields
+) -> Indicator:
     """Update an indicator and, when given, replace its per-year targets.
 
     After a midterm review (the plan has a snapshot of kind 中間評価), changing a target value (a
     year's or the final one) needs ``target_change_reason``: the old value, the new one and the
     reason are kept as a ``TargetChange`` per changed value (千歳市 changed targets at midterm).
     """
-    indicator = Indicator.objects.select_for_update(of=("self",)).select_related("node__plan__council").get(pk=indicator.pk)
+    indicator = (
+        Indicator.objects.select_for_update(of=("self",)).select_related("node__plan__council").get(pk=indicator.pk)
+    )
     _check_version(indicator, expected_version)
     before = _snapshot(indicator, INDICATOR_FIELDS)
     old_final = indicator.final_target
@@ -126,12 +155,18 @@ def indicator_update(*, indicator: Indicator, by, expected_version=None, targets
         midterm = latest_midterm(indicator.node.plan_id)
         target_change_reason = (target_change_reason or "").replace("\r\n", "\n").strip()
         if midterm is not None and not target_change_reason:
-            raise ValidationError({"target_change_reason": _(
-                "中間評価の後に目標値を変えるときは「目標値の変更理由」を入力してください。変更前の値と理由を記録します。")})
+            raise ValidationError(
+                {
+                    "target_change_reason": _(
+                        "中間評価の後に目標値を変えるときは「目標値の変更理由」を入力してください。変更前の値と理由を記録します。"
+                    )
+                }
+            )
     if new is not None:
         indicator.targets.all().delete()
-        IndicatorTarget.objects.bulk_create(IndicatorTarget(indicator=indicator, fiscal_year=y, value=v)
-                                            for y, v in new.items())
+        IndicatorTarget.objects.bulk_create(
+            IndicatorTarget(indicator=indicator, fiscal_year=y, value=v) for y, v in new.items()
+        )
         b["targets"] = {str(y): _plain(v) for y, v in sorted(old.items())}
         a["targets"] = {str(y): _plain(v) for y, v in new.items()}
     if not a:
@@ -140,28 +175,58 @@ def indicator_update(*, indicator: Indicator, by, expected_version=None, targets
     indicator.save()
     indicator.refresh_from_db()
     node = indicator.node
-    log_action(council=node.plan.council, actor=by, action="indicator.update", plan_id=node.plan_id,
-               node_id=node.pk, target_label=f"{node.label} / {indicator.name}", before=b, after=a, obj=indicator)
+    log_action(
+        council=node.plan.council,
+        actor=by,
+        action="indicator.update",
+        plan_id=node.plan_id,
+        node_id=node.pk,
+        target_label=f"{node.label} / {indicator.name}",
+        before=b,
+        after=a,
+        obj=indicator,
+    )
     if midterm is not None:
         actor = by if getattr(by, "pk", None) else None
         TargetChange.objects.bulk_create(
-            TargetChange(indicator=indicator, fiscal_year=y, old_value=o, new_value=n, reason=target_change_reason,
-                         snapshot=midterm, changed_by=actor) for y, o, n in changed_targets)
+            TargetChange(
+                indicator=indicator,
+                fiscal_year=y,
+                old_value=o,
+                new_value=n,
+                reason=target_change_reason,
+                snapshot=midterm,
+                changed_by=actor,
+            )
+            for y, o, n in changed_targets
+        )
         year_key = lambda y: str(y) if y is not None else "final"  # noqa: E731
-        log_action(council=node.plan.council, actor=by, action="target.change", plan_id=node.plan_id,
-                   node_id=node.pk, target_label=f"{node.label} / {indicator.name}",
-                   before={year_key(y): _plain(o) for y, o, _n in changed_targets},
-                   after={year_key(y): _plain(n) for y, _o, n in changed_targets} | {"reason": target_change_reason},
-                   obj=indicator)
+        log_action(
+            council=node.plan.council,
+            actor=by,
+            action="target.change",
+            plan_id=node.plan_id,
+            node_id=node.pk,
+            target_label=f"{node.label} / {indicator.name}",
+            before={year_key(y): _plain(o) for y, o, _n in changed_targets},
+            after={year_key(y): _plain(n) for y, _o, n in changed_targets} | {"reason": target_change_reason},
+            obj=indicator,
+        )
     return indicator
 
 
 @transaction.atomic
 def indicator_delete(*, indicator: Indicator, by) -> None:
     node = indicator.node
-    log_action(council=node.plan.council, actor=by, action="indicator.delete", plan_id=node.plan_id,
-               node_id=node.pk, target_label=f"{node.label} / {indicator.name}",
-               before=_snapshot(indicator, INDICATOR_FIELDS) | {"actuals": indicator.actuals.count()})
+    log_action(
+        council=node.plan.council,
+        actor=by,
+        action="indicator.delete",
+        plan_id=node.plan_id,
+        node_id=node.pk,
+        target_label=f"{node.label} / {indicator.name}",
+        before=_snapshot(indicator, INDICATOR_FIELDS) | {"actuals": indicator.actuals.count()},
+    )
     indicator.delete()
 
 
@@ -172,8 +237,12 @@ def statuses_setup(council) -> None:
     """The default status scale for a new council (run by core.services.council_setup)."""
     if not ProgressStatus.objects.filter(council=council).exists():
         ProgressStatus.objects.bulk_create(
-            [ProgressStatus(council=council, position=i, name=n, color=c, score=s)
-             for i, (n, c, s) in enumerate(DEFAULT_STATUSES)], ignore_conflicts=True)
+            [
+                ProgressStatus(council=council, position=i, name=n, color=c, score=s)
+                for i, (n, c, s) in enumerate(DEFAULT_STATUSES)
+            ],
+            ignore_conflicts=True,
+        )
 
 
 def statuses_for(council) -> list[ProgressStatus]:
@@ -197,23 +266,35 @@ def schedule_update(*, plan, by, frequency, due_days, grace_days) -> ReportingSc
     schedule.save()
     b, a = diff(before, {"frequency": frequency, "due_days": due_days, "grace_days": grace_days})
     if a:
-        log_action(council=plan.council, actor=by, action="schedule.update", plan_id=plan.pk,
-                   target_label=plan.title, before=b, after=a)
+        log_action(
+            council=plan.council,
+            actor=by,
+            action="schedule.update",
+            plan_id=plan.pk,
+            target_label=plan.title,
+            before=b,
+            after=a,
+        )
     return schedule
 
 
 def plan_periods(plan, fiscal_year):
     schedule = schedule_for(plan)
-    return periods_module.periods(frequency=schedule.frequency, fiscal_year=fiscal_year,
-                                  due_days=schedule.due_days, grace_days=schedule.grace_days)
+    return periods_module.periods(
+        frequency=schedule.frequency,
+        fiscal_year=fiscal_year,
+        due_days=schedule.due_days,
+        grace_days=schedule.grace_days,
+    )
 
 
 # --------------------------------------------------------------------------- reports
 
 
 @transaction.atomic
-def report_save(*, node, fiscal_year: int, period: int, by, expected_version=None, actuals=None,
-                is_sample=False, **fields) -> ProgressReport:
+def report_save(
+    *, node, fiscal_year: int, period: int, by, expected_version=None, actuals=None, is_sample=False, **fields
+) -> ProgressReport:
     """Create or update the report of ``node`` for one period; ``actuals`` maps indicator → value.
 
     ``expected_version`` is the version the form was opened with (0 for a new report): a report
@@ -224,9 +305,21 @@ def report_save(*, node, fiscal_year: int, period: int, by, expected_version=Non
         if key not in REPORT_FIELDS:
             raise TypeError(f"report_save() got an unexpected field {key!r}")
     try:
-        reports_save_bulk(plan=node.plan, fiscal_year=fiscal_year, period=period, by=by, items=[{
-            "node": node, "expected_version": expected_version, "actuals": actuals, "fields": fields,
-            "is_sample": is_sample}])
+        reports_save_bulk(
+            plan=node.plan,
+            fiscal_year=fiscal_year,
+            period=period,
+            by=by,
+            items=[
+                {
+                    "node": node,
+                    "expected_version": expected_version,
+                    "actuals": actuals,
+                    "fields": fields,
+                    "is_sample": is_sample,
+                }
+            ],
+        )
     except BulkItemError as exc:
         raise exc.original from None
     return ProgressReport.objects.select_related("status").get(node=node, fiscal_year=fiscal_year, period=period)
@@ -256,6 +349,7 @@ def _actual(indicator, value):
 
 # --------------------------------------------------------------------------- working groups & meetings
 
+
 def _users_of(users):
     return sorted(str(u) for u in users)
 
@@ -266,8 +360,9 @@ def _check_plan_nodes(plan, nodes):
 
 
 @transaction.atomic
-def working_group_save(*, plan, by, group=None, name, nodes=(), leader=None, sub_leader=None, members=(),
-                       is_sample=False):
+def working_group_save(
+    *, plan, by, group=None, name, nodes=(), leader=None, sub_leader=None, members=(), is_sample=False
+):
     from .models import WorkingGroup
 
     nodes, members = list(nodes), list(members)
@@ -278,26 +373,49 @@ def working_group_save(*, plan, by, group=None, name, nodes=(), leader=None, sub
     if group is None:
         group = WorkingGroup(plan=plan, is_sample=is_sample)
     else:
-        before = {"name": group.name, "leader": str(group.leader or ""), "sub_leader": str(group.sub_leader or ""),
-                  "members": _users_of(group.members.all()), "nodes": sorted(n.label for n in group.nodes.all())}
+        before = {
+            "name": group.name,
+            "leader": str(group.leader or ""),
+            "sub_leader": str(group.sub_leader or ""),
+            "members": _users_of(group.members.all()),
+            "nodes": sorted(n.label for n in group.nodes.all()),
+        }
     group.name, group.leader, group.sub_leader = name, leader, sub_leader
     group.full_clean(exclude=["plan"])
     group.save()
     group.nodes.set(nodes)
     group.members.set(members)
-    after = {"name": name, "leader": str(leader or ""), "sub_leader": str(sub_leader or ""),
-             "members": _users_of(members), "nodes": sorted(n.label for n in nodes)}
+    after = {
+        "name": name,
+        "leader": str(leader or ""),
+        "sub_leader": str(sub_leader or ""),
+        "members": _users_of(members),
+        "nodes": sorted(n.label for n in nodes),
+    }
     b, a = diff(before, after) if before else (None, after)
     if a:
-        log_action(council=plan.council, actor=by, action="working_group.save", plan_id=plan.pk,
-                   target_label=name, before=b, after=a)
+        log_action(
+            council=plan.council,
+            actor=by,
+            action="working_group.save",
+            plan_id=plan.pk,
+            target_label=name,
+            before=b,
+            after=a,
+        )
     return group
 
 
 @transaction.atomic
 def working_group_delete(*, group, by):
-    log_action(council=group.plan.council, actor=by, action="working_group.delete", plan_id=group.plan_id,
-               target_label=group.name, before={"name": group.name})
+    log_action(
+        council=group.plan.council,
+        actor=by,
+        action="working_group.delete",
+        plan_id=group.plan_id,
+        target_label=group.name,
+        before={"name": group.name},
+    )
     group.delete()
 
 
@@ -335,15 +453,28 @@ def meeting_save(*, plan, by, meeting=None, nodes=(), is_sample=False, **fields)
     after = _meeting_snapshot(meeting) | {"nodes": sorted(n.label for n in nodes)}
     b, a = diff(before, after) if before else (None, {k: v for k, v in after.items() if v})
     if a:
-        log_action(council=plan.council, actor=by, action="meeting.save", plan_id=plan.pk,
-                   target_label=f"{meeting.held_on} {meeting.title}", before=b, after=a)
+        log_action(
+            council=plan.council,
+            actor=by,
+            action="meeting.save",
+            plan_id=plan.pk,
+            target_label=f"{meeting.held_on} {meeting.title}",
+            before=b,
+            after=a,
+        )
     return meeting
 
 
 @transaction.atomic
 def meeting_delete(*, meeting, by):
-    log_action(council=meeting.plan.council, actor=by, action="meeting.delete", plan_id=meeting.plan_id,
-               target_label=f"{meeting.held_on} {meeting.title}", before={"title": meeting.title})
+    log_action(
+        council=meeting.plan.council,
+        actor=by,
+        action="meeting.delete",
+        plan_id=meeting.plan_id,
+        target_label=f"{meeting.held_on} {meeting.title}",
+        before={"title": meeting.title},
+    )
     meeting.delete()
 
 
@@ -353,8 +484,19 @@ MONTHS_OF_FY = [4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3]
 
 
 @transaction.atomic
-def annual_plan_save(*, node, fiscal_year: int, by, expected_version=None, content="", months=(),
-                     working_group=None, owners=(), budget=None, is_sample=False):
+def annual_plan_save(
+    *,
+    node,
+    fiscal_year: int,
+    by,
+    expected_version=None,
+    content="",
+    months=(),
+    working_group=None,
+    owners=(),
+    budget=None,
+    is_sample=False,
+):
     from .models import AnnualPlan
 
     plan = node.plan
@@ -372,17 +514,28 @@ def annual_plan_save(*, node, fiscal_year: int, by, expected_version=None, conte
     annual = AnnualPlan.objects.select_for_update().filter(node=node, fiscal_year=fiscal_year).first()
     if annual is None:
         if expected_version not in (None, 0, "0", ""):
-            raise ConcurrentEditError(_("この年次計画は削除されたか、まだ作成されていません。画面を開き直してください。"))
+            raise ConcurrentEditError(
+                _("この年次計画は削除されたか、まだ作成されていません。画面を開き直してください。")
+            )
         annual, before = AnnualPlan(node=node, fiscal_year=fiscal_year, is_sample=is_sample), None
     else:
         _check_version(annual, expected_version)
-        before = {"content": annual.content, "months": annual.months,
-                  "working_group": str(annual.working_group or ""), "owners": _users_of(annual.owners.all()),
-                  "budget": _plain(annual.budget)}
+        before = {
+            "content": annual.content,
+            "months": annual.months,
+            "working_group": str(annual.working_group or ""),
+            "owners": _users_of(annual.owners.all()),
+            "budget": _plain(annual.budget),
+        }
     annual.content, annual.months, annual.working_group, annual.budget = content, months, working_group, budget
     annual.full_clean(exclude=["node"])
-    after = {"content": content, "months": months, "working_group": str(working_group or ""),
-             "owners": _users_of(owners), "budget": _plain(budget)}
+    after = {
+        "content": content,
+        "months": months,
+        "working_group": str(working_group or ""),
+        "owners": _users_of(owners),
+        "budget": _plain(budget),
+    }
     b, a = diff(before, after) if before else (None, {k: v for k, v in after.items() if v not in ("", [], None)})
     if before is not None and not a:
         return annual
@@ -391,10 +544,17 @@ def annual_plan_save(*, node, fiscal_year: int, by, expected_version=None, conte
     annual.save()
     annual.refresh_from_db()
     annual.owners.set(owners)
-    log_action(council=plan.council, actor=by, action="annual_plan.save", plan_id=plan.pk, node_id=node.pk,
-               target_label=f"{node.label} / {fiscal_year}", before=b, after=a)
+    log_action(
+        council=plan.council,
+        actor=by,
+        action="annual_plan.save",
+        plan_id=plan.pk,
+        node_id=node.pk,
+        target_label=f"{node.label} / {fiscal_year}",
+        before=b,
+        after=a,
+    )
     return annual
-
 
 
 # --------------------------------------------------------------------------- restoring earlier values
@@ -423,20 +583,22 @@ def audit_restore(*, entry, by):
     indicators = {i.name: i for i in Indicator.objects.filter(node=report.node)}
     for key, value in entry.before.items():
         if key == "status":
-            fields["status"] = (ProgressStatus.objects.filter(council=report.node.plan.council, name=value).first()
-                                if value else None)
+            fields["status"] = (
+                ProgressStatus.objects.filter(council=report.node.plan.council, name=value).first() if value else None
+            )
             if value and fields["status"] is None:
                 raise ValidationError(_("状況「%(name)s」は今の状況の一覧にありません。") % {"name": value})
         elif key in ("done_text", "results", "problems"):
             fields[key] = value or ""
-        elif key.startswith(ACTUAL_PREFIX) and key[len(ACTUAL_PREFIX):] in indicators:
-            actuals[indicators[key[len(ACTUAL_PREFIX):]]] = value
-    return report_save(node=report.node, fiscal_year=report.fiscal_year, period=report.period, by=by,
-                       actuals=actuals, **fields)
-
+        elif key.startswith(ACTUAL_PREFIX) and key[len(ACTUAL_PREFIX) :] in indicators:
+            actuals[indicators[key[len(ACTUAL_PREFIX) :]]] = value
+    return report_save(
+        node=report.node, fiscal_year=report.fiscal_year, period=report.period, by=by, actuals=actuals, **fields
+    )
 
 
 # --------------------------------------------------------------------------- many reports at once
+
 
 class BulkItemError(ValidationError):
     """A problem with one item of a bulk save; ``index`` says which, ``original`` is the error."""
@@ -457,8 +619,9 @@ def _bulk_report(plan, item, report, fiscal_year, period):
     if report is None:
         if expected not in (None, 0, "0", ""):
             raise ConcurrentEditError(_("この報告は削除されたか、まだ作成されていません。画面を開き直してください。"))
-        report = ProgressReport(node=node, fiscal_year=fiscal_year, period=period,
-                                is_sample=bool(item.get("is_sample")))
+        report = ProgressReport(
+            node=node, fiscal_year=fiscal_year, period=period, is_sample=bool(item.get("is_sample"))
+        )
         before = {}
     else:
         _check_version(report, expected)
@@ -498,8 +661,12 @@ def reports_save_bulk(*, plan, fiscal_year: int, period: int, by, items) -> int:
     if period not in {p.number for p in plan_periods(plan, fiscal_year)}:
         raise ValidationError(_("この計画の報告期間にない期間です。"))
     node_ids = [item["node"].pk for item in items]
-    reports = {r.node_id: r for r in ProgressReport.objects.select_for_update(of=("self",))
-               .filter(node_id__in=node_ids, fiscal_year=fiscal_year, period=period).select_related("status")}
+    reports = {
+        r.node_id: r
+        for r in ProgressReport.objects.select_for_update(of=("self",))
+        .filter(node_id__in=node_ids, fiscal_year=fiscal_year, period=period)
+        .select_related("status")
+    }
     indicators: dict[int, dict[int, Indicator]] = {}
     for indicator in Indicator.objects.filter(node_id__in=node_ids):
         indicators.setdefault(indicator.node_id, {})[indicator.pk] = indicator
@@ -535,8 +702,14 @@ def reports_save_bulk(*, plan, fiscal_year: int, period: int, by, items) -> int:
     # which was over ten times slower here for a thousand rows.
     for report in changed_reports:
         ProgressReport.objects.filter(pk=report.pk).update(
-            status=report.status, done_text=report.done_text, results=report.results, problems=report.problems,
-            version=report.version, updated_by=report.updated_by, updated_at=report.updated_at)
+            status=report.status,
+            done_text=report.done_text,
+            results=report.results,
+            problems=report.problems,
+            version=report.version,
+            updated_by=report.updated_by,
+            updated_at=report.updated_at,
+        )
     _bulk_write_actuals(plan, by, pending, indicators, old_actuals, label=f"{fiscal_year}-{period}")
     return len(pending)
 
@@ -553,11 +726,23 @@ def _bulk_write_actuals(plan, by, pending, indicators, old_actuals, *, label) ->
             create_actuals.append(IndicatorActual(report=report, indicator_id=indicator_id, value=value, text=text))
             name = names[indicator_id].name
             if indicator_id in old:
-                b[f"{ACTUAL_PREFIX}{name}"] = _plain(old[indicator_id][0]) if old[indicator_id][0] is not None else old[indicator_id][1]
+                b[f"{ACTUAL_PREFIX}{name}"] = (
+                    _plain(old[indicator_id][0]) if old[indicator_id][0] is not None else old[indicator_id][1]
+                )
             a[f"{ACTUAL_PREFIX}{name}"] = _plain(value) if value is not None else text
-        entries.append(audit_entry(council=plan.council, actor=by, action="report.create" if created else "report.update",
-                                   plan_id=plan.pk, node_id=node.pk, target_label=f"{node.label} / {label}",
-                                   before=b or None, after=a, obj=report))
+        entries.append(
+            audit_entry(
+                council=plan.council,
+                actor=by,
+                action="report.create" if created else "report.update",
+                plan_id=plan.pk,
+                node_id=node.pk,
+                target_label=f"{node.label} / {label}",
+                before=b or None,
+                after=a,
+                obj=report,
+            )
+        )
     IndicatorActual.objects.filter(pk__in=replaced_actuals).delete()
     IndicatorActual.objects.bulk_create(create_actuals)
     AuditEntry.objects.bulk_create(entries)
@@ -577,7 +762,9 @@ def _check_status_rows(kept) -> None:
         raise ValidationError(_("状況の名前は空にせず、重ならないようにしてください。"))
     for row in kept:
         if not HEX_COLOUR.fullmatch(row.get("color") or ""):
-            raise ValidationError(_("色は #1a7f37 のように # と6桁で入力してください（「%(name)s」）。") % {"name": row["name"]})
+            raise ValidationError(
+                _("色は #1a7f37 のように # と6桁で入力してください（「%(name)s」）。") % {"name": row["name"]}
+            )
         if not 0 <= int(row.get("score", -1)) <= 100:
             raise ValidationError(_("点数は 0〜100 で入力してください（「%(name)s」）。") % {"name": row["name"]})
 
@@ -596,8 +783,10 @@ def statuses_update(*, council, by, rows):
         if row.get("delete") and row.get("id") in current:
             status = current[row["id"]]
             if ProgressReport.objects.filter(status=status).exists():
-                raise ValidationError(_("「%(name)s」は進捗報告で使われているため削除できません。名前を変えることはできます。")
-                                      % {"name": status.name})
+                raise ValidationError(
+                    _("「%(name)s」は進捗報告で使われているため削除できません。名前を変えることはできます。")
+                    % {"name": status.name}
+                )
             status.delete()
     # Two passes, so swapping two names never meets the unique constraint half-way.
     kept_ids = {r.get("id") for r in kept if r.get("id") is not None}
@@ -607,19 +796,35 @@ def statuses_update(*, council, by, rows):
             status.save(update_fields=["name"])
     for position, row in enumerate(kept):
         status = current.get(row.get("id")) or ProgressStatus(council=council)
-        status.position, status.name, status.color, status.score = position, row["name"].strip(), row["color"], int(row["score"])
+        status.position, status.name, status.color, status.score = (
+            position,
+            row["name"].strip(),
+            row["color"],
+            int(row["score"]),
+        )
         status.save()
-    after = [f"{s.name}（{s.score}・{s.color}）" for s in ProgressStatus.objects.filter(council=council).order_by("position")]
+    after = [
+        f"{s.name}（{s.score}・{s.color}）" for s in ProgressStatus.objects.filter(council=council).order_by("position")
+    ]
     if after != before:
-        log_action(council=council, actor=by, action="statuses.update", target_label=council.name,
-                   before={"statuses": before}, after={"statuses": after})
+        log_action(
+            council=council,
+            actor=by,
+            action="statuses.update",
+            target_label=council.name,
+            before={"statuses": before},
+            after={"statuses": after},
+        )
 
 
 # --------------------------------------------------------------------------- attachments
 
 ATTACHMENT_TYPES = {  # extension → (content type, leading bytes it must start with, or None for zip-based)
-    "jpg": ("image/jpeg", b"\xff\xd8\xff"), "jpeg": ("image/jpeg", b"\xff\xd8\xff"),
-    "png": ("image/png", b"\x89PNG\r\n\x1a\n"), "gif": ("image/gif", b"GIF8"), "webp": ("image/webp", b"RIFF"),
+    "jpg": ("image/jpeg", b"\xff\xd8\xff"),
+    "jpeg": ("image/jpeg", b"\xff\xd8\xff"),
+    "png": ("image/png", b"\x89PNG\r\n\x1a\n"),
+    "gif": ("image/gif", b"GIF8"),
+    "webp": ("image/webp", b"RIFF"),
     "pdf": ("application/pdf", b"%PDF-"),
     "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", b"PK\x03\x04"),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK\x03\x04"),
@@ -635,28 +840,59 @@ def attachment_check(upload, *, max_bytes):
     name = os.path.basename(upload.name or "").strip()[:200] or "file"
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in ATTACHMENT_TYPES:
-        raise ValidationError(_("「%(name)s」は添付できない種類のファイルです。写真（JPEG・PNG・GIF・WebP）、PDF、"
-                                "Word・Excel・PowerPoint のファイルを選んでください。") % {"name": name})
+        raise ValidationError(
+            _(
+                "「%(name)s」は添付できない種類のファイルです。写真（JPEG・PNG・GIF・WebP）、PDF、"
+                "Word・Excel・PowerPoint のファイルを選んでください。"
+            )
+            % {"name": name}
+        )
     if upload.size > max_bytes:
-        raise ValidationError(_("「%(name)s」は大きすぎます（%(mb).1f MB）。%(max)s MB までです。") % {
-            "name": name, "mb": upload.size / 1048576, "max": max_bytes // 1048576})
+        raise ValidationError(
+            _("「%(name)s」は大きすぎます（%(mb).1f MB）。%(max)s MB までです。")
+            % {"name": name, "mb": upload.size / 1048576, "max": max_bytes // 1048576}
+        )
     content_type, magic = ATTACHMENT_TYPES[extension]
     head = upload.read(len(magic))
     upload.seek(0)
     if not head.startswith(magic):
-        raise ValidationError(_("「%(name)s」の中身がファイル名（.%(ext)s）と合いません。") % {"name": name, "ext": extension})
+        raise ValidationError(
+            _("「%(name)s」の中身がファイル名（.%(ext)s）と合いません。") % {"name": name, "ext": extension}
+        )
     return content_type, name
 
 
 @transaction.atomic
-def report_submit(*, node, fiscal_year: int, period: int, by, expected_version, actuals, status,
-                  done_text: str, results: str, problems: str, remove_attachments=(), attachment=None,
-                  attachment_info=None) -> ProgressReport:
+def report_submit(
+    *,
+    node,
+    fiscal_year: int,
+    period: int,
+    by,
+    expected_version,
+    actuals,
+    status,
+    done_text: str,
+    results: str,
+    problems: str,
+    remove_attachments=(),
+    attachment=None,
+    attachment_info=None,
+) -> ProgressReport:
     """The report form's one write: the report, the attachments removed and the one added, all or nothing."""
     with transaction.atomic():
-        saved = report_save(node=node, fiscal_year=fiscal_year, period=period, by=by,
-                            expected_version=expected_version, actuals=actuals, status=status,
-                            done_text=done_text, results=results, problems=problems)
+        saved = report_save(
+            node=node,
+            fiscal_year=fiscal_year,
+            period=period,
+            by=by,
+            expected_version=expected_version,
+            actuals=actuals,
+            status=status,
+            done_text=done_text,
+            results=results,
+            problems=problems,
+        )
         for removed in remove_attachments:
             attachment_delete(attachment=removed, by=by)
         if attachment:
@@ -670,14 +906,26 @@ def attachment_add(*, report, by, upload, content_type, name):
 
     if report.attachments.count() >= MAX_ATTACHMENTS:
         raise ValidationError(_("添付は一つの報告に %(n)s 件までです。") % {"n": MAX_ATTACHMENTS})
-    attachment = ReportAttachment(report=report, name=name, size=upload.size, content_type=content_type,
-                                  uploaded_by=by if getattr(by, "pk", None) else None)
+    attachment = ReportAttachment(
+        report=report,
+        name=name,
+        size=upload.size,
+        content_type=content_type,
+        uploaded_by=by if getattr(by, "pk", None) else None,
+    )
     attachment.file.save(name, upload, save=False)
     attachment.save()
     node = report.node
-    log_action(council=node.plan.council, actor=by, action="report.attachment_add", plan_id=node.plan_id,
-               node_id=node.pk, target_label=f"{node.label} / {report.fiscal_year}-{report.period}",
-               after={"添付": name}, obj=report)
+    log_action(
+        council=node.plan.council,
+        actor=by,
+        action="report.attachment_add",
+        plan_id=node.plan_id,
+        node_id=node.pk,
+        target_label=f"{node.label} / {report.fiscal_year}-{report.period}",
+        after={"添付": name},
+        obj=report,
+    )
     return attachment
 
 
@@ -685,9 +933,16 @@ def attachment_add(*, report, by, upload, content_type, name):
 def attachment_delete(*, attachment, by):
     report = attachment.report
     node = report.node
-    log_action(council=node.plan.council, actor=by, action="report.attachment_delete", plan_id=node.plan_id,
-               node_id=node.pk, target_label=f"{node.label} / {report.fiscal_year}-{report.period}",
-               before={"添付": attachment.name}, obj=report)
+    log_action(
+        council=node.plan.council,
+        actor=by,
+        action="report.attachment_delete",
+        plan_id=node.plan_id,
+        node_id=node.pk,
+        target_label=f"{node.label} / {report.fiscal_year}-{report.period}",
+        before={"添付": attachment.name},
+        obj=report,
+    )
     stored = attachment.file.name
     attachment.delete()
     transaction.on_commit(lambda: attachment.file.storage.delete(stored))

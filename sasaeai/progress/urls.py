@@ -1,5 +1,6 @@
 """All URLs of progress (running the plan), each group under its own namespace:
 ``progress:`` and ``excel:`` and ``dashboard:`` under /plans/, ``running:`` (わたしの担当, statuses)."""
+
 from django.urls import include, path
 
 from .views import dashboard, excel, progress
@@ -8,7 +9,11 @@ progress_patterns = [
     path("<int:plan_id>/progress/", progress.plan_progress, name="plan"),
     path("<int:plan_id>/progress/schedule/", progress.schedule_edit, name="schedule"),
     path("<int:plan_id>/nodes/<int:node_id>/indicators/new/", progress.indicator_create, name="indicator_create"),
-    path("<int:plan_id>/nodes/<int:node_id>/indicators/<int:indicator_id>/", progress.indicator_edit, name="indicator_edit"),
+    path(
+        "<int:plan_id>/nodes/<int:node_id>/indicators/<int:indicator_id>/",
+        progress.indicator_edit,
+        name="indicator_edit",
+    ),
     path("<int:plan_id>/nodes/<int:node_id>/report/", progress.report_edit, name="report"),
     path("<int:plan_id>/organisation/", progress.organisation, name="organisation"),
     path("<int:plan_id>/organisation/groups/new/", progress.group_edit, name="group_create"),

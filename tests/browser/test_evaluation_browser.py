@@ -1,5 +1,6 @@
 """Issue 4 in Chromium: one project through every stage to the final evaluation, the committee's
 external evaluation and 答申, then the year is closed and the project is in next year's annual plan."""
+
 import re
 
 import pytest
@@ -24,23 +25,42 @@ def evaluation_site(live_server, transactional_db):
     year = fiscal.fiscal_year_of(timezone.localdate())
     council = Council.objects.create(name="テスト市社会福祉協議会")
     people = {}
-    for username, role, name in (("tanto", "reporter", "担当 花子"), ("leader1", "leader", "リーダー 太郎"),
-                                 ("jimukyoku", "editor", "事務局 次郎"), ("kanri", "admin", "管理 三郎"),
-                                 ("iin", "committee", "委員 四郎")):
+    for username, role, name in (
+        ("tanto", "reporter", "担当 花子"),
+        ("leader1", "leader", "リーダー 太郎"),
+        ("jimukyoku", "editor", "事務局 次郎"),
+        ("kanri", "admin", "管理 三郎"),
+        ("iin", "committee", "委員 四郎"),
+    ):
         user = User.objects.create_user(username, password=PASSWORD, display_name=name)
         Membership.objects.create(user=user, council=council, role=role)
         people[username] = user
-    plan = plan_services.plan_create(council=council, by=None, title="テスト地域福祉活動計画", kind="activity",
-                                     levels=["基本目標", "推進事業"], period_start=year, period_end=year + 4)
+    plan = plan_services.plan_create(
+        council=council,
+        by=None,
+        title="テスト地域福祉活動計画",
+        kind="activity",
+        levels=["基本目標", "推進事業"],
+        period_start=year,
+        period_end=year + 4,
+    )
     goal = plan_services.node_create(plan=plan, parent=None, by=None, title="地域のつながりづくり", code="1")
     salon = plan_services.node_create(plan=plan, parent=goal, by=None, title="ふれあいサロン", code="1-1")
     services.working_group_save(plan=plan, by=None, name="目標1 WG", nodes=[goal], leader=people["leader1"])
-    services.annual_plan_save(node=salon, fiscal_year=year, by=None, content="サロンを月1回開く", months=[5, 8, 11],
-                              owners=[people["tanto"]])
+    services.annual_plan_save(
+        node=salon, fiscal_year=year, by=None, content="サロンを月1回開く", months=[5, 8, 11], owners=[people["tanto"]]
+    )
     services.indicator_create(node=salon, by=None, name="参加者数", unit="人", targets={year: 200})
-    services.report_save(node=salon, fiscal_year=year, period=1, by=people["tanto"],
-                         status=services.statuses_for(council)[3], done_text="サロンを12回開催",
-                         results="参加者が増えた", actuals={salon.indicators.get(): 180})
+    services.report_save(
+        node=salon,
+        fiscal_year=year,
+        period=1,
+        by=people["tanto"],
+        status=services.statuses_for(council)[3],
+        done_text="サロンを12回開催",
+        results="参加者が増えた",
+        actuals={salon.indicators.get(): 180},
+    )
     return {"base": live_server.url, "plan": plan, "year": year, "salon": salon}
 
 
@@ -81,8 +101,14 @@ def _walk(page, base, plan, year, project_url):
     page.goto(project_url)
     expect(page.locator("section[aria-labelledby=quant-h]")).to_contain_text("90.0")  # 180 ÷ 200
     expect(_stage_form(page, "self").get_by_label("成果", exact=True)).to_have_value("参加者が増えた")
-    _enter(page, "self", "B", direction="拡充", button="自己評価を確定する",
-           fields={"課題": "男性の参加が少ない", "改善策": "男性向けの講座を開く"})
+    _enter(
+        page,
+        "self",
+        "B",
+        direction="拡充",
+        button="自己評価を確定する",
+        fields={"課題": "男性の参加が少ない", "改善策": "男性向けの講座を開く"},
+    )
     expect(page.locator(".messages")).to_contain_text("自己評価を確定しました")
     expect(page.locator("#stage-self")).to_contain_text("確定")
     assert page.locator("#stage-review form").count() == 0  # the owner does not review
@@ -97,8 +123,14 @@ def _walk(page, base, plan, year, project_url):
     # 3. The 事務局 finalises the internal evaluation for the board.
     _as(page, base, "jimukyoku")
     page.goto(project_url)
-    _enter(page, "internal", "C", direction="見直し", button="内部評価を確定する",
-           fields={"評価の理由・所見": "参加者は増えたが目標に届かない"})
+    _enter(
+        page,
+        "internal",
+        "C",
+        direction="見直し",
+        button="内部評価を確定する",
+        fields={"評価の理由・所見": "参加者は増えたが目標に届かない"},
+    )
     expect(page.locator("#stage-internal")).to_contain_text("参加者は増えたが目標に届かない")
     assert page.locator("#stage-external form").count() == 0  # staff cannot enter the committee's evaluation
 

@@ -22,12 +22,23 @@ def running_plan(live_server, transactional_db):
     council = Council.objects.create(name="テスト市社会福祉協議会")
     people = {}
     for username, role in (("hokoku", "reporter"), ("leader1", "leader")):
-        user = User.objects.create_user(username, password="pw-for-browser-1", email=f"{username}@example.invalid",
-                                        display_name={"hokoku": "報告 花子", "leader1": "リーダー 太郎"}[username])
+        user = User.objects.create_user(
+            username,
+            password="pw-for-browser-1",
+            email=f"{username}@example.invalid",
+            display_name={"hokoku": "報告 花子", "leader1": "リーダー 太郎"}[username],
+        )
         Membership.objects.create(user=user, council=council, role=role)
         people[role] = user
-    plan = plan_services.plan_create(council=council, by=None, title="テスト地域福祉活動計画", kind="activity",
-                                     levels=["基本目標", "推進事業"], period_start=year, period_end=year + 4)
+    plan = plan_services.plan_create(
+        council=council,
+        by=None,
+        title="テスト地域福祉活動計画",
+        kind="activity",
+        levels=["基本目標", "推進事業"],
+        period_start=year,
+        period_end=year + 4,
+    )
     goal = plan_services.node_create(plan=plan, parent=None, by=None, title="地域のつながりづくり", code="1")
     watch = plan_services.node_create(plan=plan, parent=goal, by=None, title="見守り活動", code="1-1")
     plan_services.node_create(plan=plan, parent=goal, by=None, title="サロン活動", code="1-2")

@@ -1,6 +1,7 @@
 """Issue 5 (パブリックコメント) in Chromium: a resident comments on one section of the draft plan with a
 name and contact; staff answer it (一部反映) and publish the results; the results page shows the
 answer and never the resident's name or contact."""
+
 import re
 from datetime import timedelta
 
@@ -32,16 +33,29 @@ def comment_site(live_server, transactional_db, settings):
     council = Council.objects.create(name="テスト市社会福祉協議会")
     staff = User.objects.create_user("jimukyoku", password=PASSWORD, display_name="事務局 次郎")
     Membership.objects.create(user=staff, council=council, role="editor")
-    plan = plan_services.plan_create(council=council, by=None, title="第5次テスト市地域福祉活動計画（素案）",
-                                     kind="activity", levels=["基本目標", "推進事業"], period_start=2026,
-                                     period_end=2030, vision="だれもが安心して暮らせるまち")
+    plan = plan_services.plan_create(
+        council=council,
+        by=None,
+        title="第5次テスト市地域福祉活動計画（素案）",
+        kind="activity",
+        levels=["基本目標", "推進事業"],
+        period_start=2026,
+        period_end=2030,
+        vision="だれもが安心して暮らせるまち",
+    )
     goal = plan_services.node_create(plan=plan, parent=None, by=None, title="地域のつながりづくり", code="1")
     plan_services.node_create(plan=plan, parent=goal, by=None, title="ふれあいサロンの充実", code="1-1")
     PlanSection.objects.create(plan=plan, position=1, title="第1章 計画の策定にあたって", body="計画の趣旨です。")
-    section = PlanSection.objects.create(plan=plan, position=2, title="第2章 地域の現状と課題",
-                                         body="高齢化率は30%を超えました。")
-    period = comments.period_save(plan=plan, by=staff, title="第5次計画（素案）へのご意見を募集します",
-                                  opens_on=today - timedelta(days=7), closes_on=today + timedelta(days=7))
+    section = PlanSection.objects.create(
+        plan=plan, position=2, title="第2章 地域の現状と課題", body="高齢化率は30%を超えました。"
+    )
+    period = comments.period_save(
+        plan=plan,
+        by=staff,
+        title="第5次計画（素案）へのご意見を募集します",
+        opens_on=today - timedelta(days=7),
+        closes_on=today + timedelta(days=7),
+    )
     return {"base": live_server.url, "plan": plan, "period": period, "section": section}
 
 

@@ -1,5 +1,6 @@
 """Every role × every permission, in the council, below it and elsewhere, from a grid written by hand;
 and permission names are checked wherever code names one (modules, decorators, templates)."""
+
 import re
 from pathlib import Path
 
@@ -72,7 +73,8 @@ def test_every_role_holds_exactly_the_permissions_of_the_grid(users, councils, r
         assert {name: holds(perms, name) for name in PERMISSIONS} == {name: grid[name][role] for name in grid}, where
     in_b = permissions_for(user, councils["b"].pk)
     assert {name: holds(in_b, name) for name in PERMISSIONS} == {
-        name: role == "outsider" and grid[name]["admin"] for name in grid}
+        name: role == "outsider" and grid[name]["admin"] for name in grid
+    }
 
 
 def test_an_unknown_name_is_refused_in_code_and_in_templates():

@@ -1,5 +1,6 @@
 """Role × action matrix across two councils. The expected table is written out here by hand,
 so a change to the role mapping or to a view's declared permission fails this test."""
+
 import pytest
 from django.urls import reverse
 
@@ -8,26 +9,85 @@ from sasaeai.demo.generator import create_plan
 
 # What each role may do, as the product decision reads (not derived from the code).
 EXPECTED = {
-    "admin": {"plans.view", "plans.export", "plans.create", "plans.edit", "plans.import", "plans.delete", "audit.view",
-              "councils.manage", "progress.view", "progress.manage", "progress.report",
-              "evaluation.view", "evaluation.self", "evaluation.review", "evaluation.internal", "evaluation.external",
-              "evaluation.opinion", "evaluation.final", "evaluation.reopen", "evaluation.settings",
-              "evaluation.close_year", "evaluation.midterm", "evaluation.export",
-              "participation.view", "participation.manage", "participation.comments"},
-    "editor": {"plans.view", "plans.export", "plans.create", "plans.edit", "plans.import", "audit.view",
-               "progress.view", "progress.manage", "progress.report",
-               "evaluation.view", "evaluation.self", "evaluation.review", "evaluation.internal", "evaluation.final",
-               "evaluation.close_year", "evaluation.midterm", "evaluation.export",
-               "participation.view", "participation.manage", "participation.comments"},
-    "leader": {"plans.view", "plans.export", "progress.view", "progress.report_own",
-               "evaluation.view", "evaluation.self_own", "evaluation.review_own", "evaluation.export",
-               "participation.view"},
+    "admin": {
+        "plans.view",
+        "plans.export",
+        "plans.create",
+        "plans.edit",
+        "plans.import",
+        "plans.delete",
+        "audit.view",
+        "councils.manage",
+        "progress.view",
+        "progress.manage",
+        "progress.report",
+        "evaluation.view",
+        "evaluation.self",
+        "evaluation.review",
+        "evaluation.internal",
+        "evaluation.external",
+        "evaluation.opinion",
+        "evaluation.final",
+        "evaluation.reopen",
+        "evaluation.settings",
+        "evaluation.close_year",
+        "evaluation.midterm",
+        "evaluation.export",
+        "participation.view",
+        "participation.manage",
+        "participation.comments",
+    },
+    "editor": {
+        "plans.view",
+        "plans.export",
+        "plans.create",
+        "plans.edit",
+        "plans.import",
+        "audit.view",
+        "progress.view",
+        "progress.manage",
+        "progress.report",
+        "evaluation.view",
+        "evaluation.self",
+        "evaluation.review",
+        "evaluation.internal",
+        "evaluation.final",
+        "evaluation.close_year",
+        "evaluation.midterm",
+        "evaluation.export",
+        "participation.view",
+        "participation.manage",
+        "participation.comments",
+    },
+    "leader": {
+        "plans.view",
+        "plans.export",
+        "progress.view",
+        "progress.report_own",
+        "evaluation.view",
+        "evaluation.self_own",
+        "evaluation.review_own",
+        "evaluation.export",
+        "participation.view",
+    },
     "reporter": {"plans.view", "progress.view", "progress.report_own", "evaluation.view", "evaluation.self_own"},
-    "viewer": {"plans.view", "plans.export", "progress.view", "evaluation.view", "evaluation.export",
-               "participation.view"},
+    "viewer": {
+        "plans.view",
+        "plans.export",
+        "progress.view",
+        "evaluation.view",
+        "evaluation.export",
+        "participation.view",
+    },
     # 評価委員: reads plan, progress and the internal evaluation; writes the external evaluation and 答申.
-    "committee": {"plans.view", "progress.view", "evaluation.view_internal", "evaluation.external",
-                  "evaluation.opinion", "participation.view"},
+    "committee": {
+        "plans.view",
+        "progress.view",
+        "evaluation.view_internal",
+        "evaluation.external",
+        "evaluation.opinion",
+        "participation.view",
+    },
 }
 ROLES = ["admin", "editor", "leader", "reporter", "viewer", "committee"]
 READ_EVALUATION = ("evaluation.view", "evaluation.view_internal")
@@ -35,6 +95,7 @@ READ_EVALUATION = ("evaluation.view", "evaluation.view_internal")
 
 def leaf(plan):
     return plan.nodes.filter(children__isnull=True).order_by("pk").first()
+
 
 # (name, permission, method, url builder)
 PLAN_ACTIONS = [
@@ -58,11 +119,20 @@ PLAN_ACTIONS = [
     ("delete", "plans.delete", "get", lambda p, n, i: reverse("plans:delete", args=[p.pk])),
     ("progress", "progress.view", "get", lambda p, n, i: reverse("progress:plan", args=[p.pk])),
     ("schedule", "progress.manage", "get", lambda p, n, i: reverse("progress:schedule", args=[p.pk])),
-    ("indicator_new", "progress.manage", "get", lambda p, n, i: reverse("progress:indicator_create", args=[p.pk, n.pk])),
+    (
+        "indicator_new",
+        "progress.manage",
+        "get",
+        lambda p, n, i: reverse("progress:indicator_create", args=[p.pk, n.pk]),
+    ),
     ("report", "progress.report", "get", lambda p, n, i: reverse("progress:report", args=[p.pk, n.pk])),
     ("evaluation", READ_EVALUATION, "get", lambda p, n, i: reverse("evaluation:plan", args=[p.pk])),
-    ("evaluation_project", READ_EVALUATION, "get",
-     lambda p, n, i: reverse("evaluation:project", args=[p.pk, leaf(p).pk])),
+    (
+        "evaluation_project",
+        READ_EVALUATION,
+        "get",
+        lambda p, n, i: reverse("evaluation:project", args=[p.pk, leaf(p).pk]),
+    ),
     ("evaluation_opinion", READ_EVALUATION, "get", lambda p, n, i: reverse("evaluation:opinion", args=[p.pk])),
     ("close_year", "evaluation.close_year", "get", lambda p, n, i: reverse("evaluation:close", args=[p.pk])),
     ("midterm", READ_EVALUATION, "get", lambda p, n, i: reverse("midterm:list", args=[p.pk])),
@@ -72,8 +142,7 @@ PLAN_ACTIONS = [
     ("participation", "participation.view", "get", lambda p, n, i: reverse("participation:overview", args=[p.pk])),
     ("voices", "participation.view", "get", lambda p, n, i: reverse("participation:voices", args=[p.pk])),
     ("trace", "participation.view", "get", lambda p, n, i: reverse("participation:trace", args=[p.pk])),
-    ("issue_voices", "participation.view", "get",
-     lambda p, n, i: reverse("participation:issue", args=[p.pk, i.pk])),
+    ("issue_voices", "participation.view", "get", lambda p, n, i: reverse("participation:issue", args=[p.pk, i.pk])),
     ("sessions", "participation.view", "get", lambda p, n, i: reverse("participation:sessions", args=[p.pk])),
     ("steps", "participation.manage", "get", lambda p, n, i: reverse("participation:steps", args=[p.pk])),
     ("voice_create", "participation.manage", "get", lambda p, n, i: reverse("participation:voice_create", args=[p.pk])),
@@ -198,14 +267,27 @@ def test_council_admin_edits_contact_details_and_branches(client, users, council
 
     client.force_login(users["admin"])
     url = reverse("council_edit", args=[councils["a"].pk])
-    data = {"postal_code": "021-0877", "address": "一関市城内1-36", "phone": "0191-23-6020", "fax": "", "email": "",
-            "url": "", "branches-TOTAL_FORMS": "2", "branches-INITIAL_FORMS": "0", "branches-MIN_NUM_FORMS": "0",
-            "branches-MAX_NUM_FORMS": "1000", "branches-0-name": "花泉支部", "branches-0-phone": "0191-82-4002",
-            "branches-1-name": ""}
+    data = {
+        "postal_code": "021-0877",
+        "address": "一関市城内1-36",
+        "phone": "0191-23-6020",
+        "fax": "",
+        "email": "",
+        "url": "",
+        "branches-TOTAL_FORMS": "2",
+        "branches-INITIAL_FORMS": "0",
+        "branches-MIN_NUM_FORMS": "0",
+        "branches-MAX_NUM_FORMS": "1000",
+        "branches-0-name": "花泉支部",
+        "branches-0-phone": "0191-82-4002",
+        "branches-1-name": "",
+    }
     assert client.post(url, data).status_code == 302
     councils["a"].refresh_from_db()
     assert councils["a"].phone == "0191-23-6020"
-    assert list(Branch.objects.filter(council=councils["a"]).values_list("name", "phone")) == [("花泉支部", "0191-82-4002")]
+    assert list(Branch.objects.filter(council=councils["a"]).values_list("name", "phone")) == [
+        ("花泉支部", "0191-82-4002")
+    ]
     entry = AuditEntry.objects.get(action="council.update")
     assert entry.after["branches"] == ["花泉支部"] and entry.actor == users["admin"]
     data["email"] = "not-an-address"

@@ -26,20 +26,25 @@ from .text import decode
 
 ParsedT = TypeVar("ParsedT")
 
-Refusal = Literal["too_large", "empty", "zip", "ole", "utf16", "binary", "text", "zip_corrupt", "zip_not_xlsx",
-                  "zip_too_large"]
+Refusal = Literal[
+    "too_large", "empty", "zip", "ole", "utf16", "binary", "text", "zip_corrupt", "zip_not_xlsx", "zip_too_large"
+]
 
 DEFAULT_REFUSALS: Mapping[Refusal, str | Promise] = {
     "too_large": gettext_lazy("ファイルが大きすぎます（%(max)sまで）。"),
     "empty": gettext_lazy("ファイルが空です。"),
     "zip": gettext_lazy("このファイル（Excel や zip）は読み込めません。"),
-    "ole": gettext_lazy("古い形式の Excel ファイル（.xls）や、パスワード付きのファイルは読み込めません。"
-                        "Excel で「.xlsx」の形式で保存し直してください。"),
+    "ole": gettext_lazy(
+        "古い形式の Excel ファイル（.xls）や、パスワード付きのファイルは読み込めません。"
+        "Excel で「.xlsx」の形式で保存し直してください。"
+    ),
     "utf16": gettext_lazy("UTF-16 のテキスト（Unicode テキスト）は読み込めません。UTF-8 で保存し直してください。"),
     "binary": gettext_lazy("画像や PDF などのファイルは読み込めません。正しいファイルを選んでください。"),
     "text": gettext_lazy("テキストファイルは読み込めません。Excel ファイル（.xlsx）を選んでください。"),
-    "zip_corrupt": gettext_lazy("Excel ファイル（.xlsx）が壊れているため読み込めません。"
-                                "Excel で開けるか確かめてから、もう一度保存してください。"),
+    "zip_corrupt": gettext_lazy(
+        "Excel ファイル（.xlsx）が壊れているため読み込めません。"
+        "Excel で開けるか確かめてから、もう一度保存してください。"
+    ),
     "zip_not_xlsx": gettext_lazy("Excel ファイル（.xlsx）ではありません。"),
     "zip_too_large": gettext_lazy("Excel ファイルの中身が大きすぎるため読み込めません。ファイルを分けてください。"),
 }
@@ -114,8 +119,15 @@ class Importer(ABC, Generic[ParsedT]):
         """sniff → size → decompression guard → decode; ``ImportRefused`` for the first that fails."""
         limit = self.max_bytes()
         if len(raw) > limit:
-            raise self.refuse(self.refusal("too_large", max=size_label(limit), size=f"{len(raw):,}",
-                                           limit=f"{limit:,}", mb=limit // (1024 * 1024)))
+            raise self.refuse(
+                self.refusal(
+                    "too_large",
+                    max=size_label(limit),
+                    size=f"{len(raw):,}",
+                    limit=f"{limit:,}",
+                    mb=limit // (1024 * 1024),
+                )
+            )
         kind = sniff(raw)
         message = self.kind_problem(kind, raw, filename)
         if message:
@@ -128,8 +140,9 @@ class Importer(ABC, Generic[ParsedT]):
                 raise self.refuse(self.refusal(exc.reason)) from None
         elif kind == "text":
             try:
-                source.text, source.encoding = decode(raw, shift_jis=self.shift_jis,
-                                                      utf8_only_advice=str(self.utf8_only_advice))
+                source.text, source.encoding = decode(
+                    raw, shift_jis=self.shift_jis, utf8_only_advice=str(self.utf8_only_advice)
+                )
             except ImportRefused as exc:
                 raise self.problem_error(exc.problems, exc.total) from None
         return source

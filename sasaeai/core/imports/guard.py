@@ -24,6 +24,7 @@ _ROW = (b"<row", b":row ")  # <row …> and <x:row r=…>; an upper bound (<rowB
 def _rows(data: bytes) -> int:
     return sum(data.count(pattern) for pattern in _ROW)
 
+
 ZipRefusal = Literal["zip_corrupt", "zip_not_xlsx", "zip_too_large"]
 XLSX_PARTS = ("[Content_Types].xml", "xl/workbook.xml")
 
@@ -98,7 +99,18 @@ def check_zip(raw: bytes, *, max_entries: int, max_inflated: int, require: tuple
                 summary.inflated += _scan(zf, info, max_inflated - summary.inflated, summary)
     except ZipRefused:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError,
-            RuntimeError, zlib.error, KeyError, IndexError, OverflowError):
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        EOFError,
+        ValueError,
+        NotImplementedError,
+        RuntimeError,
+        zlib.error,
+        KeyError,
+        IndexError,
+        OverflowError,
+    ):
         raise ZipRefused("zip_corrupt") from None
     return summary

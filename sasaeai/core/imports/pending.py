@@ -87,21 +87,36 @@ def discard(request: HttpRequest, kind: str) -> None:
         _delete(token)
 
 
-def save(request: HttpRequest, *, kind: str, council_id: int, raw: bytes, filename: str,
-         extra: dict[str, Any] | None = None) -> PendingUpload:
+def save(
+    request: HttpRequest, *, kind: str, council_id: int, raw: bytes, filename: str, extra: dict[str, Any] | None = None
+) -> PendingUpload:
     """Keep ``raw`` until it is confirmed (replacing this session's earlier upload of ``kind``)."""
     discard(request, kind)
     purge_expired()
     token = secrets.token_hex(16)
     user_id = request.user.pk
     assert isinstance(user_id, int)
-    upload = PendingUpload(token=token, kind=kind, user_id=user_id, council_id=council_id, filename=filename,
-                           sha=hashlib.sha256(raw).hexdigest(), created=timezone.now().timestamp(),
-                           extra=dict(extra or {}))
+    upload = PendingUpload(
+        token=token,
+        kind=kind,
+        user_id=user_id,
+        council_id=council_id,
+        filename=filename,
+        sha=hashlib.sha256(raw).hexdigest(),
+        created=timezone.now().timestamp(),
+        extra=dict(extra or {}),
+    )
     data_path, meta_path = _paths(token)
     default_storage.save(data_path, ContentFile(raw))
-    meta = {"kind": kind, "user": upload.user_id, "council": council_id, "filename": filename, "sha": upload.sha,
-            "created": upload.created, "extra": upload.extra}
+    meta = {
+        "kind": kind,
+        "user": upload.user_id,
+        "council": council_id,
+        "filename": filename,
+        "sha": upload.sha,
+        "created": upload.created,
+        "extra": upload.extra,
+    }
     default_storage.save(meta_path, ContentFile(json.dumps(meta, ensure_ascii=False).encode("utf-8")))
     request.session[session_key(kind)] = token
     return upload
@@ -129,12 +144,26 @@ def take(request: HttpRequest, *, kind: str, council_id: int, sha: str | None) -
     owner, council = meta.get("user"), meta.get("council")
     if not isinstance(owner, int) or not isinstance(council, int):
         return None
-    upload = PendingUpload(token=token, kind=str(meta.get("kind")), user_id=owner,
-                           council_id=council, filename=str(meta.get("filename", "")),
-                           sha=str(meta.get("sha", "")), created=float(meta.get("created", 0)), raw=raw,
-                           extra=meta.get("extra") or {})
+    upload = PendingUpload(
+        token=token,
+        kind=str(meta.get("kind")),
+        user_id=owner,
+        council_id=council,
+        filename=str(meta.get("filename", "")),
+        sha=str(meta.get("sha", "")),
+        created=float(meta.get("created", 0)),
+        raw=raw,
+        extra=meta.get("extra") or {},
+    )
     fresh = timezone.now().timestamp() - upload.created <= max_age().total_seconds()
-    if (upload.kind != kind or upload.user_id != request.user.pk or upload.council_id != council_id or not fresh
-            or not sha or sha != upload.sha or hashlib.sha256(raw).hexdigest() != upload.sha):
+    if (
+        upload.kind != kind
+        or upload.user_id != request.user.pk
+        or upload.council_id != council_id
+        or not fresh
+        or not sha
+        or sha != upload.sha
+        or hashlib.sha256(raw).hexdigest() != upload.sha
+    ):
         return None
     return upload

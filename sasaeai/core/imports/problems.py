@@ -63,7 +63,7 @@ class ImportRefused(Exception):
 
     def __init__(self, problems: Iterable[Problem], total: int | None = None, filename: str = "") -> None:
         listed = list(problems)
-        self.problems: list[Problem] = listed[:self.max_shown]
+        self.problems: list[Problem] = listed[: self.max_shown]
         self.total: int = total if total is not None else len(listed)
         if filename:
             self.set_filename(filename)
@@ -77,13 +77,16 @@ class ImportRefused(Exception):
     def messages(self) -> list[str]:
         shown = [str(p) for p in self.problems]
         if self.total > len(self.problems):
-            shown.append(_("ほかにも %(n)s 件の問題があります（全部で %(total)s 件）。") % {
-                "n": f"{self.total - len(self.problems):,}", "total": f"{self.total:,}"})
+            shown.append(
+                _("ほかにも %(n)s 件の問題があります（全部で %(total)s 件）。")
+                % {"n": f"{self.total - len(self.problems):,}", "total": f"{self.total:,}"}
+            )
         return shown
 
 
-def refuse(message: str, *, row: int | None = None, column: int | None = None, field: str = "",
-           sheet: str = "") -> ImportRefused:
+def refuse(
+    message: str, *, row: int | None = None, column: int | None = None, field: str = "", sheet: str = ""
+) -> ImportRefused:
     """The exception for one problem (``raise refuse(...)``)."""
     return ImportRefused([Problem(str(message), row, column, field, sheet)])
 
@@ -101,8 +104,14 @@ class Problems:
         self.items: list[Problem] = []
         self.total = 0
 
-    def add(self, message: object, row: int | None = None, column: int | None = None, field: str = "",
-            sheet: str | None = None) -> None:
+    def add(
+        self,
+        message: object,
+        row: int | None = None,
+        column: int | None = None,
+        field: str = "",
+        sheet: str | None = None,
+    ) -> None:
         self.total += 1
         if self.sort or len(self.items) < MAX_SHOWN:
             self.items.append(Problem(str(message), row, column, field, self.sheet if sheet is None else sheet))

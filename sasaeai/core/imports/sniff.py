@@ -12,7 +12,15 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # old .xls, and any password-protected Office f
 # Signatures a text file cannot plausibly start with (short ones like "BM" or "MZ" could be a CSV
 # header; such files hold NUL bytes anyway, which refuses them below).
 BINARY_MAGIC = (
-    b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"\x1f\x8b", b"Rar!", b"7z\xbc\xaf", b"II*\x00", b"MM\x00*",
+    b"%PDF",
+    b"\x89PNG",
+    b"GIF8",
+    b"\xff\xd8\xff",
+    b"\x1f\x8b",
+    b"Rar!",
+    b"7z\xbc\xaf",
+    b"II*\x00",
+    b"MM\x00*",
     b"\x7fELF",
 )
 

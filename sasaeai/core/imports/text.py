@@ -21,8 +21,14 @@ def _refuse(message: str, line: int) -> ImportRefused:
 
 
 def _unreadable(line: int) -> ImportRefused:
-    return _refuse(_("文字コードを読み取れません。%(line)s行目が UTF-8 でも Shift_JIS でもありません。"
-                     "CSV は UTF-8 か Shift_JIS で保存してください。") % {"line": f"{line:,}"}, line)
+    return _refuse(
+        _(
+            "文字コードを読み取れません。%(line)s行目が UTF-8 でも Shift_JIS でもありません。"
+            "CSV は UTF-8 か Shift_JIS で保存してください。"
+        )
+        % {"line": f"{line:,}"},
+        line,
+    )
 
 
 def _guess(body: bytes) -> str:
@@ -38,9 +44,14 @@ def _guess(body: bytes) -> str:
 
 def _mixed(first: tuple[int, str], number: int, encoding: str) -> ImportRefused:
     names = {UTF8: _("UTF-8"), CP932: _("Shift_JIS")}
-    return _refuse(_("ファイルの中で文字コードが混ざっています。%(first)s行目は %(a)s ですが、"
-                     "%(line)s行目は %(b)s です。一つの文字コード（UTF-8 か Shift_JIS）で保存し直してください。") % {
-        "first": f"{first[0]:,}", "a": names[first[1]], "line": f"{number:,}", "b": names[encoding]}, number)
+    return _refuse(
+        _(
+            "ファイルの中で文字コードが混ざっています。%(first)s行目は %(a)s ですが、"
+            "%(line)s行目は %(b)s です。一つの文字コード（UTF-8 か Shift_JIS）で保存し直してください。"
+        )
+        % {"first": f"{first[0]:,}", "a": names[first[1]], "line": f"{number:,}", "b": names[encoding]},
+        number,
+    )
 
 
 def _line_encoding(line: bytes, number: int) -> str:
@@ -67,9 +78,14 @@ def decode(raw: bytes, *, shift_jis: bool = True, utf8_only_advice: str = "") ->
     if not shift_jis:
         raise _refuse(_guess(body) + utf8_only_advice, first_bad)
     if len(body) < len(raw):
-        raise _refuse(_("ファイルの中で文字コードが混ざっています。先頭は %(enc)s（BOM付き）ですが、%(line)s行目は "
-                        "%(enc)s ではありません。一つの文字コード（UTF-8 か Shift_JIS）で保存し直してください。") % {
-            "enc": _("UTF-8"), "line": f"{first_bad:,}"}, first_bad)
+        raise _refuse(
+            _(
+                "ファイルの中で文字コードが混ざっています。先頭は %(enc)s（BOM付き）ですが、%(line)s行目は "
+                "%(enc)s ではありません。一つの文字コード（UTF-8 か Shift_JIS）で保存し直してください。"
+            )
+            % {"enc": _("UTF-8"), "line": f"{first_bad:,}"},
+            first_bad,
+        )
     # Not UTF-8 throughout: Shift_JIS, unless some lines are UTF-8 (a file pasted together).
     first: tuple[int, str] | None = None
     for number, line in enumerate(raw.split(b"\n"), start=1):

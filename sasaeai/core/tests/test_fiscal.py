@@ -345,7 +345,14 @@ def test_fiscal_year_era(fy, era_name, year):
 
 @pytest.mark.parametrize(
     ("fy", "era_name", "year"),
-    [(2019, "平成", 31), (2018, "平成", 30), (2020, "令和", 2), (1988, "昭和", 63), (1989, "平成", 1), (1926, "大正", 15)],
+    [
+        (2019, "平成", 31),
+        (2018, "平成", 30),
+        (2020, "令和", 2),
+        (1988, "昭和", 63),
+        (1989, "平成", 1),
+        (1926, "大正", 15),
+    ],
 )
 def test_fiscal_year_era_without_reiwa_first_year(fy, era_name, year):
     assert fiscal_year_era(fy, reiwa_first_year=False) == (e(era_name), year)
@@ -380,8 +387,11 @@ def test_fiscal_year_era_matches_april_first_except_fy2019():
 
 def test_fiscal_year_era_ranges_by_hand():
     for name, (first, last) in ERA_FISCAL_YEARS.items():
-        named = [fy for fy in range(MIN_YEAR + 1, MAX_YEAR + 1)
-                 if e(name) in (fiscal_year_era(fy)[0], fiscal_year_era(fy, reiwa_first_year=False)[0])]
+        named = [
+            fy
+            for fy in range(MIN_YEAR + 1, MAX_YEAR + 1)
+            if e(name) in (fiscal_year_era(fy)[0], fiscal_year_era(fy, reiwa_first_year=False)[0])
+        ]
         assert (named[0], named[-1]) == (first, last), name
         assert named == list(range(first, last + 1)), name
 
@@ -478,8 +488,10 @@ def test_format_fiscal_period_property(a, b, gannen, reiwa_first_year):
     assert int(match[2]) == start
     assert int(match[3] or match[2]) == end
     wareki_parts = match[1].split("〜")
-    expected = [format_fiscal_year(fy, style="wareki", gannen=gannen, reiwa_first_year=reiwa_first_year)
-                for fy in ([start] if start == end else [start, end])]
+    expected = [
+        format_fiscal_year(fy, style="wareki", gannen=gannen, reiwa_first_year=reiwa_first_year)
+        for fy in ([start] if start == end else [start, end])
+    ]
     assert wareki_parts == expected
     assert [parse_fiscal_year(part) for part in wareki_parts] == sorted({start, end})
 
@@ -675,9 +687,40 @@ def test_round_trip_romaji_abbreviation(fy, reiwa_first_year, lower, with_nendo)
 
 
 PARSE_TOKENS = [
-    "令和", "平成", "昭和", "大正", "明治", "R", "h", "S", "T", "m", "X",
-    "元", "年度", "年", "度", "(", ")", "（", "）", " ", "　",
-    "0", "1", "8", "9", "19", "２", "2026", "2019", "182", "〜", "-", ".", "㋿",
+    "令和",
+    "平成",
+    "昭和",
+    "大正",
+    "明治",
+    "R",
+    "h",
+    "S",
+    "T",
+    "m",
+    "X",
+    "元",
+    "年度",
+    "年",
+    "度",
+    "(",
+    ")",
+    "（",
+    "）",
+    " ",
+    "　",
+    "0",
+    "1",
+    "8",
+    "9",
+    "19",
+    "２",
+    "2026",
+    "2019",
+    "182",
+    "〜",
+    "-",
+    ".",
+    "㋿",
 ]
 
 

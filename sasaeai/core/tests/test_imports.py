@@ -1,5 +1,6 @@
 """The import pipeline shared by plan files, progress workbooks and survey responses: each importer
 refuses the same hostile files with the same kind of Japanese refusal, fast, and saves nothing."""
+
 import io
 import re
 import time
@@ -50,7 +51,9 @@ def _replace_member(raw: bytes, name: str, content: bytes) -> bytes:
 
 def _inflated_sheet() -> bytes:
     """A real workbook whose sheet inflates to about 55 MB (the file is a few hundred KB)."""
-    head = b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    head = (
+        b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    )
     row = b'<row><c t="inlineStr"><is><t>a</t></is></c></row>'
     body = head + row * (55 * MB // len(row)) + b"</sheetData></worksheet>"
     return _replace_member(_workbook(), "xl/worksheets/sheet1.xml", body)
@@ -111,8 +114,14 @@ EXPECTED = {
 @pytest.fixture
 def questionnaire(small_plan, users):
     q = surveys.questionnaire_create(plan=small_plan, by=users["admin"], title="住民アンケート")
-    surveys.question_save(questionnaire=q, by=users["admin"], code="Q1", text="参加したいですか", kind="single",
-                          choices=[("1", "はい"), ("2", "いいえ")])
+    surveys.question_save(
+        questionnaire=q,
+        by=users["admin"],
+        code="Q1",
+        text="参加したいですか",
+        kind="single",
+        choices=[("1", "はい"), ("2", "いいえ")],
+    )
     q.refresh_from_db()
     return q
 
@@ -127,8 +136,12 @@ def importers(councils, small_plan, users, questionnaire):
 
 
 def saved():
-    return (Plan.objects.count(), ProgressReport.objects.count(), IndicatorActual.objects.count(),
-            Response.objects.count())
+    return (
+        Plan.objects.count(),
+        ProgressReport.objects.count(),
+        IndicatorActual.objects.count(),
+        Response.objects.count(),
+    )
 
 
 @pytest.mark.parametrize("name", ["zip_bomb", "inflated_sheet", "wrong_magic", "shift_jis", "truncated"])
@@ -165,8 +178,9 @@ def _upload(client, which, plan, questionnaire, council, content):
 
 @pytest.mark.parametrize("name", ["zip_bomb", "inflated_sheet", "wrong_magic", "shift_jis", "truncated"])
 @pytest.mark.parametrize("which", ["plan", "progress", "survey"])
-def test_each_upload_page_shows_the_refusal_and_saves_nothing(client, users, councils, small_plan, questionnaire,
-                                                             hostile, which, name):
+def test_each_upload_page_shows_the_refusal_and_saves_nothing(
+    client, users, councils, small_plan, questionnaire, hostile, which, name
+):
     client.force_login(users["admin"])
     before = saved()
     response = _upload(client, which, small_plan, questionnaire, councils["a"], hostile[name])
@@ -179,11 +193,22 @@ def test_each_upload_page_shows_the_refusal_and_saves_nothing(client, users, cou
 # --------------------------------------------------------------------------- the steps
 
 
-@pytest.mark.parametrize("raw, kind", [
-    (b"", "empty"), (b"\xef\xbb\xbf \r\n", "empty"), (b"PK\x03\x04rest", "zip"), (b"\xd0\xcf\x11\xe0rest", "ole"),
-    (b"\xff\xfea\x00", "utf16"), (PNG, "binary"), (b"%PDF-1.7", "binary"), (b"a,b\n1,\x002\n", "binary"),
-    ("回答者番号,Q1\n".encode(), "text"), (SHIFT_JIS, "text"), (b"BMI,ID3,MZ\n1,2,3\n", "text"),
-])
+@pytest.mark.parametrize(
+    "raw, kind",
+    [
+        (b"", "empty"),
+        (b"\xef\xbb\xbf \r\n", "empty"),
+        (b"PK\x03\x04rest", "zip"),
+        (b"\xd0\xcf\x11\xe0rest", "ole"),
+        (b"\xff\xfea\x00", "utf16"),
+        (PNG, "binary"),
+        (b"%PDF-1.7", "binary"),
+        (b"a,b\n1,\x002\n", "binary"),
+        ("回答者番号,Q1\n".encode(), "text"),
+        (SHIFT_JIS, "text"),
+        (b"BMI,ID3,MZ\n1,2,3\n", "text"),
+    ],
+)
 def test_sniff_reads_the_first_bytes_not_the_name(raw, kind):
     assert sniff(raw) == kind
 
@@ -202,9 +227,9 @@ def test_the_zip_guard_refuses_a_member_whose_declared_size_lies():
     with zipfile.ZipFile(io.BytesIO(bytes(raw))) as zf:
         info = zf.getinfo("xl/worksheets/sheet1.xml")
     start = raw.rfind(b"PK\x01\x02", 0, raw.find(b"PK\x05\x06"))
-    while raw[start + 46:start + 46 + len(info.filename)] != info.filename.encode():
+    while raw[start + 46 : start + 46 + len(info.filename)] != info.filename.encode():
         start = raw.rfind(b"PK\x01\x02", 0, start)
-    raw[start + 24:start + 28] = (100).to_bytes(4, "little")
+    raw[start + 24 : start + 28] = (100).to_bytes(4, "little")
     with pytest.raises(ZipRefused) as refused:
         check_zip(bytes(raw), max_entries=100, max_inflated=60 * MB)
     assert refused.value.reason == "zip_corrupt"
@@ -240,9 +265,11 @@ def test_decode_names_the_encoding_and_the_line():
 
 def test_one_problem_type_names_file_sheet_row_column_and_field():
     assert str(Problem("値が正しくありません。", row=3, column=10, field="実績値", sheet="進捗報告")) == (
-        "「進捗報告」シート 3行目 J列（実績値）: 値が正しくありません。")
+        "「進捗報告」シート 3行目 J列（実績値）: 値が正しくありません。"
+    )
     assert str(Problem("必須です。", row=12, field="plans[1].title（名称）", file="a.yaml")) == (
-        "a.yaml 12行目 plans[1].title（名称）: 必須です。")
+        "a.yaml 12行目 plans[1].title（名称）: 必須です。"
+    )
     assert str(Problem("空です。", row=1_234, column=2)) == "1,234行目 B列: 空です。"
     assert str(Problem("ファイルが空です。")) == "ファイルが空です。"
     assert column_name(18_278) == "ZZZ" and column_name(18_279) == "18,279番目の"
@@ -267,8 +294,9 @@ def session():
 
 def test_a_pending_upload_is_kept_once_for_its_user_council_and_kind(rf, users, councils, session):
     request = _request(rf, users["admin"], session)
-    saved_upload = pending.save(request, kind="plan_file", council_id=councils["a"].pk, raw=b"data",
-                                filename="a.yaml", extra={"mode": "append"})
+    saved_upload = pending.save(
+        request, kind="plan_file", council_id=councils["a"].pk, raw=b"data", filename="a.yaml", extra={"mode": "append"}
+    )
     token = session[pending.session_key("plan_file")]
     assert token == saved_upload.token and set(session.keys()) == {pending.session_key("plan_file")}
     taken = pending.take(request, kind="plan_file", council_id=councils["a"].pk, sha=saved_upload.sha)

@@ -1,5 +1,6 @@
 """The five source plans are held faithfully: counts and wording only a faithful
 transcription of shared/seeds has."""
+
 import io
 
 import pytest
@@ -31,7 +32,10 @@ def test_ichinoseki(demo):
     assert (p.period_start, p.period_end) == (2021, 2025)
     assert p.vision == "支え合い　幸せ感じる　地域の暮らし"
     assert [n.title for n in nodes(p, "基本目標")] == [
-        "住民の参加を高めよう", "住民相互が協力し、支援ができる環境（地域）を創ろう", "住民が安心して暮らせるまちを創ろう"]
+        "住民の参加を高めよう",
+        "住民相互が協力し、支援ができる環境（地域）を創ろう",
+        "住民が安心して暮らせるまちを創ろう",
+    ]
     goals = nodes(p, "推進目標")
     assert len(goals) == 15
     priority = [n.code for n in goals if n.is_priority]
@@ -54,7 +58,10 @@ def test_kurashiki(demo):
     assert len(nodes(p, "基本目標")) == 3 and len(nodes(p, "取り組み")) == 10
     n10 = PlanNode.objects.get(plan=p, code="（10）")
     assert n10.title == "地域防犯・防災力の強化" and n10.parent.code == "基本目標 3"
-    assert [c.title for c in n10.children.order_by("position")] == ["防犯に対する意識の向上", "様々な住民を対象とした災害に備えた活動の推進"]
+    assert [c.title for c in n10.children.order_by("position")] == [
+        "防犯に対する意識の向上",
+        "様々な住民を対象とした災害に備えた活動の推進",
+    ]
     community = NodeAction.objects.get(node=PlanNode.objects.get(plan=p, code="（１）"), actor="community")
     assert community.examples == ["誰もが気軽に参加できる居場所づくり", "こども食堂（地域食堂）", "見守り訪問など"]
     assert community.steps[0] == "①：情報を届けて関心を持ってもらう" and len(community.steps) == 4
@@ -66,8 +73,15 @@ def test_kurashiki(demo):
 def test_higashikurume(demo):
     p = plan("第四次東久留米市民地域福祉活動計画")
     assert list(p.levels.values_list("name", flat=True)) == ["活動方針", "活動目標", "推進事業", "事業細目"]
-    assert [(ph.name, ph.start_year, ph.end_year) for ph in p.phases.all()] == [("前期", 2025, 2029), ("後期", 2030, 2034)]
-    assert [n.title for n in nodes(p, "活動方針")] == ["支えあいの輪を広げます", "お互いさまが響き合う地域にします", "思いを集めて安心につなげます"]
+    assert [(ph.name, ph.start_year, ph.end_year) for ph in p.phases.all()] == [
+        ("前期", 2025, 2029),
+        ("後期", 2030, 2034),
+    ]
+    assert [n.title for n in nodes(p, "活動方針")] == [
+        "支えあいの輪を広げます",
+        "お互いさまが響き合う地域にします",
+        "思いを集めて安心につなげます",
+    ]
     assert len(nodes(p, "活動目標")) == 5 and len(nodes(p, "推進事業")) == 15
     target = PlanNode.objects.get(plan=p, targets_text__contains="市民スタッフ登録者数100人")
     assert target.title == "災害ボランティアセンターに関する活動" and target.parent.code == "事業2"
@@ -75,20 +89,31 @@ def test_higashikurume(demo):
 
     indicator = Indicator.objects.get(node=target)
     assert (indicator.name, indicator.unit, indicator.final_target, indicator.final_target_year) == (
-        "市民スタッフ登録者数", "人", 100, None)
+        "市民スタッフ登録者数",
+        "人",
+        100,
+        None,
+    )
     assert not indicator.is_sample
 
 
 def test_kashiwa_document_with_three_plans(demo):
     plans = list(Plan.objects.filter(council__name="柏市社会福祉協議会").order_by("part"))
     assert [(p.part, p.kind) for p in plans] == [
-        ("計画Ⅰ", "activity"), ("計画Ⅱ", "council_development"), ("計画Ⅲ", "district")]
+        ("計画Ⅰ", "activity"),
+        ("計画Ⅱ", "council_development"),
+        ("計画Ⅲ", "district"),
+    ]
     assert {p.document for p in plans} == {"第3期 柏市地域健康福祉活動計画"}
     assert {(p.period_start, p.period_end) for p in plans} == {(2014, 2018)}
     projects = nodes(plans[0], "地域実践プロジェクト")
     assert len(projects) == 6 and projects[3].title == "孤立させないしくみをつくろう！"
     leading = PlanNode.objects.filter(plan=plans[1], is_priority=True).order_by("position")
-    assert [n.title for n in leading] == ["孤立させない体制づくり", "重層的な支えあい活動の推進と支援", "協議体機能を活かした新たな活動の創造"]
+    assert [n.title for n in leading] == [
+        "孤立させない体制づくり",
+        "重層的な支えあい活動の推進と支援",
+        "協議体機能を活かした新たな活動の創造",
+    ]
     assert PlanNode.objects.filter(plan=plans[1], parent__title="具体的な取り組み").count() == 7
     assert not PlanNode.objects.filter(plan=plans[2]).exists()  # the seed gives only a heading
 
@@ -155,9 +180,11 @@ def test_sample_running_data_is_marked_on_every_screen(demo, client):
     client.force_login(User.objects.get(username="reporter"))
     assert "サンプル" in client.get(reverse("running:my_items")).content.decode()
     client.force_login(User.objects.get(username="viewer"))
-    for url in (reverse("progress:plan", args=[p.pk]) + f"?year={year}",
-                reverse("progress:annual_plans", args=[p.pk]) + f"?year={year}",
-                reverse("progress:organisation", args=[p.pk]),
-                reverse("plans:node", args=[p.pk, node.pk])):
+    for url in (
+        reverse("progress:plan", args=[p.pk]) + f"?year={year}",
+        reverse("progress:annual_plans", args=[p.pk]) + f"?year={year}",
+        reverse("progress:organisation", args=[p.pk]),
+        reverse("plans:node", args=[p.pk, node.pk]),
+    ):
         html = client.get(url).content.decode()
         assert "サンプル" in html, url

@@ -1,4 +1,5 @@
 """次期計画: a new plan generation from a finished one, keeping its lineage and its evaluation."""
+
 from decimal import Decimal as D
 
 import pytest
@@ -22,9 +23,16 @@ def _finish(plan):
 
 def _submit(node, user, year, stage, grade, direction=None, **values):
     council = node.plan.council
-    stage_save(node=node, fiscal_year=year, stage=stage, by=user, submit=True,
-               grade=Grade.objects.get(scale__council=council, code=grade),
-               direction=Direction.objects.get(council=council, name=direction) if direction else None, **values)
+    stage_save(
+        node=node,
+        fiscal_year=year,
+        stage=stage,
+        by=user,
+        submit=True,
+        grade=Grade.objects.get(scale__council=council, code=grade),
+        direction=Direction.objects.get(council=council, name=direction) if direction else None,
+        **values,
+    )
 
 
 @pytest.fixture
@@ -36,10 +44,24 @@ def finished_plan(evaluated_plan, users):
     p11, p12 = PlanNode.objects.filter(plan=plan, code__in=["1-1", "1-2"]).order_by("code")
     admin = users["admin"]
     _submit(p11, admin, 2029, "self", "C", challenges="古い課題")
-    for stage, grade, direction in (("self", "A", None), ("review", "A", None), ("internal", "B", "継続"),
-                                    ("external", "B", None), ("final", "B", "継続")):
-        _submit(p11, admin, 2030, stage, grade, direction, comment="着実に実施できた" if stage == "final" else "",
-                challenges="参加者の固定化" if stage == "final" else "", improvements="若い世代に広報する" if stage == "final" else "")
+    for stage, grade, direction in (
+        ("self", "A", None),
+        ("review", "A", None),
+        ("internal", "B", "継続"),
+        ("external", "B", None),
+        ("final", "B", "継続"),
+    ):
+        _submit(
+            p11,
+            admin,
+            2030,
+            stage,
+            grade,
+            direction,
+            comment="着実に実施できた" if stage == "final" else "",
+            challenges="参加者の固定化" if stage == "final" else "",
+            improvements="若い世代に広報する" if stage == "final" else "",
+        )
     _submit(p12, admin, 2030, "self", "C", challenges="参加者の固定化", improvements="若い世代に広報する")
     issue = CommunityIssue.objects.create(plan=plan, code="課題1", title="孤立")
     p11.issues.add(issue)
@@ -50,8 +72,9 @@ def finished_plan(evaluated_plan, users):
 def test_next_plan_from_an_active_plan_is_refused(evaluated_plan, users):
     count = Plan.objects.count()
     with pytest.raises(ValidationError, match="推進中の計画からは次期計画を作れません"):
-        nextplan.plan_next_generation(plan=evaluated_plan, by=users["editor"], title="次の計画",
-                                      period_start=2031, period_end=2035)
+        nextplan.plan_next_generation(
+            plan=evaluated_plan, by=users["editor"], title="次の計画", period_start=2031, period_end=2035
+        )
     assert Plan.objects.count() == count
     assert not AuditEntry.objects.filter(action="plan.next_generation").exists()
 
@@ -59,36 +82,58 @@ def test_next_plan_from_an_active_plan_is_refused(evaluated_plan, users):
 def test_next_plan_needs_plans_create(finished_plan, users):
     for who in ("committee", "viewer", "outsider"):
         with pytest.raises(PermissionDenied):
-            nextplan.plan_next_generation(plan=finished_plan, by=users[who], title="次の計画",
-                                          period_start=2031, period_end=2035)
+            nextplan.plan_next_generation(
+                plan=finished_plan, by=users[who], title="次の計画", period_start=2031, period_end=2035
+            )
 
 
-@pytest.mark.parametrize("title, start, end, message", [
-    ("次の計画", 2031, 2030, "終了年度は開始年度以降"),
-    ("次の計画", 2020, 2025, "前計画の開始年度"),
-    ("第3次テスト市地域福祉活動計画", 2031, 2035, "既にあります"),
-    ("", 2031, 2035, "名称を入力"),
-])
+@pytest.mark.parametrize(
+    "title, start, end, message",
+    [
+        ("次の計画", 2031, 2030, "終了年度は開始年度以降"),
+        ("次の計画", 2020, 2025, "前計画の開始年度"),
+        ("第3次テスト市地域福祉活動計画", 2031, 2035, "既にあります"),
+        ("", 2031, 2035, "名称を入力"),
+    ],
+)
 def test_bad_input_creates_nothing(finished_plan, users, title, start, end, message):
     count = Plan.objects.count()
     with pytest.raises(ValidationError, match=message):
-        nextplan.plan_next_generation(plan=finished_plan, by=users["editor"], title=title,
-                                      period_start=start, period_end=end)
+        nextplan.plan_next_generation(
+            plan=finished_plan, by=users["editor"], title=title, period_start=start, period_end=end
+        )
     assert Plan.objects.count() == count
 
 
 def test_next_plan_copies_the_structure_and_keeps_the_lineage(finished_plan, users):
-    new = nextplan.plan_next_generation(plan=finished_plan, by=users["editor"], title="第4次テスト市地域福祉活動計画",
-                                        generation="第4次", period_start=2031, period_end=2035)
+    new = nextplan.plan_next_generation(
+        plan=finished_plan,
+        by=users["editor"],
+        title="第4次テスト市地域福祉活動計画",
+        generation="第4次",
+        period_start=2031,
+        period_end=2035,
+    )
     assert (new.status, new.predecessor, new.predecessor_title, new.generation, new.period_start, new.period_end) == (
-        "drafting", finished_plan, "第3次テスト市地域福祉活動計画", "第4次", 2031, 2035)
+        "drafting",
+        finished_plan,
+        "第3次テスト市地域福祉活動計画",
+        "第4次",
+        2031,
+        2035,
+    )
     assert [lv.name for lv in new.levels.order_by("depth")] == ["基本目標", "推進事業"]
     old_nodes = {n.pk: n for n in PlanNode.objects.filter(plan=finished_plan)}
     new_nodes = list(PlanNode.objects.filter(plan=new).select_related("parent", "previous_node"))
     assert len(new_nodes) == len(old_nodes) == 8
     for node in new_nodes:
         old = old_nodes[node.previous_node_id]
-        assert (node.code, node.title, node.is_priority, node.weight) == (old.code, old.title, old.is_priority, old.weight)
+        assert (node.code, node.title, node.is_priority, node.weight) == (
+            old.code,
+            old.title,
+            old.is_priority,
+            old.weight,
+        )
         assert (node.parent.previous_node_id if node.parent else None) == old.parent_id
     p11 = next(n for n in new_nodes if n.code == "1-1")
     assert [i.code for i in p11.issues.all()] == ["課題1"] and p11.issues.get().plan_id == new.pk
@@ -99,8 +144,9 @@ def test_next_plan_copies_the_structure_and_keeps_the_lineage(finished_plan, use
 
 
 def test_previous_evaluation_holds_the_real_grade_and_rate(finished_plan, users):
-    new = nextplan.plan_next_generation(plan=finished_plan, by=users["editor"], title="第4次の計画",
-                                        period_start=2031, period_end=2035)
+    new = nextplan.plan_next_generation(
+        plan=finished_plan, by=users["editor"], title="第4次の計画", period_start=2031, period_end=2035
+    )
     old_p11 = PlanNode.objects.get(plan=finished_plan, code="1-1")
     old_goal = PlanNode.objects.get(plan=finished_plan, code="1")
     _tree, figures = plan_figures(finished_plan, 2030)
@@ -113,7 +159,9 @@ def test_previous_evaluation_holds_the_real_grade_and_rate(finished_plan, users)
     p12 = PlanNode.objects.get(plan=new, code="1-2")
     assert p12.previous_evaluation.startswith("令和12年度 自己評価: C（達成したが改善要）")
     goal = PlanNode.objects.get(plan=new, code="1")
-    assert goal.previous_evaluation == (f"事業 3件の最新の評価: B 1件、C 1件／未評価 1件／令和12年度 達成率（事業の平均） {goal_rate}%")
+    assert goal.previous_evaluation == (
+        f"事業 3件の最新の評価: B 1件、C 1件／未評価 1件／令和12年度 達成率（事業の平均） {goal_rate}%"
+    )
     # The same 課題・改善策 of two projects appears once, naming both.
     assert goal.challenges == "【1-1 推進事業1-1、1-2 推進事業1-2】課題: 参加者の固定化／改善策: 若い世代に広報する"
     p13 = PlanNode.objects.get(plan=new, code="1-3")
@@ -126,9 +174,17 @@ def test_upper_item_challenges_are_capped():
     assert len(text) < nextplan.CHALLENGES_LIMIT + 100 and "ほか" in text
 
 
-@pytest.mark.parametrize("generation, expected", [
-    ("第3次", "第4次"), ("第５期", "第６期"), ("第二次", "第三次"), ("第九次", "第十次"), ("第十九期", "第二十期"), ("", ""),
-])
+@pytest.mark.parametrize(
+    "generation, expected",
+    [
+        ("第3次", "第4次"),
+        ("第５期", "第６期"),
+        ("第二次", "第三次"),
+        ("第九次", "第十次"),
+        ("第十九期", "第二十期"),
+        ("", ""),
+    ],
+)
 def test_generation_is_counted_on(generation, expected):
     assert nextplan.next_generation_label(generation) == expected
 
@@ -142,8 +198,15 @@ def test_next_plan_screen_creates_and_redirects(finished_plan, users, client_for
     page = client.get(url).content.decode()
     assert 'value="第4次テスト市地域福祉活動計画"' in page and 'value="2031"' in page and 'value="2035"' in page
     assert "指標と目標値は写しません" in page
-    response = client.post(url, {"title": "第4次テスト市地域福祉活動計画", "generation": "第4次",
-                                 "period_start": "令和13年度", "period_end": "2035"})
+    response = client.post(
+        url,
+        {
+            "title": "第4次テスト市地域福祉活動計画",
+            "generation": "第4次",
+            "period_start": "令和13年度",
+            "period_end": "2035",
+        },
+    )
     new = Plan.objects.get(title="第4次テスト市地域福祉活動計画")
     assert response.status_code == 302 and response.url == reverse("plans:overview", kwargs={"plan_id": new.pk})
     node = PlanNode.objects.get(plan=new, code="1-1")

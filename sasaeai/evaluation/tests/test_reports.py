@@ -1,5 +1,6 @@
 """Evaluation reports: the row source (reports.py) and the four writers, read back with their own
 libraries (openpyxl, pypdf, python-docx, csv)."""
+
 import csv
 import io
 import re
@@ -54,18 +55,56 @@ def evaluated(evaluated_plan, users):
     p11 = PlanNode.objects.get(plan=plan, code="1-1")
     p12 = PlanNode.objects.get(plan=plan, code="1-2")
     p21 = PlanNode.objects.get(plan=plan, code="2-1")
-    services.stage_save(node=p11, fiscal_year=YEAR, stage="self", by=admin, submit=True, grade=grades["B"],
-                        results="参加者が120人に増えた", comment="自己評価の所見", challenges="担い手の確保",
-                        improvements="自己評価の改善策", direction=dirs["継続"])
-    services.stage_save(node=p11, fiscal_year=YEAR, stage="review", by=admin, submit=True, grade=grades["B"],
-                        comment="確認の所見", challenges="担い手の確保", improvements="自己評価の改善策")
-    services.stage_save(node=p11, fiscal_year=YEAR, stage="internal", by=admin, submit=True, grade=grades["A"],
-                        comment="内部評価の所見", challenges="若い担い手が少ない",
-                        improvements="地区ごとに説明会を開く", direction=dirs["拡充"])
-    services.stage_save(node=p21, fiscal_year=YEAR, stage="self", by=admin, submit=True, grade=grades["C"],
-                        challenges="自己評価だけの課題", improvements="見守りの担い手を募集する", direction=dirs["見直し"])
-    services.stage_save(node=p12, fiscal_year=YEAR, stage="self", by=admin, submit=False, grade=grades["D"],
-                        comment="下書きの所見")
+    services.stage_save(
+        node=p11,
+        fiscal_year=YEAR,
+        stage="self",
+        by=admin,
+        submit=True,
+        grade=grades["B"],
+        results="参加者が120人に増えた",
+        comment="自己評価の所見",
+        challenges="担い手の確保",
+        improvements="自己評価の改善策",
+        direction=dirs["継続"],
+    )
+    services.stage_save(
+        node=p11,
+        fiscal_year=YEAR,
+        stage="review",
+        by=admin,
+        submit=True,
+        grade=grades["B"],
+        comment="確認の所見",
+        challenges="担い手の確保",
+        improvements="自己評価の改善策",
+    )
+    services.stage_save(
+        node=p11,
+        fiscal_year=YEAR,
+        stage="internal",
+        by=admin,
+        submit=True,
+        grade=grades["A"],
+        comment="内部評価の所見",
+        challenges="若い担い手が少ない",
+        improvements="地区ごとに説明会を開く",
+        direction=dirs["拡充"],
+    )
+    services.stage_save(
+        node=p21,
+        fiscal_year=YEAR,
+        stage="self",
+        by=admin,
+        submit=True,
+        grade=grades["C"],
+        challenges="自己評価だけの課題",
+        improvements="見守りの担い手を募集する",
+        direction=dirs["見直し"],
+    )
+    services.stage_save(
+        node=p12, fiscal_year=YEAR, stage="self", by=admin, submit=False, grade=grades["D"], comment="下書きの所見"
+    )
     return {"plan": plan, "p11": p11, "p12": p12, "p21": p21, "admin": admin}
 
 
@@ -101,8 +140,7 @@ def test_row_source_figures_and_current_evaluation(evaluated):
     assert report.grade_counts == {"A": 1, "B": 0, "C": 1, "D": 0}
     # goals and the plan: the roll-up with equal weights, from unrounded figures
     plan = evaluated["plan"]
-    goal_raw = [sum(raw_rate(PlanNode.objects.get(plan=plan, code=f"{g}-{p}")) for p in (1, 2, 3)) / 3
-                for g in (1, 2)]
+    goal_raw = [sum(raw_rate(PlanNode.objects.get(plan=plan, code=f"{g}-{p}")) for p in (1, 2, 3)) / 3 for g in (1, 2)]
     assert goal1.achievement == rounded(goal_raw[0]) and goal2.achievement == rounded(goal_raw[1])
     assert report.achievement == rounded(sum(goal_raw) / 2)
 
@@ -153,7 +191,11 @@ def test_choose_defaults_and_404s(evaluated):
     assert choices.years == [2026, 2027, 2028, 2029, 2030] and choices.half_yearly is False
     assert reports.choose(choices, {"year": "1999"})["year"] == choices.default_year
     assert reports.choose(choices, {"year": "abc", "period": "1"}) == {
-        "year": choices.default_year, "period": 0, "goal": None, "group": None}
+        "year": choices.default_year,
+        "period": 0,
+        "goal": None,
+        "group": None,
+    }
     assert reports.choose(choices, {"year": "2028"})["year"] == 2028
     goal = choices.goals[1]
     assert reports.choose(choices, {"goal": str(goal.pk)})["goal"] == goal
@@ -172,10 +214,15 @@ def test_plain_numbers_and_sheet_titles():
         def __init__(self, code, title):
             self.code, self.title = code, title
 
-    titles = reports.sheet_titles([
-        Goal("1", "誰もが安心して暮らせる、支え合いのまちづくり[重点]：地域の見守り/居場所"),
-        Goal("1", "誰もが安心して暮らせる、支え合いのまちづくり[重点]：地域の見守り/居場所"),
-        Goal("", "総括"), Goal("", "'引用'")], reserved=["総括"])
+    titles = reports.sheet_titles(
+        [
+            Goal("1", "誰もが安心して暮らせる、支え合いのまちづくり[重点]：地域の見守り/居場所"),
+            Goal("1", "誰もが安心して暮らせる、支え合いのまちづくり[重点]：地域の見守り/居場所"),
+            Goal("", "総括"),
+            Goal("", "'引用'"),
+        ],
+        reserved=["総括"],
+    )
     assert all(len(t) <= 31 for t in titles)
     assert len({t.casefold() for t in titles}) == 4 and "総括" not in titles
     assert not any(ch in t for t in titles for ch in "[]:*?/\\")
@@ -186,9 +233,12 @@ def test_row_source_query_count_is_flat(councils, evaluated):
     from sasaeai.demo.generator import create_running_plan, fill_evaluations
 
     small = evaluated["plan"]
-    big = create_running_plan(council=councils["a"], projects=60, goals=6, indicators=2, years=2, start=2026,
-                              title="大きな計画")
-    assert fill_evaluations(big, fiscal_year=YEAR, stages=("self", "review", "internal")) == 60  # every project evaluated, like the small plan's
+    big = create_running_plan(
+        council=councils["a"], projects=60, goals=6, indicators=2, years=2, start=2026, title="大きな計画"
+    )
+    assert (
+        fill_evaluations(big, fiscal_year=YEAR, stages=("self", "review", "internal")) == 60
+    )  # every project evaluated, like the small plan's
     from sasaeai.plans.models import Plan
 
     counts = []
@@ -219,9 +269,26 @@ def test_xlsx_layout_and_figures(evaluated):
     merged = {str(r) for r in ws.merged_cells.ranges}
     assert {"A3:B3", "C3:G3", "H3:H4", "I3:J3", "S3:S4", "T3:T4", "U3:U4"} <= merged
     assert [ws.cell(3, c).value for c in (1, 3, 8, 9, 11, 13, 19, 20, 21)] == [
-        "事業", "指標（基準値・目標値・実績値・達成率）", "実績・成果", "自己評価", "確認", "内部評価", "課題", "改善策", "方向性"]
+        "事業",
+        "指標（基準値・目標値・実績値・達成率）",
+        "実績・成果",
+        "自己評価",
+        "確認",
+        "内部評価",
+        "課題",
+        "改善策",
+        "方向性",
+    ]
     assert [ws.cell(4, c).value for c in (1, 2, 4, 5, 6, 7, 9, 10)] == [
-        "番号", "事業名", "基準値", "目標値", "実績値", "達成率（％）", "記号", "所見"]
+        "番号",
+        "事業名",
+        "基準値",
+        "目標値",
+        "実績値",
+        "達成率（％）",
+        "記号",
+        "所見",
+    ]
     assert ws.page_setup.orientation == "landscape" and str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4
     assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
     assert ws.page_setup.fitToHeight == 0
@@ -265,8 +332,9 @@ def test_opinion_appears_once_submitted(evaluated, users):
     from sasaeai.evaluation.models import CommitteeOpinion
 
     CommitteeOpinion.objects.filter(plan=plan).delete()
-    services.opinion_save(plan=plan, fiscal_year=YEAR, by=users["committee"], text="全体として順調。\n担い手の確保を。",
-                          submit=True)
+    services.opinion_save(
+        plan=plan, fiscal_year=YEAR, by=users["committee"], text="全体として順調。\n担い手の確保を。", submit=True
+    )
     report = build(evaluated)
     assert report.opinion == "全体として順調。\n担い手の確保を。"
     wb = openpyxl.load_workbook(io.BytesIO(export_xlsx.build(report)))
@@ -330,8 +398,16 @@ def test_pdf_embeds_truetype_subsets_never_cid_fonts(evaluated):
 def test_pdf_survives_very_long_text_and_no_projects(evaluated):
     node = PlanNode.objects.get(plan=evaluated["plan"], code="2-2")
     grade = Grade.objects.filter(scale__council=evaluated["plan"].council).first()
-    services.stage_save(node=node, fiscal_year=YEAR, stage="self", by=evaluated["admin"], submit=True, grade=grade,
-                        challenges="長い課題の説明です。" * 1500, improvements="<script>&amp;改善</script>")
+    services.stage_save(
+        node=node,
+        fiscal_year=YEAR,
+        stage="self",
+        by=evaluated["admin"],
+        submit=True,
+        grade=grade,
+        challenges="長い課題の説明です。" * 1500,
+        improvements="<script>&amp;改善</script>",
+    )
     text = pdf_text(export_pdf.build(build(evaluated)))
     assert "以下略" in text and "<script>&amp;改善</script>" in text
     group = WorkingGroup.objects.get(plan=evaluated["plan"], name="WG1")
@@ -367,7 +443,11 @@ def test_docx_headings_tables_and_sections(evaluated):
     assert [c.text for c in summary.rows[0].cells][:4] == ["目標", "事業数", "評価済み", "達成率（％）"]
     assert [c.text for c in summary.rows[-1].cells][:3] == ["計", "6", "2"]
     header = [c.text for c in goal1.rows[0].cells]
-    assert header[:5] == ["番号", "事業", "達成率（％）", "自己評価", "確認"] and header[-3:] == ["方向性", "課題", "改善策"]
+    assert header[:5] == ["番号", "事業", "達成率（％）", "自己評価", "確認"] and header[-3:] == [
+        "方向性",
+        "課題",
+        "改善策",
+    ]
     row = next(r for r in goal1.rows if r.cells[0].text == "1-1")
     cells = [c.text for c in row.cells]
     assert cells[2] == str(expected_rate(evaluated["p11"]))
@@ -386,9 +466,27 @@ def test_csv_bom_header_and_raw_figures(evaluated):
     data = export_csv.build(build(evaluated))
     assert data.startswith("\ufeff".encode("utf-8"))
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert rows[0] == ["目標番号", "目標", "事業番号", "事業", "指標", "単位", "基準値", "目標値", "実績値", "達成率（％）",
-                       "事業の達成率（％）", "評価（現在）", "評価の段階", "方向性", "自己評価（記号）", "確認（記号）",
-                       "内部評価（記号）", "外部評価（記号）", "最終評価（記号）"]
+    assert rows[0] == [
+        "目標番号",
+        "目標",
+        "事業番号",
+        "事業",
+        "指標",
+        "単位",
+        "基準値",
+        "目標値",
+        "実績値",
+        "達成率（％）",
+        "事業の達成率（％）",
+        "評価（現在）",
+        "評価の段階",
+        "方向性",
+        "自己評価（記号）",
+        "確認（記号）",
+        "内部評価（記号）",
+        "外部評価（記号）",
+        "最終評価（記号）",
+    ]
     assert len(rows) == 1 + 6 * 2  # a row per project × indicator
     p11 = evaluated["p11"]
     lines = [r for r in rows if r[2] == "1-1"]

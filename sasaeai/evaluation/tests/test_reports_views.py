@@ -1,4 +1,5 @@
 """The reports page and downloads: permission, filters from the query string, file names."""
+
 import csv
 import io
 from urllib.parse import quote
@@ -20,8 +21,16 @@ FORMATS = ["xlsx", "pdf", "docx", "csv"]
 def plan(evaluated_plan, users):
     node = PlanNode.objects.get(plan=evaluated_plan, code="1-1")
     grade = Grade.objects.get(scale__council=evaluated_plan.council, code="B")
-    services.stage_save(node=node, fiscal_year=2026, stage="self", by=users["admin"], submit=True, grade=grade,
-                        comment="自己評価の所見", improvements="声かけを増やす")
+    services.stage_save(
+        node=node,
+        fiscal_year=2026,
+        stage="self",
+        by=users["admin"],
+        submit=True,
+        grade=grade,
+        comment="自己評価の所見",
+        improvements="声かけを増やす",
+    )
     return evaluated_plan
 
 
@@ -47,14 +56,25 @@ def test_page_lists_downloads_with_filters(client_for, users, plan):
     assert 'name="period"' in html and "period=1" in html
 
 
-@pytest.mark.parametrize("fmt, content_type, ascii_name, japanese", [
-    ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "evaluation-sheet-2026.xlsx",
-     "評価シート_令和8年度.xlsx"),
-    ("pdf", "application/pdf", "evaluation-report-2026.pdf", "事業評価報告書_令和8年度.pdf"),
-    ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-     "evaluation-report-2026.docx", "事業評価報告書_令和8年度.docx"),
-    ("csv", "text/csv; charset=utf-8", "evaluation-figures-2026.csv", "評価データ_令和8年度.csv"),
-])
+@pytest.mark.parametrize(
+    "fmt, content_type, ascii_name, japanese",
+    [
+        (
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "evaluation-sheet-2026.xlsx",
+            "評価シート_令和8年度.xlsx",
+        ),
+        ("pdf", "application/pdf", "evaluation-report-2026.pdf", "事業評価報告書_令和8年度.pdf"),
+        (
+            "docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "evaluation-report-2026.docx",
+            "事業評価報告書_令和8年度.docx",
+        ),
+        ("csv", "text/csv; charset=utf-8", "evaluation-figures-2026.csv", "評価データ_令和8年度.csv"),
+    ],
+)
 def test_download_each_format(client_for, users, plan, fmt, content_type, ascii_name, japanese):
     response = client_for(users["admin"]).get(url(fmt, plan, year=2026))
     assert response.status_code == 200
@@ -79,8 +99,13 @@ def test_committee_and_outsiders_cannot_download(client_for, users, plan):
 def test_bad_query_parameters_never_fail(client_for, users, plan):
     client = client_for(users["admin"])
     default = default_fiscal_year(plan)
-    for params in ({"year": "abc"}, {"year": "1900"}, {"year": "99999999999999999999"}, {"period": "7"},
-                   {"period": "x", "year": ""}):
+    for params in (
+        {"year": "abc"},
+        {"year": "1900"},
+        {"year": "99999999999999999999"},
+        {"period": "7"},
+        {"period": "x", "year": ""},
+    ):
         response = client.get(url("csv", plan, **params))
         assert response.status_code == 200, params
         assert f"evaluation-figures-{default}.csv" in response["Content-Disposition"]

@@ -14,7 +14,13 @@ def test_a_new_council_is_set_up_for_evaluation(db):
     scale = EvaluationScale.objects.get(council=council)
     assert [g.code for g in Grade.objects.filter(scale=scale).order_by("position")] == ["A", "B", "C", "D"]
     assert [d.name for d in Direction.objects.filter(council=council).order_by("position")] == [
-        "拡充", "継続", "見直し", "縮小", "廃止", "完了"]
+        "拡充",
+        "継続",
+        "見直し",
+        "縮小",
+        "廃止",
+        "完了",
+    ]
 
 
 def test_pages_of_a_council_without_settings_write_nothing_and_offer_the_setup(make_user, client):
@@ -23,8 +29,10 @@ def test_pages_of_a_council_without_settings_write_nothing_and_offer_the_setup(m
     admin = make_user("setup_admin", "admin", council)
     viewer = make_user("setup_viewer", "viewer", council)
     client.force_login(viewer)
-    for url in (reverse("evaluation:plan", args=[plan.pk]),
-                reverse("evaluation:project", args=[plan.pk, plan.nodes.order_by("-pk").first().pk])):
+    for url in (
+        reverse("evaluation:plan", args=[plan.pk]),
+        reverse("evaluation:project", args=[plan.pk, plan.nodes.order_by("-pk").first().pk]),
+    ):
         response = client.get(url)
         assert response.status_code == 200
         assert "評価の設定がまだありません" in response.content.decode()

@@ -1,4 +1,5 @@
 """Evaluation stages: order, locks, who may enter which stage, reopening, the committee, closing a year."""
+
 from decimal import Decimal
 
 import pytest
@@ -26,17 +27,57 @@ def direction(name):
 def walk(node, users, *, final_direction="継続", improvements="担い手を増やす", year=2026):
     """Every stage by the people who enter it, to the final evaluation."""
     admin = users["admin"]
-    services.stage_save(node=node, fiscal_year=year, stage="self", by=admin, submit=True, grade=grade("B"),
-                        results="参加者が増えた", challenges="担い手不足", improvements=improvements,
-                        direction=direction("継続"))
-    services.stage_save(node=node, fiscal_year=year, stage="review", by=users["editor"], submit=True,
-                        grade=grade("B"), improvements=improvements, direction=direction("継続"))
-    services.stage_save(node=node, fiscal_year=year, stage="internal", by=users["editor"], submit=True,
-                        grade=grade("C"), improvements=improvements, direction=direction("見直し"))
-    services.stage_save(node=node, fiscal_year=year, stage="external", by=users["committee"], submit=True,
-                        grade=grade("C"), comment="地域との連携を強めること")
-    return services.stage_save(node=node, fiscal_year=year, stage="final", by=admin, submit=True,
-                               grade=grade("C"), improvements=improvements, direction=direction(final_direction))
+    services.stage_save(
+        node=node,
+        fiscal_year=year,
+        stage="self",
+        by=admin,
+        submit=True,
+        grade=grade("B"),
+        results="参加者が増えた",
+        challenges="担い手不足",
+        improvements=improvements,
+        direction=direction("継続"),
+    )
+    services.stage_save(
+        node=node,
+        fiscal_year=year,
+        stage="review",
+        by=users["editor"],
+        submit=True,
+        grade=grade("B"),
+        improvements=improvements,
+        direction=direction("継続"),
+    )
+    services.stage_save(
+        node=node,
+        fiscal_year=year,
+        stage="internal",
+        by=users["editor"],
+        submit=True,
+        grade=grade("C"),
+        improvements=improvements,
+        direction=direction("見直し"),
+    )
+    services.stage_save(
+        node=node,
+        fiscal_year=year,
+        stage="external",
+        by=users["committee"],
+        submit=True,
+        grade=grade("C"),
+        comment="地域との連携を強めること",
+    )
+    return services.stage_save(
+        node=node,
+        fiscal_year=year,
+        stage="final",
+        by=admin,
+        submit=True,
+        grade=grade("C"),
+        improvements=improvements,
+        direction=direction(final_direction),
+    )
 
 
 def test_a_project_goes_through_every_stage_in_order(evaluated_plan, users):
@@ -80,8 +121,9 @@ def test_submitting_needs_a_grade_and_for_internal_a_direction(evaluated_plan, u
     services.stage_save(node=node, fiscal_year=2026, stage="self", by=users["editor"], submit=True, grade=grade("A"))
     services.stage_save(node=node, fiscal_year=2026, stage="review", by=users["editor"], submit=True, grade=grade("A"))
     with pytest.raises(ValidationError) as exc:
-        services.stage_save(node=node, fiscal_year=2026, stage="internal", by=users["editor"], submit=True,
-                            grade=grade("A"))
+        services.stage_save(
+            node=node, fiscal_year=2026, stage="internal", by=users["editor"], submit=True, grade=grade("A")
+        )
     assert "direction" in exc.value.error_dict
 
 
@@ -95,13 +137,31 @@ def test_grades_outside_the_council_scale_are_refused(evaluated_plan, users, cou
     services.criteria_update(council=councils["a"], by=users["admin"], rows=[{"name": "必要性"}])
     criterion = selectors.criteria_for(councils["a"])[0]
     with pytest.raises(ValidationError, match="尺度にありません"):
-        services.stage_save(node=node, fiscal_year=2026, stage="self", by=users["editor"], grade=grade("A"),
-                            criteria={str(criterion.pk): "Z"})
+        services.stage_save(
+            node=node,
+            fiscal_year=2026,
+            stage="self",
+            by=users["editor"],
+            grade=grade("A"),
+            criteria={str(criterion.pk): "Z"},
+        )
     with pytest.raises(ValidationError, match="この社協にない観点"):
-        services.stage_save(node=node, fiscal_year=2026, stage="self", by=users["editor"], grade=grade("A"),
-                            criteria={str(criterion.pk + 100): "A"})
-    services.stage_save(node=node, fiscal_year=2026, stage="self", by=users["editor"], grade=grade("A"),
-                        criteria={str(criterion.pk): "B"})
+        services.stage_save(
+            node=node,
+            fiscal_year=2026,
+            stage="self",
+            by=users["editor"],
+            grade=grade("A"),
+            criteria={str(criterion.pk + 100): "A"},
+        )
+    services.stage_save(
+        node=node,
+        fiscal_year=2026,
+        stage="self",
+        by=users["editor"],
+        grade=grade("A"),
+        criteria={str(criterion.pk): "B"},
+    )
     assert StageEntry.objects.get().criteria == {str(criterion.pk): "B"}
     StageEntry.objects.all().delete()
     assert not StageEntry.objects.exists()
@@ -123,10 +183,23 @@ def test_who_may_enter_which_stage(evaluated_plan, users):
     # The committee cannot enter the internal evaluation; a viewer enters nothing.
     for who in ("committee", "viewer", "reporter", "leader"):
         with pytest.raises(PermissionDenied):
-            services.stage_save(node=node, fiscal_year=2026, stage="internal", by=users[who], grade=grade("A"),
-                                direction=direction("継続"))
-    services.stage_save(node=node, fiscal_year=2026, stage="internal", by=users["editor"], submit=True,
-                        grade=grade("B"), direction=direction("継続"))
+            services.stage_save(
+                node=node,
+                fiscal_year=2026,
+                stage="internal",
+                by=users[who],
+                grade=grade("A"),
+                direction=direction("継続"),
+            )
+    services.stage_save(
+        node=node,
+        fiscal_year=2026,
+        stage="internal",
+        by=users["editor"],
+        submit=True,
+        grade=grade("B"),
+        direction=direction("継続"),
+    )
     # Only the committee (and the council admin) enter the external evaluation.
     with pytest.raises(PermissionDenied):
         services.stage_save(node=node, fiscal_year=2026, stage="external", by=users["editor"], grade=grade("A"))
@@ -169,11 +242,18 @@ def test_a_stale_form_does_not_overwrite_a_newer_save(evaluated_plan, users):
 
     node = projects(evaluated_plan)[0]
     first = services.stage_save(node=node, fiscal_year=2026, stage="self", by=users["editor"], comment="一回目")
-    services.stage_save(node=node, fiscal_year=2026, stage="self", by=users["admin"], comment="二回目",
-                        expected_version=first.version)
+    services.stage_save(
+        node=node, fiscal_year=2026, stage="self", by=users["admin"], comment="二回目", expected_version=first.version
+    )
     with pytest.raises(ConcurrentEditError):
-        services.stage_save(node=node, fiscal_year=2026, stage="self", by=users["editor"], comment="古い画面から",
-                            expected_version=first.version)
+        services.stage_save(
+            node=node,
+            fiscal_year=2026,
+            stage="self",
+            by=users["editor"],
+            comment="古い画面から",
+            expected_version=first.version,
+        )
     assert StageEntry.objects.get(stage="self").comment == "二回目"
 
 
@@ -194,7 +274,9 @@ def test_the_committee_writes_the_opinion_and_nobody_else(evaluated_plan, users)
         services.opinion_save(plan=evaluated_plan, fiscal_year=2026, by=users["editor"], text="総評")
     with pytest.raises(ValidationError):
         services.opinion_save(plan=evaluated_plan, fiscal_year=2026, by=users["committee"], text="  ")
-    services.opinion_save(plan=evaluated_plan, fiscal_year=2026, by=users["committee"], text="おおむね順調", submit=True)
+    services.opinion_save(
+        plan=evaluated_plan, fiscal_year=2026, by=users["committee"], text="おおむね順調", submit=True
+    )
     with pytest.raises(ValidationError, match="確定済み"):
         services.opinion_save(plan=evaluated_plan, fiscal_year=2026, by=users["committee"], text="書き換え")
     assert selectors.opinion_for(evaluated_plan, 2026).text == "おおむね順調"
@@ -322,7 +404,8 @@ def test_node_figures_match_plan_figures(evaluated_plan):
         theirs = figures[node.pk]
         assert mine.achievement == theirs.achievement and mine.achievement is not None
         assert mine.progress == theirs.progress
-        assert [(i.indicator.pk, i.target, i.actual, i.rate) for i in mine.indicators] == \
-               [(i.indicator.pk, i.target, i.actual, i.rate) for i in theirs.indicators]
+        assert [(i.indicator.pk, i.target, i.actual, i.rate) for i in mine.indicators] == [
+            (i.indicator.pk, i.target, i.actual, i.rate) for i in theirs.indicators
+        ]
         checked += 1
     assert checked == 6

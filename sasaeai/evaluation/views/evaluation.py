@@ -1,4 +1,5 @@
 """Screens for evaluation. Thin: permission, form, one service, redirect."""
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -14,7 +15,13 @@ from sasaeai.progress.services import schedule_for
 
 from .. import permissions, rendering, selectors, services
 from ..forms import (
-    CriterionFormSet, DirectionFormSet, GradeFormSet, OpinionForm, ReopenForm, ScaleForm, StageForm,
+    CriterionFormSet,
+    DirectionFormSet,
+    GradeFormSet,
+    OpinionForm,
+    ReopenForm,
+    ScaleForm,
+    StageForm,
 )
 from ..models import STAGE_ORDER, Evaluation, Stage
 
@@ -48,9 +55,16 @@ def _ctx(request, plan, **extra):
 
 def _not_set_up(request, council, plan=None):
     """A council created before its evaluation settings existed: say so (reading a page writes nothing)."""
-    return render(request, "evaluation/not_set_up.html", {
-        "council": council, "plan": plan, "perms_here": request.council_permissions,
-        "can_set_up": permissions.SETTINGS in request.council_permissions})
+    return render(
+        request,
+        "evaluation/not_set_up.html",
+        {
+            "council": council,
+            "plan": plan,
+            "perms_here": request.council_permissions,
+            "can_set_up": permissions.SETTINGS in request.council_permissions,
+        },
+    )
 
 
 def _query(year, period):
@@ -66,8 +80,9 @@ def plan_evaluation(request, plan):
     goal_id = request.GET.get("goal")
     goal_id = int(goal_id) if goal_id and goal_id.isdigit() else None
     try:
-        ev = selectors.plan_evaluation(plan, year, perms=request.council_permissions, period=period, goal_id=goal_id,
-                                       with_text=False)
+        ev = selectors.plan_evaluation(
+            plan, year, perms=request.council_permissions, period=period, goal_id=goal_id, with_text=False
+        )
     except Http404:
         ev = selectors.plan_evaluation(plan, year, perms=request.council_permissions, period=period, with_text=False)
         goal_id = None
@@ -76,15 +91,31 @@ def plan_evaluation(request, plan):
     grade_counts = ev.grade_counts()
     project_base = reverse("evaluation:project", args=[plan.pk, 0])[:-2]
     for section in ev.sections:
-        section.html = rendering.project_rows(section.rows, stages=ev.stages, project_base=project_base,
-                                              query=_query(year, period))
-    return render(request, "evaluation/plan.html", _ctx(
-        request, plan, ev=ev, year=year, years=years, period=period, periods=periods, goal_id=goal_id,
-        goals=goals or [s.goal for s in ev.sections], query=_query(year, period),
-        stage_counts=[(Stage(s).label, counts[s][0], counts[s][1], len(ev.rows) - sum(counts[s])) for s in ev.stages],
-        grade_rows=[(g, grade_counts[g.pk]) for g in ev.grades], total=len(ev.rows),
-        display=selectors.display_rate,
-    ))
+        section.html = rendering.project_rows(
+            section.rows, stages=ev.stages, project_base=project_base, query=_query(year, period)
+        )
+    return render(
+        request,
+        "evaluation/plan.html",
+        _ctx(
+            request,
+            plan,
+            ev=ev,
+            year=year,
+            years=years,
+            period=period,
+            periods=periods,
+            goal_id=goal_id,
+            goals=goals or [s.goal for s in ev.sections],
+            query=_query(year, period),
+            stage_counts=[
+                (Stage(s).label, counts[s][0], counts[s][1], len(ev.rows) - sum(counts[s])) for s in ev.stages
+            ],
+            grade_rows=[(g, grade_counts[g.pk]) for g in ev.grades],
+            total=len(ev.rows),
+            display=selectors.display_rate,
+        ),
+    )
 
 
 def _stage_cards(request, plan, node, row, year, period):
@@ -98,28 +129,40 @@ def _stage_cards(request, plan, node, row, year, period):
     cards = []
     for stage in selectors.visible_stages(perms):
         entry = row.entries.get(stage)
-        card = {"stage": stage, "label": Stage(stage).label, "entry": entry, "form": None, "reopen": None,
-                "waiting": False}
-        can = (not closed and stage == next_stage
-               and permissions.can_enter(request.user, plan, node, year, stage, perms))
+        card = {
+            "stage": stage,
+            "label": Stage(stage).label,
+            "entry": entry,
+            "form": None,
+            "reopen": None,
+            "waiting": False,
+        }
+        can = not closed and stage == next_stage and permissions.can_enter(request.user, plan, node, year, stage, perms)
         if can:
             if entry is not None:
-                initial = {"grade": entry.grade_id, "results": entry.results, "comment": entry.comment,
-                           "challenges": entry.challenges, "improvements": entry.improvements,
-                           "direction": entry.direction_id, "version": entry.version}
+                initial = {
+                    "grade": entry.grade_id,
+                    "results": entry.results,
+                    "comment": entry.comment,
+                    "challenges": entry.challenges,
+                    "improvements": entry.improvements,
+                    "direction": entry.direction_id,
+                    "version": entry.version,
+                }
                 initial.update({f"criterion_{k}": v for k, v in entry.criteria.items()})
             else:
                 pre = services.prefill(row.evaluation, stage, row.report)
                 initial = {k: v for k, v in pre.items() if k != "criteria"}
                 initial.update({f"criterion_{k}": v for k, v in pre.get("criteria", {}).items()})
-            card["form"] = StageForm(initial=initial, grades=grades, directions=directions, criteria=criteria,
-                                     prefix=stage)
+            card["form"] = StageForm(
+                initial=initial, grades=grades, directions=directions, criteria=criteria, prefix=stage
+            )
             if stage != Stage.SELF:
                 card["form"].fields["results"].help_text = _("前の段階の内容が最初に入っています。")
         elif entry is None and not closed:
             card["waiting"] = STAGE_ORDER.index(stage) > STAGE_ORDER.index(next_stage) if next_stage else False
         if entry is not None and entry.is_submitted and not closed and permissions.REOPEN in perms:
-            later = STAGE_ORDER[STAGE_ORDER.index(stage) + 1:]
+            later = STAGE_ORDER[STAGE_ORDER.index(stage) + 1 :]
             if not any(row.entries.get(s) is not None and row.entries[s].is_submitted for s in later):
                 card["reopen"] = ReopenForm(prefix=f"reopen-{stage}")
         cards.append(card)
@@ -149,12 +192,28 @@ def _project_render(request, plan, node, row, year, years, period, periods, boun
             if card["stage"] == key:
                 card["form" if isinstance(bound, StageForm) else "reopen"] = bound
     ancestors = selectors.ancestors(node)
-    return render(request, "evaluation/project.html", _ctx(
-        request, plan, node=node, row=row, cards=cards, year=year, years=years, period=period, periods=periods,
-        query=_query(year, period), ancestors=ancestors, closing=selectors.year_closing(plan, year),
-        display=selectors.display_rate, show_names=permissions.VIEW in request.council_permissions,
-        criteria=selectors.criteria_for(plan.council),
-    ), status=status)
+    return render(
+        request,
+        "evaluation/project.html",
+        _ctx(
+            request,
+            plan,
+            node=node,
+            row=row,
+            cards=cards,
+            year=year,
+            years=years,
+            period=period,
+            periods=periods,
+            query=_query(year, period),
+            ancestors=ancestors,
+            closing=selectors.year_closing(plan, year),
+            display=selectors.display_rate,
+            show_names=permissions.VIEW in request.council_permissions,
+            criteria=selectors.criteria_for(plan.council),
+        ),
+        status=status,
+    )
 
 
 def _project_post(request, plan, node, year, period):
@@ -170,18 +229,39 @@ def _project_post(request, plan, node, year, period):
             form = ReopenForm(request.POST, prefix=f"reopen-{stage}")
             if not form.is_valid():
                 raise ValidationError({"reason": _("差し戻す理由を入力してください。")})
-            services.stage_reopen(node=node, fiscal_year=year, stage=stage, by=request.user,
-                                  reason=form.cleaned_data["reason"], period=period)
-            messages.success(request, _("%(stage)sを差し戻しました。もう一度入力できます。") % {"stage": Stage(stage).label})
+            services.stage_reopen(
+                node=node,
+                fiscal_year=year,
+                stage=stage,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                period=period,
+            )
+            messages.success(
+                request, _("%(stage)sを差し戻しました。もう一度入力できます。") % {"stage": Stage(stage).label}
+            )
             return redirect(url)
-        form = StageForm(request.POST, grades=selectors.grades_for(council),
-                         directions=selectors.directions_for(council), criteria=selectors.criteria_for(council),
-                         prefix=stage)
+        form = StageForm(
+            request.POST,
+            grades=selectors.grades_for(council),
+            directions=selectors.directions_for(council),
+            criteria=selectors.criteria_for(council),
+            prefix=stage,
+        )
         if not form.is_valid():
             raise ValidationError(_("入力内容を確認してください。"))
         submit = action == "submit"
-        services.stage_save(node=node, fiscal_year=year, stage=stage, by=request.user, submit=submit, period=period,
-                            expected_version=form.cleaned_data.get("version"), perms=perms, **form.values())
+        services.stage_save(
+            node=node,
+            fiscal_year=year,
+            stage=stage,
+            by=request.user,
+            submit=submit,
+            period=period,
+            expected_version=form.cleaned_data.get("version"),
+            perms=perms,
+            **form.values(),
+        )
     except PermissionDenied:
         raise Http404 from None
     except ValidationError as exc:
@@ -191,9 +271,13 @@ def _project_post(request, plan, node, year, period):
         if action == "reopen":
             bound = ReopenForm(request.POST, prefix=f"reopen-{stage}")
         else:
-            bound = StageForm(request.POST, grades=selectors.grades_for(council),
-                              directions=selectors.directions_for(council), criteria=selectors.criteria_for(council),
-                              prefix=stage)
+            bound = StageForm(
+                request.POST,
+                grades=selectors.grades_for(council),
+                directions=selectors.directions_for(council),
+                criteria=selectors.criteria_for(council),
+                prefix=stage,
+            )
         bound.is_valid()
         form_errors_from(exc, bound)
         messages.error(request, " ".join(exc.messages))
@@ -213,25 +297,36 @@ def opinion(request, plan):
     current = selectors.opinion_for(plan, year)
     closed = selectors.year_closing(plan, year) is not None
     can_edit = permissions.OPINION in perms and not closed and not (current and current.is_submitted)
-    form = OpinionForm(request.POST or None, initial={"text": current.text if current else "",
-                                                      "version": current.version if current else None})
-    reopen = ReopenForm(request.POST or None) if (permissions.REOPEN in perms and current and current.is_submitted
-                                                  and not closed) else None
+    form = OpinionForm(
+        request.POST or None,
+        initial={"text": current.text if current else "", "version": current.version if current else None},
+    )
+    reopen = (
+        ReopenForm(request.POST or None)
+        if (permissions.REOPEN in perms and current and current.is_submitted and not closed)
+        else None
+    )
     status = 200
     if request.method == "POST":
         try:
             if request.POST.get("action") == "reopen":
                 if reopen is None or not reopen.is_valid():
                     raise ValidationError({"reason": _("差し戻す理由を入力してください。")})
-                services.opinion_reopen(plan=plan, fiscal_year=year, by=request.user,
-                                        reason=reopen.cleaned_data["reason"])
+                services.opinion_reopen(
+                    plan=plan, fiscal_year=year, by=request.user, reason=reopen.cleaned_data["reason"]
+                )
                 messages.success(request, _("総評・答申を差し戻しました。"))
             else:
                 if not form.is_valid():
                     raise ValidationError(_("入力内容を確認してください。"))
-                services.opinion_save(plan=plan, fiscal_year=year, by=request.user, text=form.cleaned_data["text"],
-                                      submit=request.POST.get("action") == "submit",
-                                      expected_version=form.cleaned_data.get("version"))
+                services.opinion_save(
+                    plan=plan,
+                    fiscal_year=year,
+                    by=request.user,
+                    text=form.cleaned_data["text"],
+                    submit=request.POST.get("action") == "submit",
+                    expected_version=form.cleaned_data.get("version"),
+                )
                 messages.success(request, _("総評・答申を保存しました。"))
             return redirect(reverse("evaluation:opinion", args=[plan.pk]) + f"?year={year}")
         except PermissionDenied:
@@ -239,9 +334,22 @@ def opinion(request, plan):
         except ValidationError as exc:
             form_errors_from(exc, reopen if request.POST.get("action") == "reopen" and reopen else form)
             status = 400
-    return render(request, "evaluation/opinion.html", _ctx(
-        request, plan, year=year, years=years, opinion=current, form=form if can_edit else None, reopen=reopen,
-        closed=closed, show_names=permissions.VIEW in perms), status=status)
+    return render(
+        request,
+        "evaluation/opinion.html",
+        _ctx(
+            request,
+            plan,
+            year=year,
+            years=years,
+            opinion=current,
+            form=form if can_edit else None,
+            reopen=reopen,
+            closed=closed,
+            show_names=permissions.VIEW in perms,
+        ),
+        status=status,
+    )
 
 
 @plan_permission("evaluation.close_year")
@@ -258,20 +366,46 @@ def close_year(request, plan):
             messages.error(request, " ".join(exc.messages))
         else:
             s = closing.summary
-            messages.success(request, _("%(year)sを締めました。次年度へ引き継いだ事業 %(carried)s件（うち要検討 "
-                                        "%(attention)s件）、引き継がない事業 %(stopped)s件。") % {
-                "year": fiscal.format_fiscal_year(year), "carried": s["carried"], "attention": s["attention"],
-                "stopped": s["stopped"]})
+            messages.success(
+                request,
+                _(
+                    "%(year)sを締めました。次年度へ引き継いだ事業 %(carried)s件（うち要検討 "
+                    "%(attention)s件）、引き継がない事業 %(stopped)s件。"
+                )
+                % {
+                    "year": fiscal.format_fiscal_year(year),
+                    "carried": s["carried"],
+                    "attention": s["attention"],
+                    "stopped": s["stopped"],
+                },
+            )
             return redirect(reverse("evaluation:close", args=[plan.pk]) + f"?year={year}")
     elif request.method == "POST":
-        messages.error(request, _("%(year)sはすでに締められています。年度を二度締めることはできません。") % {
-            "year": fiscal.format_fiscal_year(year)})
+        messages.error(
+            request,
+            _("%(year)sはすでに締められています。年度を二度締めることはできません。")
+            % {"year": fiscal.format_fiscal_year(year)},
+        )
     preview = services.year_close_preview(plan, year) if closing is None else None
-    return render(request, "evaluation/close.html", _ctx(
-        request, plan, year=year, years=years, closing=closing, preview=preview,
-        preview_groups=[("carry", _("そのまま引き継ぐ")), ("attention", _("要検討の印を付けて引き継ぐ")),
-                        ("stop", _("引き継がない")), ("unevaluated", _("方向性が確定していない（継続として引き継ぐ）"))],
-        closed_years={c.fiscal_year for c in plan.year_closings.all()}))
+    return render(
+        request,
+        "evaluation/close.html",
+        _ctx(
+            request,
+            plan,
+            year=year,
+            years=years,
+            closing=closing,
+            preview=preview,
+            preview_groups=[
+                ("carry", _("そのまま引き継ぐ")),
+                ("attention", _("要検討の印を付けて引き継ぐ")),
+                ("stop", _("引き継がない")),
+                ("unevaluated", _("方向性が確定していない（継続として引き継ぐ）")),
+            ],
+            closed_years={c.fiscal_year for c in plan.year_closings.all()},
+        ),
+    )
 
 
 @council_permission("evaluation.settings")
@@ -290,17 +424,27 @@ def settings_view(request, council):
     data = request.POST if request.method == "POST" else None
     part = request.POST.get("part") if data else None
     scale_form = ScaleForm(data if part == "scale" else None, initial={"name": scale.name, "version": scale.version})
-    grade_set = GradeFormSet(data if part == "scale" else None, prefix="grades", initial=[
-        {"id": g.pk, "code": g.code, "label": g.label, "score": g.score, "color": g.color} for g in grades])
-    direction_set = DirectionFormSet(data if part == "directions" else None, prefix="directions",
-                                     initial=[{"id": d.pk, "name": d.name, "carry": d.carry} for d in directions])
-    criterion_set = CriterionFormSet(data if part == "criteria" else None, prefix="criteria",
-                                     initial=[{"id": c.pk, "name": c.name, "description": c.description}
-                                              for c in criteria])
+    grade_set = GradeFormSet(
+        data if part == "scale" else None,
+        prefix="grades",
+        initial=[{"id": g.pk, "code": g.code, "label": g.label, "score": g.score, "color": g.color} for g in grades],
+    )
+    direction_set = DirectionFormSet(
+        data if part == "directions" else None,
+        prefix="directions",
+        initial=[{"id": d.pk, "name": d.name, "carry": d.carry} for d in directions],
+    )
+    criterion_set = CriterionFormSet(
+        data if part == "criteria" else None,
+        prefix="criteria",
+        initial=[{"id": c.pk, "name": c.name, "description": c.description} for c in criteria],
+    )
     errors = []
     status = 200
-    lists = {"directions": (direction_set, services.directions_update, _("方向性の一覧を保存しました。")),
-             "criteria": (criterion_set, services.criteria_update, _("評価の観点を保存しました。"))}
+    lists = {
+        "directions": (direction_set, services.directions_update, _("方向性の一覧を保存しました。")),
+        "criteria": (criterion_set, services.criteria_update, _("評価の観点を保存しました。")),
+    }
     if data:
         try:
             if part == "preset":
@@ -309,9 +453,13 @@ def settings_view(request, council):
             elif part == "scale":
                 if not (scale_form.is_valid() and grade_set.is_valid()):
                     raise ValidationError(_("入力内容を確認してください。赤く示した項目に誤りがあります。"))
-                services.scale_update(council=council, by=request.user, name=scale_form.cleaned_data["name"],
-                                      rows=[f.cleaned_data for f in grade_set.forms if f.cleaned_data],
-                                      expected_version=scale_form.cleaned_data.get("version"))
+                services.scale_update(
+                    council=council,
+                    by=request.user,
+                    name=scale_form.cleaned_data["name"],
+                    rows=[f.cleaned_data for f in grade_set.forms if f.cleaned_data],
+                    expected_version=scale_form.cleaned_data.get("version"),
+                )
                 messages.success(request, _("評価の尺度を保存しました。"))
             elif part in lists:
                 formset, update, done = lists[part]
@@ -325,8 +473,20 @@ def settings_view(request, council):
         except ValidationError as exc:
             errors = exc.messages
             status = 400
-    return render(request, "evaluation/settings.html", {
-        "council": council, "perms_here": request.council_permissions, "scale": scale, "scale_form": scale_form,
-        "grade_set": grade_set, "direction_set": direction_set, "criterion_set": criterion_set, "errors": errors,
-        "part": part, "presets": [(k, v[0], v[1]) for k, v in services.SCALE_PRESETS.items()],
-    }, status=status)
+    return render(
+        request,
+        "evaluation/settings.html",
+        {
+            "council": council,
+            "perms_here": request.council_permissions,
+            "scale": scale,
+            "scale_form": scale_form,
+            "grade_set": grade_set,
+            "direction_set": direction_set,
+            "criterion_set": criterion_set,
+            "errors": errors,
+            "part": part,
+            "presets": [(k, v[0], v[1]) for k, v in services.SCALE_PRESETS.items()],
+        },
+        status=status,
+    )

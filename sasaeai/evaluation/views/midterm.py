@@ -18,9 +18,9 @@ from django.utils.translation import gettext_lazy
 
 from sasaeai.accounts.decorators import plan_permission
 from sasaeai.core import fiscal
+from sasaeai.core.view_helpers import form_errors_from
 from sasaeai.plans.forms import FiscalYearField
 from sasaeai.plans.models import Plan
-from sasaeai.core.view_helpers import form_errors_from
 
 from .. import midterm, nextplan, permissions
 from ..models import PlanSnapshot
@@ -37,16 +37,28 @@ def _ctx(request, plan, **extra):
 
 
 class SnapshotForm(forms.Form):
-    title = forms.CharField(label=gettext_lazy("名称"), max_length=midterm.TITLE_LIMIT,
-                            help_text=gettext_lazy("例: 中間評価（令和10年度）"))
-    kind = forms.ChoiceField(label=gettext_lazy("種類"), choices=PlanSnapshot.Kind.choices,
-                             initial=PlanSnapshot.Kind.MIDTERM)
-    taken_on = forms.DateField(label=gettext_lazy("基準日"), widget=forms.DateInput(attrs={"type": "date"}),
-                               help_text=gettext_lazy("この日の時点の記録として残します。"))
-    fiscal_year = forms.TypedChoiceField(label=gettext_lazy("記録する年度"), coerce=int,
-                                         help_text=gettext_lazy("計画の初年度からこの年度までの進捗・達成率と評価を記録します。"))
-    note = forms.CharField(label=gettext_lazy("メモ"), required=False, max_length=midterm.NOTE_LIMIT,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    title = forms.CharField(
+        label=gettext_lazy("名称"), max_length=midterm.TITLE_LIMIT, help_text=gettext_lazy("例: 中間評価（令和10年度）")
+    )
+    kind = forms.ChoiceField(
+        label=gettext_lazy("種類"), choices=PlanSnapshot.Kind.choices, initial=PlanSnapshot.Kind.MIDTERM
+    )
+    taken_on = forms.DateField(
+        label=gettext_lazy("基準日"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy("この日の時点の記録として残します。"),
+    )
+    fiscal_year = forms.TypedChoiceField(
+        label=gettext_lazy("記録する年度"),
+        coerce=int,
+        help_text=gettext_lazy("計画の初年度からこの年度までの進捗・達成率と評価を記録します。"),
+    )
+    note = forms.CharField(
+        label=gettext_lazy("メモ"),
+        required=False,
+        max_length=midterm.NOTE_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args, years, **kwargs):
         super().__init__(*args, **kwargs)
@@ -55,8 +67,9 @@ class SnapshotForm(forms.Form):
 
 class NextPlanForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("次期計画の名称"), max_length=nextplan.TITLE_LIMIT)
-    generation = forms.CharField(label=gettext_lazy("期・次"), max_length=50, required=False,
-                                 help_text=gettext_lazy("例: 第4次、第6期"))
+    generation = forms.CharField(
+        label=gettext_lazy("期・次"), max_length=50, required=False, help_text=gettext_lazy("例: 第4次、第6期")
+    )
     period_start = FiscalYearField(label=gettext_lazy("計画期間（開始年度）"), required=True)
     period_end = FiscalYearField(label=gettext_lazy("計画期間（終了年度）"), required=True)
 
@@ -76,20 +89,30 @@ def snapshot_list(request, plan):
 
         today = timezone.localdate()
         year = midterm.default_fiscal_year(plan, today)
-        form = SnapshotForm(request.POST or None, years=plan_years(plan), initial={
-            "title": _("中間評価（%(year)s）") % {"year": fiscal.format_fiscal_year(year, style="wareki")},
-            "kind": PlanSnapshot.Kind.MIDTERM, "taken_on": today, "fiscal_year": year})
+        form = SnapshotForm(
+            request.POST or None,
+            years=plan_years(plan),
+            initial={
+                "title": _("中間評価（%(year)s）") % {"year": fiscal.format_fiscal_year(year, style="wareki")},
+                "kind": PlanSnapshot.Kind.MIDTERM,
+                "taken_on": today,
+                "fiscal_year": year,
+            },
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 snapshot = midterm.snapshot_take(plan=plan, by=request.user, **form.cleaned_data)
             except ValidationError as exc:
                 form_errors_from(exc, form)
             else:
-                messages.success(request, _("「%(title)s」を記録しました。この記録は後から変わりません。") % {
-                    "title": snapshot.title})
+                messages.success(
+                    request,
+                    _("「%(title)s」を記録しました。この記録は後から変わりません。") % {"title": snapshot.title},
+                )
                 return redirect("midterm:snapshot", plan_id=plan.pk, snapshot_id=snapshot.pk)
-    return render(request, "evaluation/midterm_list.html", _ctx(
-        request, plan, snapshots=midterm.plan_snapshots(plan), form=form))
+    return render(
+        request, "evaluation/midterm_list.html", _ctx(request, plan, snapshots=midterm.plan_snapshots(plan), form=form)
+    )
 
 
 @plan_permission(READ_PERMISSIONS)
@@ -106,9 +129,21 @@ def snapshot_detail(request, plan, snapshot_id):
     stages = visible_stages(request.council_permissions)
     rows = midterm.snapshot_rows(snapshot.data, year, stages)
     others = [s for s in midterm.plan_snapshots(plan) if s.pk != snapshot.pk]
-    return render(request, "evaluation/midterm_snapshot.html", _ctx(
-        request, plan, snapshot=snapshot, data=snapshot.data, rows=rows, year=year, years=years, others=others,
-        levels=snapshot.data.get("plan", {}).get("levels", [])))
+    return render(
+        request,
+        "evaluation/midterm_snapshot.html",
+        _ctx(
+            request,
+            plan,
+            snapshot=snapshot,
+            data=snapshot.data,
+            rows=rows,
+            year=year,
+            years=years,
+            others=others,
+            levels=snapshot.data.get("plan", {}).get("levels", []),
+        ),
+    )
 
 
 @plan_permission(READ_PERMISSIONS)
@@ -129,10 +164,22 @@ def snapshot_compare(request, plan, snapshot_id):
         changes = midterm.target_changes_between(plan, after=first.created_at, before=second.created_at)
         new_snapshot = second
     diff = midterm.diff_plans(old.data, new_data, changes)
-    return render(request, "evaluation/midterm_compare.html", _ctx(
-        request, plan, snapshot=snapshot, old=old, old_label=old_label, new_label=new_label, other=other,
-        new_snapshot=new_snapshot, diff=diff,
-        others=[s for s in midterm.plan_snapshots(plan) if s.pk != snapshot.pk]))
+    return render(
+        request,
+        "evaluation/midterm_compare.html",
+        _ctx(
+            request,
+            plan,
+            snapshot=snapshot,
+            old=old,
+            old_label=old_label,
+            new_label=new_label,
+            other=other,
+            new_snapshot=new_snapshot,
+            diff=diff,
+            others=[s for s in midterm.plan_snapshots(plan) if s.pk != snapshot.pk],
+        ),
+    )
 
 
 # --------------------------------------------------------------------------- next plan
@@ -144,19 +191,34 @@ def next_plan(request, plan):
     title, generation = nextplan.suggested_title(plan)
     start, end = nextplan.suggested_period(plan)
     finished = plan.status == Plan.Status.FINISHED
-    form = NextPlanForm(request.POST or None, initial={
-        "title": title, "generation": generation, "period_start": start, "period_end": end})
+    form = NextPlanForm(
+        request.POST or None,
+        initial={"title": title, "generation": generation, "period_start": start, "period_end": end},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             new = nextplan.plan_next_generation(plan=plan, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             form_errors_from(exc, form)
         else:
-            messages.success(request, _("「%(title)s」を前計画から作りました（策定中）。指標と目標値は新しく設定してください。") % {
-                "title": new.title})
+            messages.success(
+                request,
+                _("「%(title)s」を前計画から作りました（策定中）。指標と目標値は新しく設定してください。")
+                % {"title": new.title},
+            )
             return redirect("plans:overview", plan_id=new.pk)
     successors = list(plan.successors.order_by("-pk").only("pk", "title", "status"))
-    return render(request, "evaluation/nextplan_form.html", _ctx(
-        request, plan, form=form, finished=finished, successors=successors,
-        node_count=plan.nodes.count(), issue_count=plan.issues.count(),
-        overview_url=reverse("plans:overview", args=[plan.pk])))
+    return render(
+        request,
+        "evaluation/nextplan_form.html",
+        _ctx(
+            request,
+            plan,
+            form=form,
+            finished=finished,
+            successors=successors,
+            node_count=plan.nodes.count(),
+            issue_count=plan.issues.count(),
+            overview_url=reverse("plans:overview", args=[plan.pk]),
+        ),
+    )

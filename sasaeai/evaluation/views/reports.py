@@ -5,6 +5,7 @@ printed comes from ``reports.build_report`` (one row source); the writers only l
 Bad query parameters never fail: a year outside the plan falls back to the default year, a bad period
 to the whole year; an unknown goal or working group is a 404, like a foreign one.
 """
+
 from urllib.parse import quote, urlencode
 
 from django.http import Http404, HttpResponse
@@ -53,10 +54,18 @@ def reports_page(request, plan):
     choices, chosen = _filters(request, plan)
     perms = request.council_permissions
     stage_labels = _("・").join(reports.stage_short_label(s) for s in visible_stages(perms))
-    return render(request, "evaluation/reports.html", {
-        "plan": plan, "perms_here": perms, "choices": choices, "chosen": chosen, "query": _query(chosen),
-        "stage_labels": stage_labels,
-    })
+    return render(
+        request,
+        "evaluation/reports.html",
+        {
+            "plan": plan,
+            "perms_here": perms,
+            "choices": choices,
+            "chosen": chosen,
+            "query": _query(chosen),
+            "stage_labels": stage_labels,
+        },
+    )
 
 
 @plan_permission("evaluation.export")
@@ -65,13 +74,23 @@ def report_download(request, plan, fmt):
         raise Http404
     _choices, chosen = _filters(request, plan)
     report = reports.build_report(
-        plan, chosen["year"], perms=request.council_permissions, period=chosen["period"],
-        goal_id=chosen["goal"].pk if chosen["goal"] is not None else None, group=chosen["group"])
+        plan,
+        chosen["year"],
+        perms=request.council_permissions,
+        period=chosen["period"],
+        goal_id=chosen["goal"].pk if chosen["goal"] is not None else None,
+        group=chosen["group"],
+    )
     writer, stem, ascii_stem = FORMATS[fmt]
     response = HttpResponse(writer.build(report), content_type=writer.CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition(
         report.filename(str(stem), fmt),
-        report.ascii_filename(ascii_stem, fmt, goal_id=chosen["goal"].pk if chosen["goal"] else None,
-                              group_id=chosen["group"].pk if chosen["group"] else None))
+        report.ascii_filename(
+            ascii_stem,
+            fmt,
+            goal_id=chosen["goal"].pk if chosen["goal"] else None,
+            group_id=chosen["group"].pk if chosen["group"] else None,
+        ),
+    )
     response["Cache-Control"] = "no-store"
     return response

@@ -5,6 +5,7 @@ Committees are read in committees.py. Every page reads a fixed number of queries
 Surveys and public comment are read straight from their models (``Questionnaire``, ``Response``,
 ``PublicCommentPeriod``, ``PublicComment``), never through the survey and comment modules.
 """
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -20,8 +21,14 @@ from sasaeai.plans.models import CommunityIssue
 from sasaeai.plans.selectors import plan_tree
 
 from ..models import (
-    CommitteeMeeting, EngagementSession, FormulationStep, PublicComment,
-    PublicCommentPeriod, Questionnaire, Tag, Voice,
+    CommitteeMeeting,
+    EngagementSession,
+    FormulationStep,
+    PublicComment,
+    PublicCommentPeriod,
+    Questionnaire,
+    Tag,
+    Voice,
 )
 
 # An issue with fewer voices than this is flagged on the traceability page.
@@ -53,9 +60,11 @@ def count_by_source(qs) -> Counter:
 
 
 def voices_queryset(plan):
-    return (Voice.objects.filter(plan=plan)
-            .select_related("session", "question", "comment__period")
-            .prefetch_related("issues", "nodes", "tags"))
+    return (
+        Voice.objects.filter(plan=plan)
+        .select_related("session", "question", "comment__period")
+        .prefetch_related("issues", "nodes", "tags")
+    )
 
 
 # --------------------------------------------------------------------------- sessions, voices, tags
@@ -97,8 +106,6 @@ def tag_get(council, tag_id) -> Tag:
         raise Http404 from None
 
 
-
-
 @dataclass
 class VoiceFilters:
     source: str = ""
@@ -119,9 +126,15 @@ class VoiceFilters:
 
         source = params.get("source", "")
         only = params.get("only", "")
-        return cls(source=source if source in Voice.Source.values else "", session=number("session"),
-                   issue=number("issue"), node=number("node"), tag=number("tag"),
-                   only=only if only in cls.ONLY_CHOICES else "", q=(params.get("q") or "").strip()[:100])
+        return cls(
+            source=source if source in Voice.Source.values else "",
+            session=number("session"),
+            issue=number("issue"),
+            node=number("node"),
+            tag=number("tag"),
+            only=only if only in cls.ONLY_CHOICES else "",
+            q=(params.get("q") or "").strip()[:100],
+        )
 
     def apply(self, qs):
         if self.source:
@@ -145,8 +158,15 @@ class VoiceFilters:
     def querystring(self, **override):
         from urllib.parse import urlencode
 
-        values = {"source": self.source, "session": self.session, "issue": self.issue, "node": self.node,
-                  "tag": self.tag, "only": self.only, "q": self.q}
+        values = {
+            "source": self.source,
+            "session": self.session,
+            "issue": self.issue,
+            "node": self.node,
+            "tag": self.tag,
+            "only": self.only,
+            "q": self.q,
+        }
         values.update(override)
         return urlencode({k: v for k, v in values.items() if v not in (None, "")})
 
@@ -208,8 +228,9 @@ class StepFacts:
 
     @property
     def is_empty(self):
-        return not (self.surveys or self.workshops or self.hearings or self.other_sessions or self.meetings
-                    or self.periods)
+        return not (
+            self.surveys or self.workshops or self.hearings or self.other_sessions or self.meetings or self.periods
+        )
 
 
 def _step_range(step):
@@ -228,8 +249,11 @@ def _fact_date(obj) -> date | None:
 def plan_surveys(plan):
     """Surveys of the plan with 配布数・回収数・回収率 (回収数: the recorded number, else the responses held).
     Sample (demo) surveys are left out: the timeline and the counts are the record of what happened."""
-    surveys = list(Questionnaire.objects.filter(plan=plan, kind=Questionnaire.Kind.SURVEY, is_sample=False)
-                   .annotate(response_count=Count("responses")).order_by("opens_on", "pk"))
+    surveys = list(
+        Questionnaire.objects.filter(plan=plan, kind=Questionnaire.Kind.SURVEY, is_sample=False)
+        .annotate(response_count=Count("responses"))
+        .order_by("opens_on", "pk")
+    )
     for q in surveys:
         q.returned_count = q.returned if q.returned is not None else q.response_count
         q.rate = response_rate(q.distributed, q.returned_count)
@@ -237,14 +261,19 @@ def plan_surveys(plan):
 
 
 def plan_comment_periods(plan):
-    return list(PublicCommentPeriod.objects.filter(plan=plan)
-                .annotate(comment_count=Count("comments", filter=~Q(comments__status=PublicComment.Status.EXCLUDED)))
-                .order_by("opens_on", "pk"))
+    return list(
+        PublicCommentPeriod.objects.filter(plan=plan)
+        .annotate(comment_count=Count("comments", filter=~Q(comments__status=PublicComment.Status.EXCLUDED)))
+        .order_by("opens_on", "pk")
+    )
 
 
 def plan_committee_meetings(plan):
-    return list(CommitteeMeeting.objects.filter(committee__plan=plan).select_related("committee")
-                .order_by("held_on", "committee_id", "number"))
+    return list(
+        CommitteeMeeting.objects.filter(committee__plan=plan)
+        .select_related("committee")
+        .order_by("held_on", "committee_id", "number")
+    )
 
 
 def timeline(plan):
@@ -284,25 +313,32 @@ def timeline(plan):
 def overview_counts(plan):
     """The headline numbers of the formulation record. A fixed number of queries."""
     surveys = plan_surveys(plan)
-    sessions = EngagementSession.objects.filter(plan=plan).order_by().values("kind").annotate(
-        n=Sum("occurrences"), records=Count("pk"), people=Count("participants"))
+    sessions = (
+        EngagementSession.objects.filter(plan=plan)
+        .order_by()
+        .values("kind")
+        .annotate(n=Sum("occurrences"), records=Count("pk"), people=Count("participants"))
+    )
     by_kind = {row["kind"]: row for row in sessions}
-    participants = (EngagementSession.objects.filter(plan=plan, kind=EngagementSession.Kind.WORKSHOP)
-                    .aggregate(total=Sum("participants"))["total"])
+    participants = EngagementSession.objects.filter(plan=plan, kind=EngagementSession.Kind.WORKSHOP).aggregate(
+        total=Sum("participants")
+    )["total"]
     voice_counter = count_by_source(Voice.objects.filter(plan=plan))
     return {
         "surveys": len(surveys),
         "distributed": sum(q.distributed or 0 for q in surveys),
         "responses": sum(q.returned_count or 0 for q in surveys),
         "workshops": by_kind.get("workshop", {}).get("n", 0),
-        "workshops_without_count": by_kind.get("workshop", {}).get("records", 0) - by_kind.get("workshop", {}).get("people", 0),
+        "workshops_without_count": by_kind.get("workshop", {}).get("records", 0)
+        - by_kind.get("workshop", {}).get("people", 0),
         "participants": participants or 0,
         "hearings": by_kind.get("hearing", {}).get("n", 0),
         "voices": sum(voice_counter.values()),
         "voices_by_source": source_counts(voice_counter),
         "committee_meetings": CommitteeMeeting.objects.filter(committee__plan=plan).count(),
-        "comments": PublicComment.objects.filter(period__plan=plan).exclude(
-            status=PublicComment.Status.EXCLUDED).count(),
+        "comments": PublicComment.objects.filter(period__plan=plan)
+        .exclude(status=PublicComment.Status.EXCLUDED)
+        .count(),
     }
 
 
@@ -327,8 +363,12 @@ def _issue_voice_counts(plan):
     """{issue id: Counter(source → voices)} in one query."""
     through = Voice.issues.through
     result = defaultdict(Counter)
-    for issue_id, source, n in (through.objects.filter(voice__plan=plan).order_by()
-                                .values_list("communityissue_id", "voice__source").annotate(n=Count("pk"))):
+    for issue_id, source, n in (
+        through.objects.filter(voice__plan=plan)
+        .order_by()
+        .values_list("communityissue_id", "voice__source")
+        .annotate(n=Count("pk"))
+    ):
         result[issue_id][source] += n
     return result
 
@@ -339,22 +379,35 @@ def trace(plan, *, threshold=FEW_VOICES):
     and items with neither. Five queries, whatever the number of voices."""
     tree = plan_tree(plan)
     counts = _issue_voice_counts(plan)
-    voiced_nodes = set(Voice.nodes.through.objects.filter(voice__plan=plan)
-                       .values_list("plannode_id", flat=True).distinct())
+    voiced_nodes = set(
+        Voice.nodes.through.objects.filter(voice__plan=plan).values_list("plannode_id", flat=True).distinct()
+    )
     rows = []
     for issue in tree.issues:
         counter = counts.get(issue.pk, Counter())
         total = sum(counter.values())
-        rows.append(IssueTrace(issue=issue, counts=source_counts(counter), total=total,
-                               nodes=tree.nodes_by_issue.get(issue.pk, []), few=total < threshold))
+        rows.append(
+            IssueTrace(
+                issue=issue,
+                counts=source_counts(counter),
+                total=total,
+                nodes=tree.nodes_by_issue.get(issue.pk, []),
+                few=total < threshold,
+            )
+        )
     bare_nodes = [n for n in tree.walk() if not n.issue_list and n.pk not in voiced_nodes]
     bare_ids = {n.pk for n in bare_nodes}
     bare_goals = [root for root in tree.roots if all(n.pk in bare_ids for n in tree.walk([root]))]
     unlinked_voices = Voice.objects.filter(plan=plan, issues__isnull=True, nodes__isnull=True).count()
     return {
-        "tree": tree, "rows": rows, "threshold": threshold,
-        "few": [r for r in rows if r.few], "no_goal": [r for r in rows if r.no_goal],
-        "bare_goals": bare_goals, "bare_nodes": bare_nodes, "unlinked_voices": unlinked_voices,
+        "tree": tree,
+        "rows": rows,
+        "threshold": threshold,
+        "few": [r for r in rows if r.few],
+        "no_goal": [r for r in rows if r.no_goal],
+        "bare_goals": bare_goals,
+        "bare_nodes": bare_nodes,
+        "unlinked_voices": unlinked_voices,
         "node_count": len(tree.by_id),
     }
 
@@ -379,14 +432,21 @@ def issue_trace(plan, issue):
     tree = plan_tree(plan)
     linked = voices_queryset(plan).filter(issues=issue)
     counter = count_by_source(Voice.objects.filter(plan=plan, issues=issue))
-    groups = [(s.value, s.label, list(linked.filter(source=s.value).order_by("pk")[:ISSUE_VOICES_SHOWN]),
-               counter[s.value]) for s in SOURCES if counter.get(s.value)]
+    groups = [
+        (s.value, s.label, list(linked.filter(source=s.value).order_by("pk")[:ISSUE_VOICES_SHOWN]), counter[s.value])
+        for s in SOURCES
+        if counter.get(s.value)
+    ]
     nodes = tree.nodes_by_issue.get(issue.pk, [])
     year, figures = _figures(plan, tree) if nodes else (None, {})
     return {
-        "tree": tree, "total": sum(counter.values()), "groups": groups, "counts": source_counts(counter),
+        "tree": tree,
+        "total": sum(counter.values()),
+        "groups": groups,
+        "counts": source_counts(counter),
         "shown": ISSUE_VOICES_SHOWN,
-        "nodes": [(n, tree.ancestors(n), figures.get(n.pk)) for n in nodes], "year": year,
+        "nodes": [(n, tree.ancestors(n), figures.get(n.pk)) for n in nodes],
+        "year": year,
     }
 
 
@@ -399,8 +459,12 @@ def voice_chain(plan, voice):
         nodes = tree.nodes_by_issue.get(issue.pk, [])
         issues.append((issue, [(n, tree.ancestors(n), figures.get(n.pk)) for n in nodes]))
     direct = [tree.by_id[n.pk] for n in voice.nodes.all() if n.pk in tree.by_id]
-    return {"issues": issues, "direct": [(n, tree.ancestors(n), figures.get(n.pk)) for n in direct], "year": year,
-            "has_nodes": bool(direct) or any(nodes for _issue, nodes in issues)}
+    return {
+        "issues": issues,
+        "direct": [(n, tree.ancestors(n), figures.get(n.pk)) for n in direct],
+        "year": year,
+        "has_nodes": bool(direct) or any(nodes for _issue, nodes in issues),
+    }
 
 
 def node_voices(node, *, issue_ids=None):
@@ -408,18 +472,28 @@ def node_voices(node, *, issue_ids=None):
     with counts per source. Four queries."""
     if issue_ids is None:
         issue_ids = list(node.issues.values_list("pk", flat=True))
-    base = (Voice.objects.filter(plan_id=node.plan_id).select_related("session", "question", "comment__period")
-            .prefetch_related("tags"))
+    base = (
+        Voice.objects.filter(plan_id=node.plan_id)
+        .select_related("session", "question", "comment__period")
+        .prefetch_related("tags")
+    )
     direct_ids = Voice.nodes.through.objects.filter(plannode_id=node.pk).values("voice_id")
     direct = list(base.filter(pk__in=direct_ids).order_by("pk")[:NODE_VOICES_SHOWN])
     direct_counter = count_by_source(Voice.objects.filter(pk__in=direct_ids))
     via, via_counter = [], Counter()
     if issue_ids:
-        via_ids = (Voice.issues.through.objects.filter(communityissue_id__in=issue_ids)
-                   .exclude(voice_id__in=direct_ids).values("voice_id"))
+        via_ids = (
+            Voice.issues.through.objects.filter(communityissue_id__in=issue_ids)
+            .exclude(voice_id__in=direct_ids)
+            .values("voice_id")
+        )
         via_counter = count_by_source(Voice.objects.filter(pk__in=via_ids))
         via = list(base.filter(pk__in=via_ids).prefetch_related("issues").order_by("pk")[:NODE_VOICES_SHOWN])
     return {
-        "direct": direct, "direct_total": sum(direct_counter.values()), "direct_counts": source_counts(direct_counter),
-        "via": via, "via_total": sum(via_counter.values()), "via_counts": source_counts(via_counter),
+        "direct": direct,
+        "direct_total": sum(direct_counter.values()),
+        "direct_counts": source_counts(direct_counter),
+        "via": via,
+        "via_total": sum(via_counter.values()),
+        "via_counts": source_counts(via_counter),
     }

@@ -1,6 +1,7 @@
 """Writes of committees (策定委員会・評価委員会): the committee, its members, meetings with attendance
 and materials. Keyword-only, one transaction, validated (Japanese messages naming the field or the
 row), one audit entry per change."""
+
 from __future__ import annotations
 
 import contextlib
@@ -27,9 +28,13 @@ COMMITTEE_FIELDS = ["kind", "name", "plan", "term_start", "term_end"]
 
 
 def _committee_snapshot(committee):
-    return {"kind": committee.get_kind_display(), "name": committee.name,
-            "plan": committee.plan.title if committee.plan_id else "",
-            "term_start": _iso(committee.term_start), "term_end": _iso(committee.term_end)}
+    return {
+        "kind": committee.get_kind_display(),
+        "name": committee.name,
+        "plan": committee.plan.title if committee.plan_id else "",
+        "term_start": _iso(committee.term_start),
+        "term_end": _iso(committee.term_end),
+    }
 
 
 @transaction.atomic
@@ -52,8 +57,16 @@ def committee_save(*, council, by, committee=None, is_sample=False, **fields):
     after = _committee_snapshot(committee)
     b, a = diff(before, after) if before else (None, {k: v for k, v in after.items() if v})
     if a:
-        log_action(council=council, actor=by, action="committee.save", plan_id=committee.plan_id,
-                   target_label=committee.name, before=b, after=a, obj=committee)
+        log_action(
+            council=council,
+            actor=by,
+            action="committee.save",
+            plan_id=committee.plan_id,
+            target_label=committee.name,
+            before=b,
+            after=a,
+            obj=committee,
+        )
     return committee
 
 
@@ -71,8 +84,15 @@ def _delete_files_on_commit(names):
 @transaction.atomic
 def committee_delete(*, committee, by):
     files = list(MeetingMaterial.objects.filter(meeting__committee=committee).values_list("file", flat=True))
-    log_action(council=committee.council, actor=by, action="committee.delete", plan_id=committee.plan_id,
-               target_label=committee.name, before=_committee_snapshot(committee), obj=committee)
+    log_action(
+        council=committee.council,
+        actor=by,
+        action="committee.delete",
+        plan_id=committee.plan_id,
+        target_label=committee.name,
+        before=_committee_snapshot(committee),
+        obj=committee,
+    )
     committee.delete()
     _delete_files_on_commit(files)
 
@@ -143,8 +163,16 @@ def committee_members_save(*, committee, by, rows):
         member.save()
     after = [_member_line(m) for m in members]
     if after != before:
-        log_action(council=committee.council, actor=by, action="committee.members", plan_id=committee.plan_id,
-                   target_label=committee.name, before={"委員": before}, after={"委員": after}, obj=committee)
+        log_action(
+            council=committee.council,
+            actor=by,
+            action="committee.members",
+            plan_id=committee.plan_id,
+            target_label=committee.name,
+            before={"委員": before},
+            after={"委員": after},
+            obj=committee,
+        )
     return members
 
 
@@ -163,8 +191,9 @@ def _meeting_label(meeting):
 
 
 @transaction.atomic
-def committee_meeting_save(*, committee, by, meeting=None, attendees=(), remove_materials=(), material=None,
-                           is_sample=False, **fields):
+def committee_meeting_save(
+    *, committee, by, meeting=None, attendees=(), remove_materials=(), material=None, is_sample=False, **fields
+):
     """Create or edit a meeting with its attendees; ``remove_materials`` are deleted and ``material``
     (an upload) is attached, all in one transaction."""
     attendees = list(attendees)
@@ -179,8 +208,10 @@ def committee_meeting_save(*, committee, by, meeting=None, attendees=(), remove_
         if key not in MEETING_FIELDS:
             raise TypeError(f"committee_meeting_save() got an unexpected field {key!r}")
         setattr(meeting, key, value.strip() if isinstance(value, str) and key == "place" else value)
-    if meeting.number and CommitteeMeeting.objects.filter(committee=committee, number=meeting.number).exclude(
-            pk=meeting.pk).exists():
+    if (
+        meeting.number
+        and CommitteeMeeting.objects.filter(committee=committee, number=meeting.number).exclude(pk=meeting.pk).exists()
+    ):
         raise ValidationError({"number": _("第%(n)s回の会議は既にあります。") % {"n": meeting.number}})
     meeting.full_clean(exclude=["committee"], validate_constraints=False)
     meeting.save()
@@ -188,8 +219,16 @@ def committee_meeting_save(*, committee, by, meeting=None, attendees=(), remove_
     after = _meeting_snapshot(meeting, attendees)
     b, a = diff(before, after) if before else (None, {k: v for k, v in after.items() if v})
     if a:
-        log_action(council=committee.council, actor=by, action="committee_meeting.save", plan_id=committee.plan_id,
-                   target_label=_meeting_label(meeting), before=b, after=a, obj=meeting)
+        log_action(
+            council=committee.council,
+            actor=by,
+            action="committee_meeting.save",
+            plan_id=committee.plan_id,
+            target_label=_meeting_label(meeting),
+            before=b,
+            after=a,
+            obj=meeting,
+        )
     for removed in remove_materials:
         meeting_material_delete(material=removed, by=by)
     if material:
@@ -201,8 +240,15 @@ def committee_meeting_save(*, committee, by, meeting=None, attendees=(), remove_
 def committee_meeting_delete(*, meeting, by):
     committee = meeting.committee
     files = list(meeting.materials.values_list("file", flat=True))
-    log_action(council=committee.council, actor=by, action="committee_meeting.delete", plan_id=committee.plan_id,
-               target_label=_meeting_label(meeting), before={"held_on": _iso(meeting.held_on)}, obj=meeting)
+    log_action(
+        council=committee.council,
+        actor=by,
+        action="committee_meeting.delete",
+        plan_id=committee.plan_id,
+        target_label=_meeting_label(meeting),
+        before={"held_on": _iso(meeting.held_on)},
+        obj=meeting,
+    )
     meeting.delete()
     _delete_files_on_commit(files)
 
@@ -220,13 +266,25 @@ def meeting_material_add(*, meeting, by, upload, max_bytes=None):
         raise ValidationError({"material": exc.messages}) from exc
     if meeting.materials.count() >= MAX_MATERIALS:
         raise ValidationError({"material": _("資料は一つの会議に %(n)s 件までです。") % {"n": MAX_MATERIALS}})
-    material = MeetingMaterial(meeting=meeting, name=name, size=upload.size, content_type=content_type,
-                               uploaded_by=by if getattr(by, "pk", None) else None)
+    material = MeetingMaterial(
+        meeting=meeting,
+        name=name,
+        size=upload.size,
+        content_type=content_type,
+        uploaded_by=by if getattr(by, "pk", None) else None,
+    )
     material.file.save(name, upload, save=False)
     material.save()
     committee = meeting.committee
-    log_action(council=committee.council, actor=by, action="committee_meeting.material", plan_id=committee.plan_id,
-               target_label=_meeting_label(meeting), after={"資料": name}, obj=meeting)
+    log_action(
+        council=committee.council,
+        actor=by,
+        action="committee_meeting.material",
+        plan_id=committee.plan_id,
+        target_label=_meeting_label(meeting),
+        after={"資料": name},
+        obj=meeting,
+    )
     return material
 
 
@@ -234,8 +292,15 @@ def meeting_material_add(*, meeting, by, upload, max_bytes=None):
 def meeting_material_delete(*, material, by):
     meeting = material.meeting
     committee = meeting.committee
-    log_action(council=committee.council, actor=by, action="committee_meeting.material", plan_id=committee.plan_id,
-               target_label=_meeting_label(meeting), before={"資料": material.name}, obj=meeting)
+    log_action(
+        council=committee.council,
+        actor=by,
+        action="committee_meeting.material",
+        plan_id=committee.plan_id,
+        target_label=_meeting_label(meeting),
+        before={"資料": material.name},
+        obj=meeting,
+    )
     stored = material.file.name
     material.delete()
     _delete_files_on_commit([stored])

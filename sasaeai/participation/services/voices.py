@@ -5,6 +5,7 @@ Keyword-only, one transaction, validated (Japanese messages naming the field or 
 audit entry per change. Survey questionnaires and public comment have their own services; voices
 that come from them are written here too (``voice_save`` with ``source`` survey / public_comment).
 """
+
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
@@ -86,8 +87,15 @@ def formulation_steps_save(*, plan, by, rows):
         step.save()
     after = [_step_line(s) for s in steps]
     if after != before:
-        log_action(council=plan.council, actor=by, action="formulation.steps", plan_id=plan.pk,
-                   target_label=plan.title, before={"工程": before}, after={"工程": after})
+        log_action(
+            council=plan.council,
+            actor=by,
+            action="formulation.steps",
+            plan_id=plan.pk,
+            target_label=plan.title,
+            before={"工程": before},
+            after={"工程": after},
+        )
     return steps
 
 
@@ -97,8 +105,10 @@ SESSION_FIELDS = ["kind", "title", "held_on", "place", "occurrences", "participa
 
 
 def source_for_session(session) -> str:
-    return {EngagementSession.Kind.WORKSHOP: Voice.Source.WORKSHOP,
-            EngagementSession.Kind.HEARING: Voice.Source.HEARING}.get(session.kind, Voice.Source.OTHER)
+    return {
+        EngagementSession.Kind.WORKSHOP: Voice.Source.WORKSHOP,
+        EngagementSession.Kind.HEARING: Voice.Source.HEARING,
+    }.get(session.kind, Voice.Source.OTHER)
 
 
 def _session_snapshot(session):
@@ -128,16 +138,31 @@ def session_save(*, plan, by, session=None, is_sample=False, **fields):
     after = _session_snapshot(session)
     b, a = diff(before, after) if before else (None, {k: v for k, v in after.items() if v not in ("", None)})
     if a:
-        log_action(council=plan.council, actor=by, action="session.save", plan_id=plan.pk,
-                   target_label=session.title, before=b, after=a, obj=session)
+        log_action(
+            council=plan.council,
+            actor=by,
+            action="session.save",
+            plan_id=plan.pk,
+            target_label=session.title,
+            before=b,
+            after=a,
+            obj=session,
+        )
     return session
 
 
 @transaction.atomic
 def session_delete(*, session, by):
     plan = session.plan
-    log_action(council=plan.council, actor=by, action="session.delete", plan_id=plan.pk, target_label=session.title,
-               before={"title": session.title, "意見の数": session.voices.count()}, obj=session)
+    log_action(
+        council=plan.council,
+        actor=by,
+        action="session.delete",
+        plan_id=plan.pk,
+        target_label=session.title,
+        before={"title": session.title, "意見の数": session.voices.count()},
+        obj=session,
+    )
     session.delete()
 
 
@@ -156,10 +181,15 @@ def _check_links(plan, *, issues=(), nodes=(), tags=(), session=None):
 
 
 def _voice_snapshot(voice, issues, nodes, tags):
-    return {"text": voice.text, "speaker": voice.speaker, "source": voice.get_source_display(),
-            "session": voice.session.title if voice.session_id else "",
-            "issues": sorted(str(i) for i in issues), "nodes": sorted(n.label for n in nodes),
-            "tags": sorted(t.name for t in tags)}
+    return {
+        "text": voice.text,
+        "speaker": voice.speaker,
+        "source": voice.get_source_display(),
+        "session": voice.session.title if voice.session_id else "",
+        "issues": sorted(str(i) for i in issues),
+        "nodes": sorted(n.label for n in nodes),
+        "tags": sorted(t.name for t in tags),
+    }
 
 
 def _voice_label(text):
@@ -168,8 +198,24 @@ def _voice_label(text):
 
 
 @transaction.atomic
-def voice_save(*, plan, by, voice=None, text, speaker="", source=None, session=None, issues=None, nodes=None,
-               tags=None, new_tags=None, is_sample=False, response=None, question=None, comment=None):
+def voice_save(
+    *,
+    plan,
+    by,
+    voice=None,
+    text,
+    speaker="",
+    source=None,
+    session=None,
+    issues=None,
+    nodes=None,
+    tags=None,
+    new_tags=None,
+    is_sample=False,
+    response=None,
+    question=None,
+    comment=None,
+):
     """Create or edit one voice (``new_tags`` names tags to make and add). ``issues``/``nodes``/``tags``
     None leaves an existing voice's links as
     they are. A voice of a session takes its source from the session; survey and public-comment voices
@@ -192,8 +238,11 @@ def voice_save(*, plan, by, voice=None, text, speaker="", source=None, session=N
         voice = Voice(plan=plan, is_sample=is_sample, response=response, question=question, comment=comment)
     else:
         before = _voice_snapshot(voice, voice.issues.all(), voice.nodes.all(), voice.tags.all())
-    fixed_origin = voice.response_id or voice.comment_id or (
-        not created and voice.source in (Voice.Source.SURVEY, Voice.Source.PUBLIC_COMMENT))
+    fixed_origin = (
+        voice.response_id
+        or voice.comment_id
+        or (not created and voice.source in (Voice.Source.SURVEY, Voice.Source.PUBLIC_COMMENT))
+    )
     if not fixed_origin:
         voice.session = session
         if session is not None:
@@ -213,8 +262,16 @@ def voice_save(*, plan, by, voice=None, text, speaker="", source=None, session=N
     after = _voice_snapshot(voice, issues, nodes, tags)
     b, a = diff(before, after) if before else (None, {k: v for k, v in after.items() if v})
     if a:
-        log_action(council=plan.council, actor=by, action="voice.save", plan_id=plan.pk,
-                   target_label=_voice_label(text), before=b, after=a, obj=voice)
+        log_action(
+            council=plan.council,
+            actor=by,
+            action="voice.save",
+            plan_id=plan.pk,
+            target_label=_voice_label(text),
+            before=b,
+            after=a,
+            obj=voice,
+        )
     return voice
 
 
@@ -238,8 +295,20 @@ def _voice_texts(texts) -> list[str]:
 
 
 @transaction.atomic
-def voices_add(*, plan, by, texts, session=None, source=None, speaker="", issues=(), nodes=(), tags=(),
-               new_tags=None, is_sample=False):
+def voices_add(
+    *,
+    plan,
+    by,
+    texts,
+    session=None,
+    source=None,
+    speaker="",
+    issues=(),
+    nodes=(),
+    tags=(),
+    new_tags=None,
+    is_sample=False,
+):
     """Quick entry: one voice per text (blank ones skipped), all with the same speaker and links
     (``new_tags`` names tags to make and add). One audit entry for the lot."""
     tags = _with_new_tags(council=plan.council, by=by, tags=tags, new_tags=new_tags)
@@ -253,11 +322,16 @@ def voices_add(*, plan, by, texts, session=None, source=None, speaker="", issues
     if kind not in Voice.Source.values:
         raise ValidationError({"source": _("出どころを選んでください。")})
     voices = Voice.objects.bulk_create(
-        [Voice(plan=plan, session=session, source=kind, text=t, speaker=speaker, is_sample=is_sample) for t in cleaned])
-    for manager, objects, key in ((Voice.issues, issues, "communityissue_id"), (Voice.nodes, nodes, "plannode_id"),
-                                  (Voice.tags, tags, "tag_id")):
+        [Voice(plan=plan, session=session, source=kind, text=t, speaker=speaker, is_sample=is_sample) for t in cleaned]
+    )
+    for manager, objects, key in (
+        (Voice.issues, issues, "communityissue_id"),
+        (Voice.nodes, nodes, "plannode_id"),
+        (Voice.tags, tags, "tag_id"),
+    ):
         manager.through.objects.bulk_create(
-            [manager.through(voice_id=v.pk, **{key: o.pk}) for v in voices for o in objects])
+            [manager.through(voice_id=v.pk, **{key: o.pk}) for v in voices for o in objects]
+        )
     after = {"追加した意見": len(voices)}
     if session is not None:
         after["懇談会・ヒアリング"] = session.title
@@ -267,18 +341,30 @@ def voices_add(*, plan, by, texts, session=None, source=None, speaker="", issues
         after["項目"] = [n.label for n in nodes]
     if tags:
         after["タグ"] = [t.name for t in tags]
-    log_action(council=plan.council, actor=by, action="voice.save", plan_id=plan.pk,
-               target_label=_("意見 %(n)s 件") % {"n": len(voices)}, after=after,
-               obj=session if session is not None else None)
+    log_action(
+        council=plan.council,
+        actor=by,
+        action="voice.save",
+        plan_id=plan.pk,
+        target_label=_("意見 %(n)s 件") % {"n": len(voices)},
+        after=after,
+        obj=session if session is not None else None,
+    )
     return voices
 
 
 @transaction.atomic
 def voice_delete(*, voice, by):
     plan = voice.plan
-    log_action(council=plan.council, actor=by, action="voice.delete", plan_id=plan.pk,
-               target_label=_voice_label(voice.text), before={"text": voice.text, "source": voice.get_source_display()},
-               obj=voice)
+    log_action(
+        council=plan.council,
+        actor=by,
+        action="voice.delete",
+        plan_id=plan.pk,
+        target_label=_voice_label(voice.text),
+        before={"text": voice.text, "source": voice.get_source_display()},
+        obj=voice,
+    )
     voice.delete()
 
 
@@ -298,8 +384,11 @@ def voices_link(*, plan, by, voices, issues=(), nodes=(), tags=(), new_tags=None
     _check_links(plan, issues=issues, nodes=nodes, tags=tags)
     voice_ids = [v.pk for v in voices]
     changed = 0
-    for manager, objects, key in ((Voice.issues, issues, "communityissue_id"), (Voice.nodes, nodes, "plannode_id"),
-                                  (Voice.tags, tags, "tag_id")):
+    for manager, objects, key in (
+        (Voice.issues, issues, "communityissue_id"),
+        (Voice.nodes, nodes, "plannode_id"),
+        (Voice.tags, tags, "tag_id"),
+    ):
         if not objects:
             continue
         through = manager.through
@@ -319,8 +408,14 @@ def voices_link(*, plan, by, voices, issues=(), nodes=(), tags=(), new_tags=None
         after["項目"] = [n.label for n in nodes]
     if tags:
         after["タグ"] = [t.name for t in tags]
-    log_action(council=plan.council, actor=by, action="voice.link", plan_id=plan.pk,
-               target_label=_("意見 %(n)s 件") % {"n": len(voices)}, after=after)
+    log_action(
+        council=plan.council,
+        actor=by,
+        action="voice.link",
+        plan_id=plan.pk,
+        target_label=_("意見 %(n)s 件") % {"n": len(voices)},
+        after=after,
+    )
     return changed
 
 
@@ -345,8 +440,15 @@ def tag_save(*, council, by, tag=None, name):
     tag.full_clean(exclude=["council"])
     tag.save()
     if before != {"name": name}:
-        log_action(council=council, actor=by, action="tag.save", target_label=name, before=before,
-                   after={"name": name}, obj=tag)
+        log_action(
+            council=council,
+            actor=by,
+            action="tag.save",
+            target_label=name,
+            before=before,
+            after={"name": name},
+            obj=tag,
+        )
     return tag
 
 

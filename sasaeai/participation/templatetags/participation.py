@@ -1,5 +1,6 @@
 """``{% node_voices node perms_here %}``: the node page's section of voices (to this item and to its
 life issues), shown to people with ``participation.view``."""
+
 from django import template
 
 from sasaeai.core.templatetags.sasaeai import has_perm_here
@@ -20,8 +21,15 @@ def node_voices(context, node, perms=None):
         issues = list(node.issues.all())
     issue_ids = [i.pk for i in issues]
     data = voice_selectors.node_voices(node, issue_ids=issue_ids)
-    return {"visible": True, "plan": context.get("plan") or node.plan, "node": node, "issues": issues,
-            "issue_ids": set(issue_ids), "can_manage": has_perm_here(perms, MANAGE), **data}
+    return {
+        "visible": True,
+        "plan": context.get("plan") or node.plan,
+        "node": node,
+        "issues": issues,
+        "issue_ids": set(issue_ids),
+        "can_manage": has_perm_here(perms, MANAGE),
+        **data,
+    }
 
 
 @register.filter

@@ -1,4 +1,5 @@
 """Fixtures of the participation tests."""
+
 import pytest
 
 from .factories import import_csv, make_survey

@@ -1,18 +1,40 @@
 """Factories of the survey tests: a small questionnaire and a 10-respondent CSV whose figures
 are worked out by hand in test_tabulation.py. The fixtures built from them are in conftest.py."""
+
 from sasaeai.participation import surveys
 from sasaeai.participation.models import Question
 
 QUESTIONS = [
-    dict(code="年代", text="あなたの年代", kind="single", is_attribute=True,
-         choices=[("1", "20代以下"), ("2", "30〜50代"), ("3", "60代以上")]),
+    dict(
+        code="年代",
+        text="あなたの年代",
+        kind="single",
+        is_attribute=True,
+        choices=[("1", "20代以下"), ("2", "30〜50代"), ("3", "60代以上")],
+    ),
     dict(code="性別", text="あなたの性別", kind="single", is_attribute=True, choices=[("1", "男性"), ("2", "女性")]),
-    dict(code="Q1", text="地域の活動に参加したいですか", kind="single", required=True,
-         choices=[("1", "はい"), ("2", "いいえ")]),
-    dict(code="Q2", text="困っていること", kind="multiple", max_choices=2,
-         choices=[("1", "買い物"), ("2", "通院"), ("3", "ごみ出し")]),
-    dict(code="Q3", text="住みやすさ", kind="scale", scale_min=1, scale_max=5,
-         choices=[("1", "住みにくい"), ("5", "住みやすい")]),
+    dict(
+        code="Q1",
+        text="地域の活動に参加したいですか",
+        kind="single",
+        required=True,
+        choices=[("1", "はい"), ("2", "いいえ")],
+    ),
+    dict(
+        code="Q2",
+        text="困っていること",
+        kind="multiple",
+        max_choices=2,
+        choices=[("1", "買い物"), ("2", "通院"), ("3", "ごみ出し")],
+    ),
+    dict(
+        code="Q3",
+        text="住みやすさ",
+        kind="scale",
+        scale_min=1,
+        scale_max=5,
+        choices=[("1", "住みにくい"), ("5", "住みやすい")],
+    ),
     dict(code="Q4", text="近所の知り合いの人数", kind="number"),
     dict(code="Q5", text="ご意見", kind="text", max_length=200),
 ]

@@ -1,4 +1,5 @@
 """パブリックコメント, the residents' side: the public page, the form and its limits, the results."""
+
 from datetime import timedelta
 
 import pytest
@@ -18,9 +19,14 @@ def period(small_plan, users):
     PlanSection.objects.create(plan=small_plan, position=2, title="第2章 地域の現状", body="高齢化率は30%。")
     small_plan.vision = "みんなでささえあうまち"
     small_plan.save()
-    return comments.period_save(plan=small_plan, by=users["editor"], title="素案へのご意見募集",
-                                description="ご意見をお寄せください。", opens_on=today - timedelta(days=3),
-                                closes_on=today + timedelta(days=10))
+    return comments.period_save(
+        plan=small_plan,
+        by=users["editor"],
+        title="素案へのご意見募集",
+        description="ご意見をお寄せください。",
+        opens_on=today - timedelta(days=3),
+        closes_on=today + timedelta(days=10),
+    )
 
 
 @pytest.fixture
@@ -34,16 +40,25 @@ def submit_url(period):
 
 
 def post(client, period, *, token=None, addr="192.0.2.10", **fields):
-    data = {"section": "", "text": "サロンを増やしてほしい。", "name": "", "district": "", "contact": "",
-            "consent": "on", "website": "", "issued": token if token is not None else comments.form_token(period)}
+    data = {
+        "section": "",
+        "text": "サロンを増やしてほしい。",
+        "name": "",
+        "district": "",
+        "contact": "",
+        "consent": "on",
+        "website": "",
+        "issued": token if token is not None else comments.form_token(period),
+    }
     data.update(fields)
     return client.post(submit_url(period), data, REMOTE_ADDR=addr)
 
 
 def _close(period, days_ago=1):
     today = timezone.localdate()
-    PublicCommentPeriod.objects.filter(pk=period.pk).update(opens_on=today - timedelta(days=20),
-                                                            closes_on=today - timedelta(days=days_ago))
+    PublicCommentPeriod.objects.filter(pk=period.pk).update(
+        opens_on=today - timedelta(days=20), closes_on=today - timedelta(days=days_ago)
+    )
     period.refresh_from_db()
 
 
@@ -75,8 +90,15 @@ def test_submit_stores_the_comment_and_its_voice_with_the_next_number(client, pe
     section = PlanSection.objects.get(plan=period.plan, position=1)
     first = post(client, period, text="一つ目の意見")
     assert first.status_code == 302
-    second = post(client, period, text="二つ目の意見\n改行あり", section=str(section.pk), name="山田 花子",
-                  district="北地区", contact="090-0000-0000")
+    second = post(
+        client,
+        period,
+        text="二つ目の意見\n改行あり",
+        section=str(section.pk),
+        name="山田 花子",
+        district="北地区",
+        contact="090-0000-0000",
+    )
     assert second.status_code == 302
     assert second["Location"] == reverse("public:comment_thanks", args=[period.public_key, 2])
     c1, c2 = PublicComment.objects.filter(period=period).order_by("number")
@@ -92,8 +114,9 @@ def test_submit_stores_the_comment_and_its_voice_with_the_next_number(client, pe
 
 
 def test_numbers_are_per_period(client, period, no_wait, users):
-    other = comments.period_save(plan=period.plan, by=users["editor"], title="別の募集", opens_on=period.opens_on,
-                                 closes_on=period.closes_on)
+    other = comments.period_save(
+        plan=period.plan, by=users["editor"], title="別の募集", opens_on=period.opens_on, closes_on=period.closes_on
+    )
     post(client, period)
     post(client, period)
     post(client, other)
@@ -105,8 +128,9 @@ def test_numbers_are_per_period(client, period, no_wait, users):
 def test_outside_the_period_nothing_is_stored(client, period, no_wait, when, message):
     today = timezone.localdate()
     if when == "before":
-        PublicCommentPeriod.objects.filter(pk=period.pk).update(opens_on=today + timedelta(days=2),
-                                                                closes_on=today + timedelta(days=9))
+        PublicCommentPeriod.objects.filter(pk=period.pk).update(
+            opens_on=today + timedelta(days=2), closes_on=today + timedelta(days=9)
+        )
     else:
         _close(period)
     period.refresh_from_db()
@@ -169,9 +193,14 @@ def test_rate_limit_per_day(client, period, no_wait):
         assert post(client, period, text=f"意見{i}").status_code == 302
     # the first four were sent an hour ago: the 10-minute window is free again, the day's is not
     PublicComment.objects.update(submitted_at=timezone.now() - timedelta(hours=1))
-    PublicComment.objects.bulk_create([
-        PublicComment(period=period, number=100 + i, text="前の意見", client_hash=PublicComment.objects.first().client_hash)
-        for i in range(16)])
+    PublicComment.objects.bulk_create(
+        [
+            PublicComment(
+                period=period, number=100 + i, text="前の意見", client_hash=PublicComment.objects.first().client_hash
+            )
+            for i in range(16)
+        ]
+    )
     PublicComment.objects.filter(number__gte=100).update(submitted_at=timezone.now() - timedelta(hours=2))
     assert PublicComment.objects.count() == 20
     assert post(client, period).status_code == 429
@@ -226,13 +255,25 @@ def test_wrong_key_is_404(client, period):
 
 def _answer_all(period, by, reflection="partly"):
     for c in period.comments.all():
-        comments.comment_update(comment=c, by=by, expected_version=c.version, status="answered",
-                                answer=f"考え方{c.number}", reflection=reflection)
+        comments.comment_update(
+            comment=c,
+            by=by,
+            expected_version=c.version,
+            status="answered",
+            answer=f"考え方{c.number}",
+            reflection=reflection,
+        )
 
 
 def test_results_escape_html_and_never_show_who_sent_it(client, period, no_wait, users):
-    post(client, period, text='<script>alert("x")</script> & <b>太字</b>', name="秘密 太郎", district="秘密の地区",
-         contact="secret@example.com")
+    post(
+        client,
+        period,
+        text='<script>alert("x")</script> & <b>太字</b>',
+        name="秘密 太郎",
+        district="秘密の地区",
+        contact="secret@example.com",
+    )
     post(client, period, text="普通の意見", name="別の 人", contact="03-1111-2222", district="南地区")
     _answer_all(period, users["editor"])
     _close(period)
@@ -255,10 +296,18 @@ def test_results_list_groups_and_count_excluded(client, period, no_wait, users):
     c = {x.number: x for x in period.comments.all()}
     for n in (3, 4):
         comments.comment_update(comment=c[n], by=by, expected_version=1, status="excluded")
-    comments.comments_bulk_update(period=period, by=by, ids=[c[1].pk, c[2].pk], group_label="居場所づくり",
-                                  answer="居場所づくりを進めます。", reflection="reflected", status="answered")
-    comments.comment_update(comment=c[5], by=by, expected_version=1, status="answered", answer="検討します。",
-                            reflection="reference")
+    comments.comments_bulk_update(
+        period=period,
+        by=by,
+        ids=[c[1].pk, c[2].pk],
+        group_label="居場所づくり",
+        answer="居場所づくりを進めます。",
+        reflection="reflected",
+        status="answered",
+    )
+    comments.comment_update(
+        comment=c[5], by=by, expected_version=1, status="answered", answer="検討します。", reflection="reference"
+    )
     _close(period)
     comments.period_publish(period=period, by=by)
     html = client.get(reverse("public:comment_results", args=[period.public_key])).content.decode()
@@ -301,12 +350,14 @@ def test_publishing_needs_the_period_over_and_every_answer(period, users, client
 def test_period_dates_are_checked(small_plan, users):
     today = timezone.localdate()
     with pytest.raises(Exception) as exc:
-        comments.period_save(plan=small_plan, by=users["editor"], title="逆", opens_on=today,
-                             closes_on=today - timedelta(days=1))
+        comments.period_save(
+            plan=small_plan, by=users["editor"], title="逆", opens_on=today, closes_on=today - timedelta(days=1)
+        )
     assert "closes_on" in exc.value.message_dict
     assert PublicCommentPeriod.objects.count() == 0
-    same_day = comments.period_save(plan=small_plan, by=users["editor"], title="一日だけ", opens_on=today,
-                                    closes_on=today)
+    same_day = comments.period_save(
+        plan=small_plan, by=users["editor"], title="一日だけ", opens_on=today, closes_on=today
+    )
     assert len(same_day.public_key) == 22
     from sasaeai.core.models import AuditEntry
 
@@ -337,11 +388,17 @@ def test_the_comment_is_also_a_response_of_the_shared_questionnaire(client, peri
 
     q = period.questionnaire
     assert q is not None and q.kind == "public_comment" and q.plan_id == period.plan_id
-    assert list(q.questions.values_list("code", "kind")) == [("section", "single"), ("text", "text"),
-                                                            ("district", "text")]
+    assert list(q.questions.values_list("code", "kind")) == [
+        ("section", "single"),
+        ("text", "text"),
+        ("district", "text"),
+    ]
     sections = list(PlanSection.objects.filter(plan=period.plan).order_by("position"))
     assert list(q.questions.get(code="section").choices.values_list("code", flat=True)) == [
-        "0", str(sections[0].pk), str(sections[1].pk)]
+        "0",
+        str(sections[0].pk),
+        str(sections[1].pk),
+    ]
     post(client, period, text="全体への意見", name="山田", contact="yamada@example.jp")
     post(client, period, text="二章への意見", section=str(sections[1].pk), district="北地区")
     r1, r2 = Response.objects.filter(questionnaire=q).order_by("pk")

@@ -1,12 +1,12 @@
 """倉敷市's formulation process in the demo: exactly what its summary edition states, not marked サンプル,
 loaded once however often the demo runs."""
+
 from datetime import date
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from sasaeai.participation.selectors import voices as voice_selectors
 from sasaeai.participation.demo import load_kurashiki_process
 from sasaeai.participation.models import (
     Committee,
@@ -18,6 +18,7 @@ from sasaeai.participation.models import (
     Questionnaire,
     Voice,
 )
+from sasaeai.participation.selectors import voices as voice_selectors
 
 
 @pytest.fixture
@@ -40,12 +41,14 @@ def facts(plan):
     workshops = EngagementSession.objects.filter(plan=plan, kind="workshop")
     committee = Committee.objects.get(plan=plan)
     return {
-        "distributed": survey.distributed, "returned": survey.returned,
+        "distributed": survey.distributed,
+        "returned": survey.returned,
         "rate": str(voice_selectors.response_rate(survey.distributed, survey.returned)),
         "workshops": sum(w.occurrences for w in workshops),
         "participants": sum(w.participants or 0 for w in workshops),
-        "hearing_fields": list(EngagementSession.objects.filter(plan=plan, kind="hearing")
-                               .order_by("pk").values_list("field", flat=True)),
+        "hearing_fields": list(
+            EngagementSession.objects.filter(plan=plan, kind="hearing").order_by("pk").values_list("field", flat=True)
+        ),
         "members": committee.members.count(),
         "meetings": [(m.number, m.held_on) for m in committee.meetings.order_by("number")],
         "steps": [(s.name, s.start_date, s.end_date) for s in FormulationStep.objects.filter(plan=plan)],
@@ -62,9 +65,12 @@ def test_kurashiki_facts_are_the_documents(kurashiki):
     assert f["meetings"][0][1] == date(2025, 5, 1) and f["meetings"][-1][1] == date(2025, 10, 1)
     assert f["meetings"][1][1] is None and f["meetings"][2][1] is None  # the document gives no month for these
     assert f["participants"] == 215
-    assert f["steps"] == [("現状把握・課題の抽出", None, None),
-                          ("計画策定に向けた協議", date(2025, 5, 1), date(2025, 10, 1)),
-                          ("パブリックコメントの実施", None, None), ("計画の完成", date(2026, 3, 1), None)]
+    assert f["steps"] == [
+        ("現状把握・課題の抽出", None, None),
+        ("計画策定に向けた協議", date(2025, 5, 1), date(2025, 10, 1)),
+        ("パブリックコメントの実施", None, None),
+        ("計画の完成", date(2026, 3, 1), None),
+    ]
     # 215 is a total over the eight sessions: one record of 8 occurrences, no per-session figure.
     workshops = EngagementSession.objects.filter(plan=kurashiki, kind="workshop")
     assert [(w.occurrences, w.participants) for w in workshops] == [(8, 215)]
@@ -73,8 +79,10 @@ def test_kurashiki_facts_are_the_documents(kurashiki):
     first = FormulationStep.objects.get(plan=kurashiki, name="現状把握・課題の抽出")
     assert "（全８回開催・延べ参加者数215名）" in first.description
     assert "（2,000件配布・回収率47.2％）" in first.description
-    assert "パブリックコメントの募集を実施しました。" in FormulationStep.objects.get(
-        plan=kurashiki, name="パブリックコメントの実施").description
+    assert (
+        "パブリックコメントの募集を実施しました。"
+        in FormulationStep.objects.get(plan=kurashiki, name="パブリックコメントの実施").description
+    )
     assert not PublicCommentPeriod.objects.exists()  # no dates or count are given
     committee = Committee.objects.get(plan=kurashiki)
     assert (committee.name, committee.kind) == ("地域福祉活動計画策定委員会", "formulation")

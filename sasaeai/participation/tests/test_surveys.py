@@ -1,4 +1,5 @@
 """The questionnaire engine: validate_answers, question rules, statuses, online submissions, voices."""
+
 import datetime as dt
 
 import pytest
@@ -21,12 +22,25 @@ def errors_of(q, raw, **kwargs):
 
 
 def test_validate_answers_returns_clean_answers(survey):
-    clean = surveys.validate_answers(survey, {
-        "年代": "２", "性別": "女性", "Q1": 1, "Q2": ["3", "1"], "Q3": "4", "Q4": "1,250", "Q5": "  バスが\r\n少ない  ",
-        "unknown": "ignored"})
+    clean = surveys.validate_answers(
+        survey,
+        {
+            "年代": "２",
+            "性別": "女性",
+            "Q1": 1,
+            "Q2": ["3", "1"],
+            "Q3": "4",
+            "Q4": "1,250",
+            "Q5": "  バスが\r\n少ない  ",
+            "unknown": "ignored",
+        },
+    )
     assert clean == {"年代": "2", "性別": "2", "Q1": "1", "Q2": ["1", "3"], "Q3": 4, "Q4": 1250, "Q5": "バスが\n少ない"}
     assert surveys.validate_answers(survey, {"Q1": "1", "Q2": "3、2", "Q4": "0.5"}) == {
-        "Q1": "1", "Q2": ["2", "3"], "Q4": 0.5}
+        "Q1": "1",
+        "Q2": ["2", "3"],
+        "Q4": 0.5,
+    }
 
 
 def test_validate_answers_names_each_bad_question(survey):
@@ -73,30 +87,60 @@ def test_question_rules(survey, users):
     assert save(choices=[("1", "a"), ("1", "b")]) == {"choices": ["コード「1」が2回あります（1 行目と 2 行目）。"]}
     assert save(choices=[("1,2", "a")])["choices"][0].endswith("空白や「,」「、」「;」は使えません。")
     assert save(kind="scale", scale_min=5, scale_max=1) == {"scale_max": ["尺度の最大は最小より大きくしてください。"]}
-    assert save(kind="scale", scale_min=1, scale_max=5, choices=[("7", "x")])["choices"][0].startswith("1 行目: 尺度の目盛り")
+    assert save(kind="scale", scale_min=1, scale_max=5, choices=[("7", "x")])["choices"][0].startswith(
+        "1 行目: 尺度の目盛り"
+    )
     assert save(kind="text", choices=[("1", "a")]) == {"choices": ["数値・自由記述の質問には選択肢を入力しません。"]}
     assert save(kind="number", choices=[], is_attribute=True)["is_attribute"][0].startswith("回答者の属性")
     assert save(kind="multiple", choices=[(str(i), f"c{i}") for i in range(65)]) == {
-        "choices": ["複数選択の選択肢は 64 個までです。"]}
+        "choices": ["複数選択の選択肢は 64 個までです。"]
+    }
 
 
 def test_questions_are_fixed_once_there_are_answers(filled_survey, users):
     q1 = question(filled_survey, "Q1")
     with pytest.raises(ValidationError) as info:
-        surveys.question_save(questionnaire=filled_survey, by=users["admin"], question=q1, code="Q1b",
-                              text=q1.text, kind="single", choices=[("1", "はい"), ("2", "いいえ")])
+        surveys.question_save(
+            questionnaire=filled_survey,
+            by=users["admin"],
+            question=q1,
+            code="Q1b",
+            text=q1.text,
+            kind="single",
+            choices=[("1", "はい"), ("2", "いいえ")],
+        )
     assert "code" in info.value.message_dict
     with pytest.raises(ValidationError) as info:
-        surveys.question_save(questionnaire=filled_survey, by=users["admin"], question=q1, code="Q1",
-                              text=q1.text, kind="single", choices=[("1", "はい")])
-    assert info.value.message_dict == {"choices": ["回答があるため、選択肢のコード「2」は削除できません（文字の変更と追加はできます）。"]}
+        surveys.question_save(
+            questionnaire=filled_survey,
+            by=users["admin"],
+            question=q1,
+            code="Q1",
+            text=q1.text,
+            kind="single",
+            choices=[("1", "はい")],
+        )
+    assert info.value.message_dict == {
+        "choices": ["回答があるため、選択肢のコード「2」は削除できません（文字の変更と追加はできます）。"]
+    }
     with pytest.raises(ValidationError):
         surveys.question_delete(question=q1, by=users["admin"])
     # relabelling and adding a choice is fine, and moves the data version on (the cache is rebuilt)
     version = Questionnaire.objects.get(pk=filled_survey.pk).data_version
-    surveys.question_save(questionnaire=filled_survey, by=users["admin"], question=q1, code="Q1", text=q1.text,
-                          kind="single", choices=[("1", "はい（ぜひ）"), ("2", "いいえ"), ("3", "わからない")])
-    assert list(q1.choices.values_list("code", "label")) == [("1", "はい（ぜひ）"), ("2", "いいえ"), ("3", "わからない")]
+    surveys.question_save(
+        questionnaire=filled_survey,
+        by=users["admin"],
+        question=q1,
+        code="Q1",
+        text=q1.text,
+        kind="single",
+        choices=[("1", "はい（ぜひ）"), ("2", "いいえ"), ("3", "わからない")],
+    )
+    assert list(q1.choices.values_list("code", "label")) == [
+        ("1", "はい（ぜひ）"),
+        ("2", "いいえ"),
+        ("3", "わからない"),
+    ]
     assert Questionnaire.objects.get(pk=filled_survey.pk).data_version == version + 1
 
 
@@ -104,21 +148,31 @@ def test_question_move_and_audit(survey, users):
     q3 = question(survey, "Q3")
     surveys.question_move(question=q3, by=users["editor"], up=True)
     assert list(Question.objects.filter(questionnaire=survey).values_list("code", flat=True)) == [
-        "年代", "性別", "Q1", "Q3", "Q2", "Q4", "Q5"]
+        "年代",
+        "性別",
+        "Q1",
+        "Q3",
+        "Q2",
+        "Q4",
+        "Q5",
+    ]
     assert AuditEntry.objects.filter(action="questionnaire.save", actor=users["editor"]).count() == 1
 
 
 def test_questionnaire_update_checks_version_and_dates(survey, users):
     with pytest.raises(ValidationError) as info:
-        surveys.questionnaire_update(questionnaire=survey, by=users["admin"], opens_on=dt.date(2026, 5, 1),
-                                     closes_on=dt.date(2026, 4, 1))
+        surveys.questionnaire_update(
+            questionnaire=survey, by=users["admin"], opens_on=dt.date(2026, 5, 1), closes_on=dt.date(2026, 4, 1)
+        )
     assert info.value.message_dict == {"closes_on": ["締切日は開始日より後の日付にしてください。"]}
-    updated = surveys.questionnaire_update(questionnaire=survey, by=users["admin"], expected_version=survey.version,
-                                           distributed=2000, returned=943)
+    updated = surveys.questionnaire_update(
+        questionnaire=survey, by=users["admin"], expected_version=survey.version, distributed=2000, returned=943
+    )
     assert updated.version == survey.version + 1
     with pytest.raises(ValidationError):
-        surveys.questionnaire_update(questionnaire=survey, by=users["admin"], expected_version=survey.version,
-                                     title="古い画面から")
+        surveys.questionnaire_update(
+            questionnaire=survey, by=users["admin"], expected_version=survey.version, title="古い画面から"
+        )
     entry = AuditEntry.objects.filter(action="questionnaire.save").latest("pk")
     assert entry.after == {"distributed": 2000, "returned": 943}
 
@@ -196,10 +250,15 @@ def test_voice_from_answer_links_response_question_and_tags(filled_survey, users
     response = Response.objects.get(questionnaire=filled_survey, respondent="4")
     q5 = question(filled_survey, "Q5")
     existing = Tag.objects.create(council=filled_survey.council, name="見守り")
-    voice = surveys.voice_from_answer(response=response, question=q5, by=users["editor"], tags=[existing.pk],
-                                      new_tags="高齢者、見守り")
+    voice = surveys.voice_from_answer(
+        response=response, question=q5, by=users["editor"], tags=[existing.pk], new_tags="高齢者、見守り"
+    )
     assert (voice.plan_id, voice.source, voice.response_id, voice.question_id) == (
-        filled_survey.plan_id, "survey", response.pk, q5.pk)
+        filled_survey.plan_id,
+        "survey",
+        response.pk,
+        q5.pk,
+    )
     assert voice.text == "見守りがほしい"
     assert voice.speaker == "30〜50代・女性"
     assert sorted(voice.tags.values_list("name", flat=True)) == ["見守り", "高齢者"]
@@ -214,8 +273,9 @@ def test_voice_from_answer_refuses_foreign_tags_and_non_text(filled_survey, user
     response = Response.objects.get(questionnaire=filled_survey, respondent="4")
     foreign = Tag.objects.create(council=councils["b"], name="よそ")
     with pytest.raises(ValidationError):
-        surveys.voice_from_answer(response=response, question=question(filled_survey, "Q5"), by=users["editor"],
-                                  tags=[foreign.pk])
+        surveys.voice_from_answer(
+            response=response, question=question(filled_survey, "Q5"), by=users["editor"], tags=[foreign.pk]
+        )
     with pytest.raises(ValidationError):
         surveys.voice_from_answer(response=response, question=question(filled_survey, "Q1"), by=users["editor"])
     blank = Response.objects.get(questionnaire=filled_survey, respondent="2")

@@ -1,5 +1,6 @@
 """Importing responses from CSV and Excel: good files, and every kind of bad file (each error names the
 row and the column in Japanese, and nothing is imported)."""
+
 import io
 
 import pytest
@@ -41,8 +42,15 @@ def xlsx(rows):
 def test_a_good_csv_is_imported_with_clean_answers(survey, users):
     assert import_csv(survey, users["admin"]) == 10
     answers = {r.respondent: r.answers for r in Response.objects.filter(questionnaire=survey)}
-    assert answers["1"] == {"年代": "1", "性別": "1", "Q1": "1", "Q2": ["1", "2"], "Q3": 5, "Q4": 3,
-                            "Q5": "バスが少ない"}
+    assert answers["1"] == {
+        "年代": "1",
+        "性別": "1",
+        "Q1": "1",
+        "Q2": ["1", "2"],
+        "Q3": 5,
+        "Q4": 3,
+        "Q5": "バスが少ない",
+    }
     assert answers["4"]["Q2"] == ["2", "3"]  # "2、3"
     assert answers["6"]["Q2"] == ["1", "2"]  # "1;2"
     assert answers["9"]["Q2"] == ["1", "3"]  # "1 3"
@@ -60,8 +68,15 @@ def test_the_preview_counts_rows_and_blanks(survey):
     parsed = surveys_import.parse(CSV.encode(), filename="a.csv", questionnaire=survey)
     assert parsed.count == 10 and parsed.skipped_blank == 0
     blanks = {s.code: (blank, answered) for s, blank, answered in parsed.blanks()}
-    assert blanks == {"年代": (1, 9), "性別": (0, 10), "Q1": (1, 9), "Q2": (2, 8), "Q3": (1, 9), "Q4": (3, 7),
-                      "Q5": (7, 3)}
+    assert blanks == {
+        "年代": (1, 9),
+        "性別": (0, 10),
+        "Q1": (1, 9),
+        "Q2": (2, 8),
+        "Q3": (1, 9),
+        "Q4": (3, 7),
+        "Q5": (7, 3),
+    }
     first = parsed.preview(2)
     assert first[0] == (2, "1", ["1", "1", "1", "1,2", "5", "3", "バスが少ない"])
     assert first[1][0] == 3  # the second data row is line 3 of the file
@@ -97,10 +112,7 @@ def test_tab_separated_text_is_read(survey, users):
 
 
 def test_multiple_choice_as_one_column_per_choice(survey, users):
-    text = ("ID,年代,性別,Q1,Q2_1,Q2_2,Q2_3,Q3,Q4,Q5\n"
-            "1,1,1,1,1,0,1,,,\n"
-            "2,1,1,1,0,0,0,,,\n"
-            "3,1,1,1,,1,,,,\n")
+    text = "ID,年代,性別,Q1,Q2_1,Q2_2,Q2_3,Q3,Q4,Q5\n1,1,1,1,1,0,1,,,\n2,1,1,1,0,0,0,,,\n3,1,1,1,,1,,,,\n"
     parsed = surveys_import.parse(text.encode(), filename="d.csv", questionnaire=survey)
     assert "0/1" in parsed.multiple_format
     surveys_import.apply(parsed, by=users["admin"])
@@ -117,11 +129,15 @@ def test_blank_rows_are_skipped_and_counted_and_an_id_alone_is_fine(survey, user
 
 
 def test_a_good_xlsx_is_imported(survey, users):
-    raw = xlsx([["No", "年代", "性別", "Q1", "Q2", "Q3", "Q4", "Q5"],
-                [1, 1, 2, 1, "1,3", 4, 2.5, "見守りを"],
-                [2.0, "3", 1, 2, 2, 5.0, 7, None],
-                [None] * 8,
-                [3, None, None, None, None, None, None, None]])
+    raw = xlsx(
+        [
+            ["No", "年代", "性別", "Q1", "Q2", "Q3", "Q4", "Q5"],
+            [1, 1, 2, 1, "1,3", 4, 2.5, "見守りを"],
+            [2.0, "3", 1, 2, 2, 5.0, 7, None],
+            [None] * 8,
+            [3, None, None, None, None, None, None, None],
+        ]
+    )
     parsed = surveys_import.parse(raw, filename="answers.xlsx", questionnaire=survey)
     assert (parsed.count, parsed.skipped_blank) == (3, 1)
     surveys_import.apply(parsed, by=users["admin"])
@@ -160,7 +176,7 @@ def test_a_duplicated_header_is_named(survey):
 
 
 def test_an_unknown_choice_code_names_row_and_column(survey):
-    text = HEADER + "1,1,1,1,,,,\n2,1,1,9,,,,\n3,1,1,1,\"1,4\",,,\n"
+    text = HEADER + '1,1,1,1,,,,\n2,1,1,9,,,,\n3,1,1,1,"1,4",,,\n'
     messages = problems(survey, text.encode())
     assert messages == [
         "3行目 D列（Q1）: 選択肢にないコード「9」です（使えるコード: 1, 2）。",
@@ -184,7 +200,7 @@ def test_a_non_number_names_row_and_column(survey):
 
 
 def test_too_many_choices_and_too_long_text(survey):
-    text = HEADER + "1,1,1,1,\"1,2,3\",,," + "あ" * 201 + "\n"
+    text = HEADER + '1,1,1,1,"1,2,3",,,' + "あ" * 201 + "\n"
     messages = problems(survey, text.encode())
     assert messages == [
         "2行目 E列（Q2）: 選べるのは 2 つまでです（3 つ選ばれています）。",
@@ -211,10 +227,14 @@ def test_values_beyond_the_headers_are_named(survey):
 def test_mixed_encodings_are_refused_naming_the_line(survey):
     raw = (HEADER + "1,1,1,1,,,,バスが少ない\n").encode("utf-8") + "2,1,1,1,,,,見守り\n".encode("cp932")
     messages = problems(survey, raw)
-    assert messages == ["3行目: ファイルの中で文字コードが混ざっています。1行目は UTF-8 ですが、3行目は Shift_JIS です。"
-                        "一つの文字コード（UTF-8 か Shift_JIS）で保存し直してください。"]
+    assert messages == [
+        "3行目: ファイルの中で文字コードが混ざっています。1行目は UTF-8 ですが、3行目は Shift_JIS です。"
+        "一つの文字コード（UTF-8 か Shift_JIS）で保存し直してください。"
+    ]
     raw = b"\xef\xbb\xbf" + (HEADER + "1,1,1,1,,,,\n").encode("utf-8") + "2,1,1,1,,,,見守り\n".encode("cp932")
-    assert problems(survey, raw)[0].startswith("3行目: ファイルの中で文字コードが混ざっています。先頭は UTF-8（BOM付き）")
+    assert problems(survey, raw)[0].startswith(
+        "3行目: ファイルの中で文字コードが混ざっています。先頭は UTF-8（BOM付き）"
+    )
 
 
 def test_a_file_in_neither_encoding_is_refused_naming_the_line(survey):
@@ -241,30 +261,39 @@ def test_a_file_too_large_is_refused(survey, settings):
 def test_junk_and_empty_files_are_refused(survey):
     png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
     assert problems(survey, png, filename="answers.csv") == [
-        "CSV ファイルでも Excel ファイル（.xlsx）でもありません。回答の入った CSV か .xlsx を選んでください。"]
+        "CSV ファイルでも Excel ファイル（.xlsx）でもありません。回答の入った CSV か .xlsx を選んでください。"
+    ]
     assert problems(survey, b"abc\x00\x01\x02def", filename="a.csv")[0].startswith("CSV ファイルでも Excel")
     assert problems(survey, b"")[0].startswith("ファイルが空です。")
     assert problems(survey, b"\xef\xbb\xbf\r\n")[0].startswith("ファイルが空です。")
     assert problems(survey, HEADER.encode()) == ["回答の行がありません。2行目から1行に1人ずつ回答を入れてください。"]
     assert problems(survey, b"\xd0\xcf\x11\xe0" + b"\0" * 100, filename="a.xls")[0].startswith("古い形式の Excel")
     assert problems(survey, b"not really a workbook", filename="a.xlsx")[0].startswith("Excel ファイル（.xlsx）として")
-    assert problems(survey, b"PK\x03\x04 broken zip", filename="a.xlsx")[0].startswith("Excel ファイル（.xlsx）が壊れて")
+    assert problems(survey, b"PK\x03\x04 broken zip", filename="a.xlsx")[0].startswith(
+        "Excel ファイル（.xlsx）が壊れて"
+    )
     text_junk = "これは回答のファイルではありません\nただのメモです\n".encode()
     assert problems(survey, text_junk)[0].startswith("1行目: 回答者番号の列がありません。")
 
 
 def test_an_xlsx_with_the_same_problems_names_rows_and_columns(survey):
-    raw = xlsx([["回答者番号", "年代", "性別", "Q1", "Q2", "Q3", "Q4", "Q5"],
-                [1, 1, 1, 9, None, None, None, None],
-                [2, 1, 1, 1, None, 8, None, None],
-                [1, 1, 1, 1, None, None, None, None]])
+    raw = xlsx(
+        [
+            ["回答者番号", "年代", "性別", "Q1", "Q2", "Q3", "Q4", "Q5"],
+            [1, 1, 1, 9, None, None, None, None],
+            [2, 1, 1, 1, None, 8, None, None],
+            [1, 1, 1, 1, None, None, None, None],
+        ]
+    )
     messages = problems(survey, raw, filename="answers.xlsx")
     assert messages == [
         "2行目 D列（Q1）: 選択肢にないコード「9」です（使えるコード: 1, 2）。",
         "3行目 F列（Q3）: 1〜5 の整数で答えてください（「8」は範囲の外です）。",
         "4行目 A列（回答者番号）: 回答者番号「1」が 2行目 と同じです（2行目と4行目）。",
     ]
-    renamed = xlsx([["回答者番号", "年代", "性別", "Q1", "Q2", "Q3", "Q4", "自由記述"], [1, 1, 1, 1, None, None, None, None]])
+    renamed = xlsx(
+        [["回答者番号", "年代", "性別", "Q1", "Q2", "Q3", "Q4", "自由記述"], [1, 1, 1, 1, None, None, None, None]]
+    )
     messages = problems(survey, renamed, filename="answers.xlsx")
     assert messages[0] == "1行目: 質問の列が足りません: Q5（1行目の見出しに、質問の列名と同じ名前が必要です）。"
     assert messages[1].startswith("1行目: このアンケートにない列があります: H列「自由記述」。")
@@ -289,18 +318,27 @@ def test_append_refuses_respondents_already_imported(filled_survey, users):
 
 
 def test_replace_swaps_imported_answers_and_keeps_online_ones(filled_survey, users):
-    online = Response.objects.create(questionnaire=filled_survey, respondent="W000001", source="online",
-                                     answers={"Q1": "1", "Q5": "オンライン"})
+    online = Response.objects.create(
+        questionnaire=filled_survey, respondent="W000001", source="online", answers={"Q1": "1", "Q5": "オンライン"}
+    )
     text_answer = Response.objects.get(questionnaire=filled_survey, respondent="1")
-    surveys.voice_from_answer(response=text_answer, question=filled_survey.questions.get(code="Q5"),
-                              by=users["admin"], new_tags="移動")
+    surveys.voice_from_answer(
+        response=text_answer, question=filled_survey.questions.get(code="Q5"), by=users["admin"], new_tags="移動"
+    )
     filled_survey.refresh_from_db()
-    parsed = surveys_import.parse((HEADER + "1,1,1,2,,,,\n2,2,2,2,,,,\n").encode(), filename="new.csv",
-                                  questionnaire=filled_survey, mode="replace")
+    parsed = surveys_import.parse(
+        (HEADER + "1,1,1,2,,,,\n2,2,2,2,,,,\n").encode(),
+        filename="new.csv",
+        questionnaire=filled_survey,
+        mode="replace",
+    )
     assert (parsed.existing, parsed.replaced, parsed.voices_lost) == (11, 10, 1)
     surveys_import.apply(parsed, by=users["admin"])
     assert sorted(Response.objects.filter(questionnaire=filled_survey).values_list("respondent", flat=True)) == [
-        "1", "2", "W000001"]
+        "1",
+        "2",
+        "W000001",
+    ]
     assert Response.objects.get(pk=online.pk).answers["Q5"] == "オンライン"
     assert not Voice.objects.exists()
     # replacing cannot take an online respondent's number
@@ -340,4 +378,5 @@ def test_an_xlsx_with_far_too_many_rows_is_refused_before_it_is_read(survey, set
 
     monkeypatch.setattr(surveys_import, "_xlsx_rows", never)
     assert problems(survey, xlsx(rows), filename="a.xlsx") == [
-        "回答の行が多すぎます（3 行まで）。ファイルを分けて、追加で取り込んでください。"]
+        "回答の行が多すぎます（3 行まで）。ファイルを分けて、追加で取り込んでください。"
+    ]

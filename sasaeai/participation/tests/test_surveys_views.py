@@ -1,5 +1,6 @@
 """Survey screens: permissions, the import flow, results, cross tabulation, free answers, Excel, and the
 public answer form (honeypot, rate limit, escaping, CSRF)."""
+
 import io
 import random
 
@@ -74,13 +75,22 @@ def test_anonymous_is_sent_to_login(filled_survey, client):
 
 def test_editor_creates_a_survey_and_its_questions(small_plan, users, client_for):
     client = client_for(users["editor"])
-    response = client.post(reverse("surveys:create", args=[small_plan.pk]), {
-        "title": "地域福祉に関するアンケート", "audience": "市内在住の18歳以上 2,000人", "distributed": "2000"})
+    response = client.post(
+        reverse("surveys:create", args=[small_plan.pk]),
+        {"title": "地域福祉に関するアンケート", "audience": "市内在住の18歳以上 2,000人", "distributed": "2000"},
+    )
     q = Questionnaire.objects.get(title="地域福祉に関するアンケート")
     assert response.status_code == 302 and (q.plan_id, q.council_id) == (small_plan.pk, small_plan.council_id)
-    response = client.post(url("question_add", q), {
-        "code": "年代", "text": "あなたの年代は", "kind": "single", "choices": "1 20代\n2：30代\n3\t40代以上\n",
-        "is_attribute": "on"})
+    response = client.post(
+        url("question_add", q),
+        {
+            "code": "年代",
+            "text": "あなたの年代は",
+            "kind": "single",
+            "choices": "1 20代\n2：30代\n3\t40代以上\n",
+            "is_attribute": "on",
+        },
+    )
     assert response.status_code == 302
     question = Question.objects.get(questionnaire=q, code="年代")
     assert list(question.choices.values_list("code", "label")) == [("1", "20代"), ("2", "30代"), ("3", "40代以上")]
@@ -150,8 +160,8 @@ def test_results_page_shows_tables_and_charts(filled_survey, users, client_for):
     page = client_for(users["viewer"]).get(url("results", filled_survey)).content.decode()
     assert "配布 20 ／ 回収 10 ／ 回収率 50.0%" in page
     assert "<svg" in page and "<table" in page
-    assert "<td class=\"num\">6</td><td class=\"num\">66.7</td>" in page  # Q1 はい
-    assert "<td class=\"num\">5</td><td class=\"num\">62.5</td>" in page  # Q2 買い物
+    assert '<td class="num">6</td><td class="num">66.7</td>' in page  # Q1 はい
+    assert '<td class="num">5</td><td class="num">62.5</td>' in page  # Q2 買い物
     assert "3.56" in page  # Q3 mean
 
 
@@ -160,8 +170,10 @@ def _survey_with(plan, user, respondents, title):
     rng = random.Random(respondents)
     lines = [HEADER.strip()]
     for i in range(1, respondents + 1):
-        lines.append(f"{i},{rng.randint(1, 3)},{rng.randint(1, 2)},{rng.randint(1, 2)},{rng.randint(1, 3)},"
-                     f"{rng.randint(1, 5)},{rng.randint(0, 9)},意見{i}")
+        lines.append(
+            f"{i},{rng.randint(1, 3)},{rng.randint(1, 2)},{rng.randint(1, 2)},{rng.randint(1, 3)},"
+            f"{rng.randint(1, 5)},{rng.randint(0, 9)},意見{i}"
+        )
     import_csv(q, user, "\n".join(lines) + "\n")
     return q
 
@@ -217,7 +229,9 @@ def test_free_answers_search_and_tagging(filled_survey, users, client_for):
     tag_url = url("free_tag", filled_survey, response.pk, q5.pk)
     assert viewer.post(tag_url, {"new_tags": "移動"}).status_code == 404
     editor = client_for(users["editor"])
-    result = editor.post(tag_url, {"new_tags": "移動、買い物", "question": "Q5", "q": "バス\r\nSet-Cookie: x", "page": "1"})
+    result = editor.post(
+        tag_url, {"new_tags": "移動、買い物", "question": "Q5", "q": "バス\r\nSet-Cookie: x", "page": "1"}
+    )
     assert result.status_code == 302
     assert result["Location"].startswith(url("free", filled_survey) + "?question=Q5&q=")
     assert result["Location"].endswith(f"#answer-{response.pk}") and "\n" not in result["Location"]
@@ -250,8 +264,10 @@ def _answer_data(q, **values):
 
 def test_public_form_stores_a_valid_answer(survey, users, client):
     q = _open(survey, users["admin"])
-    response = client.post(reverse("surveys:public", args=[q.public_key]),
-                           _answer_data(q, 年代="2", Q1="1", Q2=["1", "3"], Q3="4", Q4="12", Q5="サロンがほしい"))
+    response = client.post(
+        reverse("surveys:public", args=[q.public_key]),
+        _answer_data(q, 年代="2", Q1="1", Q2=["1", "3"], Q3="4", Q4="12", Q5="サロンがほしい"),
+    )
     assert response.status_code == 302 and response["Location"] == reverse("surveys:public_thanks", args=[q.public_key])
     stored = Response.objects.get(questionnaire=q)
     assert stored.respondent == "W000001" and stored.source == "online"
@@ -262,8 +278,10 @@ def test_public_form_stores_a_valid_answer(survey, users, client):
 
 def test_public_form_reshows_an_invalid_answer_with_messages(survey, users, client):
     q = _open(survey, users["admin"])
-    response = client.post(reverse("surveys:public", args=[q.public_key]),
-                           _answer_data(q, 年代="2", Q2=["1", "2", "3"], Q4="たくさん", Q5="残す文"))
+    response = client.post(
+        reverse("surveys:public", args=[q.public_key]),
+        _answer_data(q, 年代="2", Q2=["1", "2", "3"], Q4="たくさん", Q5="残す文"),
+    )
     page = response.content.decode()
     assert response.status_code == 200 and not Response.objects.exists()
     assert 'role="alert"' in page
@@ -301,8 +319,10 @@ def test_public_form_rate_limit_answers_429_and_stores_nothing(survey, users, cl
 
 def test_html_in_a_free_answer_is_stored_as_text_and_shown_escaped(survey, users, client, client_for):
     q = _open(survey, users["admin"])
-    client.post(reverse("surveys:public", args=[q.public_key]),
-                _answer_data(q, Q1="1", Q5="<script>alert(1)</script><b>太字</b>"))
+    client.post(
+        reverse("surveys:public", args=[q.public_key]),
+        _answer_data(q, Q1="1", Q5="<script>alert(1)</script><b>太字</b>"),
+    )
     stored = Response.objects.get(questionnaire=q)
     assert stored.answers["Q5"] == "<script>alert(1)</script><b>太字</b>"
     page = client_for(users["viewer"]).get(url("free", q), {"question": "Q5"}).content.decode()

@@ -9,6 +9,7 @@ Worked out from the CSV:
 - Q4 (number): 3, 2.5, 10, 0, 1, 4, 6 → n = 7, sum 26.5, mean 3.79, median 3, min 0, max 10.
 - Q5 (text): rows 1, 4, 10 answered.
 """
+
 import io
 from decimal import Decimal
 
@@ -35,7 +36,10 @@ def test_simple_tabulation_matches_the_hand_count(filled_survey):
 
     age = results["年代"]
     assert [(c.label, c.count, c.percent) for c in age.rows] == [
-        ("20代以下", 3, D("33.3")), ("30〜50代", 3, D("33.3")), ("60代以上", 3, D("33.3"))]
+        ("20代以下", 3, D("33.3")),
+        ("30〜50代", 3, D("33.3")),
+        ("60代以上", 3, D("33.3")),
+    ]
     assert (age.n, age.blank) == (9, 1)
 
     q1 = results["Q1"]
@@ -44,18 +48,32 @@ def test_simple_tabulation_matches_the_hand_count(filled_survey):
 
     q2 = results["Q2"]
     assert [(c.label, c.count, c.percent) for c in q2.rows] == [
-        ("買い物", 5, D("62.5")), ("通院", 4, D("50.0")), ("ごみ出し", 3, D("37.5"))]
+        ("買い物", 5, D("62.5")),
+        ("通院", 4, D("50.0")),
+        ("ごみ出し", 3, D("37.5")),
+    ]
     assert (q2.n, q2.blank) == (8, 2)
 
     q3 = results["Q3"]
     assert [(c.code, c.label, c.count) for c in q3.rows] == [
-        ("1", "住みにくい", 1), ("2", "2", 1), ("3", "3", 2), ("4", "4", 2), ("5", "住みやすい", 3)]
+        ("1", "住みにくい", 1),
+        ("2", "2", 1),
+        ("3", "3", 2),
+        ("4", "4", 2),
+        ("5", "住みやすい", 3),
+    ]
     assert [c.percent for c in q3.rows] == [D("11.1"), D("11.1"), D("22.2"), D("22.2"), D("33.3")]
     assert (q3.n, q3.blank, q3.mean) == (9, 1, D("3.56"))
 
     q4 = results["Q4"]
     assert (q4.n, q4.blank, q4.mean, q4.median, q4.minimum, q4.maximum) == (
-        7, 3, D("3.79"), D("3.00"), D("0.00"), D("10.00"))
+        7,
+        3,
+        D("3.79"),
+        D("3.00"),
+        D("0.00"),
+        D("10.00"),
+    )
 
     q5 = results["Q5"]
     assert (q5.n, q5.blank, q5.rows) == (3, 7, [])
@@ -70,7 +88,12 @@ def test_cross_tabulation_by_sex_matches_the_hand_count(filled_survey):
         ("男性", 5, 5, [4, 1], [D("80.0"), D("20.0")], 0),
         ("女性", 5, 4, [2, 2], [D("50.0"), D("50.0")], 1),
     ]
-    assert (q1.total.label, q1.total.n, q1.total.counts, q1.total.percents) == ("全体", 9, [6, 3], [D("66.7"), D("33.3")])
+    assert (q1.total.label, q1.total.n, q1.total.counts, q1.total.percents) == (
+        "全体",
+        9,
+        [6, 3],
+        [D("66.7"), D("33.3")],
+    )
 
     q2 = tabulation.cross(columns, spec.by_code["Q2"], sex)
     assert [(r.n, r.counts, r.percents) for r in q2.rows] == [
@@ -151,8 +174,15 @@ def test_new_responses_are_appended_to_the_cache_and_deletions_rebuild_it(filled
 def test_changed_questions_rebuild_the_cache(filled_survey, users):
     spec, columns = _columns(filled_survey)
     q1 = filled_survey.questions.get(code="Q1")
-    surveys.question_save(questionnaire=filled_survey, by=users["admin"], question=q1, code="Q1", text=q1.text,
-                          kind="single", choices=[("1", "はい"), ("2", "いいえ"), ("3", "わからない")])
+    surveys.question_save(
+        questionnaire=filled_survey,
+        by=users["admin"],
+        question=q1,
+        code="Q1",
+        text=q1.text,
+        kind="single",
+        choices=[("1", "はい"), ("2", "いいえ"), ("3", "わからない")],
+    )
     spec, columns = _columns(filled_survey)
     assert [c.count for c in tabulation.simple(columns, spec.by_code["Q1"]).rows] == [6, 3, 0]
 
@@ -179,8 +209,9 @@ def test_columns_round_trip_through_bytes(filled_survey):
 
 def test_multiple_choice_past_eight_choices_uses_wider_masks():
     choices = [(str(i), f"c{i}") for i in range(1, 21)]
-    spec_q = surveys.QuestionSpec(question=None, code="M", kind="multiple", required=False, is_attribute=False,
-                                  categories=choices)
+    spec_q = surveys.QuestionSpec(
+        question=None, code="M", kind="multiple", required=False, is_attribute=False, categories=choices
+    )
     spec = surveys.Spec(questions=[spec_q], by_code={"M": spec_q}, signature="x")
     rows = [{"M": ["1", "9", "20"]}, {"M": ["16", "17"]}, {}, {"M": ["9"]}]
     columns = tabulation.build_columns(spec, rows)
@@ -191,8 +222,14 @@ def test_multiple_choice_past_eight_choices_uses_wider_masks():
 
 
 def test_many_categories_take_the_slow_path_with_the_same_counts():
-    spec_q = surveys.QuestionSpec(question=None, code="地区", kind="single", required=False, is_attribute=True,
-                                  categories=[(str(i), f"地区{i}") for i in range(1, 301)])
+    spec_q = surveys.QuestionSpec(
+        question=None,
+        code="地区",
+        kind="single",
+        required=False,
+        is_attribute=True,
+        categories=[(str(i), f"地区{i}") for i in range(1, 301)],
+    )
     spec = surveys.Spec(questions=[spec_q], by_code={"地区": spec_q}, signature="x")
     rows = [{"地区": str(i % 300 + 1)} for i in range(900)] + [{}]
     columns = tabulation.build_columns(spec, rows)
@@ -251,13 +288,13 @@ def test_excel_export_reads_back(filled_survey):
 
 
 def test_excel_export_keeps_formula_like_answers_as_text(survey, users):
-    Response.objects.create(questionnaire=survey, respondent="1", answers={"Q5": "=HYPERLINK(\"http://x\")"})
+    Response.objects.create(questionnaire=survey, respondent="1", answers={"Q5": '=HYPERLINK("http://x")'})
     survey.refresh_from_db()
     import openpyxl
 
     book = openpyxl.load_workbook(io.BytesIO(survey_export.build(survey)))
     cell = book["自由記述"]["F2"]
-    assert cell.value == "=HYPERLINK(\"http://x\")" and cell.data_type == "s"
+    assert cell.value == '=HYPERLINK("http://x")' and cell.data_type == "s"
 
 
 def test_response_rate_label(survey):

@@ -1,13 +1,14 @@
 """Traceability: voice → life issue → goal/item (→ indicator), shown on the node page, the issue page,
 the plan's trace view and the voice's own page; flags; and query counts that do not grow with voices."""
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from sasaeai.participation.services import voices as voice_services
-from sasaeai.participation.selectors import voices as voice_selectors
 from sasaeai.participation.models import Voice
+from sasaeai.participation.selectors import voices as voice_selectors
+from sasaeai.participation.services import voices as voice_services
 from sasaeai.plans.models import CommunityIssue, PlanNode
 
 
@@ -18,8 +19,14 @@ def chain(small_plan, users):
     goal = PlanNode.objects.filter(plan=small_plan, parent=None).order_by("position").first()
     goal.issues.add(issue)
     session = voice_services.session_save(plan=small_plan, by=users["editor"], kind="workshop", title="懇談会A")
-    voice = voice_services.voice_save(plan=small_plan, by=users["editor"], session=session,
-                                text="一人暮らしの高齢者が増えて、見守りが足りない", speaker="70代・女性", issues=[issue])
+    voice = voice_services.voice_save(
+        plan=small_plan,
+        by=users["editor"],
+        session=session,
+        text="一人暮らしの高齢者が増えて、見守りが足りない",
+        speaker="70代・女性",
+        issues=[issue],
+    )
     return {"plan": small_plan, "issue": issue, "goal": goal, "voice": voice}
 
 
@@ -79,11 +86,17 @@ def test_issue_without_goal_and_goal_without_anything_are_flagged(small_plan):
 
 def test_issue_page_shows_its_voices_and_the_goals_answering_it(chain, users, client_for):
     plan = chain["plan"]
-    html = client_for(users["viewer"]).get(reverse("participation:issue", args=[plan.pk, chain["issue"].pk])).content.decode()
+    html = (
+        client_for(users["viewer"])
+        .get(reverse("participation:issue", args=[plan.pk, chain["issue"].pk]))
+        .content.decode()
+    )
     assert "この課題に応える目標・項目" in html and chain["goal"].title in html
     assert "一人暮らしの高齢者が増えて" in html and "住民懇談会・談笑会（1件）" in html
     other = CommunityIssue.objects.get(plan=plan, code="02")
-    assert client_for(users["outsider"]).get(reverse("participation:issue", args=[plan.pk, other.pk])).status_code == 404
+    assert (
+        client_for(users["outsider"]).get(reverse("participation:issue", args=[plan.pk, other.pk])).status_code == 404
+    )
 
 
 def test_voice_page_follows_the_chain_to_the_indicator(chain, users, client_for):
@@ -91,18 +104,25 @@ def test_voice_page_follows_the_chain_to_the_indicator(chain, users, client_for)
 
     plan, goal = chain["plan"], chain["goal"]
     indicator_create(node=goal, by=None, name="見守り訪問の件数", unit="件", kind="quantity", direction="higher")
-    html = client_for(users["viewer"]).get(reverse("participation:voice", args=[plan.pk, chain["voice"].pk])).content.decode()
+    html = (
+        client_for(users["viewer"])
+        .get(reverse("participation:voice", args=[plan.pk, chain["voice"].pk]))
+        .content.decode()
+    )
     assert chain["issue"].title in html and goal.title in html and "見守り訪問の件数" in html
     assert "達成率 —" in html
 
 
 def _voices(plan, n, issue, node):
-    made = Voice.objects.bulk_create([Voice(plan=plan, source=("workshop", "survey", "hearing")[i % 3], text=f"声{i}")
-                                      for i in range(n)])
-    Voice.issues.through.objects.bulk_create([Voice.issues.through(voice_id=v.pk, communityissue_id=issue.pk)
-                                              for v in made])
-    Voice.nodes.through.objects.bulk_create([Voice.nodes.through(voice_id=v.pk, plannode_id=node.pk)
-                                             for v in made[::2]])
+    made = Voice.objects.bulk_create(
+        [Voice(plan=plan, source=("workshop", "survey", "hearing")[i % 3], text=f"声{i}") for i in range(n)]
+    )
+    Voice.issues.through.objects.bulk_create(
+        [Voice.issues.through(voice_id=v.pk, communityissue_id=issue.pk) for v in made]
+    )
+    Voice.nodes.through.objects.bulk_create(
+        [Voice.nodes.through(voice_id=v.pk, plannode_id=node.pk) for v in made[::2]]
+    )
     tag = voice_services.tag_save(council=plan.council, by=None, name=f"タグ{n}")
     Voice.tags.through.objects.bulk_create([Voice.tags.through(voice_id=v.pk, tag_id=tag.pk) for v in made])
     return made

@@ -1,19 +1,26 @@
 """Workshops and hearings, voices (quick entry, edit, list with filters and paging, bulk linking),
 tags, and who may do what."""
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from sasaeai.core.models import AuditEntry
-from sasaeai.participation.services import voices as voice_services
 from sasaeai.participation.models import EngagementSession, Question, Questionnaire, Response, Tag, Voice
+from sasaeai.participation.services import voices as voice_services
 from sasaeai.plans.models import CommunityIssue, PlanNode
 
 
 @pytest.fixture
 def session(small_plan, users):
-    return voice_services.session_save(plan=small_plan, by=users["editor"], kind="workshop", title="住民懇談会 第1回",
-                                 participants=24, place="中央公民館")
+    return voice_services.session_save(
+        plan=small_plan,
+        by=users["editor"],
+        kind="workshop",
+        title="住民懇談会 第1回",
+        participants=24,
+        place="中央公民館",
+    )
 
 
 def issues(plan):
@@ -27,42 +34,71 @@ def nodes(plan):
 def test_session_crud_by_editor(small_plan, users, client_for):
     client = client_for(users["editor"])
     url = reverse("participation:session_create", args=[small_plan.pk])
-    response = client.post(url, {"kind": "hearing", "title": "民生委員協議会ヒアリング", "held_on": "2025-07-02",
-                                 "group_name": "民生委員児童委員協議会", "field": "児童福祉", "participants": "12"})
+    response = client.post(
+        url,
+        {
+            "kind": "hearing",
+            "title": "民生委員協議会ヒアリング",
+            "held_on": "2025-07-02",
+            "group_name": "民生委員児童委員協議会",
+            "field": "児童福祉",
+            "participants": "12",
+        },
+    )
     assert response.status_code == 302
     session = EngagementSession.objects.get(plan=small_plan)
     assert (session.kind, session.field, session.participants) == ("hearing", "児童福祉", 12)
     page = client.get(reverse("participation:session_edit", args=[small_plan.pk, session.pk])).content.decode()
     assert '<datalist id="field-suggestions">' in page and 'value="子育て支援"' in page
-    response = client.post(reverse("participation:session_edit", args=[small_plan.pk, session.pk]),
-                           {"kind": "hearing", "title": "民生委員協議会ヒアリング", "participants": "-3"})
+    response = client.post(
+        reverse("participation:session_edit", args=[small_plan.pk, session.pk]),
+        {"kind": "hearing", "title": "民生委員協議会ヒアリング", "participants": "-3"},
+    )
     assert response.status_code == 400
     assert EngagementSession.objects.get().participants == 12
     client.post(reverse("participation:session_edit", args=[small_plan.pk, session.pk]), {"delete": "1"})
     assert not EngagementSession.objects.exists()
-    assert list(AuditEntry.objects.filter(plan_id=small_plan.pk, action__startswith="session.")
-                .order_by("pk").values_list("action", flat=True)) == ["session.save", "session.delete"]
+    assert list(
+        AuditEntry.objects.filter(plan_id=small_plan.pk, action__startswith="session.")
+        .order_by("pk")
+        .values_list("action", flat=True)
+    ) == ["session.save", "session.delete"]
 
 
 def test_quick_entry_one_voice_per_line_with_shared_links(small_plan, session, users, client_for):
     issue = issues(small_plan)[0]
     node = nodes(small_plan)[2]
-    response = client_for(users["editor"]).post(reverse("participation:session", args=[small_plan.pk, session.pk]), {
-        "texts": "買い物に行く手段がない\n\n  近くに集まれる場所がほしい  \n見守りの担い手が足りない",
-        "speaker": "70代", "issues": [issue.pk], "nodes": [node.pk], "new_tags": "移動支援、居場所"})
+    response = client_for(users["editor"]).post(
+        reverse("participation:session", args=[small_plan.pk, session.pk]),
+        {
+            "texts": "買い物に行く手段がない\n\n  近くに集まれる場所がほしい  \n見守りの担い手が足りない",
+            "speaker": "70代",
+            "issues": [issue.pk],
+            "nodes": [node.pk],
+            "new_tags": "移動支援、居場所",
+        },
+    )
     assert response.status_code == 302
     voices = list(Voice.objects.filter(session=session).order_by("pk"))
-    assert [v.text for v in voices] == ["買い物に行く手段がない", "近くに集まれる場所がほしい", "見守りの担い手が足りない"]
+    assert [v.text for v in voices] == [
+        "買い物に行く手段がない",
+        "近くに集まれる場所がほしい",
+        "見守りの担い手が足りない",
+    ]
     assert {v.source for v in voices} == {"workshop"} and {v.speaker for v in voices} == {"70代"}
     assert all(list(v.issues.all()) == [issue] and list(v.nodes.all()) == [node] for v in voices)
-    assert sorted(Tag.objects.filter(council=small_plan.council).values_list("name", flat=True)) == ["居場所", "移動支援"]
+    assert sorted(Tag.objects.filter(council=small_plan.council).values_list("name", flat=True)) == [
+        "居場所",
+        "移動支援",
+    ]
     assert AuditEntry.objects.filter(action="voice.save", plan_id=small_plan.pk).count() == 1
     assert AuditEntry.objects.filter(action="tag.save").count() == 2
 
 
 def test_quick_entry_without_text_is_refused_on_the_field(small_plan, session, users, client_for):
-    response = client_for(users["editor"]).post(reverse("participation:session", args=[small_plan.pk, session.pk]),
-                                                {"texts": "\n  \n", "new_tags": "タグだけ"})
+    response = client_for(users["editor"]).post(
+        reverse("participation:session", args=[small_plan.pk, session.pk]), {"texts": "\n  \n", "new_tags": "タグだけ"}
+    )
     assert response.status_code == 400
     assert not Voice.objects.exists() and not Tag.objects.exists()
 
@@ -70,8 +106,12 @@ def test_quick_entry_without_text_is_refused_on_the_field(small_plan, session, u
 def test_viewer_reads_sessions_and_voices_but_cannot_write(small_plan, session, users, client_for):
     viewer = client_for(users["viewer"])
     assert viewer.get(reverse("participation:session", args=[small_plan.pk, session.pk])).status_code == 200
-    assert viewer.post(reverse("participation:session", args=[small_plan.pk, session.pk]),
-                       {"texts": "書けないはず"}).status_code == 404
+    assert (
+        viewer.post(
+            reverse("participation:session", args=[small_plan.pk, session.pk]), {"texts": "書けないはず"}
+        ).status_code
+        == 404
+    )
     assert viewer.get(reverse("participation:session_create", args=[small_plan.pk])).status_code == 404
     assert viewer.get(reverse("participation:voice_create", args=[small_plan.pk])).status_code == 404
     assert viewer.post(reverse("participation:voices", args=[small_plan.pk]), {"voice": ["1"]}).status_code == 404
@@ -97,8 +137,10 @@ def test_voice_edit_changes_links_and_session_kind_moves_its_voices(small_plan, 
     assert voice.source == "workshop"
     issue = issues(small_plan)[1]
     client = client_for(users["editor"])
-    response = client.post(reverse("participation:voice_edit", args=[small_plan.pk, voice.pk]), {
-        "text": "直した意見", "speaker": "40代・女性", "session": session.pk, "issues": [issue.pk]})
+    response = client.post(
+        reverse("participation:voice_edit", args=[small_plan.pk, voice.pk]),
+        {"text": "直した意見", "speaker": "40代・女性", "session": session.pk, "issues": [issue.pk]},
+    )
     assert response.status_code == 302
     voice.refresh_from_db()
     assert voice.text == "直した意見" and list(voice.issues.all()) == [issue]
@@ -123,8 +165,9 @@ def test_links_to_another_plan_are_refused(small_plan, councils, users):
 
 
 def make_voices(plan, n, **kwargs):
-    return Voice.objects.bulk_create([Voice(plan=plan, source=kwargs.get("source", "workshop"), text=f"意見{i:03d}")
-                                      for i in range(n)])
+    return Voice.objects.bulk_create(
+        [Voice(plan=plan, source=kwargs.get("source", "workshop"), text=f"意見{i:03d}") for i in range(n)]
+    )
 
 
 def test_bulk_link_is_audited_once_and_can_be_undone(small_plan, users, client_for):
@@ -132,8 +175,10 @@ def test_bulk_link_is_audited_once_and_can_be_undone(small_plan, users, client_f
     issue, node = issues(small_plan)[0], nodes(small_plan)[0]
     client = client_for(users["editor"])
     chosen = [v.pk for v in voices[:5]]
-    response = client.post(reverse("participation:voices", args=[small_plan.pk]) + "?source=workshop",
-                           {"voice": chosen, "mode": "add", "issues": [issue.pk], "nodes": [node.pk]})
+    response = client.post(
+        reverse("participation:voices", args=[small_plan.pk]) + "?source=workshop",
+        {"voice": chosen, "mode": "add", "issues": [issue.pk], "nodes": [node.pk]},
+    )
     assert response.status_code == 302 and response["Location"].endswith("?source=workshop")
     assert sorted(issue.voices.values_list("pk", flat=True)) == chosen
     assert sorted(node.voices.values_list("pk", flat=True)) == chosen
@@ -142,8 +187,10 @@ def test_bulk_link_is_audited_once_and_can_be_undone(small_plan, users, client_f
     assert entries.get().after["意見の数"] == 5 and entries.get().after["変わった結び付き"] == 10
     # Linking again adds nothing; unlinking two removes their links.
     assert voice_services.voices_link(plan=small_plan, by=None, voices=voices[:5], issues=[issue]) == 0
-    client.post(reverse("participation:voices", args=[small_plan.pk]),
-                {"voice": chosen[:2], "mode": "remove", "issues": [issue.pk]})
+    client.post(
+        reverse("participation:voices", args=[small_plan.pk]),
+        {"voice": chosen[:2], "mode": "remove", "issues": [issue.pk]},
+    )
     assert sorted(issue.voices.values_list("pk", flat=True)) == chosen[2:]
     assert AuditEntry.objects.filter(action="voice.link").count() == 3
 
@@ -151,12 +198,17 @@ def test_bulk_link_is_audited_once_and_can_be_undone(small_plan, users, client_f
 def test_bulk_link_without_a_choice_says_what_is_missing(small_plan, users, client_for):
     voices = make_voices(small_plan, 2)
     client = client_for(users["editor"])
-    response = client.post(reverse("participation:voices", args=[small_plan.pk]), {"mode": "add",
-                                                                                   "issues": [issues(small_plan)[0].pk]})
+    response = client.post(
+        reverse("participation:voices", args=[small_plan.pk]), {"mode": "add", "issues": [issues(small_plan)[0].pk]}
+    )
     assert response.status_code == 400 and "結び付ける意見を選んでください" in response.content.decode()
-    response = client.post(reverse("participation:voices", args=[small_plan.pk]),
-                           {"mode": "add", "voice": [voices[0].pk]})
-    assert response.status_code == 400 and "地域生活課題・項目・タグのどれかを選んでください。" in response.content.decode()
+    response = client.post(
+        reverse("participation:voices", args=[small_plan.pk]), {"mode": "add", "voice": [voices[0].pk]}
+    )
+    assert (
+        response.status_code == 400
+        and "地域生活課題・項目・タグのどれかを選んでください。" in response.content.decode()
+    )
     assert not AuditEntry.objects.filter(action="voice.link").exists()
 
 
@@ -191,16 +243,19 @@ def test_survey_and_public_comment_voices_are_listed_with_their_source(small_pla
     q = Questionnaire.objects.create(council=small_plan.council, plan=small_plan, title="市民アンケート")
     question = Question.objects.create(questionnaire=q, code="Q12", text="自由にお書きください", kind="text")
     answer = Response.objects.create(questionnaire=q, respondent="0001", answers={"Q12": "バスの本数が少ない"})
-    voice_services.voice_save(plan=small_plan, by=None, source="survey", text="バスの本数が少ない", response=answer,
-                        question=question)
+    voice_services.voice_save(
+        plan=small_plan, by=None, source="survey", text="バスの本数が少ない", response=answer, question=question
+    )
     html = client_for(users["viewer"]).get(reverse("participation:voices", args=[small_plan.pk])).content.decode()
     assert "アンケートの自由記述" in html and "設問 Q12" in html and "バスの本数が少ない" in html
     voice = Voice.objects.get()
     client = client_for(users["editor"])
     edit = client.get(reverse("participation:voice_edit", args=[small_plan.pk, voice.pk])).content.decode()
     assert 'name="session"' not in edit  # a survey answer keeps where it came from
-    client.post(reverse("participation:voice_edit", args=[small_plan.pk, voice.pk]),
-                {"text": "バスの本数が少ない", "issues": [issues(small_plan)[0].pk]})
+    client.post(
+        reverse("participation:voice_edit", args=[small_plan.pk, voice.pk]),
+        {"text": "バスの本数が少ない", "issues": [issues(small_plan)[0].pk]},
+    )
     voice.refresh_from_db()
     assert voice.source == "survey" and voice.response_id == answer.pk and voice.issues.count() == 1
 
@@ -215,5 +270,10 @@ def test_tag_names_are_unique_per_council(small_plan, councils, users, client_fo
     response = client.post(reverse("participation:tags", args=[small_plan.pk]), {"new-name": "居場所"})
     assert response.status_code == 302
     tag = Tag.objects.get(council=small_plan.council, name="居場所")
-    client.post(reverse("participation:tags", args=[small_plan.pk]), {"tag": tag.pk, f"tag{tag.pk}-name": "居場所づくり"})
-    assert set(Tag.objects.filter(council=small_plan.council).values_list("name", flat=True)) == {"居場所づくり", "移動支援"}
+    client.post(
+        reverse("participation:tags", args=[small_plan.pk]), {"tag": tag.pk, f"tag{tag.pk}-name": "居場所づくり"}
+    )
+    assert set(Tag.objects.filter(council=small_plan.council).values_list("name", flat=True)) == {
+        "居場所づくり",
+        "移動支援",
+    }

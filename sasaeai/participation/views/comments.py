@@ -1,5 +1,6 @@
 """Staff pages of パブリックコメント (``participation.comments``: names and contacts are shown only here).
 Thin: permission, form, one service, redirect."""
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, QueryDict
@@ -29,8 +30,9 @@ def _public_url(request, name, period):
 @plan_permission(PERM)
 def periods(request, plan):
     """The plan's comment periods, with their public addresses and counts."""
-    return render(request, "participation/comment_periods.html", _ctx(
-        request, plan, periods=comments.periods_for_plan(plan)))
+    return render(
+        request, "participation/comment_periods.html", _ctx(request, plan, periods=comments.periods_for_plan(plan))
+    )
 
 
 @plan_permission(PERM)
@@ -45,9 +47,15 @@ def period_form(request, plan, period_id=None):
                 raise ValidationError(_("入力内容を確認してください。"))
             data = form.cleaned_data
             period = comments.period_save(
-                plan=plan, by=request.user, period=period, expected_version=data.get("version"),
-                title=data["title"], description=data["description"], opens_on=data["opens_on"],
-                closes_on=data["closes_on"])
+                plan=plan,
+                by=request.user,
+                period=period,
+                expected_version=data.get("version"),
+                title=data["title"],
+                description=data["description"],
+                opens_on=data["opens_on"],
+                closes_on=data["closes_on"],
+            )
         except ValidationError as exc:
             if not form.errors:  # a service error (the form's own are already next to the fields)
                 form_errors_from(exc, form)
@@ -55,8 +63,9 @@ def period_form(request, plan, period_id=None):
         else:
             messages.success(request, _("パブリックコメント「%(title)s」を保存しました。") % {"title": period.title})
             return redirect("comments:comments", plan_id=plan.pk, period_id=period.pk)
-    return render(request, "participation/comment_period_form.html", _ctx(
-        request, plan, form=form, period=period), status=status)
+    return render(
+        request, "participation/comment_period_form.html", _ctx(request, plan, form=form, period=period), status=status
+    )
 
 
 def _list_url(plan, period, query=""):
@@ -84,9 +93,15 @@ def comment_list(request, plan, period_id):
                 raise ValidationError(_("入力内容を確認してください。"))
             data = bulk.cleaned_data
             n = comments.comments_bulk_update(
-                period=period, by=request.user, ids=data["ids"], status=data["status"],
-                group_label=data["group_label"], clear_group=data["clear_group"], reflection=data["reflection"],
-                answer=data["answer"])
+                period=period,
+                by=request.user,
+                ids=data["ids"],
+                status=data["status"],
+                group_label=data["group_label"],
+                clear_group=data["clear_group"],
+                reflection=data["reflection"],
+                answer=data["answer"],
+            )
         except ValidationError as exc:
             form_errors_from(exc, bulk)
             messages.error(request, " ".join(exc.messages))
@@ -96,13 +111,29 @@ def comment_list(request, plan, period_id):
             return redirect(_list_url(plan, period, query))
     page = comments.comment_page(period, filters, request.GET.get("page"))
     selected = set(bulk.cleaned_data.get("ids") or []) if bulk.is_bound and hasattr(bulk, "cleaned_data") else set()
-    return render(request, "participation/comment_list.html", _ctx(
-        request, plan, period=period, state=comments.period_state(period), page=page, filters=filters,
-        query=filters.query(), sections=sections, counts=comments.status_counts(period), bulk=bulk,
-        selected=selected, statuses=PublicComment.Status.choices, reflections=PublicComment.Reflection.choices,
-        labels=comments.group_labels(period),
-        public_url=_public_url(request, "public:comment", period),
-        results_url=_public_url(request, "public:comment_results", period)), status=status)
+    return render(
+        request,
+        "participation/comment_list.html",
+        _ctx(
+            request,
+            plan,
+            period=period,
+            state=comments.period_state(period),
+            page=page,
+            filters=filters,
+            query=filters.query(),
+            sections=sections,
+            counts=comments.status_counts(period),
+            bulk=bulk,
+            selected=selected,
+            statuses=PublicComment.Status.choices,
+            reflections=PublicComment.Reflection.choices,
+            labels=comments.group_labels(period),
+            public_url=_public_url(request, "public:comment", period),
+            results_url=_public_url(request, "public:comment_results", period),
+        ),
+        status=status,
+    )
 
 
 @plan_permission(PERM)
@@ -111,18 +142,31 @@ def comment_edit(request, plan, period_id, number):
     period = comments.period_get(plan, period_id)
     comment = comments.comment_get(period, number)
     back = _safe_query(request.POST.get("back") if request.method == "POST" else request.GET.urlencode())
-    form = CommentForm(request.POST or None, initial={
-        "status": comment.status, "group_label": comment.group_label, "answer": comment.answer,
-        "reflection": comment.reflection, "version": comment.version})
+    form = CommentForm(
+        request.POST or None,
+        initial={
+            "status": comment.status,
+            "group_label": comment.group_label,
+            "answer": comment.answer,
+            "reflection": comment.reflection,
+            "version": comment.version,
+        },
+    )
     status, conflict = 200, None
     if request.method == "POST":
         try:
             if not form.is_valid():
                 raise ValidationError(_("入力内容を確認してください。"))
             data = form.cleaned_data
-            comments.comment_update(comment=comment, by=request.user, expected_version=data.get("version"),
-                                    status=data["status"], group_label=data["group_label"], answer=data["answer"],
-                                    reflection=data["reflection"])
+            comments.comment_update(
+                comment=comment,
+                by=request.user,
+                expected_version=data.get("version"),
+                status=data["status"],
+                group_label=data["group_label"],
+                answer=data["answer"],
+                reflection=data["reflection"],
+            )
         except ConcurrentEditError as exc:
             # Keep what was typed; show what is saved now, beside it.
             form.add_error(None, exc.messages)
@@ -141,9 +185,23 @@ def comment_edit(request, plan, period_id, number):
                     return redirect(f"{url}?{back}" if back else url)
             return redirect(_list_url(plan, period, back))
     prev, nxt = comments.neighbours(period, comment.number)
-    return render(request, "participation/comment_edit.html", _ctx(
-        request, plan, period=period, comment=comment, form=form, conflict=conflict, back=back, prev=prev, nxt=nxt,
-        labels=comments.group_labels(period)), status=status)
+    return render(
+        request,
+        "participation/comment_edit.html",
+        _ctx(
+            request,
+            plan,
+            period=period,
+            comment=comment,
+            form=form,
+            conflict=conflict,
+            back=back,
+            prev=prev,
+            nxt=nxt,
+            labels=comments.group_labels(period),
+        ),
+        status=status,
+    )
 
 
 @require_POST

@@ -1,5 +1,6 @@
 """Public pages of パブリックコメント (no login): the draft plan, the comment form, the receipt and the
 published results. Names, districts and contacts are never shown here."""
+
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -7,8 +8,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
-from sasaeai.plans.selectors import plan_tree
 from sasaeai.core.view_helpers import form_errors_from
+from sasaeai.plans.selectors import plan_tree
 
 from .. import comments
 from ..forms_comments import PublicCommentForm
@@ -26,15 +27,21 @@ def comment_page(request, key):
     extra = {}
     if state != comments.BEFORE:
         tree = plan_tree(period.plan)
-        extra = {"structure": comments.structure_html(tree), "top_level": tree.levels[0].name if tree.levels else "",
-                 "sections": comments.plan_sections(period.plan)}
+        extra = {
+            "structure": comments.structure_html(tree),
+            "top_level": tree.levels[0].name if tree.levels else "",
+            "sections": comments.plan_sections(period.plan),
+        }
     return render(request, "participation/public_comment_page.html", _ctx(period, state=state, **extra))
 
 
 def _form_page(request, period, form, *, status=200, notice=None):
-    return render(request, "participation/public_comment_form.html", _ctx(
-        period, form=form, state=comments.period_state(period), notice=notice,
-        max_chars=comments.max_chars()), status=status)
+    return render(
+        request,
+        "participation/public_comment_form.html",
+        _ctx(period, form=form, state=comments.period_state(period), notice=notice, max_chars=comments.max_chars()),
+        status=status,
+    )
 
 
 def _fresh(period, data=None, sections=()):
@@ -71,9 +78,14 @@ def comment_submit(request, key):
     if age is None or age < comments.min_seconds():
         form = _fresh(period, request.POST, sections)
         form.is_valid()
-        form.add_error(None, _("送信を受け付けられませんでした（画面を開いてから送信までが短すぎたか、画面を開いてから"
-                               "時間がたちすぎました）。入力内容はそのまま残っています。内容を確かめて、もう一度「送信する」を"
-                               "押してください。"))
+        form.add_error(
+            None,
+            _(
+                "送信を受け付けられませんでした（画面を開いてから送信までが短すぎたか、画面を開いてから"
+                "時間がたちすぎました）。入力内容はそのまま残っています。内容を確かめて、もう一度「送信する」を"
+                "押してください。"
+            ),
+        )
         return _form_page(request, period, form, status=400)
     form = PublicCommentForm(request.POST, sections=sections, max_chars=comments.max_chars())
     if not form.is_valid():
@@ -81,11 +93,19 @@ def comment_submit(request, key):
     data = form.cleaned_data
     try:
         comment = comments.comment_submit(
-            period=period, text=data["text"], section=data["section"] or None, name=data["name"],
-            district=data["district"], contact=data["contact"], client=comments.client_hash(request))
+            period=period,
+            text=data["text"],
+            section=data["section"] or None,
+            name=data["name"],
+            district=data["district"],
+            contact=data["contact"],
+            client=comments.client_hash(request),
+        )
     except comments.CommentRateLimited as exc:
         form = _keep_errors(period, form, sections)
-        form.add_error(None, str(exc) + _("しばらく時間をおいてから、もう一度お試しください。入力内容はそのまま残っています。"))
+        form.add_error(
+            None, str(exc) + _("しばらく時間をおいてから、もう一度お試しください。入力内容はそのまま残っています。")
+        )
         return _form_page(request, period, form, status=429)
     except ValidationError as exc:
         form = _keep_errors(period, form, sections)
@@ -113,5 +133,8 @@ def comment_results(request, key):
     """パブリックコメントの結果: comments (as sent, escaped), 社協の考え方 and 反映の状況; never who sent them."""
     period = comments.period_by_key(key)
     results = comments.results(period) if period.results_published else None
-    return render(request, "participation/public_comment_results.html", _ctx(
-        period, results=results, page_url=reverse("public:comment", args=[period.public_key])))
+    return render(
+        request,
+        "participation/public_comment_results.html",
+        _ctx(period, results=results, page_url=reverse("public:comment", args=[period.public_key])),
+    )

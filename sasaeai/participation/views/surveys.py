@@ -1,5 +1,6 @@
 """Survey screens (アンケート): staff pages under a plan and the public answer form. Thin: permission,
 form, one service or selector, render or redirect."""
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -40,8 +41,9 @@ def _question_get(questionnaire, question_id):
 
 def _source_counts(questionnaire):
     counts = {Response.Source.IMPORT: 0, Response.Source.ONLINE: 0}
-    for source, count in (Response.objects.filter(questionnaire=questionnaire).values_list("source")
-                          .order_by().annotate(n=Count("pk"))):
+    for source, count in (
+        Response.objects.filter(questionnaire=questionnaire).values_list("source").order_by().annotate(n=Count("pk"))
+    ):
         counts[source] = count
     return counts
 
@@ -66,7 +68,9 @@ def survey_create(request, plan):
         except ValidationError as exc:
             form_errors_from(exc, form)
         else:
-            messages.success(request, _("アンケート「%(title)s」を作りました。次に質問を追加してください。") % {"title": q.title})
+            messages.success(
+                request, _("アンケート「%(title)s」を作りました。次に質問を追加してください。") % {"title": q.title}
+            )
             return redirect("surveys:questions", plan_id=plan.pk, questionnaire_id=q.pk)
     return render(request, "participation/survey_form.html", _ctx(request, plan, form=form, creating=True))
 
@@ -79,8 +83,9 @@ def survey_edit(request, plan, questionnaire_id):
     form = QuestionnaireForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            q = surveys.questionnaire_update(questionnaire=q, by=request.user,
-                                             expected_version=form.cleaned_data.get("version"), **form.values())
+            q = surveys.questionnaire_update(
+                questionnaire=q, by=request.user, expected_version=form.cleaned_data.get("version"), **form.values()
+            )
         except ValidationError as exc:
             form_errors_from(exc, form)
         else:
@@ -96,8 +101,11 @@ def survey_delete(request, plan, questionnaire_id):
         surveys.questionnaire_delete(questionnaire=q, by=request.user)
         messages.success(request, _("アンケート「%(title)s」を削除しました。") % {"title": q.title})
         return redirect("surveys:list", plan_id=plan.pk)
-    return render(request, "participation/survey_delete.html", _ctx(
-        request, plan, q=q, count=surveys.response_count(q), what="survey"))
+    return render(
+        request,
+        "participation/survey_delete.html",
+        _ctx(request, plan, q=q, count=surveys.response_count(q), what="survey"),
+    )
 
 
 @plan_permission(MANAGE)
@@ -121,11 +129,21 @@ def survey_status(request, plan, questionnaire_id):
 def survey_questions(request, plan, questionnaire_id):
     q = surveys.questionnaire_get(plan, questionnaire_id)
     spec = surveys.questionnaire_spec(q)
-    public_url = (request.build_absolute_uri(reverse("surveys:public", args=[q.public_key]))
-                  if q.public_key else "")
-    return render(request, "participation/survey_questions.html", _ctx(
-        request, plan, q=q, spec=spec, count=surveys.response_count(q), public_url=public_url,
-        accepting=surveys.is_accepting(q), statuses=Questionnaire.Status.choices))
+    public_url = request.build_absolute_uri(reverse("surveys:public", args=[q.public_key])) if q.public_key else ""
+    return render(
+        request,
+        "participation/survey_questions.html",
+        _ctx(
+            request,
+            plan,
+            q=q,
+            spec=spec,
+            count=surveys.response_count(q),
+            public_url=public_url,
+            accepting=surveys.is_accepting(q),
+            statuses=Questionnaire.Status.choices,
+        ),
+    )
 
 
 @plan_permission(MANAGE)
@@ -144,8 +162,11 @@ def question_edit(request, plan, questionnaire_id, question_id=None):
             if "another" in request.POST:
                 return redirect("surveys:question_add", plan_id=plan.pk, questionnaire_id=q.pk)
             return redirect(reverse("surveys:questions", args=[plan.pk, q.pk]) + f"#question-{saved.pk}")
-    return render(request, "participation/survey_question_form.html", _ctx(
-        request, plan, q=q, form=form, question=question, has_responses=surveys.response_count(q) > 0))
+    return render(
+        request,
+        "participation/survey_question_form.html",
+        _ctx(request, plan, q=q, form=form, question=question, has_responses=surveys.response_count(q) > 0),
+    )
 
 
 @plan_permission(MANAGE)
@@ -161,8 +182,11 @@ def question_delete(request, plan, questionnaire_id, question_id):
         else:
             messages.success(request, _("質問「%(code)s」を削除しました。") % {"code": question.code})
         return redirect("surveys:questions", plan_id=plan.pk, questionnaire_id=q.pk)
-    return render(request, "participation/survey_delete.html", _ctx(
-        request, plan, q=q, question=question, count=surveys.response_count(q), what="question"))
+    return render(
+        request,
+        "participation/survey_delete.html",
+        _ctx(request, plan, q=q, question=question, count=surveys.response_count(q), what="question"),
+    )
 
 
 @plan_permission(MANAGE)
@@ -179,11 +203,25 @@ def question_move(request, plan, questionnaire_id, question_id):
 
 def _import_page(request, plan, q, *, form=None, problems=None, total=0, status=200):
     spec = surveys.questionnaire_spec(q)
-    return render(request, "participation/survey_import.html", _ctx(
-        request, plan, q=q, spec=spec, form=form or UploadForm(), problems=problems, problem_total=total,
-        counts=_source_counts(q), id_headers=surveys.ID_HEADERS,
-        max_rows=f"{surveys_import.max_rows():,}", max_size=surveys_import.size_label(surveys_import.max_bytes()),
-        multiple=[s for s in spec.questions if s.kind == Question.Kind.MULTIPLE]), status=status)
+    return render(
+        request,
+        "participation/survey_import.html",
+        _ctx(
+            request,
+            plan,
+            q=q,
+            spec=spec,
+            form=form or UploadForm(),
+            problems=problems,
+            problem_total=total,
+            counts=_source_counts(q),
+            id_headers=surveys.ID_HEADERS,
+            max_rows=f"{surveys_import.max_rows():,}",
+            max_size=surveys_import.size_label(surveys_import.max_bytes()),
+            multiple=[s for s in spec.questions if s.kind == Question.Kind.MULTIPLE],
+        ),
+        status=status,
+    )
 
 
 @plan_permission(MANAGE)
@@ -205,11 +243,28 @@ def survey_import(request, plan, questionnaire_id):
         parsed = importer.check(raw, upload.name)
     except surveys_import.SurveyImportError as exc:
         return _import_page(request, plan, q, form=form, problems=exc.messages(), total=exc.total)
-    waiting = pending.save(request, kind=importer.kind, council_id=plan.council_id, raw=raw, filename=upload.name,
-                           extra={"questionnaire": q.pk, "mode": mode})
-    return render(request, "participation/survey_import_preview.html", _ctx(
-        request, plan, q=q, parsed=parsed, preview=parsed.preview(), blanks=parsed.blanks(), sha=waiting.sha,
-        codes=[qc.spec.code for qc in parsed.questions]))
+    waiting = pending.save(
+        request,
+        kind=importer.kind,
+        council_id=plan.council_id,
+        raw=raw,
+        filename=upload.name,
+        extra={"questionnaire": q.pk, "mode": mode},
+    )
+    return render(
+        request,
+        "participation/survey_import_preview.html",
+        _ctx(
+            request,
+            plan,
+            q=q,
+            parsed=parsed,
+            preview=parsed.preview(),
+            blanks=parsed.blanks(),
+            sha=waiting.sha,
+            codes=[qc.spec.code for qc in parsed.questions],
+        ),
+    )
 
 
 @plan_permission(MANAGE)
@@ -229,8 +284,10 @@ def survey_import_confirm(request, plan, questionnaire_id):
         count = importer.apply(importer.check(waiting.raw, waiting.filename), by=request.user)
     except surveys_import.SurveyImportError as exc:
         return _import_page(request, plan, q, problems=exc.messages(), total=exc.total)
-    messages.success(request, _("「%(name)s」から %(n)s 人分の回答を取り込みました。") % {
-        "name": waiting.filename, "n": f"{count:,}"})
+    messages.success(
+        request,
+        _("「%(name)s」から %(n)s 人分の回答を取り込みました。") % {"name": waiting.filename, "n": f"{count:,}"},
+    )
     return redirect("surveys:results", plan_id=plan.pk, questionnaire_id=q.pk)
 
 
@@ -241,8 +298,11 @@ def responses_delete(request, plan, questionnaire_id):
         count = surveys.responses_delete(questionnaire=q, by=request.user)
         messages.success(request, _("回答を %(n)s 件削除しました。") % {"n": f"{count:,}"})
         return redirect("surveys:results", plan_id=plan.pk, questionnaire_id=q.pk)
-    return render(request, "participation/survey_delete.html", _ctx(
-        request, plan, q=q, count=surveys.response_count(q), what="responses"))
+    return render(
+        request,
+        "participation/survey_delete.html",
+        _ctx(request, plan, q=q, count=surveys.response_count(q), what="responses"),
+    )
 
 
 # --------------------------------------------------------------------------- results
@@ -256,9 +316,22 @@ def survey_results(request, plan, questionnaire_id):
     blocks = []
     for result in tabulation.simple_all(columns, spec):
         blocks.append((result, survey_charts.simple_chart(result)))
-    return render(request, "participation/survey_results.html", _ctx(
-        request, plan, q=q, spec=spec, blocks=blocks, n=columns.n, rate=surveys.response_rate(q, columns.n),
-        counts=_source_counts(q), accepting=surveys.is_accepting(q), attributes=spec.attributes()))
+    return render(
+        request,
+        "participation/survey_results.html",
+        _ctx(
+            request,
+            plan,
+            q=q,
+            spec=spec,
+            blocks=blocks,
+            n=columns.n,
+            rate=surveys.response_rate(q, columns.n),
+            counts=_source_counts(q),
+            accepting=surveys.is_accepting(q),
+            attributes=spec.attributes(),
+        ),
+    )
 
 
 @plan_permission(READ)
@@ -269,11 +342,15 @@ def survey_cross(request, plan, questionnaire_id):
     result = chart = None
     if spec.attributes() and form.is_bound and form.is_valid():
         columns = tabulation.get_columns(q, spec)
-        result = tabulation.cross(columns, spec.by_code[form.cleaned_data["question"]],
-                                  spec.by_code[form.cleaned_data["attribute"]])
+        result = tabulation.cross(
+            columns, spec.by_code[form.cleaned_data["question"]], spec.by_code[form.cleaned_data["attribute"]]
+        )
         chart = survey_charts.cross_chart(result)
-    return render(request, "participation/survey_cross.html", _ctx(
-        request, plan, q=q, spec=spec, form=form, result=result, chart=chart, attributes=spec.attributes()))
+    return render(
+        request,
+        "participation/survey_cross.html",
+        _ctx(request, plan, q=q, spec=spec, form=form, result=result, chart=chart, attributes=spec.attributes()),
+    )
 
 
 @plan_permission(READ)
@@ -294,13 +371,32 @@ def survey_free(request, plan, questionnaire_id):
     rows = []
     for response in page.object_list:
         voice = voices.get(response.pk)
-        rows.append({"response": response, "text": response.answers.get(current.code, ""),
-                     "speaker": surveys.speaker_of(response, spec), "voice": voice,
-                     "tag_ids": {t.pk for t in voice.tags.all()} if voice else set(),
-                     "voice_tags": list(voice.tags.all()) if voice else []})
-    return render(request, "participation/survey_free.html", _ctx(
-        request, plan, q=q, texts=texts, current=current, search=search, page=page, rows=rows, tags=tags,
-        can_tag=MANAGE in request.council_permissions and q.plan_id is not None))
+        rows.append(
+            {
+                "response": response,
+                "text": response.answers.get(current.code, ""),
+                "speaker": surveys.speaker_of(response, spec),
+                "voice": voice,
+                "tag_ids": {t.pk for t in voice.tags.all()} if voice else set(),
+                "voice_tags": list(voice.tags.all()) if voice else [],
+            }
+        )
+    return render(
+        request,
+        "participation/survey_free.html",
+        _ctx(
+            request,
+            plan,
+            q=q,
+            texts=texts,
+            current=current,
+            search=search,
+            page=page,
+            rows=rows,
+            tags=tags,
+            can_tag=MANAGE in request.council_permissions and q.plan_id is not None,
+        ),
+    )
 
 
 @plan_permission(MANAGE)
@@ -313,20 +409,29 @@ def survey_free_tag(request, plan, questionnaire_id, response_id, question_id):
     except (Response.DoesNotExist, ValueError):
         raise Http404 from None
     form = TagForm(request.POST, tags=surveys.council_tags(plan.council))
-    back = reverse("surveys:free", args=[plan.pk, q.pk]) + "?" + urlencode(
-        {k: request.POST.get(k, "")[:100] for k in ("question", "q", "page") if request.POST.get(k)})
+    back = (
+        reverse("surveys:free", args=[plan.pk, q.pk])
+        + "?"
+        + urlencode({k: request.POST.get(k, "")[:100] for k in ("question", "q", "page") if request.POST.get(k)})
+    )
     if not form.is_valid():
         messages.error(request, _("タグを保存できませんでした。入力を確かめてください。"))
         return redirect(back)
     try:
-        surveys.voice_from_answer(response=response, question=question, by=request.user,
-                                  tags=form.cleaned_data["tags"], new_tags=form.cleaned_data["new_tags"])
+        surveys.voice_from_answer(
+            response=response,
+            question=question,
+            by=request.user,
+            tags=form.cleaned_data["tags"],
+            new_tags=form.cleaned_data["new_tags"],
+        )
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
     else:
-        messages.success(request, _("回答者番号 %(id)s の回答を意見として保存し、タグを付けました。") % {
-            "id": response.respondent})
+        messages.success(
+            request, _("回答者番号 %(id)s の回答を意見として保存し、タグを付けました。") % {"id": response.respondent}
+        )
     return redirect(back + f"#answer-{response.pk}")
 
 
@@ -370,8 +475,11 @@ def public_survey(request, key):
                 form.apply_errors(exc)
             else:
                 return redirect("surveys:public_thanks", key=q.public_key)
-    return render(request, "participation/public_survey_form.html", _public_ctx(q, form=form, spec=spec),
-                  )
+    return render(
+        request,
+        "participation/public_survey_form.html",
+        _public_ctx(q, form=form, spec=spec),
+    )
 
 
 def public_survey_thanks(request, key):

@@ -1,5 +1,6 @@
 """Screens of the formulation record: overview and timeline, steps, workshops and hearings, voices,
 traceability. Thin: permission, form, one service, redirect. Committees are in committees.py."""
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -9,24 +10,34 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 
 from sasaeai.accounts.decorators import plan_permission
-from sasaeai.plans.selectors import issue_get, plan_tree
 from sasaeai.core.view_helpers import form_errors_from
+from sasaeai.plans.selectors import issue_get, plan_tree
 
-from ..services import voices as voice_services
-from ..selectors import committees as committee_selectors, voices as voice_selectors
 from ..forms import (
-    FIELD_SUGGESTIONS, BulkLinkForm, QuickVoicesForm,
-    SessionForm, StepFormSet, TagForm, VoiceForm, step_rows,
+    FIELD_SUGGESTIONS,
+    BulkLinkForm,
+    QuickVoicesForm,
+    SessionForm,
+    StepFormSet,
+    TagForm,
+    VoiceForm,
+    step_rows,
 )
 from ..models import EngagementSession, Voice
 from ..permissions import MANAGE
 from ..permissions import VIEW as READ
-
+from ..selectors import committees as committee_selectors
+from ..selectors import voices as voice_selectors
+from ..services import voices as voice_services
 
 
 def _ctx(request, plan, **extra):
-    return {"plan": plan, "perms_here": request.council_permissions,
-            "can_manage": MANAGE in request.council_permissions, **extra}
+    return {
+        "plan": plan,
+        "perms_here": request.council_permissions,
+        "can_manage": MANAGE in request.council_permissions,
+        **extra,
+    }
 
 
 def _require_manage(request):
@@ -36,8 +47,11 @@ def _require_manage(request):
 
 def _node_options(rows, selected=None):
     """<option>s of every plan item, indented by depth (built without a template per row)."""
-    return format_html_join("", '<option value="{}"{}>{}{}: {}</option>', (
-        (n.pk, " selected" if n.pk == selected else "", "\u3000" * depth, n.level.name, n.label) for n, depth in rows))
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}{}: {}</option>',
+        ((n.pk, " selected" if n.pk == selected else "", "\u3000" * depth, n.level.name, n.label) for n, depth in rows),
+    )
 
 
 # --------------------------------------------------------------------------- overview, steps
@@ -45,17 +59,34 @@ def _node_options(rows, selected=None):
 
 @plan_permission(READ)
 def overview(request, plan):
-    return render(request, "participation/overview.html", _ctx(
-        request, plan, counts=voice_selectors.overview_counts(plan), groups=voice_selectors.timeline(plan),
-        committees=committee_selectors.committees_for(plan.council, plan=plan)))
+    return render(
+        request,
+        "participation/overview.html",
+        _ctx(
+            request,
+            plan,
+            counts=voice_selectors.overview_counts(plan),
+            groups=voice_selectors.timeline(plan),
+            committees=committee_selectors.committees_for(plan.council, plan=plan),
+        ),
+    )
 
 
 @plan_permission(MANAGE)
 def steps_edit(request, plan):
     steps = list(plan.formulation_steps.order_by("position", "pk"))
     if steps:
-        initial = [{"id": s.pk, "name": s.name, "start_date": s.start_date, "end_date": s.end_date,
-                    "description": s.description, "outputs": s.outputs} for s in steps]
+        initial = [
+            {
+                "id": s.pk,
+                "name": s.name,
+                "start_date": s.start_date,
+                "end_date": s.end_date,
+                "description": s.description,
+                "outputs": s.outputs,
+            }
+            for s in steps
+        ]
     else:
         initial = [{"name": name} for name in voice_services.default_step_names()]
     formset = StepFormSet(request.POST or None, initial=initial, prefix="steps")
@@ -71,8 +102,12 @@ def steps_edit(request, plan):
                 return redirect(reverse("participation:overview", args=[plan.pk]) + "#timeline")
         else:
             errors = [_("入力内容を確認してください。赤く示した項目に誤りがあります。保存はしていません。")]
-    return render(request, "participation/steps_form.html", _ctx(
-        request, plan, formset=formset, errors=errors, suggested=not steps), status=400 if errors else 200)
+    return render(
+        request,
+        "participation/steps_form.html",
+        _ctx(request, plan, formset=formset, errors=errors, suggested=not steps),
+        status=400 if errors else 200,
+    )
 
 
 # --------------------------------------------------------------------------- workshops and hearings
@@ -83,11 +118,20 @@ def session_list(request, plan):
     kind = request.GET.get("kind", "")
     kind = kind if kind in EngagementSession.Kind.values else ""
     sessions = voice_selectors.sessions_for(plan, kind or None)
-    return render(request, "participation/session_list.html", _ctx(
-        request, plan, sessions=sessions, kind=kind, kinds=EngagementSession.Kind.choices,
-        total_participants=sum(s.participants or 0 for s in sessions),
-        without_count=sum(1 for s in sessions if s.participants is None),
-        total_voices=sum(s.voice_count for s in sessions)))
+    return render(
+        request,
+        "participation/session_list.html",
+        _ctx(
+            request,
+            plan,
+            sessions=sessions,
+            kind=kind,
+            kinds=EngagementSession.Kind.choices,
+            total_participants=sum(s.participants or 0 for s in sessions),
+            without_count=sum(1 for s in sessions if s.participants is None),
+            total_voices=sum(s.voice_count for s in sessions),
+        ),
+    )
 
 
 def _session_form(request, plan, session=None):
@@ -112,9 +156,19 @@ def _session_form(request, plan, session=None):
                 messages.success(request, _("「%(title)s」を保存しました。") % {"title": saved.title})
                 return redirect("participation:session", plan_id=plan.pk, session_id=saved.pk)
         status = 400
-    return render(request, "participation/session_form.html", _ctx(
-        request, plan, form=form, session=session, suggestions=FIELD_SUGGESTIONS,
-        voice_count=session.voices.count() if session else 0), status=status)
+    return render(
+        request,
+        "participation/session_form.html",
+        _ctx(
+            request,
+            plan,
+            form=form,
+            session=session,
+            suggestions=FIELD_SUGGESTIONS,
+            voice_count=session.voices.count() if session else 0,
+        ),
+        status=status,
+    )
 
 
 @plan_permission(MANAGE)
@@ -132,17 +186,23 @@ def _link_form_kwargs(plan, tree):
 
     from ..models import Tag
 
-    return {"issues": CommunityIssue.objects.filter(plan=plan).order_by("position", "pk"),
-            "node_rows": tree.rows(), "tags": Tag.objects.filter(council=plan.council).order_by("name")}
+    return {
+        "issues": CommunityIssue.objects.filter(plan=plan).order_by("position", "pk"),
+        "node_rows": tree.rows(),
+        "tags": Tag.objects.filter(council=plan.council).order_by("name"),
+    }
 
 
 def _links_from(form, tree):
     """The links chosen in a link form, as keyword arguments of the voice services (new tags are
     named, and made by the service)."""
     data = form.cleaned_data
-    return {"issues": list(data.get("issues") or []),
-            "nodes": [tree.by_id[pk] for pk in data.get("nodes") or [] if pk in tree.by_id],
-            "tags": list(data.get("tags") or []), "new_tags": data.get("new_tags") or None}
+    return {
+        "issues": list(data.get("issues") or []),
+        "nodes": [tree.by_id[pk] for pk in data.get("nodes") or [] if pk in tree.by_id],
+        "tags": list(data.get("tags") or []),
+        "new_tags": data.get("new_tags") or None,
+    }
 
 
 @plan_permission(READ)
@@ -158,16 +218,26 @@ def session_detail(request, plan, session_id):
         _require_manage(request)
         if form.is_valid():
             try:
-                added = voice_services.voices_add(plan=plan, by=request.user, session=session, texts=form.lines(),
-                                            speaker=form.cleaned_data["speaker"], **_links_from(form, tree))
+                added = voice_services.voices_add(
+                    plan=plan,
+                    by=request.user,
+                    session=session,
+                    texts=form.lines(),
+                    speaker=form.cleaned_data["speaker"],
+                    **_links_from(form, tree),
+                )
             except ValidationError as exc:
                 form_errors_from(exc, form)
             else:
                 messages.success(request, _("意見を %(n)s 件追加しました。") % {"n": len(added)})
                 return redirect(reverse("participation:session", args=[plan.pk, session.pk]) + "#voices")
         status = 400
-    return render(request, "participation/session_detail.html", _ctx(
-        request, plan, session=session, voices=voice_selectors.session_voices(session), form=form), status=status)
+    return render(
+        request,
+        "participation/session_detail.html",
+        _ctx(request, plan, session=session, voices=voice_selectors.session_voices(session), form=form),
+        status=status,
+    )
 
 
 # --------------------------------------------------------------------------- voices
@@ -190,27 +260,51 @@ def voice_list(request, plan):
                     raise ValidationError({"voice": _("結び付ける意見を選んでください（一覧の左の四角）。")})
                 if len(voices) != len(ids):
                     raise ValidationError({"voice": _("選んだ意見の一部が見つかりません。")})
-                changed = voice_services.voices_link(plan=plan, by=request.user, voices=voices,
-                                               remove=form.cleaned_data["mode"] == "remove", **_links_from(form, tree))
+                changed = voice_services.voices_link(
+                    plan=plan,
+                    by=request.user,
+                    voices=voices,
+                    remove=form.cleaned_data["mode"] == "remove",
+                    **_links_from(form, tree),
+                )
             except ValidationError as exc:
                 if hasattr(exc, "error_dict") and "voices" in exc.error_dict:
                     exc = ValidationError({"voice": exc.error_dict["voices"]})
                 form_errors_from(exc, form)
             else:
                 if form.cleaned_data["mode"] == "remove":
-                    messages.success(request, _("%(v)s 件の意見から結び付きを %(n)s 件外しました。") % {"v": len(voices), "n": changed})
+                    messages.success(
+                        request,
+                        _("%(v)s 件の意見から結び付きを %(n)s 件外しました。") % {"v": len(voices), "n": changed},
+                    )
                 else:
-                    messages.success(request, _("%(v)s 件の意見に結び付きを %(n)s 件加えました。") % {"v": len(voices), "n": changed})
+                    messages.success(
+                        request, _("%(v)s 件の意見に結び付きを %(n)s 件加えました。") % {"v": len(voices), "n": changed}
+                    )
                 query = filters.querystring(page=request.GET.get("page", ""))
                 return redirect(reverse("participation:voices", args=[plan.pk]) + (f"?{query}" if query else ""))
         status = 400
     page = voice_selectors.voices_page(plan, filters, request.GET.get("page") or 1)
     selected_ids = set(form.cleaned_data.get("voice") or []) if form is not None and form.is_bound else set()
-    return render(request, "participation/voice_list.html", _ctx(
-        request, plan, page=page, filters=filters, form=form, sources=Voice.Source.choices,
-        sessions=voice_selectors.sessions_for(plan), issues=tree.issues, tags=voice_selectors.tags_for(plan.council),
-        node_options=_node_options(tree.rows(), filters.node), selected_ids=selected_ids,
-        page_query=filters.querystring()), status=status)
+    return render(
+        request,
+        "participation/voice_list.html",
+        _ctx(
+            request,
+            plan,
+            page=page,
+            filters=filters,
+            form=form,
+            sources=Voice.Source.choices,
+            sessions=voice_selectors.sessions_for(plan),
+            issues=tree.issues,
+            tags=voice_selectors.tags_for(plan.council),
+            node_options=_node_options(tree.rows(), filters.node),
+            selected_ids=selected_ids,
+            page_query=filters.querystring(),
+        ),
+        status=status,
+    )
 
 
 def _voice_form(request, plan, voice=None):
@@ -218,16 +312,26 @@ def _voice_form(request, plan, voice=None):
     fixed = voice is not None and voice.source in (Voice.Source.SURVEY, Voice.Source.PUBLIC_COMMENT)
     initial = {}
     if voice is not None:
-        initial = {"text": voice.text, "speaker": voice.speaker, "source": voice.source, "session": voice.session_id,
-                   "issues": list(voice.issues.all()), "nodes": [n.pk for n in voice.nodes.all()],
-                   "tags": list(voice.tags.all())}
+        initial = {
+            "text": voice.text,
+            "speaker": voice.speaker,
+            "source": voice.source,
+            "session": voice.session_id,
+            "issues": list(voice.issues.all()),
+            "nodes": [n.pk for n in voice.nodes.all()],
+            "tags": list(voice.tags.all()),
+        }
     else:
         session_id = request.GET.get("session", "")
         if session_id.isdigit():
             initial["session"] = voice_selectors.session_get(plan, session_id).pk
-    form = VoiceForm(request.POST or None, initial=initial, fixed_origin=fixed,
-                     sessions=EngagementSession.objects.filter(plan=plan).order_by("held_on", "pk"),
-                     **_link_form_kwargs(plan, tree))
+    form = VoiceForm(
+        request.POST or None,
+        initial=initial,
+        fixed_origin=fixed,
+        sessions=EngagementSession.objects.filter(plan=plan).order_by("held_on", "pk"),
+        **_link_form_kwargs(plan, tree),
+    )
     status = 200
     if request.method == "POST":
         if voice is not None and request.POST.get("delete"):
@@ -238,9 +342,15 @@ def _voice_form(request, plan, voice=None):
             data = form.cleaned_data
             try:
                 saved = voice_services.voice_save(
-                    plan=plan, by=request.user, voice=voice, text=data["text"], speaker=data["speaker"],
-                    source=data.get("source") or None, session=data.get("session") if not fixed else None,
-                    **_links_from(form, tree))
+                    plan=plan,
+                    by=request.user,
+                    voice=voice,
+                    text=data["text"],
+                    speaker=data["speaker"],
+                    source=data.get("source") or None,
+                    session=data.get("session") if not fixed else None,
+                    **_links_from(form, tree),
+                )
             except ValidationError as exc:
                 form_errors_from(exc, form)
             else:
@@ -263,8 +373,11 @@ def voice_edit(request, plan, voice_id):
 @plan_permission(READ)
 def voice_detail(request, plan, voice_id):
     voice = voice_selectors.voice_get(plan, voice_id)
-    return render(request, "participation/voice_detail.html", _ctx(
-        request, plan, voice=voice, chain=voice_selectors.voice_chain(plan, voice)))
+    return render(
+        request,
+        "participation/voice_detail.html",
+        _ctx(request, plan, voice=voice, chain=voice_selectors.voice_chain(plan, voice)),
+    )
 
 
 @plan_permission(MANAGE)
@@ -285,10 +398,16 @@ def tags(request, plan):
                 return redirect("participation:tags", plan_id=plan.pk)
         status = 400
     tag_list = voice_selectors.tags_for(council)
-    rows = [(t, form if tag is not None and tag.pk == t.pk else TagForm(prefix=f"tag{t.pk}", initial={"name": t.name}))
-            for t in tag_list]
-    return render(request, "participation/tags.html", _ctx(
-        request, plan, rows=rows, new_form=form if tag is None else TagForm(prefix="new")), status=status)
+    rows = [
+        (t, form if tag is not None and tag.pk == t.pk else TagForm(prefix=f"tag{t.pk}", initial={"name": t.name}))
+        for t in tag_list
+    ]
+    return render(
+        request,
+        "participation/tags.html",
+        _ctx(request, plan, rows=rows, new_form=form if tag is None else TagForm(prefix="new")),
+        status=status,
+    )
 
 
 # --------------------------------------------------------------------------- traceability
@@ -305,5 +424,10 @@ def trace(request, plan):
 @plan_permission(READ)
 def issue_detail(request, plan, issue_id):
     issue = issue_get(plan, issue_id)
-    return render(request, "participation/issue_detail.html", _ctx(
-        request, plan, issue=issue, threshold=voice_selectors.FEW_VOICES, **voice_selectors.issue_trace(plan, issue)))
+    return render(
+        request,
+        "participation/issue_detail.html",
+        _ctx(
+            request, plan, issue=issue, threshold=voice_selectors.FEW_VOICES, **voice_selectors.issue_trace(plan, issue)
+        ),
+    )

@@ -1,5 +1,6 @@
 """Plan files: the five source plans round-trip, and every kind of bad file is refused with
 a Japanese message naming the line and field, saving nothing."""
+
 from pathlib import Path
 
 import pytest
@@ -81,8 +82,14 @@ def test_source_plan_round_trip_through_the_database(db, path):
 
 def test_all_five_seed_councils_have_files():
     names = {p.name for p in PLANS_DIR.glob("*.yaml")}
-    assert names == {"kawasaki.yaml", "nakahara.yaml", "ichinoseki.yaml", "kashiwa.yaml", "kurashiki.yaml",
-                     "higashikurume.yaml"}
+    assert names == {
+        "kawasaki.yaml",
+        "nakahara.yaml",
+        "ichinoseki.yaml",
+        "kashiwa.yaml",
+        "kurashiki.yaml",
+        "higashikurume.yaml",
+    }
 
 
 # ------------------------------------------------------------------ bad input
@@ -134,7 +141,9 @@ def test_repeated_code_among_siblings():
 
 
 def test_repeated_issue_code():
-    text = VALID.replace("    title: つながりの希薄化\n", "    title: つながりの希薄化\n  - code: '01'\n    title: 二つ目\n")
+    text = VALID.replace(
+        "    title: つながりの希薄化\n", "    title: つながりの希薄化\n  - code: '01'\n    title: 二つ目\n"
+    )
     assert "地域生活課題の番号「01」が 13行目と重複" in str(problems_of(text))
 
 
@@ -170,15 +179,18 @@ def test_unknown_key_is_refused_not_dropped():
     assert err.problems[0].field == "plans[1].vison"
 
 
-@pytest.mark.parametrize("change, expected", [
-    (("    start: 2026\n", "    start: 令和8年\n"), "年度は西暦の数字で書いてください"),
-    (("    end: 2030\n", "    end: 2020\n"), "終了年度が開始年度より前です"),
-    (("    end: 2030\n", "    end: 3000\n"), "範囲外です"),
-    (("      priority: true\n", "      priority: はい\n"), "true（重点）か false"),
-    (("  kind: activity\n", "  kind: 活動計画\n"), "「活動計画」は使えません"),
-    (("  levels:\n  - 基本目標\n  - 推進目標\n", "  levels: 基本目標\n"), "一覧で書いてください"),
-    (("format: sasaeai-plan/1\n", "format: sasaeai-plan/9\n"), "format: sasaeai-plan/1"),
-])
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        (("    start: 2026\n", "    start: 令和8年\n"), "年度は西暦の数字で書いてください"),
+        (("    end: 2030\n", "    end: 2020\n"), "終了年度が開始年度より前です"),
+        (("    end: 2030\n", "    end: 3000\n"), "範囲外です"),
+        (("      priority: true\n", "      priority: はい\n"), "true（重点）か false"),
+        (("  kind: activity\n", "  kind: 活動計画\n"), "「活動計画」は使えません"),
+        (("  levels:\n  - 基本目標\n  - 推進目標\n", "  levels: 基本目標\n"), "一覧で書いてください"),
+        (("format: sasaeai-plan/1\n", "format: sasaeai-plan/9\n"), "format: sasaeai-plan/1"),
+    ],
+)
 def test_wrong_types_and_values(change, expected):
     assert expected in str(problems_of(VALID.replace(*change)))
 

@@ -1,4 +1,5 @@
 """Regression tests for bugs found in review (each failed before its fix)."""
+
 import pytest
 from django.urls import reverse
 
@@ -20,20 +21,37 @@ def test_deep_nesting_through_the_import_view(client, users, councils):
     assert response.status_code == 200 and "入れ子が深すぎます" in response.content.decode()
 
 
-@pytest.mark.parametrize("change", [
-    ("  kind: activity\n", "  kind: [activity]\n"),
-    ("  kind: activity\n", "  kind: activity\n  status: {a: b}\n"),
-    ("      priority: true\n", "      priority: [a]\n"),
-    ("      priority: true\n", "      priority: !!set {a: null}\n"),
-    ("      priority: true\n", "      priority: true\n      actions:\n      - actor: [community]\n        text: x\n"),
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("  kind: activity\n", "  kind: [activity]\n"),
+        ("  kind: activity\n", "  kind: activity\n  status: {a: b}\n"),
+        ("      priority: true\n", "      priority: [a]\n"),
+        ("      priority: true\n", "      priority: !!set {a: null}\n"),
+        (
+            "      priority: true\n",
+            "      priority: true\n      actions:\n      - actor: [community]\n        text: x\n",
+        ),
+    ],
+)
 def test_lists_and_maps_where_a_word_is_expected(change):
     err = problems_of(VALID.replace(*change))
     assert err.problems  # a PlanFileError with a message, not a TypeError
 
 
-@pytest.mark.parametrize("value", ["!!int abc", "!!int ''", "!!float abc", "!!bool maybe", "!!timestamp abc",
-                                   "!!int " + "9" * 5000, "!!int 0x" + "f" * 5000, "!!python/object:os.system x"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "!!int abc",
+        "!!int ''",
+        "!!float abc",
+        "!!bool maybe",
+        "!!timestamp abc",
+        "!!int " + "9" * 5000,
+        "!!int 0x" + "f" * 5000,
+        "!!python/object:os.system x",
+    ],
+)
 def test_explicit_tags_never_crash(value):
     text = VALID.replace("    end: 2030\n", f"    end: {value}\n")
     err = problems_of(text)
@@ -50,7 +68,9 @@ def test_nul_in_an_escaped_string_is_refused():
 
 
 def test_municipal_plan_end_before_start_is_caught_at_preview(client, users, councils):
-    text = VALID.replace("  levels:\n", "  municipal_plan:\n    name: 市の計画\n    start: 2030\n    end: 2020\n  levels:\n")
+    text = VALID.replace(
+        "  levels:\n", "  municipal_plan:\n    name: 市の計画\n    start: 2030\n    end: 2020\n  levels:\n"
+    )
     client.force_login(users["editor"])
     response = upload(client, councils["a"], text.encode())
     assert "終了年度が開始年度より前です" in response.content.decode()
@@ -59,8 +79,9 @@ def test_municipal_plan_end_before_start_is_caught_at_preview(client, users, cou
 
 @pytest.fixture
 def plan(councils):
-    plan = services.plan_create(council=councils["a"], by=None, title="移動の計画", kind="activity",
-                                levels=["A", "B", "C"])
+    plan = services.plan_create(
+        council=councils["a"], by=None, title="移動の計画", kind="activity", levels=["A", "B", "C"]
+    )
     g = services.node_create(plan=plan, parent=None, by=None, title="g")
     for t in ["2", "3", "4", "5", "6"]:
         services.node_create(plan=plan, parent=g, by=None, title=t)
@@ -75,7 +96,13 @@ def test_move_within_the_same_parent_to_last(plan):
     g = PlanNode.objects.get(plan=plan, title="g")
     services.node_move(node=PlanNode.objects.get(plan=plan, title="2"), by=None, parent=g, position=None)
     assert titles(g) == ["3", "4", "5", "6", "2"]
-    assert list(PlanNode.objects.filter(parent=g).order_by("position").values_list("position", flat=True)) == [0, 1, 2, 3, 4]
+    assert list(PlanNode.objects.filter(parent=g).order_by("position").values_list("position", flat=True)) == [
+        0,
+        1,
+        2,
+        3,
+        4,
+    ]
 
 
 def test_move_to_the_top_through_the_form(client, users, plan):
@@ -113,8 +140,10 @@ def test_history_shows_non_text_values(client, users, plan):
 
 def test_long_level_names_are_refused_in_the_create_form(client, users, councils):
     client.force_login(users["editor"])
-    response = client.post(reverse("plans:create", args=[councils["a"].pk]), {
-        "title": "長い階層名", "kind": "activity", "status": "drafting", "levels": "あ" * 80})
+    response = client.post(
+        reverse("plans:create", args=[councils["a"].pk]),
+        {"title": "長い階層名", "kind": "activity", "status": "drafting", "levels": "あ" * 80},
+    )
     assert "階層名は50文字までです" in response.content.decode()
     assert not Plan.objects.filter(title="長い階層名").exists()
 

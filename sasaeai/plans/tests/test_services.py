@@ -1,4 +1,5 @@
 """Editing the structure: every operation's effect, its audit entry, and the refusals."""
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -10,8 +11,15 @@ from sasaeai.plans.selectors import plan_tree
 
 @pytest.fixture
 def plan(councils):
-    return services.plan_create(council=councils["a"], by=None, title="編集する計画", kind="activity",
-                                levels=["基本目標", "推進目標", "推進事業"], period_start=2026, period_end=2030)
+    return services.plan_create(
+        council=councils["a"],
+        by=None,
+        title="編集する計画",
+        kind="activity",
+        levels=["基本目標", "推進目標", "推進事業"],
+        period_start=2026,
+        period_end=2030,
+    )
 
 
 @pytest.fixture
@@ -62,7 +70,10 @@ def test_reorder_up_and_down(plan, tree):
 def test_move_takes_the_subtree_and_renumbers_both_sides(plan, tree):
     services.node_move(node=tree["a"], by=tree["by"], parent=tree["g2"], position=0)
     assert order(tree["g1"]) == ["推進B", "推進C"]
-    assert list(PlanNode.objects.filter(parent=tree["g1"]).order_by("position").values_list("position", flat=True)) == [0, 1]
+    assert list(PlanNode.objects.filter(parent=tree["g1"]).order_by("position").values_list("position", flat=True)) == [
+        0,
+        1,
+    ]
     assert order(tree["g2"]) == ["推進A"]
     tree["x"].refresh_from_db()
     assert tree["x"].parent_id == tree["a"].pk
@@ -151,21 +162,33 @@ def test_plan_update_without_an_end_year_refuses_it_even_with_a_midterm_year(pla
 
 def test_rename_and_add_levels(plan, tree):
     services.plan_levels_update(plan=plan, by=tree["by"], names=["基本方針", "推進目標", "推進事業", "事業細目"])
-    assert list(PlanLevel.objects.filter(plan=plan).values_list("name", flat=True)) == ["基本方針", "推進目標", "推進事業", "事業細目"]
+    assert list(PlanLevel.objects.filter(plan=plan).values_list("name", flat=True)) == [
+        "基本方針",
+        "推進目標",
+        "推進事業",
+        "事業細目",
+    ]
     tree["g1"].refresh_from_db()
     assert tree["g1"].level.name == "基本方針"
     entry = AuditEntry.objects.get(action="plan.levels_update")
     assert entry.before == {"levels": ["基本目標", "推進目標", "推進事業"]}
 
 
-@pytest.mark.parametrize("names, message", [
-    (["基本目標", "", "推進事業"], "空にはできません"),
-    (["基本目標", "基本目標", "推進事業"], "同じ階層名"),
-])
+@pytest.mark.parametrize(
+    "names, message",
+    [
+        (["基本目標", "", "推進事業"], "空にはできません"),
+        (["基本目標", "基本目標", "推進事業"], "同じ階層名"),
+    ],
+)
 def test_bad_level_names_change_nothing(plan, names, message):
     with pytest.raises(ValidationError, match=message):
         services.plan_levels_update(plan=plan, by=None, names=names)
-    assert list(PlanLevel.objects.filter(plan=plan).values_list("name", flat=True)) == ["基本目標", "推進目標", "推進事業"]
+    assert list(PlanLevel.objects.filter(plan=plan).values_list("name", flat=True)) == [
+        "基本目標",
+        "推進目標",
+        "推進事業",
+    ]
 
 
 def test_delete_removes_the_subtree_and_renumbers(plan, tree):
@@ -203,23 +226,39 @@ def test_issue_from_another_plan_cannot_be_linked(plan, tree, councils):
 
 def test_actions_are_replaced_and_audited(plan, tree):
     node = tree["b"]
-    services.node_update(node=node, by=tree["by"], actions=[
-        {"actor": "community", "text": "", "examples": ["居場所づくり", "見守り訪問など"], "steps": ["①：知る", "②：つながる"]},
-        {"actor": "council", "text": "相談窓口の周知", "examples": [], "steps": []},
-    ])
+    services.node_update(
+        node=node,
+        by=tree["by"],
+        actions=[
+            {
+                "actor": "community",
+                "text": "",
+                "examples": ["居場所づくり", "見守り訪問など"],
+                "steps": ["①：知る", "②：つながる"],
+            },
+            {"actor": "council", "text": "相談窓口の周知", "examples": [], "steps": []},
+        ],
+    )
     rows = list(node.actions.order_by("position").values_list("actor", "text", "examples", "steps"))
-    assert rows == [("community", "", ["居場所づくり", "見守り訪問など"], ["①：知る", "②：つながる"]),
-                    ("council", "相談窓口の周知", [], [])]
+    assert rows == [
+        ("community", "", ["居場所づくり", "見守り訪問など"], ["①：知る", "②：つながる"]),
+        ("council", "相談窓口の周知", [], []),
+    ]
     entry = AuditEntry.objects.get(action="node.update", node_id=node.pk)
     assert entry.before == {"actions": []} and len(entry.after["actions"]) == 2
-    services.node_update(node=node, by=tree["by"], actions=[{"actor": "council", "text": "相談窓口の周知", "examples": [], "steps": []}])
+    services.node_update(
+        node=node, by=tree["by"], actions=[{"actor": "council", "text": "相談窓口の周知", "examples": [], "steps": []}]
+    )
     assert list(node.actions.values_list("actor", flat=True)) == ["council"]
 
 
-@pytest.mark.parametrize("action, message", [
-    ({"actor": "resident", "text": "x", "examples": [], "steps": []}, "取り組む主体"),
-    ({"actor": "council", "text": "", "examples": [], "steps": []}, "どれかを入力"),
-])
+@pytest.mark.parametrize(
+    "action, message",
+    [
+        ({"actor": "resident", "text": "x", "examples": [], "steps": []}, "取り組む主体"),
+        ({"actor": "council", "text": "", "examples": [], "steps": []}, "どれかを入力"),
+    ],
+)
 def test_bad_actions_change_nothing(plan, tree, action, message):
     with pytest.raises(ValidationError, match=message):
         services.node_update(node=tree["b"], by=None, title="変えたい名称", actions=[action])
@@ -228,20 +267,32 @@ def test_bad_actions_change_nothing(plan, tree, action, message):
 
 
 def test_phases_and_sections_are_replaced(plan):
-    services.plan_update(plan=plan, by=None, phases=[
-        {"name": "前期", "start_year": 2026, "end_year": 2028}, {"name": "後期", "start_year": 2029, "end_year": 2030}],
-        sections=[{"title": "推進体制", "body": "推進会議を定期的に開催します。"}])
-    assert list(plan.phases.values_list("name", "start_year", "end_year")) == [("前期", 2026, 2028), ("後期", 2029, 2030)]
+    services.plan_update(
+        plan=plan,
+        by=None,
+        phases=[
+            {"name": "前期", "start_year": 2026, "end_year": 2028},
+            {"name": "後期", "start_year": 2029, "end_year": 2030},
+        ],
+        sections=[{"title": "推進体制", "body": "推進会議を定期的に開催します。"}],
+    )
+    assert list(plan.phases.values_list("name", "start_year", "end_year")) == [
+        ("前期", 2026, 2028),
+        ("後期", 2029, 2030),
+    ]
     assert list(plan.sections.values_list("title", flat=True)) == ["推進体制"]
     entry = AuditEntry.objects.get(action="plan.update")
     assert entry.before["phases"] == [] and entry.after["sections"][0]["title"] == "推進体制"
 
 
-@pytest.mark.parametrize("phase, message", [
-    ({"name": "前期", "start_year": 2024, "end_year": 2027}, "計画期間の外"),
-    ({"name": "前期", "start_year": 2028, "end_year": 2027}, "終了年度が開始年度より前"),
-    ({"name": " ", "start_year": 2026, "end_year": 2027}, "名称"),
-])
+@pytest.mark.parametrize(
+    "phase, message",
+    [
+        ({"name": "前期", "start_year": 2024, "end_year": 2027}, "計画期間の外"),
+        ({"name": "前期", "start_year": 2028, "end_year": 2027}, "終了年度が開始年度より前"),
+        ({"name": " ", "start_year": 2026, "end_year": 2027}, "名称"),
+    ],
+)
 def test_bad_phases_change_nothing(plan, phase, message):
     with pytest.raises(ValidationError, match=message):
         services.plan_update(plan=plan, by=None, vision="変更", phases=[phase])

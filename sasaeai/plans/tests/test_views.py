@@ -1,4 +1,5 @@
 """The screens: import with preview, forms that refuse bad input in place, export, 体系図."""
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -13,8 +14,12 @@ from sasaeai.plans.tests.test_planfile import VALID
 
 def mgmt(prefix, total=0, initial=0):
     """The management fields a formset needs (here: no rows)."""
-    return {f"{prefix}-TOTAL_FORMS": str(total), f"{prefix}-INITIAL_FORMS": str(initial),
-            f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"}
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
 
 
 NO_ACTIONS = mgmt("actions")
@@ -22,8 +27,10 @@ NO_PHASES_OR_SECTIONS = {**mgmt("phases"), **mgmt("sections")}
 
 
 def upload(client, council, content, name="plan.yaml"):
-    return client.post(reverse("plans:import", args=[council.pk]),
-                       {"file": SimpleUploadedFile(name, content, content_type="application/x-yaml")})
+    return client.post(
+        reverse("plans:import", args=[council.pk]),
+        {"file": SimpleUploadedFile(name, content, content_type="application/x-yaml")},
+    )
 
 
 def test_import_preview_then_confirm(client, users, councils):
@@ -47,13 +54,16 @@ def test_confirm_without_a_pending_upload_saves_nothing(client, users, councils)
     assert not Plan.objects.exists()
 
 
-@pytest.mark.parametrize("content, expected", [
-    (VALID.encode("cp932"), "Shift_JIS"),
-    (b"format: sasaeai-plan/1\nplans: [\n", "YAML として読み取れません"),
-    (VALID.replace("  kind: activity\n", "").encode(), "plans[1].kind（計画の種類）"),
-    (VALID.replace("テスト市社会福祉協議会", "別の社会福祉協議会").encode(), "一致しません"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00", "バイナリ"),
-])
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        (VALID.encode("cp932"), "Shift_JIS"),
+        (b"format: sasaeai-plan/1\nplans: [\n", "YAML として読み取れません"),
+        (VALID.replace("  kind: activity\n", "").encode(), "plans[1].kind（計画の種類）"),
+        (VALID.replace("テスト市社会福祉協議会", "別の社会福祉協議会").encode(), "一致しません"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "バイナリ"),
+    ],
+)
 def test_bad_upload_shows_the_problem_and_saves_nothing(client, users, councils, content, expected):
     client.force_login(users["editor"])
     response = upload(client, councils["a"], content)
@@ -102,7 +112,9 @@ def test_node_form_adds_a_node_and_rejects_bad_input_in_place(client, users, sma
     response = client.post(url, {"level": level.pk, "code": "", "title": "", **NO_ACTIONS})
     assert response.status_code == 200 and "このフィールドは必須です" in response.content.decode()
     assert PlanNode.objects.count() == before
-    response = client.post(url, {"level": level.pk, "code": "9", "title": "新しい目標", "is_priority": "on", **NO_ACTIONS})
+    response = client.post(
+        url, {"level": level.pk, "code": "9", "title": "新しい目標", "is_priority": "on", **NO_ACTIONS}
+    )
     assert response.status_code == 302
     node = PlanNode.objects.get(title="新しい目標")
     assert node.is_priority and node.parent is None
@@ -124,8 +136,15 @@ def test_node_form_reports_concurrent_edit(client, users, small_plan):
 def test_plan_form_accepts_wareki_and_rejects_nonsense(client, users, small_plan):
     client.force_login(users["editor"])
     url = reverse("plans:edit", args=[small_plan.pk])
-    data = {"title": small_plan.title, "kind": "activity", "status": "active", "period_start": "令和8年度",
-            "period_end": "R12", "version": small_plan.version, **NO_PHASES_OR_SECTIONS}
+    data = {
+        "title": small_plan.title,
+        "kind": "activity",
+        "status": "active",
+        "period_start": "令和8年度",
+        "period_end": "R12",
+        "version": small_plan.version,
+        **NO_PHASES_OR_SECTIONS,
+    }
     assert client.post(url, data).status_code == 302
     small_plan.refresh_from_db()
     assert (small_plan.period_start, small_plan.period_end) == (2026, 2030)
@@ -141,9 +160,17 @@ def test_plan_form_accepts_wareki_and_rejects_nonsense(client, users, small_plan
 
 def test_create_plan_in_the_browser(client, users, councils):
     client.force_login(users["editor"])
-    response = client.post(reverse("plans:create", args=[councils["a"].pk]), {
-        "title": "第1次テスト地域福祉活動計画", "kind": "activity", "status": "drafting",
-        "period_start": "2027", "period_end": "2031", "levels": "基本目標\n推進目標"})
+    response = client.post(
+        reverse("plans:create", args=[councils["a"].pk]),
+        {
+            "title": "第1次テスト地域福祉活動計画",
+            "kind": "activity",
+            "status": "drafting",
+            "period_start": "2027",
+            "period_end": "2031",
+            "levels": "基本目標\n推進目標",
+        },
+    )
     plan = Plan.objects.get(title="第1次テスト地域福祉活動計画")
     assert response.status_code == 302
     assert list(plan.levels.values_list("name", flat=True)) == ["基本目標", "推進目標"]
@@ -151,8 +178,10 @@ def test_create_plan_in_the_browser(client, users, councils):
 
 def test_rename_level_in_the_browser(client, users, small_plan):
     client.force_login(users["editor"])
-    response = client.post(reverse("plans:levels", args=[small_plan.pk]), {
-        "level_0": "基本方針", "level_1": "推進目標", "level_2": "推進事業", "level_3": "事業細目", "new_level": ""})
+    response = client.post(
+        reverse("plans:levels", args=[small_plan.pk]),
+        {"level_0": "基本方針", "level_1": "推進目標", "level_2": "推進事業", "level_3": "事業細目", "new_level": ""},
+    )
     assert response.status_code == 302
     assert small_plan.levels.get(depth=0).name == "基本方針"
     html = client.get(reverse("plans:structure", args=[small_plan.pk])).content.decode()
@@ -172,8 +201,10 @@ def test_delete_plan_needs_the_title(client, users, small_plan):
 def test_history_pages_show_before_and_after(client, users, small_plan):
     client.force_login(users["editor"])
     node = small_plan.nodes.order_by("pk").first()
-    client.post(reverse("plans:node_edit", args=[small_plan.pk, node.pk]),
-                {"level": node.level_id, "code": node.code, "title": "変更後の名称", "version": node.version, **NO_ACTIONS})
+    client.post(
+        reverse("plans:node_edit", args=[small_plan.pk, node.pk]),
+        {"level": node.level_id, "code": node.code, "title": "変更後の名称", "version": node.version, **NO_ACTIONS},
+    )
     for url in (reverse("plans:history", args=[small_plan.pk]), reverse("plans:node", args=[small_plan.pk, node.pk])):
         html = client.get(url).content.decode()
         assert f"<del>{node.title}</del> → <ins>変更後の名称</ins>" in html
@@ -205,8 +236,10 @@ def test_node_page_query_count_is_flat(client, users, councils):
     small = create_plan(council=councils["a"], nodes=10, issues=5, title="10項目")
     large = create_plan(council=councils["a"], nodes=2000, issues=30, title="2000項目")
     client.force_login(users["admin"])
-    counts = [_queries(client, reverse("plans:node", args=[p.pk, p.nodes.filter(parent=None).first().pk]))
-              for p in (small, large)]
+    counts = [
+        _queries(client, reverse("plans:node", args=[p.pk, p.nodes.filter(parent=None).first().pk]))
+        for p in (small, large)
+    ]
     assert counts[0] == counts[1], counts
 
 
@@ -214,13 +247,25 @@ def test_node_form_edits_actions(client, users, small_plan):
     client.force_login(users["editor"])
     node = small_plan.nodes.order_by("pk").first()
     url = reverse("plans:node_edit", args=[small_plan.pk, node.pk])
-    data = {"level": node.level_id, "code": node.code, "title": node.title, "version": node.version,
-            **mgmt("actions", total=2),
-            "actions-0-actor": "community", "actions-0-examples": "居場所づくり\n\n見守り訪問など", "actions-0-steps": "①：知る",
-            "actions-1-actor": "", "actions-1-text": ""}  # the second row is left untouched: ignored
+    data = {
+        "level": node.level_id,
+        "code": node.code,
+        "title": node.title,
+        "version": node.version,
+        **mgmt("actions", total=2),
+        "actions-0-actor": "community",
+        "actions-0-examples": "居場所づくり\n\n見守り訪問など",
+        "actions-0-steps": "①：知る",
+        "actions-1-actor": "",
+        "actions-1-text": "",
+    }  # the second row is left untouched: ignored
     assert client.post(url, data).status_code == 302
     action = node.actions.get()
-    assert (action.actor, action.examples, action.steps) == ("community", ["居場所づくり", "見守り訪問など"], ["①：知る"])
+    assert (action.actor, action.examples, action.steps) == (
+        "community",
+        ["居場所づくり", "見守り訪問など"],
+        ["①：知る"],
+    )
     # the form shows them again, and ticking 削除 removes the row
     html = client.get(url).content.decode()
     assert "居場所づくり\n見守り訪問など" in html
@@ -229,8 +274,15 @@ def test_node_form_edits_actions(client, users, small_plan):
     assert client.post(url, data).status_code == 302
     assert not node.actions.exists()
     # content without an actor is refused in place
-    data.update({"version": node.version, **mgmt("actions", total=1), "actions-0-DELETE": "",
-                 "actions-0-actor": "", "actions-0-text": "主体のない取り組み"})
+    data.update(
+        {
+            "version": node.version,
+            **mgmt("actions", total=1),
+            "actions-0-DELETE": "",
+            "actions-0-actor": "",
+            "actions-0-text": "主体のない取り組み",
+        }
+    )
     response = client.post(url, data)
     assert "取り組む主体（地域／社協）を選んでください" in response.content.decode()
 
@@ -238,8 +290,15 @@ def test_node_form_edits_actions(client, users, small_plan):
 def test_node_form_refuses_an_action_without_content(client, users, small_plan):
     client.force_login(users["editor"])
     node = small_plan.nodes.order_by("pk").first()
-    data = {"level": node.level_id, "code": node.code, "title": "変えない", "version": node.version,
-            **mgmt("actions", total=1), "actions-0-actor": "council", "actions-0-text": " "}
+    data = {
+        "level": node.level_id,
+        "code": node.code,
+        "title": "変えない",
+        "version": node.version,
+        **mgmt("actions", total=1),
+        "actions-0-actor": "council",
+        "actions-0-text": " ",
+    }
     response = client.post(reverse("plans:node_edit", args=[small_plan.pk, node.pk]), data)
     # choosing the actor alone changes the row, so it is checked and refused
     assert response.status_code == 200 and "内容・例・段階のどれかを入力してください" in response.content.decode()
@@ -249,13 +308,28 @@ def test_node_form_refuses_an_action_without_content(client, users, small_plan):
 
 def test_plan_form_edits_phases_and_sections(client, users, small_plan):
     client.force_login(users["editor"])
-    data = {"title": small_plan.title, "kind": "activity", "status": "active", "period_start": "2026",
-            "period_end": "2030", "version": small_plan.version,
-            **mgmt("phases", total=2), "phases-0-name": "前期", "phases-0-start_year": "令和8年度",
-            "phases-0-end_year": "令和10年度", "phases-1-name": "後期", "phases-1-start_year": "2029",
-            "phases-1-end_year": "2030",
-            **mgmt("sections", total=1), "sections-0-title": "推進体制", "sections-0-body": "本文"}
+    data = {
+        "title": small_plan.title,
+        "kind": "activity",
+        "status": "active",
+        "period_start": "2026",
+        "period_end": "2030",
+        "version": small_plan.version,
+        **mgmt("phases", total=2),
+        "phases-0-name": "前期",
+        "phases-0-start_year": "令和8年度",
+        "phases-0-end_year": "令和10年度",
+        "phases-1-name": "後期",
+        "phases-1-start_year": "2029",
+        "phases-1-end_year": "2030",
+        **mgmt("sections", total=1),
+        "sections-0-title": "推進体制",
+        "sections-0-body": "本文",
+    }
     assert client.post(reverse("plans:edit", args=[small_plan.pk]), data).status_code == 302
-    assert list(small_plan.phases.values_list("name", "start_year", "end_year")) == [("前期", 2026, 2028), ("後期", 2029, 2030)]
+    assert list(small_plan.phases.values_list("name", "start_year", "end_year")) == [
+        ("前期", 2026, 2028),
+        ("後期", 2029, 2030),
+    ]
     html = client.get(reverse("plans:overview", args=[small_plan.pk])).content.decode()
     assert "前期: 令和8年度〜令和10年度 (2026〜2028年度)" in html and "推進体制" in html

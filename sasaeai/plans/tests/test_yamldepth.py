@@ -34,7 +34,10 @@ scalars = st.one_of(
 )
 documents = st.recursive(
     scalars,
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text("abc[:# ", min_size=1, max_size=3), children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.text("abc[:# ", min_size=1, max_size=3), children, max_size=3)
+    ),
     max_leaves=25,
 )
 
@@ -53,7 +56,7 @@ def test_deep_brackets_are_found_on_their_line():
 
 
 def test_brackets_in_quotes_comments_and_block_text_are_not_nesting():
-    text = 'a: "[[[[[[[["\nb: \'{{{{{{\'  # [[[[[[[[\nc: |\n  [[[[[[[[[[\n  {{{{{{{{{{\nd: x\n'
+    text = "a: \"[[[[[[[[\"\nb: '{{{{{{'  # [[[[[[[[\nc: |\n  [[[[[[[[[[\n  {{{{{{{{{{\nd: x\n"
     assert find_too_deep(text, 2) is None
     assert real_depth(text) == 1
 

@@ -20,19 +20,33 @@ def node_progress(context, node):
     for indicator in indicators:
         indicator.target_list = sorted(indicator.targets.all(), key=lambda t: t.fiscal_year)
     # 目標値の変更 after a midterm review: old → new and why (who, only for audit.view).
-    target_changes = list(TargetChange.objects.filter(indicator__node=node).select_related("indicator", "changed_by")
-                          .order_by("-changed_at", "-pk"))
+    target_changes = list(
+        TargetChange.objects.filter(indicator__node=node)
+        .select_related("indicator", "changed_by")
+        .order_by("-changed_at", "-pk")
+    )
     plan = context["plan"]
     reports = selectors.node_reports(node)
     # The report links follow the ownership rule: a leader or 担当者 sees them on their own items.
     request = context.get("request")
     current = selectors.default_fiscal_year(plan)
-    reportable = (reportable_years(request.user, plan, node, {r.fiscal_year for r in reports} | {current}, perms)
-                  if request is not None else set())
-    return {"visible": True, "plan": plan, "node": node, "indicators": indicators,
-            "reports": reports, "perms_here": perms, "target_changes": target_changes,
-            "show_changer": has_perm_here(perms, AUDIT_VIEW),
-            "can_report_now": current in reportable, "reportable_years": reportable}
+    reportable = (
+        reportable_years(request.user, plan, node, {r.fiscal_year for r in reports} | {current}, perms)
+        if request is not None
+        else set()
+    )
+    return {
+        "visible": True,
+        "plan": plan,
+        "node": node,
+        "indicators": indicators,
+        "reports": reports,
+        "perms_here": perms,
+        "target_changes": target_changes,
+        "show_changer": has_perm_here(perms, AUDIT_VIEW),
+        "can_report_now": current in reportable,
+        "reportable_years": reportable,
+    }
 
 
 @register.filter

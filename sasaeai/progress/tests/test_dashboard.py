@@ -1,4 +1,5 @@
 """Dashboard: every expected number below was worked out by hand from the small plan built here."""
+
 import datetime as dt
 from decimal import Decimal as D
 
@@ -40,8 +41,15 @@ def hand(councils, users):
     editor, viewer, admin = users["editor"], users["viewer"], users["admin"]
     editor.display_name = "編集 花子"
     editor.save()
-    plan = plan_services.plan_create(council=council, by=None, title="手計算のダッシュボード", kind="activity",
-                                     levels=["目標", "事業"], period_start=2026, period_end=2028)
+    plan = plan_services.plan_create(
+        council=council,
+        by=None,
+        title="手計算のダッシュボード",
+        kind="activity",
+        levels=["目標", "事業"],
+        period_start=2026,
+        period_end=2028,
+    )
     new = plan_services.node_create
     g1 = new(plan=plan, parent=None, by=None, title="つながりをつくる")
     a = new(plan=plan, parent=g1, by=None, title="サロン", weight=2)
@@ -50,11 +58,27 @@ def hand(councils, users):
     c = new(plan=plan, parent=g2, by=None, title="ボランティア養成")
     d = new(plan=plan, parent=g2, by=None, title="居場所づくり")
     f = new(plan=plan, parent=g2, by=None, title="広報")
-    ia = services.indicator_create(node=a, by=None, name="サロン参加者数", unit="人", baseline_value=80,
-                                   baseline_year=2025, final_target=200, final_target_year=2028,
-                                   targets={2026: 100, 2027: 120, 2028: 150})
-    ib = services.indicator_create(node=b, by=None, name="孤立世帯数", unit="世帯", direction="lower",
-                                   final_target=15, final_target_year=2028, targets={2026: 20})
+    ia = services.indicator_create(
+        node=a,
+        by=None,
+        name="サロン参加者数",
+        unit="人",
+        baseline_value=80,
+        baseline_year=2025,
+        final_target=200,
+        final_target_year=2028,
+        targets={2026: 100, 2027: 120, 2028: 150},
+    )
+    ib = services.indicator_create(
+        node=b,
+        by=None,
+        name="孤立世帯数",
+        unit="世帯",
+        direction="lower",
+        final_target=15,
+        final_target_year=2028,
+        targets={2026: 20},
+    )
     st = {s.name: s for s in services.statuses_for(council)}
     services.report_save(node=a, fiscal_year=2026, period=1, by=None, status=st["順調"], actuals={ia: 90})
     services.report_save(node=b, fiscal_year=2026, period=1, by=None, status=st["遅れ"], actuals={ib: 25})
@@ -67,8 +91,21 @@ def hand(councils, users):
     wg2.nodes.set([c, d])
     AnnualPlan.objects.create(node=g2, fiscal_year=2026, content="全体の調整").owners.set([editor])
     AnnualPlan.objects.create(node=f, fiscal_year=2026, working_group=wg2).owners.set([viewer])
-    return {"plan": plan, "g1": g1, "a": a, "b": b, "g2": g2, "c": c, "d": d, "f": f, "ia": ia, "ib": ib,
-            "wg1": wg1, "wg2": wg2, "st": st}
+    return {
+        "plan": plan,
+        "g1": g1,
+        "a": a,
+        "b": b,
+        "g2": g2,
+        "c": c,
+        "d": d,
+        "f": f,
+        "ia": ia,
+        "ib": ib,
+        "wg1": wg1,
+        "wg2": wg2,
+        "st": st,
+    }
 
 
 def test_goal_roll_up_with_weights(hand):
@@ -94,8 +131,9 @@ def test_figures_match_plan_figures(hand, councils):
     st = hand["st"]
     services.report_save(node=hand["d"], fiscal_year=2027, period=1, by=None, status=st["順調"])
     services.report_save(node=hand["d"], fiscal_year=2027, period=2, by=None, done_text="下書き")
-    services.report_save(node=hand["b"], fiscal_year=2027, period=1, by=None, status=st["遅れ"],
-                         actuals={hand["ib"]: 10})
+    services.report_save(
+        node=hand["b"], fiscal_year=2027, period=1, by=None, status=st["遅れ"], actuals={hand["ib"]: 10}
+    )
     services.indicator_create(node=hand["c"], by=None, name="実施", kind="yes_no")
     generated = create_plan(council=councils["a"], nodes=60, issues=0, title="比べる計画")
     _fill(generated, councils["a"], {"editor": hand["wg1"].leader, "viewer": hand["wg1"].sub_leader})
@@ -104,7 +142,8 @@ def test_figures_match_plan_figures(hand, councils):
             _tree, expected = selectors.plan_figures(p, year)
             items = plan_dashboard(p, year).items
             assert {pk: (f.progress, f.achievement) for pk, f in expected.items()} == {
-                pk: (i.progress, i.achievement) for pk, i in items.items()}, (p.title, year)
+                pk: (i.progress, i.achievement) for pk, i in items.items()
+            }, (p.title, year)
     assert plan_dashboard(plan, 2027).items[hand["d"].pk].progress is None
 
 
@@ -121,7 +160,10 @@ def test_group_average(hand):
     assert wg2.achievement is None and wg2.achievement_items == 0
     # in 2027 F's annual plan no longer names the group
     d = plan_dashboard(hand["plan"], 2027, today=dt.date(2027, 6, 1))
-    assert [n.title for n in {g.group.name: g for g in d.groups}["ささえあいWG"].items] == ["ボランティア養成", "居場所づくり"]
+    assert [n.title for n in {g.group.name: g for g in d.groups}["ささえあいWG"].items] == [
+        "ボランティア養成",
+        "居場所づくり",
+    ]
 
 
 def test_status_counts_include_unreported(hand):
@@ -209,14 +251,20 @@ def test_trend_points_and_targets(hand):
     salon = trends["サロン参加者数"]
     # baseline year 2025 joins the plan years; the 2028 target row (150) wins over the final target (200)
     assert [(p.fiscal_year, p.baseline, p.target, p.actual) for p in salon.points] == [
-        (2025, D(80), None, None), (2026, None, D(100), D(90)), (2027, None, D(120), D(130)),
-        (2028, None, D(150), None)]
+        (2025, D(80), None, None),
+        (2026, None, D(100), D(90)),
+        (2027, None, D(120), D(130)),
+        (2028, None, D(150), None),
+    ]
     # 達成率: 90 ÷ 100 = 90.0; 130 ÷ 120 = 108.3 (not capped when shown)
     assert [one_decimal(p.rate) for p in salon.points] == [None, D("90.0"), D("108.3"), None]
     lonely = trends["孤立世帯数"]
     # no 2027 target; 2028 falls back to the final target 15; lower is better: 20 ÷ 25 = 80
     assert [(p.fiscal_year, p.target, p.actual) for p in lonely.points] == [
-        (2026, D(20), D(25)), (2027, None, None), (2028, D(15), None)]
+        (2026, D(20), D(25)),
+        (2027, None, None),
+        (2028, D(15), None),
+    ]
     assert lonely.points[0].rate == D(80)
     # only the goal's indicators, when a goal is chosen
     d = plan_dashboard(hand["plan"], 2026, trend_goal=str(hand["g2"].pk))
@@ -233,8 +281,7 @@ def test_trend_takes_the_latest_period_with_a_value(hand):
     services.report_save(node=hand["a"], fiscal_year=2028, period=2, by=None, actuals={ia: ""})
     point = next(p for p in plan_dashboard(plan, 2028).trends[0].points if p.fiscal_year == 2028)
     assert point.actual == D(60)
-    services.report_save(node=hand["a"], fiscal_year=2028, period=2, by=None, actuals={ia: 140},
-                         expected_version=1)
+    services.report_save(node=hand["a"], fiscal_year=2028, period=2, by=None, actuals={ia: 140}, expected_version=1)
     point = next(p for p in plan_dashboard(plan, 2028).trends[0].points if p.fiscal_year == 2028)
     assert point.actual == D(140)
 
@@ -257,9 +304,12 @@ def test_sample_data_is_marked(hand):
 
 
 def test_bar_chart_has_numbers_labels_and_escapes_text():
-    svg = charts.bar_chart([("<script>alert(1)</script>", [D("58.333"), None]), ("目標２", [D(100), D("86.7")])],
-                           series=[("進捗", "#0b5cad"), ("達成率", "#1a7f37")],
-                           title="<script>t</script>", desc="説明 & 数字")
+    svg = charts.bar_chart(
+        [("<script>alert(1)</script>", [D("58.333"), None]), ("目標２", [D(100), D("86.7")])],
+        series=[("進捗", "#0b5cad"), ("達成率", "#1a7f37")],
+        title="<script>t</script>",
+        desc="説明 & 数字",
+    )
     assert "<script>" not in svg and "&lt;script&gt;t&lt;/script&gt;" in svg
     assert svg.startswith("<svg") and 'role="img"' in svg and 'aria-label="&lt;script&gt;t' in svg
     assert "<title>&lt;script&gt;t&lt;/script&gt;</title>" in svg and "<desc>説明 &amp; 数字</desc>" in svg
@@ -270,8 +320,11 @@ def test_bar_chart_has_numbers_labels_and_escapes_text():
 
 
 def test_count_chart_uses_status_colours_and_refuses_bad_ones():
-    svg = charts.count_chart([("順調", 3, "#1a7f37", False), ("未報告", 2, None, True),
-                              ("悪い色", 1, '"/><script>', False)], title="状況", desc="項目数")
+    svg = charts.count_chart(
+        [("順調", 3, "#1a7f37", False), ("未報告", 2, None, True), ("悪い色", 1, '"/><script>', False)],
+        title="状況",
+        desc="項目数",
+    )
     assert 'fill="#1a7f37"' in svg and "stroke-dasharray" in svg and "<script>" not in svg
     assert 'fill="#57606a"' in svg  # the bad colour falls back to grey
     assert ">3<" in svg and ">2<" in svg and "未報告" in svg
@@ -280,11 +333,16 @@ def test_count_chart_uses_status_colours_and_refuses_bad_ones():
 
 
 def test_line_chart_points_and_gaps():
-    svg = charts.line_chart(x_labels=["令和8", "令和9", "令和10"], unit="人", title="参加者<b>", desc="推移",
-                            series=[{"name": "目標値", "values": [D(100), D(120), None], "colour": "#9a6700",
-                                     "dash": True, "marker": "square"},
-                                    {"name": "実績値", "values": [D(90), None, D(130)], "colour": "#0b5cad",
-                                     "labels": True}])
+    svg = charts.line_chart(
+        x_labels=["令和8", "令和9", "令和10"],
+        unit="人",
+        title="参加者<b>",
+        desc="推移",
+        series=[
+            {"name": "目標値", "values": [D(100), D(120), None], "colour": "#9a6700", "dash": True, "marker": "square"},
+            {"name": "実績値", "values": [D(90), None, D(130)], "colour": "#0b5cad", "labels": True},
+        ],
+    )
     assert "参加者&lt;b&gt;" in svg and "<b>" not in svg
     assert "令和9 目標値: 120人" in svg and "令和10 実績値: 130人" in svg and ">90<" in svg
     # the actuals have a gap in 令和9: no line joins them; the targets draw one line
@@ -306,9 +364,24 @@ def test_page_renders_for_viewers_and_not_for_outsiders(client, users, hand):
     assert response.status_code == 200
     html = response.content.decode()
     assert response.context["plan"] == plan and response.context["perms_here"]
-    for text in ("基本目標ごとの進捗", "58.3", "86.7", "89.6", "ワーキンググループごとの進捗", "つながりWG",
-                 "状況ごとの項目数", "未報告", "期限切れの項目", "一度も報告のない項目", "編集 花子",
-                 "指標の推移", "サロン参加者数", "108.3", 'role="img"', "<table"):
+    for text in (
+        "基本目標ごとの進捗",
+        "58.3",
+        "86.7",
+        "89.6",
+        "ワーキンググループごとの進捗",
+        "つながりWG",
+        "状況ごとの項目数",
+        "未報告",
+        "期限切れの項目",
+        "一度も報告のない項目",
+        "編集 花子",
+        "指標の推移",
+        "サロン参加者数",
+        "108.3",
+        'role="img"',
+        "<table",
+    ):
         assert text in html, text
     assert html.count("<svg") == 5  # goals, groups, statuses and two trends
     for node in ("g1", "d", "a"):  # a goal, a never-updated item, an indicator's item
@@ -335,13 +408,21 @@ def _fill(plan, council, users):
     leaves = [n for n in nodes if not any(m.parent_id == n.pk for m in nodes)]
     Indicator.objects.bulk_create(Indicator(node=n, name=f"指標{n.pk}", position=1) for n in leaves)
     indicators = list(Indicator.objects.filter(node__plan=plan))
-    IndicatorTarget.objects.bulk_create(IndicatorTarget(indicator=i, fiscal_year=y, value=100)
-                                        for i in indicators for y in (2026, 2027))
-    ProgressReport.objects.bulk_create(ProgressReport(node=n, fiscal_year=y, period=1, status=statuses[k % 5])
-                                       for k, n in enumerate(leaves[1:]) for y in (2026, 2027))
+    IndicatorTarget.objects.bulk_create(
+        IndicatorTarget(indicator=i, fiscal_year=y, value=100) for i in indicators for y in (2026, 2027)
+    )
+    ProgressReport.objects.bulk_create(
+        ProgressReport(node=n, fiscal_year=y, period=1, status=statuses[k % 5])
+        for k, n in enumerate(leaves[1:])
+        for y in (2026, 2027)
+    )
     reports = {(r.node_id, r.fiscal_year): r for r in ProgressReport.objects.filter(node__plan=plan)}
-    IndicatorActual.objects.bulk_create(IndicatorActual(report=reports[(i.node_id, y)], indicator=i, value=90)
-                                        for i in indicators for y in (2026, 2027) if (i.node_id, y) in reports)
+    IndicatorActual.objects.bulk_create(
+        IndicatorActual(report=reports[(i.node_id, y)], indicator=i, value=90)
+        for i in indicators
+        for y in (2026, 2027)
+        if (i.node_id, y) in reports
+    )
     for k in range(3):
         group = WorkingGroup.objects.create(plan=plan, name=f"WG{k}", leader=users["editor"])
         group.nodes.set([n for n in nodes if n.parent_id is None][k::3])

@@ -1,5 +1,6 @@
 """一括入力 (Excel): download → fill with openpyxl → upload → preview → confirm, and every way a
 workbook is refused with nothing saved."""
+
 import io
 import zipfile
 from decimal import Decimal as D
@@ -17,8 +18,23 @@ from sasaeai.progress import excel, services
 from sasaeai.progress.models import IndicatorActual, ProgressReport, WorkingGroup
 
 SHEET = "進捗報告"
-HEADERS = ["項目ID", "階層", "番号", "項目", "指標ID", "指標", "種類", "単位", "目標値", "実績値", "状況", "実施内容",
-           "成果", "課題", "版"]
+HEADERS = [
+    "項目ID",
+    "階層",
+    "番号",
+    "項目",
+    "指標ID",
+    "指標",
+    "種類",
+    "単位",
+    "目標値",
+    "実績値",
+    "状況",
+    "実施内容",
+    "成果",
+    "課題",
+    "版",
+]
 C = {h: i + 1 for i, h in enumerate(HEADERS)}
 
 
@@ -36,7 +52,8 @@ def setup(plan):
     """Four indicators on two leaves: quantity, ratio, yes/no, qualitative."""
     a, b = leaves(plan)[:2]
     return {
-        "a": a, "b": b,
+        "a": a,
+        "b": b,
         "count": services.indicator_create(node=a, by=None, name="参加者数", unit="人", targets={2026: 100}),
         "ratio": services.indicator_create(node=a, by=None, name="満足度", unit="％", kind="ratio"),
         "held": services.indicator_create(node=b, by=None, name="研修の開催", kind="yes_no"),
@@ -64,7 +81,9 @@ def to_bytes(wb):
 
 def row_of(ws, node, indicator=None):
     for r in range(3, ws.max_row + 1):
-        if ws.cell(r, C["項目ID"]).value == node.pk and ws.cell(r, C["指標ID"]).value == (indicator.pk if indicator else None):
+        if ws.cell(r, C["項目ID"]).value == node.pk and ws.cell(r, C["指標ID"]).value == (
+            indicator.pk if indicator else None
+        ):
             return r
     raise AssertionError("row not found")
 
@@ -81,10 +100,15 @@ def problems(response):
 
 
 def saved_state():
-    return (list(ProgressReport.objects.values_list("node_id", "status_id", "done_text", "results", "problems",
-                                                    "version").order_by("pk")),
-            list(IndicatorActual.objects.values_list("indicator_id", "value", "text").order_by("pk")),
-            AuditEntry.objects.filter(action__startswith="report.").count())
+    return (
+        list(
+            ProgressReport.objects.values_list(
+                "node_id", "status_id", "done_text", "results", "problems", "version"
+            ).order_by("pk")
+        ),
+        list(IndicatorActual.objects.values_list("indicator_id", "value", "text").order_by("pk")),
+        AuditEntry.objects.filter(action__startswith="report.").count(),
+    )
 
 
 # --------------------------------------------------------------------------- round trip
@@ -113,7 +137,9 @@ def test_round_trip_download_fill_upload_preview_confirm(client, users, plan, se
     assert not ws.cell(ra, C["状況"]).protection.locked and ws.cell(ra2, C["状況"]).protection.locked
     assert ws.cell(3, C["実績値"]).protection.locked  # a goal without indicators has no 実績値
     assert ws.cell(ra, C["目標値"]).value == 100 and ws.cell(ra, C["単位"]).value == "人"
-    status_rule = next(dv for dv in ws.data_validations.dataValidation if dv.type == "list" and "_sasaeai" in dv.formula1)
+    status_rule = next(
+        dv for dv in ws.data_validations.dataValidation if dv.type == "list" and "_sasaeai" in dv.formula1
+    )
     assert [wb["_sasaeai"].cell(i, 4).value for i in range(1, 6)] == ["未着手", "遅れ", "やや遅れ", "順調", "完了"]
     assert f"K3:K{ws.max_row}" in str(status_rule.sqref)
 
@@ -142,12 +168,16 @@ def test_round_trip_download_fill_upload_preview_confirm(client, users, plan, se
     report_a = ProgressReport.objects.get(node=a, fiscal_year=2026, period=1)
     assert report_a.status == setup["statuses"]["順調"] and report_a.done_text == "サロンを月2回開催\n夏は休み"
     assert report_a.updated_by == users["editor"]
-    assert {x.indicator_id: x.value for x in report_a.actuals.all()} == {setup["count"].pk: D(80),
-                                                                        setup["ratio"].pk: D("75.5")}
+    assert {x.indicator_id: x.value for x in report_a.actuals.all()} == {
+        setup["count"].pk: D(80),
+        setup["ratio"].pk: D("75.5"),
+    }
     report_b = ProgressReport.objects.get(node=b)
     assert report_b.problems == "担い手の不足"
     assert {(x.indicator_id, x.value, x.text) for x in report_b.actuals.all()} == {
-        (setup["held"].pk, D(1), ""), (setup["note"].pk, None, "参加者が増えた")}
+        (setup["held"].pk, D(1), ""),
+        (setup["note"].pk, None, "参加者が増えた"),
+    }
     entries = AuditEntry.objects.filter(action="report.create")
     assert entries.count() == 2 and {e.actor for e in entries} == {users["editor"]}
     assert entries.get(node_id=a.pk).after["実績: 参加者数"] == "80"
@@ -159,14 +189,27 @@ def test_round_trip_download_fill_upload_preview_confirm(client, users, plan, se
 
 def test_prefilled_values_unchanged_upload_and_clearing(client, users, plan, setup):
     a = setup["a"]
-    services.report_save(node=a, fiscal_year=2026, period=1, by=None, status=setup["statuses"]["遅れ"],
-                         done_text="1行目\r\n2行目", results="=先頭がイコールの文", actuals={setup["count"]: 40})
+    services.report_save(
+        node=a,
+        fiscal_year=2026,
+        period=1,
+        by=None,
+        status=setup["statuses"]["遅れ"],
+        done_text="1行目\r\n2行目",
+        results="=先頭がイコールの文",
+        actuals={setup["count"]: 40},
+    )
     client.force_login(users["admin"])
     wb = book(download(client, plan))
     ws = wb[SHEET]
     r = row_of(ws, a, setup["count"])
     assert [ws.cell(r, C[k]).value for k in ("実績値", "状況", "実施内容", "成果", "版")] == [
-        40, "遅れ", "1行目\n2行目", "=先頭がイコールの文", 1]
+        40,
+        "遅れ",
+        "1行目\n2行目",
+        "=先頭がイコールの文",
+        1,
+    ]
     # unchanged: politely nothing to do, and nothing waits in the session
     response = upload(client, plan, to_bytes(wb), name="そのまま.xlsx")
     assert not problems(response)
@@ -190,6 +233,7 @@ def _cell(key, value, node="a", indicator="count"):
     def edit(ws, wb, setup):
         ws.cell(row_of(ws, setup[node], setup[indicator] if indicator else None), C[key]).value = value
         return row_of(ws, setup[node], setup[indicator] if indicator else None)
+
     return edit
 
 
@@ -252,29 +296,68 @@ def _bad_version(ws, wb, setup):
 
 BAD_CELLS = [
     # (edit, expected message with %(row)s, column letter)
-    (_cell("実績値", "たくさん"), "「進捗報告」シート %(row)s行目 J列（実績値）: 「参加者数」の実績値は数字で入力してください。"),
-    (_cell("実績値", -3), "「進捗報告」シート %(row)s行目 J列（実績値）: 「参加者数」の実績値にマイナスは入力できません。"),
-    (_cell("実績値", 120, indicator="ratio"),
-     "「進捗報告」シート %(row)s行目 J列（実績値）: 「満足度」は割合（％）です。0〜100 で入力してください。"),
-    (_cell("実績値", "たぶん", node="b", indicator="held"),
-     "「進捗報告」シート %(row)s行目 J列（実績値）: 「研修の開催」は「実施」か「未実施」で入力してください。"),
-    (_cell("状況", "絶好調"), "「進捗報告」シート %(row)s行目 K列（状況）: 状況「絶好調」はこの社協の状況にありません。"
-                          "一覧（未着手・遅れ・やや遅れ・順調・完了）から選んでください。"),
-    (_cell("実績値", "=1+2"), "「進捗報告」シート %(row)s行目 J列（実績値）: 数式は読み込めません。計算した結果の値を入力してください"
-                           "（数式のセルをコピーして「値の貼り付け」をします）。"),
+    (
+        _cell("実績値", "たくさん"),
+        "「進捗報告」シート %(row)s行目 J列（実績値）: 「参加者数」の実績値は数字で入力してください。",
+    ),
+    (
+        _cell("実績値", -3),
+        "「進捗報告」シート %(row)s行目 J列（実績値）: 「参加者数」の実績値にマイナスは入力できません。",
+    ),
+    (
+        _cell("実績値", 120, indicator="ratio"),
+        "「進捗報告」シート %(row)s行目 J列（実績値）: 「満足度」は割合（％）です。0〜100 で入力してください。",
+    ),
+    (
+        _cell("実績値", "たぶん", node="b", indicator="held"),
+        "「進捗報告」シート %(row)s行目 J列（実績値）: 「研修の開催」は「実施」か「未実施」で入力してください。",
+    ),
+    (
+        _cell("状況", "絶好調"),
+        "「進捗報告」シート %(row)s行目 K列（状況）: 状況「絶好調」はこの社協の状況にありません。"
+        "一覧（未着手・遅れ・やや遅れ・順調・完了）から選んでください。",
+    ),
+    (
+        _cell("実績値", "=1+2"),
+        "「進捗報告」シート %(row)s行目 J列（実績値）: 数式は読み込めません。計算した結果の値を入力してください"
+        "（数式のセルをコピーして「値の貼り付け」をします）。",
+    ),
     (_cell("実施内容", "=SUM(A1:A3)"), "「進捗報告」シート %(row)s行目 L列（実施内容）: 数式は読み込めません。"),
-    (_cell("実績値", "#DIV/0!"), "「進捗報告」シート %(row)s行目 J列（実績値）: エラー値（#DIV/0!）が入っています。値を入力し直してください。"),
-    (_merge, "「進捗報告」シート %(row)s行目 L列（実施内容）: セルが結合されています（L%(row)s:M%(row)s）。セルの結合を解除してください。"),
-    (_unknown_item, "「進捗報告」シート %(row)s行目 A列（項目ID）: 項目ID「999999」はこの計画にありません。"
-                    "行を追加せず、ダウンロードしたファイルに入力してください。"),
-    (_unknown_indicator, "「進捗報告」シート %(row)s行目 E列（指標ID）: 指標ID「%(held)s」は「%(a)s」の指標ではありません"
-                         "（削除されたか、IDが変わっています）。ダウンロードし直してください。"),
-    (_second_row_status, "「進捗報告」シート %(row)s行目 K列（状況）: 状況は各項目の最初の行（版のある行）だけに入力してください。"
-                         "この行の状況は読み込みません。"),
-    (_blank_id, "「進捗報告」シート %(row)s行目 A列（項目ID）: 項目IDが空です。項目ID・指標ID・版の欄は変えないでください。"),
-    (_bad_version, "「進捗報告」シート %(row)s行目 O列（版）: 版「二」が正しくありません。項目ID・指標ID・版の欄は変えないでください。"),
-    (_cell("実績値", 3, indicator=None, node="c"),
-     "「進捗報告」シート %(row)s行目 J列（実績値）: 指標のない行に実績値は入力できません。"),
+    (
+        _cell("実績値", "#DIV/0!"),
+        "「進捗報告」シート %(row)s行目 J列（実績値）: エラー値（#DIV/0!）が入っています。値を入力し直してください。",
+    ),
+    (
+        _merge,
+        "「進捗報告」シート %(row)s行目 L列（実施内容）: セルが結合されています（L%(row)s:M%(row)s）。セルの結合を解除してください。",
+    ),
+    (
+        _unknown_item,
+        "「進捗報告」シート %(row)s行目 A列（項目ID）: 項目ID「999999」はこの計画にありません。"
+        "行を追加せず、ダウンロードしたファイルに入力してください。",
+    ),
+    (
+        _unknown_indicator,
+        "「進捗報告」シート %(row)s行目 E列（指標ID）: 指標ID「%(held)s」は「%(a)s」の指標ではありません"
+        "（削除されたか、IDが変わっています）。ダウンロードし直してください。",
+    ),
+    (
+        _second_row_status,
+        "「進捗報告」シート %(row)s行目 K列（状況）: 状況は各項目の最初の行（版のある行）だけに入力してください。"
+        "この行の状況は読み込みません。",
+    ),
+    (
+        _blank_id,
+        "「進捗報告」シート %(row)s行目 A列（項目ID）: 項目IDが空です。項目ID・指標ID・版の欄は変えないでください。",
+    ),
+    (
+        _bad_version,
+        "「進捗報告」シート %(row)s行目 O列（版）: 版「二」が正しくありません。項目ID・指標ID・版の欄は変えないでください。",
+    ),
+    (
+        _cell("実績値", 3, indicator=None, node="c"),
+        "「進捗報告」シート %(row)s行目 J列（実績値）: 指標のない行に実績値は入力できません。",
+    ),
 ]
 
 
@@ -303,7 +386,9 @@ def test_at_most_fifty_problems_are_listed(client, users, plan, setup):
         ws.append([999000 + i])
     found = problems(upload(client, plan, to_bytes(wb)))
     assert len(found) == 51 and found[-1] == "ほかにも 10 件の問題があります（全部で 60 件）。"
-    assert found[0].endswith("項目ID「999000」はこの計画にありません。行を追加せず、ダウンロードしたファイルに入力してください。")
+    assert found[0].endswith(
+        "項目ID「999000」はこの計画にありません。行を追加せず、ダウンロードしたファイルに入力してください。"
+    )
 
 
 def test_duplicate_row(client, users, plan, setup):
@@ -311,15 +396,25 @@ def test_duplicate_row(client, users, plan, setup):
     wb = book(download(client, plan))
     source, target = _duplicate(wb[SHEET], wb, setup)
     assert problems(upload(client, plan, to_bytes(wb))) == [
-        f"「進捗報告」シート {target}行目 A列（項目ID）: 同じ項目・指標の行が2つあります（{source}行目と同じ）。片方を削除してください。"]
+        f"「進捗報告」シート {target}行目 A列（項目ID）: 同じ項目・指標の行が2つあります（{source}行目と同じ）。片方を削除してください。"
+    ]
 
 
-@pytest.mark.parametrize("edit, expected", [
-    (_rename, "「進捗報告」シート 2行目 J列（実績値）: 見出しが「実績値」ではなく「実績」になっています。"
-              "列の名前や順番を変えないでください（列を追加・削除したときは、ダウンロードし直してください）。"),
-    (_delete_column, "「進捗報告」シート 2行目 F列（指標）: 見出しが「指標」ではなく「種類」になっています。"),
-    (_extra_sheet, "「メモ」シートは読み込めません。シートを追加せず、「進捗報告」シートだけに入力してください（追加したシートは削除してください）。"),
-])
+@pytest.mark.parametrize(
+    "edit, expected",
+    [
+        (
+            _rename,
+            "「進捗報告」シート 2行目 J列（実績値）: 見出しが「実績値」ではなく「実績」になっています。"
+            "列の名前や順番を変えないでください（列を追加・削除したときは、ダウンロードし直してください）。",
+        ),
+        (_delete_column, "「進捗報告」シート 2行目 F列（指標）: 見出しが「指標」ではなく「種類」になっています。"),
+        (
+            _extra_sheet,
+            "「メモ」シートは読み込めません。シートを追加せず、「進捗報告」シートだけに入力してください（追加したシートは削除してください）。",
+        ),
+    ],
+)
 def test_changed_layout_is_refused(client, users, plan, setup, edit, expected):
     client.force_login(users["editor"])
     wb = book(download(client, plan))
@@ -337,15 +432,20 @@ def test_renamed_sheet_is_refused(client, users, plan, setup):
     wb = book(download(client, plan))
     wb[SHEET].title = "Sheet1"
     assert problems(upload(client, plan, to_bytes(wb))) == [
-        "「進捗報告」シートが見つかりません。シートの名前を変えずに保存してください。"]
+        "「進捗報告」シートが見つかりません。シートの名前を変えずに保存してください。"
+    ]
 
 
 NOT_XLSX = "Excel ファイル（.xlsx）ではありません。ダウンロードした Excel ファイルを選んでください。"
-CSV = ("CSV ではなく、ダウンロードした Excel ファイル（.xlsx）をそのまま選んでください。"
-       "Excel で CSV として保存し直したファイルは読み込めません。")
+CSV = (
+    "CSV ではなく、ダウンロードした Excel ファイル（.xlsx）をそのまま選んでください。"
+    "Excel で CSV として保存し直したファイルは読み込めません。"
+)
 CORRUPT = "ファイルが壊れているため読み込めません。Excel で開けるか確かめてから、もう一度保存してください。"
-NOT_OURS = ("このファイルは、この画面からダウンロードした進捗報告の Excel ファイルではありません"
-            "（確認用の情報が見つからないか、変更されています）。この画面からダウンロードしたファイルに入力してください。")
+NOT_OURS = (
+    "このファイルは、この画面からダウンロードした進捗報告の Excel ファイルではありません"
+    "（確認用の情報が見つからないか、変更されています）。この画面からダウンロードしたファイルに入力してください。"
+)
 
 
 def _zip(entries):
@@ -364,25 +464,45 @@ def _foreign_workbook():
     return to_bytes(wb)
 
 
-@pytest.mark.parametrize("name, content, expected", [
-    ("進捗.csv", "項目ID,実績値\r\n1,80\r\n".encode("utf-8-sig"), CSV),
-    ("進捗.csv", "項目ID,実績値,状況\r\n1,80,順調\r\n".encode("shift_jis"), CSV),
-    ("進捗.xlsx", "項目ID,実績値,状況\r\n1,80,順調\r\n".encode("shift_jis"), CSV),
-    ("進捗.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600,
-     "古い形式の Excel ファイル（.xls）や、パスワード付きのファイルは読み込めません。"
-     "ダウンロードした Excel ファイル（.xlsx）に入力し、パスワードを付けずに保存してください。"),
-    ("写真.xlsx", b"\x89PNG\r\n\x1a\n" + bytes(range(256)), NOT_XLSX),
-    ("空.xlsx", b"", None),
-    ("壊れた.xlsx", b"PK\x03\x04" + b"\x14\x00" * 100, CORRUPT),
-    ("zip.xlsx", _zip({"readme.txt": "hello"}), NOT_XLSX),
-    ("よその.xlsx", _foreign_workbook(), NOT_OURS),
-    ("爆弾.xlsx", _zip({"[Content_Types].xml": "<x/>", "xl/workbook.xml": "<x/>", "xl/big.bin": b"\0" * (70 * 1024 * 1024)}),
-     "ファイルの中身が大きすぎるため読み込めません。ダウンロードした Excel ファイルに入力したものを選んでください。"),
-    ("実体.xlsx", _zip({"[Content_Types].xml": '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>',
-                       "xl/workbook.xml": "<x/>"}), CORRUPT),
-    ("大きい.xlsx", b"PK\x03\x04" + b"\0" * (5 * 1024 * 1024),
-     "ファイルが大きすぎます（5 MB まで）。ダウンロードした Excel ファイルに入力したものを選んでください。"),
-])
+@pytest.mark.parametrize(
+    "name, content, expected",
+    [
+        ("進捗.csv", "項目ID,実績値\r\n1,80\r\n".encode("utf-8-sig"), CSV),
+        ("進捗.csv", "項目ID,実績値,状況\r\n1,80,順調\r\n".encode("shift_jis"), CSV),
+        ("進捗.xlsx", "項目ID,実績値,状況\r\n1,80,順調\r\n".encode("shift_jis"), CSV),
+        (
+            "進捗.xls",
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600,
+            "古い形式の Excel ファイル（.xls）や、パスワード付きのファイルは読み込めません。"
+            "ダウンロードした Excel ファイル（.xlsx）に入力し、パスワードを付けずに保存してください。",
+        ),
+        ("写真.xlsx", b"\x89PNG\r\n\x1a\n" + bytes(range(256)), NOT_XLSX),
+        ("空.xlsx", b"", None),
+        ("壊れた.xlsx", b"PK\x03\x04" + b"\x14\x00" * 100, CORRUPT),
+        ("zip.xlsx", _zip({"readme.txt": "hello"}), NOT_XLSX),
+        ("よその.xlsx", _foreign_workbook(), NOT_OURS),
+        (
+            "爆弾.xlsx",
+            _zip({"[Content_Types].xml": "<x/>", "xl/workbook.xml": "<x/>", "xl/big.bin": b"\0" * (70 * 1024 * 1024)}),
+            "ファイルの中身が大きすぎるため読み込めません。ダウンロードした Excel ファイルに入力したものを選んでください。",
+        ),
+        (
+            "実体.xlsx",
+            _zip(
+                {
+                    "[Content_Types].xml": '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>',
+                    "xl/workbook.xml": "<x/>",
+                }
+            ),
+            CORRUPT,
+        ),
+        (
+            "大きい.xlsx",
+            b"PK\x03\x04" + b"\0" * (5 * 1024 * 1024),
+            "ファイルが大きすぎます（5 MB まで）。ダウンロードした Excel ファイルに入力したものを選んでください。",
+        ),
+    ],
+)
 def test_files_that_are_not_our_workbook(client, users, plan, setup, name, content, expected):
     client.force_login(users["editor"])
     response = upload(client, plan, content, name=name)
@@ -401,16 +521,19 @@ def test_tampered_signature_other_plan_and_other_period(client, users, plan, set
     assert problems(upload(client, plan, to_bytes(wb))) == [NOT_OURS]
     other = create_plan(council=councils["a"], nodes=3, issues=0, title="別の計画")
     assert problems(upload(client, other, content)) == [
-        "このファイルは別の計画のものです。この計画の画面からダウンロードしたファイルを選んでください。"]
+        "このファイルは別の計画のものです。この計画の画面からダウンロードしたファイルを選んでください。"
+    ]
     # half-yearly reports: a first-half workbook is not the second half's
     services.schedule_update(plan=plan, by=None, frequency="half", due_days=30, grace_days=14)
     first_half = download(client, plan, year=2026, period=1)
     assert problems(upload(client, plan, first_half, period=2)) == [
         "このファイルは令和8年度上半期の報告用です。選んだ期間（令和8年度下半期）と違うため、読み込んでいません。"
-        "期間を選び直すか、令和8年度下半期のファイルをダウンロードしてください。"]
+        "期間を選び直すか、令和8年度下半期のファイルをダウンロードしてください。"
+    ]
     assert problems(upload(client, plan, download(client, plan, year=2027, period=1), period=1)) == [
         "このファイルは令和9年度上半期の報告用です。選んだ期間（令和8年度上半期）と違うため、読み込んでいません。"
-        "期間を選び直すか、令和8年度上半期のファイルをダウンロードしてください。"]
+        "期間を選び直すか、令和8年度上半期のファイルをダウンロードしてください。"
+    ]
     assert not ProgressReport.objects.exists()
 
 
@@ -421,7 +544,8 @@ def test_too_many_rows(client, users, plan, setup):
     for i in range(excel.MAX_ROWS + 1 - (ws.max_row - 2)):
         ws.append([setup["a"].pk, None, None, f"行{i}"])
     assert problems(upload(client, plan, to_bytes(wb))) == [
-        "「進捗報告」シートの行が多すぎます（5,000 行まで）。ファイルを分けてください。"]
+        "「進捗報告」シートの行が多すぎます（5,000 行まで）。ファイルを分けてください。"
+    ]
 
 
 def test_report_changed_by_someone_else_since_download(client, users, plan, setup):
@@ -436,7 +560,8 @@ def test_report_changed_by_someone_else_since_download(client, users, plan, setu
     before = saved_state()
     assert problems(upload(client, plan, to_bytes(wb))) == [
         f"「進捗報告」シート {r}行目 O列（版）: 「{setup['a'].label}」の報告は、ダウンロードした後にほかの人が更新しました。"
-        "最新の内容をダウンロードし直して、もう一度入力してください。"]
+        "最新の内容をダウンロードし直して、もう一度入力してください。"
+    ]
     assert saved_state() == before
 
 
@@ -445,8 +570,14 @@ def test_items_updated_by_others_but_untouched_here_are_left_alone(client, users
     wb = book(download(client, plan))
     ws = wb[SHEET]
     ws.cell(row_of(ws, setup["a"], setup["count"]), C["実績値"]).value = 80
-    services.report_save(node=setup["b"], fiscal_year=2026, period=1, by=users["admin"], problems="先に保存",
-                         actuals={setup["held"]: "実施"})
+    services.report_save(
+        node=setup["b"],
+        fiscal_year=2026,
+        period=1,
+        by=users["admin"],
+        problems="先に保存",
+        actuals={setup["held"]: "実施"},
+    )
     response = upload(client, plan, to_bytes(wb))
     assert [item.node for item in response.context["parsed"].items] == [setup["a"]]
     client.post(reverse("excel:confirm", args=[plan.pk]), {"sha": response.context["sha"]})
@@ -475,8 +606,10 @@ def test_download_name_and_a_group_without_items(client, users, plan, setup):
     assert "filename*=utf-8''" in response["Content-Disposition"] and response["Cache-Control"] == "no-store"
     assert client.get(reverse("excel:download", args=[plan.pk]), {"year": 2040, "period": 1}).status_code == 404
     assert client.get(reverse("excel:download", args=[plan.pk]), {"year": 2026, "period": 3}).status_code == 404
-    assert client.get(reverse("excel:download", args=[plan.pk]), {"year": 2026, "period": 1,
-                                                                  "group": 999}).status_code == 404
+    assert (
+        client.get(reverse("excel:download", args=[plan.pk]), {"year": 2026, "period": 1, "group": 999}).status_code
+        == 404
+    )
     empty = WorkingGroup.objects.create(plan=plan, name="空の部会")
     wb = book(download(client, plan, group=empty.pk))
     assert wb[SHEET].max_row == 2
@@ -484,7 +617,8 @@ def test_download_name_and_a_group_without_items(client, users, plan, setup):
     assert not problems(response) and "違うところはありませんでした" in response.content.decode()
     empty.delete()
     assert problems(upload(client, plan, to_bytes(wb))) == [
-        "このファイルのワーキンググループは削除されています。ダウンロードし直してください。"]
+        "このファイルのワーキンググループは削除されています。ダウンロードし直してください。"
+    ]
 
 
 def test_changed_between_preview_and_confirm(client, users, plan, setup):
@@ -551,7 +685,8 @@ def test_leader_uses_only_their_group(client, users, plan, setup, make_user, cou
     ws.cell(r, C["項目ID"]).value, ws.cell(r, C["指標ID"]).value = b.pk, setup["held"].pk
     ws.cell(r, C["実績値"]).value = "実施"
     assert problems(upload(client, plan, to_bytes(wb))) == [
-        f"「進捗報告」シート {r}行目 A列（項目ID）: 「{b.label}」の進捗を報告する権限がありません。"]
+        f"「進捗報告」シート {r}行目 A列（項目ID）: 「{b.label}」の進捗を報告する権限がありません。"
+    ]
     ws.delete_rows(r)
     response = upload(client, plan, to_bytes(wb))
     client.post(reverse("excel:confirm", args=[plan.pk]), {"sha": response.context["sha"]})
@@ -565,14 +700,16 @@ def test_leader_uses_only_their_group(client, users, plan, setup, make_user, cou
     client.force_login(leader)
     assert problems(upload(client, plan, plan_book)) == [
         "このファイルを読み込む権限がありません。計画全体のファイルは進捗を報告する権限のある方が、"
-        "ワーキンググループのファイルはそのグループのリーダー・サブリーダーが読み込めます。"]
+        "ワーキンググループのファイルはそのグループのリーダー・サブリーダーが読み込めます。"
+    ]
     # an editor may use a group workbook, but only for the group's items
     client.force_login(users["editor"])
     ws = group_book[SHEET]
     r = ws.max_row + 1
     ws.cell(r, C["項目ID"]).value, ws.cell(r, C["版"]).value, ws.cell(r, C["状況"]).value = b.pk, 0, "順調"
     assert problems(upload(client, plan, to_bytes(group_book))) == [
-        f"「進捗報告」シート {r}行目 A列（項目ID）: 「{b.label}」はワーキンググループ「広報部会」の担当ではありません。"]
+        f"「進捗報告」シート {r}行目 A列（項目ID）: 「{b.label}」はワーキンググループ「広報部会」の担当ではありません。"
+    ]
 
 
 # --------------------------------------------------------------------------- speed and queries
@@ -592,7 +729,7 @@ def _fill(content, setup_rows=None):
 
 def _plan_with_indicators(council, nodes):
     plan = create_plan(council=council, nodes=nodes, issues=0, title=f"{nodes}項目の計画")
-    for node in plan.nodes.filter(children__isnull=True)[:nodes // 2]:
+    for node in plan.nodes.filter(children__isnull=True)[: nodes // 2]:
         services.indicator_create(node=node, by=None, name="指標", unit="人", targets={2026: 10})
     return plan
 

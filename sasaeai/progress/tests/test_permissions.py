@@ -8,6 +8,7 @@ Two things are proved here:
   named on the dashboard for EXACTLY the same items, including items the group holds only through
   ``AnnualPlan.working_group``; another group's leader and an outsider get none of them.
 """
+
 import datetime as dt
 import io
 
@@ -31,7 +32,12 @@ from sasaeai.progress import excel, reminders, services
 from sasaeai.progress.dashboard import plan_dashboard
 from sasaeai.progress.models import AnnualPlan, WorkingGroup
 from sasaeai.progress.permissions import (
-    can_report, leads_node, led_node_ids, owned_node_ids, owns_node, plan_ownership,
+    can_report,
+    leads_node,
+    led_node_ids,
+    owned_node_ids,
+    owns_node,
+    plan_ownership,
 )
 
 YEAR = 2026
@@ -40,8 +46,15 @@ YEAR = 2026
 @pytest.fixture
 def plan(councils):
     """基本目標 g1 (p11, p12), g2 (p21, p22), g3 (p31, p32); FY2026–2030, half-yearly reports, active."""
-    plan = plan_services.plan_create(council=councils["a"], by=None, title="担当を確かめる計画", kind="activity",
-                                     levels=["基本目標", "推進事業"], period_start=2026, period_end=2030)
+    plan = plan_services.plan_create(
+        council=councils["a"],
+        by=None,
+        title="担当を確かめる計画",
+        kind="activity",
+        levels=["基本目標", "推進事業"],
+        period_start=2026,
+        period_end=2030,
+    )
     for g in ("g1", "g2", "g3"):
         goal = plan_services.node_create(plan=plan, parent=None, by=None, title=g)
         for p in ("1", "2"):
@@ -83,25 +96,73 @@ STATES = ("named", "group_nodes", "group_annual", "other", "other_year", "none")
 # role → action → expected answer in each state, in the order of STATES (Y = allowed).
 # report: progress report of p11; self / review / internal / external / final: that stage of p11's evaluation.
 MATRIX = {
-    "admin": {"report": "YYYYYY", "self": "YYYYYY", "review": "YYYYYY",
-              "internal": "YYYYYY", "external": "YYYYYY", "final": "YYYYYY"},
-    "editor": {"report": "YYYYYY", "self": "YYYYYY", "review": "YYYYYY",
-               "internal": "YYYYYY", "external": "NNNNNN", "final": "YYYYYY"},
-    "viewer": {"report": "NNNNNN", "self": "NNNNNN", "review": "NNNNNN",
-               "internal": "NNNNNN", "external": "NNNNNN", "final": "NNNNNN"},
+    "admin": {
+        "report": "YYYYYY",
+        "self": "YYYYYY",
+        "review": "YYYYYY",
+        "internal": "YYYYYY",
+        "external": "YYYYYY",
+        "final": "YYYYYY",
+    },
+    "editor": {
+        "report": "YYYYYY",
+        "self": "YYYYYY",
+        "review": "YYYYYY",
+        "internal": "YYYYYY",
+        "external": "NNNNNN",
+        "final": "YYYYYY",
+    },
+    "viewer": {
+        "report": "NNNNNN",
+        "self": "NNNNNN",
+        "review": "NNNNNN",
+        "internal": "NNNNNN",
+        "external": "NNNNNN",
+        "final": "NNNNNN",
+    },
     # a leader reviews what their groups reach, not what they are personally named on
-    "leader": {"report": "YYYNNN", "self": "YYYNNN", "review": "NYYNNN",
-               "internal": "NNNNNN", "external": "NNNNNN", "final": "NNNNNN"},
+    "leader": {
+        "report": "YYYNNN",
+        "self": "YYYNNN",
+        "review": "NYYNNN",
+        "internal": "NNNNNN",
+        "external": "NNNNNN",
+        "final": "NNNNNN",
+    },
     # a reporter made a group's leader reports and self-evaluates for it, but never reviews
-    "reporter": {"report": "YYYNNN", "self": "YYYNNN", "review": "NNNNNN",
-                 "internal": "NNNNNN", "external": "NNNNNN", "final": "NNNNNN"},
-    "committee": {"report": "NNNNNN", "self": "NNNNNN", "review": "NNNNNN",
-                  "internal": "NNNNNN", "external": "YYYYYY", "final": "NNNNNN"},
+    "reporter": {
+        "report": "YYYNNN",
+        "self": "YYYNNN",
+        "review": "NNNNNN",
+        "internal": "NNNNNN",
+        "external": "NNNNNN",
+        "final": "NNNNNN",
+    },
+    "committee": {
+        "report": "NNNNNN",
+        "self": "NNNNNN",
+        "review": "NNNNNN",
+        "internal": "NNNNNN",
+        "external": "YYYYYY",
+        "final": "NNNNNN",
+    },
     # admin of the other council: nothing here, whatever the data of this plan says about them
-    "outsider": {"report": "NNNNNN", "self": "NNNNNN", "review": "NNNNNN",
-                 "internal": "NNNNNN", "external": "NNNNNN", "final": "NNNNNN"},
-    "nobody": {"report": "NNNNNN", "self": "NNNNNN", "review": "NNNNNN",
-               "internal": "NNNNNN", "external": "NNNNNN", "final": "NNNNNN"},
+    "outsider": {
+        "report": "NNNNNN",
+        "self": "NNNNNN",
+        "review": "NNNNNN",
+        "internal": "NNNNNN",
+        "external": "NNNNNN",
+        "final": "NNNNNN",
+    },
+    "nobody": {
+        "report": "NNNNNN",
+        "self": "NNNNNN",
+        "review": "NNNNNN",
+        "internal": "NNNNNN",
+        "external": "NNNNNN",
+        "final": "NNNNNN",
+    },
 }
 
 
@@ -129,8 +190,13 @@ def test_role_action_ownership_matrix(plan, users, make_user, councils, role, st
     _put_in_state(plan, user, someone, state)
     p11 = node(plan, "p11")
     column = STATES.index(state)
-    stages = {"self": Stage.SELF, "review": Stage.REVIEW, "internal": Stage.INTERNAL,
-              "external": Stage.EXTERNAL, "final": Stage.FINAL}
+    stages = {
+        "self": Stage.SELF,
+        "review": Stage.REVIEW,
+        "internal": Stage.INTERNAL,
+        "external": Stage.EXTERNAL,
+        "final": Stage.FINAL,
+    }
     got = {"report": can_report(user, plan, p11, YEAR)}
     got |= {action: can_enter(user, plan, p11, YEAR, stage) for action, stage in stages.items()}
     expected = {action: answers[column] == "Y" for action, answers in MATRIX[role].items()}
@@ -150,10 +216,14 @@ def groups(plan, make_user, councils, users):
     """Group A (leader, sub-leader): 担当する項目 g1, and p21 by its annual plan of 2026.
     Group B (leader2): g3, and p22 by its annual plan of 2026 (and p12 by that of 2027).
     Group C (no leader): g2. A reporter is named on p32 in 2026."""
-    people = {"leader": make_user("wg_leader", "leader", councils["a"]),
-              "sub": make_user("wg_sub", "leader", councils["a"]),
-              "leader2": make_user("wg_leader2", "leader", councils["a"]),
-              "reporter": users["reporter"], "outsider": users["outsider"], "nobody": users["nobody"]}
+    people = {
+        "leader": make_user("wg_leader", "leader", councils["a"]),
+        "sub": make_user("wg_sub", "leader", councils["a"]),
+        "leader2": make_user("wg_leader2", "leader", councils["a"]),
+        "reporter": users["reporter"],
+        "outsider": users["outsider"],
+        "nobody": users["nobody"],
+    }
     a = WorkingGroup.objects.create(plan=plan, name="A会", leader=people["leader"], sub_leader=people["sub"])
     a.nodes.add(node(plan, "g1"))
     b = WorkingGroup.objects.create(plan=plan, name="B会", leader=people["leader2"])
@@ -255,20 +325,24 @@ def _reminded(plan, user):
 def _on_dashboard(plan, user):
     """Overdue items of the dashboard where ``user`` is named: as 担当者 or as a group's (sub-)leader."""
     d = plan_dashboard(plan, YEAR, today=dt.date(2026, 11, 14))
-    return {row.node.pk for row in d.overdue
-            if user in row.owners or any(user.pk in (g.leader_id, g.sub_leader_id) for g in row.groups)}
+    return {
+        row.node.pk
+        for row in d.overdue
+        if user in row.owners or any(user.pk in (g.leader_id, g.sub_leader_id) for g in row.groups)
+    }
 
 
-def test_a_leader_reports_reviews_downloads_and_is_reminded_about_the_same_items(
-        plan, groups, users, client, councils):
+def test_a_leader_reports_reviews_downloads_and_is_reminded_about_the_same_items(plan, groups, users, client, councils):
     evaluation_services.evaluation_setup(councils["a"])
     grade = Grade.objects.filter(scale__council=councils["a"]).first()
     for n in plan.nodes.filter(parent__isnull=False):  # every self-evaluation submitted: reviews may start
-        evaluation_services.stage_save(node=n, fiscal_year=YEAR, stage=Stage.SELF, by=users["admin"], submit=True,
-                                       grade=grade)
+        evaluation_services.stage_save(
+            node=n, fiscal_year=YEAR, stage=Stage.SELF, by=users["admin"], submit=True, grade=grade
+        )
     projects = set(plan.nodes.filter(parent__isnull=False).values_list("pk", flat=True))
-    with_annual_plan = set(AnnualPlan.objects.filter(node__plan=plan, fiscal_year=YEAR)
-                           .values_list("node_id", flat=True))
+    with_annual_plan = set(
+        AnnualPlan.objects.filter(node__plan=plan, fiscal_year=YEAR).values_list("node_id", flat=True)
+    )
     expected = {
         # g1 and everything below it, and p21 through its annual plan of 2026 only
         "leader": ids(plan, "g1", "p11", "p12", "p21"),
@@ -294,9 +368,14 @@ def test_a_leader_reports_reviews_downloads_and_is_reminded_about_the_same_items
         assert _review_forms(client, plan) == items & projects, who
         # the evaluation report of each group the user leads (評価シート by working group)
         led = WorkingGroup.objects.filter(plan=plan).filter(Q(leader=user) | Q(sub_leader=user))
-        in_reports = {line.pk for group in led for goal in build_report(
-            plan, YEAR, perms=permissions_for(users["admin"], plan.council_id), group=group).goals
-            for line in goal.projects}
+        in_reports = {
+            line.pk
+            for group in led
+            for goal in build_report(
+                plan, YEAR, perms=permissions_for(users["admin"], plan.council_id), group=group
+            ).goals
+            for line in goal.projects
+        }
         assert in_reports == items & projects, who
         # the dashboard lists items expected to report: projects and items with an annual plan
         assert _on_dashboard(plan, user) == items & (projects | with_annual_plan), who
@@ -355,18 +434,19 @@ def test_bulk_forms_read_a_fixed_number_of_queries(councils, make_user):
         for n in plan.nodes.filter(parent__isnull=False)[: size // 3]:
             a = AnnualPlan.objects.create(node=n, fiscal_year=YEAR, working_group=group)
             a.owners.add(leader)
-        counts.append((
-            _queries(lambda plan=plan: plan_ownership(plan, [YEAR, YEAR + 1]).owners(YEAR)),
-            _queries(lambda plan=plan: owned_node_ids(leader, plan, YEAR)),
-        ))
+        counts.append(
+            (
+                _queries(lambda plan=plan: plan_ownership(plan, [YEAR, YEAR + 1]).owners(YEAR)),
+                _queries(lambda plan=plan: owned_node_ids(leader, plan, YEAR)),
+            )
+        )
         everyone = plan_ownership(plan, [YEAR]).owners(YEAR)
         assert owned_node_ids(leader, plan, YEAR) == {n for n, people in everyone.items() if leader.pk in people}
     assert counts[0] == counts[1], counts
     assert counts[0][0] <= 5 and counts[0][1] <= 5, counts
 
 
-def test_the_node_page_offers_the_report_form_where_the_rule_allows_it(plan, groups, users, client,
-                                                                       monkeypatch):
+def test_the_node_page_offers_the_report_form_where_the_rule_allows_it(plan, groups, users, client, monkeypatch):
     monkeypatch.setattr("sasaeai.progress.selectors.default_fiscal_year", lambda plan: YEAR)  # the page's year
     button = "進捗を報告する"
 
@@ -378,6 +458,10 @@ def test_the_node_page_offers_the_report_form_where_the_rule_allows_it(plan, gro
 
     with_dates = {"p21": True, "p12": True, "p31": False, "g2": False}  # p21 only through its annual plan
     assert {t: offered(groups["leader"], t) for t in with_dates} == with_dates
-    assert {t: offered(groups["leader2"], t) for t in with_dates} == {"p21": False, "p12": False, "p31": True,
-                                                                     "g2": False}
+    assert {t: offered(groups["leader2"], t) for t in with_dates} == {
+        "p21": False,
+        "p12": False,
+        "p31": True,
+        "g2": False,
+    }
     assert offered(users["editor"], "g2") and not offered(users["viewer"], "p21")

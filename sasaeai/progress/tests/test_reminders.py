@@ -5,6 +5,7 @@ The plan from ``demo.generator.create_plan(nodes=10)`` is, by the ``summary`` of
 With the half-year schedule below, 令和8年度上半期 runs 2026-04-01〜09-30, is due 10-30 and
 overdue after 11-13.
 """
+
 import datetime as dt
 import smtplib
 from io import StringIO
@@ -86,7 +87,13 @@ def test_annual_plan_owner_gets_only_their_unreported_items(plan, person, mailou
     assert node(plan, 4).label not in body and node(plan, 2).label not in body
     log = ReminderLog.objects.get()
     assert (log.user, log.plan, log.fiscal_year, log.period, log.kind, log.item_count) == (
-        owner, plan, 2026, 1, "due", 2)
+        owner,
+        plan,
+        2026,
+        1,
+        "due",
+        2,
+    )
 
 
 def test_group_leader_and_sub_leader_get_the_group_items_and_everything_below(plan, person, mailoutbox):
@@ -116,8 +123,11 @@ def test_group_named_on_the_annual_plan_owns_that_item_for_that_year(plan, perso
     for mail in mailoutbox:
         period = mail.subject.rsplit("（", 1)[1]
         items[period] = [line[2:] for line in mail.body.splitlines() if line.startswith("- ")]
-    assert items == {"令和8年度上半期）": [node(plan, 3).label], "令和7年度上半期）": [node(plan, 4).label],
-                     "令和7年度下半期）": [node(plan, 4).label]}
+    assert items == {
+        "令和8年度上半期）": [node(plan, 3).label],
+        "令和7年度上半期）": [node(plan, 4).label],
+        "令和7年度下半期）": [node(plan, 4).label],
+    }
 
 
 def test_items_with_a_status_are_left_out_and_a_report_without_status_is_not_enough(plan, person, users, mailoutbox):
@@ -138,8 +148,9 @@ def test_items_with_a_status_are_left_out_and_a_report_without_status_is_not_eno
 def test_nobody_is_reminded_when_everything_is_reported(plan, person, users, mailoutbox):
     owner = person("owner")
     own(plan, 3, owner)
-    report_save(node=node(plan, 3), fiscal_year=2026, period=1, by=users["editor"],
-                status=statuses_for(plan.council)[0])
+    report_save(
+        node=node(plan, 3), fiscal_year=2026, period=1, by=users["editor"], status=statuses_for(plan.council)[0]
+    )
     assert "送信 0 件" in send("--date", DUE_DAY)
     assert mailoutbox == [] and not ReminderLog.objects.exists()
 
@@ -153,12 +164,15 @@ def test_plans_that_are_not_active_send_nothing(plan, person, mailoutbox, status
     assert mailoutbox == [] and not ReminderLog.objects.exists()
 
 
-@pytest.mark.parametrize("role, council, active", [
-    ("viewer", "a", True),  # cannot report, so the link would be refused
-    ("admin", "b", True),  # another council
-    ("reporter", "a", False),  # deactivated account
-    (None, None, True),  # no membership at all
-])
+@pytest.mark.parametrize(
+    "role, council, active",
+    [
+        ("viewer", "a", True),  # cannot report, so the link would be refused
+        ("admin", "b", True),  # another council
+        ("reporter", "a", False),  # deactivated account
+        (None, None, True),  # no membership at all
+    ],
+)
 def test_owners_who_cannot_report_are_not_reminded(plan, councils, make_user, mailoutbox, role, council, active):
     user = make_user("someone", role, councils[council] if council else None)
     user.email, user.is_active = "someone@example.jp", active
@@ -187,7 +201,9 @@ def test_years_outside_the_plan_period_are_not_reminded(plan, person, mailoutbox
     Plan.objects.filter(pk=plan.pk).update(period_start=2025)  # now it is inside the period
     send("--date", "2026-04-20")
     assert sorted(ReminderLog.objects.values_list("fiscal_year", "period", "kind")) == [
-        (2025, 1, "overdue"), (2025, 2, "due")]
+        (2025, 1, "overdue"),
+        (2025, 2, "due"),
+    ]
     assert sorted(m.subject[-10:] for m in mailoutbox) == ["（令和7年度上半期）", "（令和7年度下半期）"]
 
 
@@ -201,8 +217,10 @@ def test_owners_are_per_fiscal_year_and_only_the_last_three_years_are_looked_at(
     send("--date", DUE_DAY)
     sent = sorted(ReminderLog.objects.values_list("user__username", "fiscal_year", "period", "kind"))
     assert sent == [
-        ("fy2024", 2024, 1, "overdue"), ("fy2024", 2024, 2, "overdue"),
-        ("fy2025", 2025, 1, "overdue"), ("fy2025", 2025, 2, "overdue"),
+        ("fy2024", 2024, 1, "overdue"),
+        ("fy2024", 2024, 2, "overdue"),
+        ("fy2025", 2025, 1, "overdue"),
+        ("fy2025", 2025, 2, "overdue"),
         ("fy2026", 2026, 1, "due"),
     ]
 
@@ -210,19 +228,22 @@ def test_owners_are_per_fiscal_year_and_only_the_last_three_years_are_looked_at(
 # --------------------------------------------------------------------------- when
 
 
-@pytest.mark.parametrize("due_days, grace_days, day, kind", [
-    (30, 14, "2026-09-30", None),  # the period has not ended, due date more than 14 days away
-    (30, 14, "2026-10-01", "due"),  # the day after the period ends
-    (30, 14, "2026-10-30", "due"),  # the due date
-    (30, 14, "2026-11-13", "due"),  # the last day of grace
-    (30, 14, "2026-11-14", "overdue"),  # the day after the overdue point
-    (5, 14, "2026-09-20", None),  # due 10-05: 15 days before
-    (5, 14, "2026-09-21", "due"),  # 14 days before the due date, still inside the period
-    (5, 14, "2026-10-19", "due"),
-    (5, 14, "2026-10-20", "overdue"),
-    (0, 0, "2026-09-30", "due"),  # due on the last day of the period
-    (0, 0, "2026-10-01", "overdue"),
-])
+@pytest.mark.parametrize(
+    "due_days, grace_days, day, kind",
+    [
+        (30, 14, "2026-09-30", None),  # the period has not ended, due date more than 14 days away
+        (30, 14, "2026-10-01", "due"),  # the day after the period ends
+        (30, 14, "2026-10-30", "due"),  # the due date
+        (30, 14, "2026-11-13", "due"),  # the last day of grace
+        (30, 14, "2026-11-14", "overdue"),  # the day after the overdue point
+        (5, 14, "2026-09-20", None),  # due 10-05: 15 days before
+        (5, 14, "2026-09-21", "due"),  # 14 days before the due date, still inside the period
+        (5, 14, "2026-10-19", "due"),
+        (5, 14, "2026-10-20", "overdue"),
+        (0, 0, "2026-09-30", "due"),  # due on the last day of the period
+        (0, 0, "2026-10-01", "overdue"),
+    ],
+)
 def test_due_and_overdue_boundaries(councils, person, mailoutbox, due_days, grace_days, day, kind):
     plan = make_plan(councils["a"], due_days=due_days, grace_days=grace_days)
     own(plan, 3, person("owner"))
@@ -336,7 +357,10 @@ def test_due_email_text(plan, person, mailoutbox, settings):
     assert "「見守り & 支え合い <第2次>」の令和8年度上半期の進捗報告の締切は 令和8年10月30日 です。" in body
     assert "&amp;" not in body and "&lt;" not in body  # plain text, not HTML-escaped
     assert "報告がまだの項目（1件）" in body
-    assert f"- {item.label}\n  https://sasaeai.example.jp/plans/{plan.pk}/nodes/{item.pk}/report/?year=2026&period=1" in body
+    assert (
+        f"- {item.label}\n  https://sasaeai.example.jp/plans/{plan.pk}/nodes/{item.pk}/report/?year=2026&period=1"
+        in body
+    )
     assert mail.to == ["owner@example.jp"]
 
 
@@ -374,7 +398,8 @@ def test_query_count_does_not_depend_on_plan_size_or_owners(councils, person):
         own(large, n, owners[i % len(owners)])
     for n in (2, 7):
         WorkingGroup.objects.create(plan=large, name=f"WG{n}", leader=leader, sub_leader=owners[0]).nodes.add(
-            node(large, n))
+            node(large, n)
+        )
     day = dt.date(2026, 10, 1)
     counts = {}
     for plan in (small, large):

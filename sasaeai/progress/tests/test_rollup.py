@@ -1,4 +1,5 @@
 """Hand-checked arithmetic: every expected number below was worked out on paper."""
+
 from decimal import Decimal as D
 from types import SimpleNamespace
 
@@ -7,20 +8,23 @@ import pytest
 from sasaeai.progress.rollup import achievement_rate, capped, display, mean, roll_up, weighted_average
 
 
-@pytest.mark.parametrize("kind, direction, actual, target, expected", [
-    ("quantity", "higher", 80, 100, D(80)),          # 80 ÷ 100 × 100
-    ("quantity", "higher", 150, 100, D(150)),        # beaten by half: shown uncapped
-    ("quantity", "lower", 25, 20, D(80)),            # fewer is better: 20 ÷ 25 × 100
-    ("quantity", "lower", 10, 20, D(200)),
-    ("quantity", "lower", 0, 20, D(100)),            # nothing left: target met
-    ("ratio", "higher", D("45.5"), 50, D(91)),        # 45.5 ÷ 50 × 100
-    ("quantity", "higher", 5, 0, D(100)),            # target 0 is met by anything ≥ 0
-    ("yes_no", "higher", 1, None, D(100)),
-    ("yes_no", "higher", 0, None, D(0)),
-    ("qualitative", "higher", 1, 1, None),
-    ("quantity", "higher", None, 100, None),         # no actual yet
-    ("quantity", "higher", 10, None, None),          # no target for that year
-])
+@pytest.mark.parametrize(
+    "kind, direction, actual, target, expected",
+    [
+        ("quantity", "higher", 80, 100, D(80)),  # 80 ÷ 100 × 100
+        ("quantity", "higher", 150, 100, D(150)),  # beaten by half: shown uncapped
+        ("quantity", "lower", 25, 20, D(80)),  # fewer is better: 20 ÷ 25 × 100
+        ("quantity", "lower", 10, 20, D(200)),
+        ("quantity", "lower", 0, 20, D(100)),  # nothing left: target met
+        ("ratio", "higher", D("45.5"), 50, D(91)),  # 45.5 ÷ 50 × 100
+        ("quantity", "higher", 5, 0, D(100)),  # target 0 is met by anything ≥ 0
+        ("yes_no", "higher", 1, None, D(100)),
+        ("yes_no", "higher", 0, None, D(0)),
+        ("qualitative", "higher", 1, 1, None),
+        ("quantity", "higher", None, 100, None),  # no actual yet
+        ("quantity", "higher", 10, None, None),  # no target for that year
+    ],
+)
 def test_achievement_rate(kind, direction, actual, target, expected):
     assert achievement_rate(kind=kind, direction=direction, actual=actual, target=target) == expected
 
@@ -47,9 +51,9 @@ def test_roll_up_a_three_level_tree():
     p2 = node("P2", weight=1)
     g = node("G", children=[p1, p2])
     figures = roll_up([g], {"A1": D(100), "A2": D(50), "P1": D(10), "P2": D(40), "G": D(0)})
-    assert figures["P1"] == D(75)                    # (100 + 50) ÷ 2; its own 10 is not used
-    assert figures["P2"] == D(40)                    # a leaf: its own figure
-    assert figures["G"] == D(190) / D(3)             # (2 × 75 + 1 × 40) ÷ 3 = 63.33…
+    assert figures["P1"] == D(75)  # (100 + 50) ÷ 2; its own 10 is not used
+    assert figures["P2"] == D(40)  # a leaf: its own figure
+    assert figures["G"] == D(190) / D(3)  # (2 × 75 + 1 × 40) ÷ 3 = 63.33…
     assert display(figures["G"]) == "63.3"
 
 

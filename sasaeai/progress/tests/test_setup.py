@@ -10,7 +10,12 @@ from sasaeai.progress.services import schedule_for, schedule_update
 def test_a_new_council_has_the_default_statuses(db):
     council = council_create(name="新しい市社会福祉協議会")
     assert list(ProgressStatus.objects.filter(council=council).order_by("position").values_list("name", flat=True)) == [
-        "未着手", "遅れ", "やや遅れ", "順調", "完了"]
+        "未着手",
+        "遅れ",
+        "やや遅れ",
+        "順調",
+        "完了",
+    ]
 
 
 def test_reading_progress_pages_creates_no_schedule(small_plan, users, client_for):

@@ -1,4 +1,5 @@
 """Progress screens: indicators with targets, reports with actuals, the roll-up page."""
+
 from decimal import Decimal as D
 
 import pytest
@@ -26,14 +27,34 @@ def test_indicator_form_with_yearly_targets(client, users, plan):
     url = reverse("progress:indicator_create", args=[plan.pk, node.pk])
     response = client.post(url, {"name": "", "kind": "quantity", "direction": "higher"})
     assert response.status_code == 200 and "このフィールドは必須です" in response.content.decode()
-    response = client.post(url, {"name": "サロン参加者数", "unit": "人", "kind": "quantity", "direction": "higher",
-                                 "baseline_value": "120", "baseline_year": "令和7年度", "target_2026": "150",
-                                 "target_2027": "abc"})
+    response = client.post(
+        url,
+        {
+            "name": "サロン参加者数",
+            "unit": "人",
+            "kind": "quantity",
+            "direction": "higher",
+            "baseline_value": "120",
+            "baseline_year": "令和7年度",
+            "target_2026": "150",
+            "target_2027": "abc",
+        },
+    )
     assert "数値を入力してください" in response.content.decode()
     assert not Indicator.objects.exists()
-    response = client.post(url, {"name": "サロン参加者数", "unit": "人", "kind": "quantity", "direction": "higher",
-                                 "baseline_value": "120", "baseline_year": "令和7年度", "target_2026": "150",
-                                 "target_2030": "200"})
+    response = client.post(
+        url,
+        {
+            "name": "サロン参加者数",
+            "unit": "人",
+            "kind": "quantity",
+            "direction": "higher",
+            "baseline_value": "120",
+            "baseline_year": "令和7年度",
+            "target_2026": "150",
+            "target_2030": "200",
+        },
+    )
     assert response.status_code == 302
     indicator = Indicator.objects.get()
     assert indicator.baseline_year == 2025
@@ -48,7 +69,12 @@ def test_report_form_saves_and_refuses_a_stale_copy(client, users, plan):
     on_track = next(s for s in services.statuses_for(plan.council) if s.name == "順調")
     client.force_login(users["editor"])
     url = reverse("progress:report", args=[plan.pk, node.pk]) + "?year=2026&period=1"
-    form = {"status": str(on_track.pk), "done_text": "サロンを月2回開催", f"actual_{indicator.pk}": "80", "version": "0"}
+    form = {
+        "status": str(on_track.pk),
+        "done_text": "サロンを月2回開催",
+        f"actual_{indicator.pk}": "80",
+        "version": "0",
+    }
     assert client.post(url, form).status_code == 302
     report = ProgressReport.objects.get()
     assert report.status == on_track and report.actuals.get().value == D(80)
@@ -65,8 +91,15 @@ def test_report_form_saves_and_refuses_a_stale_copy(client, users, plan):
 def test_progress_page_rolls_up_with_weights(client, users, councils):
     from sasaeai.plans import services as plan_services
 
-    plan = plan_services.plan_create(council=councils["a"], by=None, title="手計算の計画", kind="activity",
-                                     levels=["目標", "事業"], period_start=2026, period_end=2026)
+    plan = plan_services.plan_create(
+        council=councils["a"],
+        by=None,
+        title="手計算の計画",
+        kind="activity",
+        levels=["目標", "事業"],
+        period_start=2026,
+        period_end=2026,
+    )
     goal = plan_services.node_create(plan=plan, parent=None, by=None, title="目標")
     a = plan_services.node_create(plan=plan, parent=goal, by=None, title="事業A", weight=2)
     b = plan_services.node_create(plan=plan, parent=goal, by=None, title="事業B")
@@ -90,8 +123,9 @@ def test_progress_page_query_count_is_flat(client, users, councils):
         statuses = services.statuses_for(councils["a"])
         for i, node in enumerate(plan.nodes.filter(children__isnull=True)[:50]):
             indicator = services.indicator_create(node=node, by=None, name=f"指標{i}", targets={2026: 10})
-            services.report_save(node=node, fiscal_year=2026, period=1, by=None, status=statuses[i % 5],
-                                 actuals={indicator: i})
+            services.report_save(
+                node=node, fiscal_year=2026, period=1, by=None, status=statuses[i % 5], actuals={indicator: i}
+            )
         client.force_login(users["admin"])
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(reverse("progress:plan", args=[plan.pk]) + "?year=2026").status_code == 200
@@ -110,8 +144,14 @@ def test_report_with_a_photo_and_who_may_see_it(client, users, plan, settings):
     node = leaf(plan)
     url = reverse("progress:report", args=[plan.pk, node.pk]) + "?year=2026&period=1"
     client.force_login(users["editor"])
-    response = client.post(url, {"done_text": "サロンの様子", "version": "0",
-                                 "attachment": SimpleUploadedFile("サロン.png", PNG, content_type="image/png")})
+    response = client.post(
+        url,
+        {
+            "done_text": "サロンの様子",
+            "version": "0",
+            "attachment": SimpleUploadedFile("サロン.png", PNG, content_type="image/png"),
+        },
+    )
     assert response.status_code == 302
     attachment = ReportAttachment.objects.get()
     assert (attachment.name, attachment.content_type, attachment.size) == ("サロン.png", "image/png", len(PNG))
@@ -129,11 +169,14 @@ def test_report_with_a_photo_and_who_may_see_it(client, users, plan, settings):
     assert not ReportAttachment.objects.exists()
 
 
-@pytest.mark.parametrize("name, content, message", [
-    ("setup.exe", b"MZ\x90\x00", "添付できない種類"),
-    ("写真.png", b"not really a png", "中身がファイル名"),
-    ("大きい.pdf", b"%PDF-" + b"0" * 3000, "大きすぎます"),
-])
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("setup.exe", b"MZ\x90\x00", "添付できない種類"),
+        ("写真.png", b"not really a png", "中身がファイル名"),
+        ("大きい.pdf", b"%PDF-" + b"0" * 3000, "大きすぎます"),
+    ],
+)
 def test_bad_attachments_save_nothing(client, users, plan, settings, name, content, message):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -142,17 +185,19 @@ def test_bad_attachments_save_nothing(client, users, plan, settings, name, conte
     settings.SASAEAI_ATTACHMENT_MAX_BYTES = 2000
     node = leaf(plan)
     client.force_login(users["editor"])
-    response = client.post(reverse("progress:report", args=[plan.pk, node.pk]) + "?year=2026&period=1",
-                           {"done_text": "保存されないはず", "version": "0",
-                            "attachment": SimpleUploadedFile(name, content)})
+    response = client.post(
+        reverse("progress:report", args=[plan.pk, node.pk]) + "?year=2026&period=1",
+        {"done_text": "保存されないはず", "version": "0", "attachment": SimpleUploadedFile(name, content)},
+    )
     assert response.status_code == 200 and message in response.content.decode()
     assert not ProgressReport.objects.exists() and not ReportAttachment.objects.exists()
 
 
 def test_progress_page_writes_numbers_as_people_do_and_escapes_names(client, users, plan):
     node = leaf(plan)
-    indicator = services.indicator_create(node=node, by=None, name="<script>x</script>件数", unit="件",
-                                          targets={2026: 100})
+    indicator = services.indicator_create(
+        node=node, by=None, name="<script>x</script>件数", unit="件", targets={2026: 100}
+    )
     services.report_save(node=node, fiscal_year=2026, period=1, by=None, actuals={indicator: "150"})
     client.force_login(users["viewer"])
     html = client.get(reverse("progress:plan", args=[plan.pk]) + "?year=2026").content.decode()

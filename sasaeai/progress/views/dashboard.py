@@ -4,6 +4,7 @@ The rows of the overdue and never-updated lists (up to 100 each) are built here,
 value, like ``plans/rendering.py``: the template engine costs about 0.2 ms a row, a third of the
 page's time budget for two full lists. The page chrome stays in the template.
 """
+
 from django.shortcuts import render
 from django.template.defaultfilters import truncatechars
 from django.urls import reverse
@@ -58,15 +59,20 @@ def item_rows(rows, *, node_base, show_missed):
         groups = []
         for g in r.groups:
             who = _leaders(g)
-            groups.append(f'<div>{escape(g.name)} <span class="small">{escape(who)}</span></div>' if who
-                          else f"<div>{escape(g.name)}</div>")
-        out.append(f'<tr><th scope="row"><a href="{node_base}{r.node.pk}/">{escape(r.node.label)}</a>'
-                   f'{sample if r.is_sample else ""}</th>')
+            groups.append(
+                f'<div>{escape(g.name)} <span class="small">{escape(who)}</span></div>'
+                if who
+                else f"<div>{escape(g.name)}</div>"
+            )
+        out.append(
+            f'<tr><th scope="row"><a href="{node_base}{r.node.pk}/">{escape(r.node.label)}</a>'
+            f"{sample if r.is_sample else ''}</th>"
+        )
         out.append(f'<td class="small">{escape(truncatechars(goal, 30)) if goal else none}</td>')
         if show_missed:
-            out.append(f'<td>{"<br>".join(escape(p.label) for p in r.missed)}</td>')
+            out.append(f"<td>{'<br>'.join(escape(p.label) for p in r.missed)}</td>")
         out.append(f'<td><ul class="names">{owners}</ul></td>' if owners else f"<td>{none}</td>")
-        out.append(f'<td>{"".join(groups) or none}</td>')
+        out.append(f"<td>{''.join(groups) or none}</td>")
         if show_missed:
             last = escape(fiscal.format_fiscal_year(r.last_year, style="wareki")) if r.last_year else nothing
             out.append(f'<td class="small">{last}</td>')
@@ -84,16 +90,25 @@ def _charts(d):
     goal_chart = _figure_chart(
         [(g.node.label, [g.progress, g.achievement]) for g in d.goals],
         _("%(year)s 基本目標ごとの進捗と達成率") % {"year": year},
-        _("横棒グラフ。項目ごとに進捗（0〜100）と達成率（％）。同じ数字を右の表に示します。"))
-    group_chart = _figure_chart(
-        [(g.group.name, [g.progress, g.achievement]) for g in d.groups],
-        _("%(year)s ワーキンググループごとの進捗と達成率") % {"year": year},
-        _("横棒グラフ。グループごとに担当する項目の進捗と達成率の平均。同じ数字を右の表に示します。")) if d.groups else ""
+        _("横棒グラフ。項目ごとに進捗（0〜100）と達成率（％）。同じ数字を右の表に示します。"),
+    )
+    group_chart = (
+        _figure_chart(
+            [(g.group.name, [g.progress, g.achievement]) for g in d.groups],
+            _("%(year)s ワーキンググループごとの進捗と達成率") % {"year": year},
+            _("横棒グラフ。グループごとに担当する項目の進捗と達成率の平均。同じ数字を右の表に示します。"),
+        )
+        if d.groups
+        else ""
+    )
     status_chart = charts.count_chart(
-        [(r.status.name, r.count, r.status.color, False) if r.status else (_("未報告"), r.count, None, True)
-         for r in d.status_rows],
+        [
+            (r.status.name, r.count, r.status.color, False) if r.status else (_("未報告"), r.count, None, True)
+            for r in d.status_rows
+        ],
         title=_("%(year)s 状況ごとの項目数") % {"year": year},
-        desc=_("横棒グラフ。報告された状況ごとの項目数と未報告の項目数。同じ数字を右の表に示します。"))
+        desc=_("横棒グラフ。報告された状況ごとの項目数と未報告の項目数。同じ数字を右の表に示します。"),
+    )
     trend_charts = []
     for trend in d.trends:
         indicator = trend.indicator
@@ -101,20 +116,46 @@ def _charts(d):
             trend_charts.append("")
             continue
         series = [
-            {"name": _("目標値"), "values": [p.target for p in trend.points], "colour": TARGET_COLOUR,
-             "dash": True, "marker": "square"},
-            {"name": _("実績値"), "values": [p.actual for p in trend.points], "colour": PROGRESS_COLOUR,
-             "marker": "circle", "labels": True},
+            {
+                "name": _("目標値"),
+                "values": [p.target for p in trend.points],
+                "colour": TARGET_COLOUR,
+                "dash": True,
+                "marker": "square",
+            },
+            {
+                "name": _("実績値"),
+                "values": [p.actual for p in trend.points],
+                "colour": PROGRESS_COLOUR,
+                "marker": "circle",
+                "labels": True,
+            },
         ]
         if any(p.baseline is not None for p in trend.points):
-            series.insert(0, {"name": _("基準値"), "values": [p.baseline for p in trend.points],
-                              "colour": BASELINE_COLOUR, "marker": "diamond"})
-        trend_charts.append(charts.line_chart(
-            x_labels=[_short_year(p.fiscal_year) for p in trend.points], series=series, unit=indicator.unit,
-            title=_("%(name)sの推移") % {"name": indicator.name},
-            desc=_("折れ線グラフ。年度ごとの実績値（実線）と目標値（破線）。同じ数字を右の表に示します。")))
-    return {"goals": goal_chart, "groups": group_chart, "statuses": status_chart,
-            "trends": list(zip(d.trends, trend_charts, strict=False))}
+            series.insert(
+                0,
+                {
+                    "name": _("基準値"),
+                    "values": [p.baseline for p in trend.points],
+                    "colour": BASELINE_COLOUR,
+                    "marker": "diamond",
+                },
+            )
+        trend_charts.append(
+            charts.line_chart(
+                x_labels=[_short_year(p.fiscal_year) for p in trend.points],
+                series=series,
+                unit=indicator.unit,
+                title=_("%(name)sの推移") % {"name": indicator.name},
+                desc=_("折れ線グラフ。年度ごとの実績値（実線）と目標値（破線）。同じ数字を右の表に示します。"),
+            )
+        )
+    return {
+        "goals": goal_chart,
+        "groups": group_chart,
+        "statuses": status_chart,
+        "trends": list(zip(d.trends, trend_charts, strict=False)),
+    }
 
 
 @plan_permission("progress.view")
@@ -122,9 +163,18 @@ def plan_dashboard(request, plan):
     year = _year(request, plan)
     d = dashboard_for(plan, year, trend_goal=request.GET.get("goal"), trend_page=request.GET.get("page"))
     node_base = reverse("plans:node", args=[plan.pk, 0])[:-2]
-    return render(request, "progress/dashboard.html", {
-        "plan": plan, "perms_here": request.council_permissions, "d": d, "year": year, "years": d.years,
-        "charts": _charts(d), "node_base": node_base,
-        "overdue_rows": item_rows(d.overdue, node_base=node_base, show_missed=True),
-        "never_rows": item_rows(d.never_updated, node_base=node_base, show_missed=False),
-    })
+    return render(
+        request,
+        "progress/dashboard.html",
+        {
+            "plan": plan,
+            "perms_here": request.council_permissions,
+            "d": d,
+            "year": year,
+            "years": d.years,
+            "charts": _charts(d),
+            "node_base": node_base,
+            "overdue_rows": item_rows(d.overdue, node_base=node_base, show_missed=True),
+            "never_rows": item_rows(d.never_updated, node_base=node_base, show_missed=False),
+        },
+    )

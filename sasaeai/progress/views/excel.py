@@ -5,6 +5,7 @@ Like every import (``sasaeai.core.imports``): the uploaded file waits in the pen
 (the session holds its token), and the confirm step checks the sha shown on the preview and parses
 the workbook again before applying it.
 """
+
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -71,15 +72,28 @@ def _allowed(request, plan):
 def _page(request, plan, *, period, form=None, problems=None, status=200):
     can_plan, groups = _allowed(request, plan)
     prefix = fiscal.format_fiscal_year(period.fiscal_year, style="wareki")
-    period_choices = [(p.number, p.label.removeprefix(prefix) or _("通年"))
-                      for p in services.plan_periods(plan, period.fiscal_year)]
+    period_choices = [
+        (p.number, p.label.removeprefix(prefix) or _("通年")) for p in services.plan_periods(plan, period.fiscal_year)
+    ]
     form = form or UploadForm(initial={"year": period.fiscal_year, "period": period.number})
-    return render(request, "progress/excel_page.html", {
-        "plan": plan, "perms_here": request.council_permissions, "period": period, "years": selectors.plan_years(plan),
-        "period_choices": period_choices,
-        "can_plan": can_plan, "groups": groups, "form": form, "problems": problems,
-        "max_rows": f"{excel.MAX_ROWS:,}", "max_mb": excel.MAX_BYTES // (1024 * 1024),
-    }, status=status)
+    return render(
+        request,
+        "progress/excel_page.html",
+        {
+            "plan": plan,
+            "perms_here": request.council_permissions,
+            "period": period,
+            "years": selectors.plan_years(plan),
+            "period_choices": period_choices,
+            "can_plan": can_plan,
+            "groups": groups,
+            "form": form,
+            "problems": problems,
+            "max_rows": f"{excel.MAX_ROWS:,}",
+            "max_mb": excel.MAX_BYTES // (1024 * 1024),
+        },
+        status=status,
+    )
 
 
 @plan_permission("progress.view")
@@ -112,8 +126,9 @@ def excel_upload(request, plan):
     if not form.is_valid():
         return _page(request, plan, period=period, form=form)
     upload = form.cleaned_data["file"]
-    importer = excel.ProgressWorkbookImporter(plan=plan, user=request.user, fiscal_year=period.fiscal_year,
-                                              period=period.number)
+    importer = excel.ProgressWorkbookImporter(
+        plan=plan, user=request.user, fiscal_year=period.fiscal_year, period=period.number
+    )
     raw = upload.read(importer.max_bytes() + 1)  # one byte more than allowed is enough to refuse it
     try:
         parsed = importer.check(raw, upload.name)
@@ -121,23 +136,43 @@ def excel_upload(request, plan):
         return _page(request, plan, period=period, form=form, problems=exc.messages())
     if not parsed.items:
         pending.discard(request, importer.kind)
-        messages.info(request, _("「%(name)s」を確認しました。今の内容と違うところはありませんでした（%(n)s 行）。"
-                                 "保存するものはありません。") % {"name": upload.name, "n": parsed.row_count})
+        messages.info(
+            request,
+            _(
+                "「%(name)s」を確認しました。今の内容と違うところはありませんでした（%(n)s 行）。"
+                "保存するものはありません。"
+            )
+            % {"name": upload.name, "n": parsed.row_count},
+        )
         return _page(request, plan, period=period)
-    waiting = pending.save(request, kind=importer.kind, council_id=plan.council_id, raw=raw, filename=upload.name,
-                           extra={"plan": plan.pk, "year": period.fiscal_year, "period": period.number})
-    return render(request, "progress/excel_preview.html", {
-        "plan": plan, "perms_here": request.council_permissions, "parsed": parsed, "period": period,
-        "sha": waiting.sha,
-    })
+    waiting = pending.save(
+        request,
+        kind=importer.kind,
+        council_id=plan.council_id,
+        raw=raw,
+        filename=upload.name,
+        extra={"plan": plan.pk, "year": period.fiscal_year, "period": period.number},
+    )
+    return render(
+        request,
+        "progress/excel_preview.html",
+        {
+            "plan": plan,
+            "perms_here": request.council_permissions,
+            "parsed": parsed,
+            "period": period,
+            "sha": waiting.sha,
+        },
+    )
 
 
 @plan_permission("progress.view")
 @require_POST
 def excel_confirm(request, plan):
     _allowed(request, plan)
-    waiting = pending.take(request, kind=excel.ProgressWorkbookImporter.kind, council_id=plan.council_id,
-                           sha=request.POST.get("sha"))
+    waiting = pending.take(
+        request, kind=excel.ProgressWorkbookImporter.kind, council_id=plan.council_id, sha=request.POST.get("sha")
+    )
     if waiting is None or waiting.extra.get("plan") != plan.pk:
         messages.error(request, _("確認中の一括入力が見つかりません。もう一度ファイルを選んでください。"))
         return redirect("excel:plan", plan_id=plan.pk)
@@ -145,8 +180,9 @@ def excel_confirm(request, plan):
     if period is None:
         messages.error(request, _("この計画の報告期間にない期間です。"))
         return redirect("excel:plan", plan_id=plan.pk)
-    importer = excel.ProgressWorkbookImporter(plan=plan, user=request.user, fiscal_year=period.fiscal_year,
-                                              period=period.number)
+    importer = excel.ProgressWorkbookImporter(
+        plan=plan, user=request.user, fiscal_year=period.fiscal_year, period=period.number
+    )
     try:
         parsed = importer.check(waiting.raw, waiting.filename)
         count = importer.apply(parsed, by=request.user)
@@ -155,6 +191,9 @@ def excel_confirm(request, plan):
     if not count:
         messages.info(request, _("今の内容と違うところはありませんでした。保存するものはありません。"))
     else:
-        messages.success(request, _("%(period)sの進捗を %(n)s 項目（%(fields)s か所）更新しました。") % {
-            "period": period.label, "n": count, "fields": parsed.change_count})
+        messages.success(
+            request,
+            _("%(period)sの進捗を %(n)s 項目（%(fields)s か所）更新しました。")
+            % {"period": period.label, "n": count, "fields": parsed.change_count},
+        )
     return redirect(reverse("progress:plan", args=[plan.pk]) + f"?year={period.fiscal_year}")

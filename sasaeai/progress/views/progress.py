@@ -1,4 +1,5 @@
 """Screens for running the plan. Thin: permission, form, one service, redirect."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -11,14 +12,20 @@ from django.views.decorators.http import require_POST
 
 from sasaeai.accounts.decorators import council_permission, plan_permission
 from sasaeai.core import fiscal
-from sasaeai.plans.selectors import node_get_for_user, plan_tree
 from sasaeai.core.view_helpers import form_errors_from
+from sasaeai.plans.selectors import node_get_for_user, plan_tree
 
 from .. import permissions, rendering, rollup, selectors, services
-from ..midterm import latest_midterm
 from ..forms import (
-    AnnualPlanForm, IndicatorForm, MeetingForm, ReportForm, ScheduleForm, StatusFormSet, WorkingGroupForm,
+    AnnualPlanForm,
+    IndicatorForm,
+    MeetingForm,
+    ReportForm,
+    ScheduleForm,
+    StatusFormSet,
+    WorkingGroupForm,
 )
+from ..midterm import latest_midterm
 
 
 def _year(request, plan):
@@ -35,21 +42,34 @@ def plan_progress(request, plan):
     year, years = _year(request, plan)
     tree, figures = selectors.plan_figures(plan, year)
     node_base = reverse("plans:node", args=[plan.pk, 0])[:-2]
-    rows = rendering.progress_rows([(node, depth, figures[node.pk]) for node, depth in tree.rows()],
-                                   node_base=node_base)
-    return render(request, "progress/plan_progress.html", {
-        "plan": plan, "perms_here": request.council_permissions, "year": year, "years": years, "rows": rows,
-        "roots": [(node, figures[node.pk]) for node in tree.roots], "display": rollup.display,
-        "periods": services.plan_periods(plan, year), "schedule": services.schedule_for(plan),
-    })
+    rows = rendering.progress_rows(
+        [(node, depth, figures[node.pk]) for node, depth in tree.rows()], node_base=node_base
+    )
+    return render(
+        request,
+        "progress/plan_progress.html",
+        {
+            "plan": plan,
+            "perms_here": request.council_permissions,
+            "year": year,
+            "years": years,
+            "rows": rows,
+            "roots": [(node, figures[node.pk]) for node in tree.roots],
+            "display": rollup.display,
+            "periods": services.plan_periods(plan, year),
+            "schedule": services.schedule_for(plan),
+        },
+    )
 
 
 @plan_permission("progress.manage")
 def schedule_edit(request, plan):
     schedule = services.schedule_for(plan)
-    form = ScheduleForm(request.POST or None, instance=schedule if request.method == "GET" else None,
-                        initial={"frequency": schedule.frequency, "due_days": schedule.due_days,
-                                 "grace_days": schedule.grace_days})
+    form = ScheduleForm(
+        request.POST or None,
+        instance=schedule if request.method == "GET" else None,
+        initial={"frequency": schedule.frequency, "due_days": schedule.due_days, "grace_days": schedule.grace_days},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.schedule_update(plan=plan, by=request.user, **form.cleaned_data)
@@ -59,9 +79,16 @@ def schedule_edit(request, plan):
             messages.success(request, _("報告の頻度と締切を保存しました。"))
             return redirect("progress:plan", plan_id=plan.pk)
     year = selectors.default_fiscal_year(plan)
-    return render(request, "progress/schedule_form.html", {
-        "plan": plan, "perms_here": request.council_permissions, "form": form,
-        "periods": services.plan_periods(plan, year)})
+    return render(
+        request,
+        "progress/schedule_form.html",
+        {
+            "plan": plan,
+            "perms_here": request.council_permissions,
+            "form": form,
+            "periods": services.plan_periods(plan, year),
+        },
+    )
 
 
 def _indicator_form(request, plan, node, indicator=None):
@@ -71,8 +98,7 @@ def _indicator_form(request, plan, node, indicator=None):
         initial.update({f"target_{t.fiscal_year}": t.value for t in indicator.targets.all()})
     # After a midterm review a changed target needs a reason (kept with the old value).
     ask_reason = indicator is not None and latest_midterm(plan.pk) is not None
-    return IndicatorForm(request.POST or None, years=selectors.plan_years(plan), initial=initial,
-                         ask_reason=ask_reason)
+    return IndicatorForm(request.POST or None, years=selectors.plan_years(plan), initial=initial, ask_reason=ask_reason)
 
 
 @plan_permission("progress.manage")
@@ -88,8 +114,11 @@ def indicator_create(request, plan, node_id):
         else:
             messages.success(request, _("指標「%(name)s」を追加しました。") % {"name": fields["name"]})
             return redirect(reverse("plans:node", args=[plan.pk, node.pk]) + "#indicators")
-    return render(request, "progress/indicator_form.html", {
-        "plan": plan, "perms_here": request.council_permissions, "node": node, "form": form, "indicator": None})
+    return render(
+        request,
+        "progress/indicator_form.html",
+        {"plan": plan, "perms_here": request.council_permissions, "node": node, "form": form, "indicator": None},
+    )
 
 
 @plan_permission("progress.manage")
@@ -104,17 +133,24 @@ def indicator_edit(request, plan, node_id, indicator_id):
             return redirect(reverse("plans:node", args=[plan.pk, node.pk]) + "#indicators")
         if form.is_valid():
             try:
-                services.indicator_update(indicator=indicator, by=request.user,
-                                          expected_version=form.cleaned_data["version"], targets=form.targets(),
-                                          target_change_reason=form.change_reason(),
-                                          **form.model_fields())
+                services.indicator_update(
+                    indicator=indicator,
+                    by=request.user,
+                    expected_version=form.cleaned_data["version"],
+                    targets=form.targets(),
+                    target_change_reason=form.change_reason(),
+                    **form.model_fields(),
+                )
             except ValidationError as exc:
                 form_errors_from(exc, form)
             else:
                 messages.success(request, _("指標「%(name)s」を保存しました。") % {"name": form.cleaned_data["name"]})
                 return redirect(reverse("plans:node", args=[plan.pk, node.pk]) + "#indicators")
-    return render(request, "progress/indicator_form.html", {
-        "plan": plan, "perms_here": request.council_permissions, "node": node, "form": form, "indicator": indicator})
+    return render(
+        request,
+        "progress/indicator_form.html",
+        {"plan": plan, "perms_here": request.council_permissions, "node": node, "form": form, "indicator": indicator},
+    )
 
 
 def _period(request, plan):
@@ -144,33 +180,65 @@ def report_edit(request, plan, node_id):
     statuses = services.statuses_for(plan.council)
     initial = {"version": report.version if report else 0}
     if report:
-        initial.update({"status": str(report.status_id or ""), "done_text": report.done_text,
-                        "results": report.results, "problems": report.problems})
+        initial.update(
+            {
+                "status": str(report.status_id or ""),
+                "done_text": report.done_text,
+                "results": report.results,
+                "problems": report.problems,
+            }
+        )
         for actual in report.actuals.all():
             initial[f"actual_{actual.indicator_id}"] = (
-                actual.text if actual.value is None else format(actual.value.normalize(), "f"))
+                actual.text if actual.value is None else format(actual.value.normalize(), "f")
+            )
     from django.conf import settings
 
-    form = ReportForm(request.POST or None, request.FILES or None, statuses=statuses, indicators=indicators,
-                      initial=initial, attachments=report.attachments.all() if report else (),
-                      max_attachment_bytes=settings.SASAEAI_ATTACHMENT_MAX_BYTES)
+    form = ReportForm(
+        request.POST or None,
+        request.FILES or None,
+        statuses=statuses,
+        indicators=indicators,
+        initial=initial,
+        attachments=report.attachments.all() if report else (),
+        max_attachment_bytes=settings.SASAEAI_ATTACHMENT_MAX_BYTES,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.report_submit(
-                node=node, fiscal_year=period.fiscal_year, period=period.number, by=request.user,
-                expected_version=form.cleaned_data["version"], actuals=form.actuals(), status=form.status_object(),
-                done_text=form.cleaned_data["done_text"], results=form.cleaned_data["results"],
-                problems=form.cleaned_data["problems"], remove_attachments=form.removed_attachments(),
+                node=node,
+                fiscal_year=period.fiscal_year,
+                period=period.number,
+                by=request.user,
+                expected_version=form.cleaned_data["version"],
+                actuals=form.actuals(),
+                status=form.status_object(),
+                done_text=form.cleaned_data["done_text"],
+                results=form.cleaned_data["results"],
+                problems=form.cleaned_data["problems"],
+                remove_attachments=form.removed_attachments(),
                 attachment=form.cleaned_data.get("attachment"),
-                attachment_info=form.attachment_info if form.cleaned_data.get("attachment") else None)
+                attachment_info=form.attachment_info if form.cleaned_data.get("attachment") else None,
+            )
         except ValidationError as exc:
             form_errors_from(exc, form)
         else:
             messages.success(request, _("%(period)sの進捗を保存しました。") % {"period": period.label})
             return redirect(reverse("plans:node", args=[plan.pk, node.pk]) + "#reports")
-    return render(request, "progress/report_form.html", {
-        "plan": plan, "perms_here": request.council_permissions, "node": node, "form": form, "report": report,
-        "period": period, "periods": periods, "statuses": statuses})
+    return render(
+        request,
+        "progress/report_form.html",
+        {
+            "plan": plan,
+            "perms_here": request.council_permissions,
+            "node": node,
+            "form": form,
+            "report": report,
+            "period": period,
+            "periods": periods,
+            "statuses": statuses,
+        },
+    )
 
 
 # --------------------------------------------------------------------------- 推進体制: groups and meetings
@@ -178,9 +246,16 @@ def report_edit(request, plan, node_id):
 
 @plan_permission("progress.view")
 def organisation(request, plan):
-    return render(request, "progress/organisation.html", {
-        "plan": plan, "perms_here": request.council_permissions,
-        "groups": selectors.plan_working_groups(plan), "meetings": selectors.plan_meetings(plan)})
+    return render(
+        request,
+        "progress/organisation.html",
+        {
+            "plan": plan,
+            "perms_here": request.council_permissions,
+            "groups": selectors.plan_working_groups(plan),
+            "meetings": selectors.plan_meetings(plan),
+        },
+    )
 
 
 def _plan_nodes(plan):
@@ -196,10 +271,16 @@ def group_edit(request, plan, group_id=None):
     group = selectors.working_group_get(plan, group_id) if group_id else None
     initial = {}
     if group:
-        initial = {"name": group.name, "leader": group.leader_id, "sub_leader": group.sub_leader_id,
-                   "nodes": list(group.nodes.all()), "members": list(group.members.all())}
-    form = WorkingGroupForm(request.POST or None, initial=initial, nodes=_plan_nodes(plan),
-                            users=users_for_council(plan.council))
+        initial = {
+            "name": group.name,
+            "leader": group.leader_id,
+            "sub_leader": group.sub_leader_id,
+            "nodes": list(group.nodes.all()),
+            "members": list(group.members.all()),
+        }
+    form = WorkingGroupForm(
+        request.POST or None, initial=initial, nodes=_plan_nodes(plan), users=users_for_council(plan.council)
+    )
     if request.method == "POST":
         if group and request.POST.get("delete"):
             services.working_group_delete(group=group, by=request.user)
@@ -211,12 +292,22 @@ def group_edit(request, plan, group_id=None):
             except ValidationError as exc:
                 form_errors_from(exc, form)
             else:
-                messages.success(request, _("ワーキンググループ「%(n)s」を保存しました。") % {"n": form.cleaned_data["name"]})
+                messages.success(
+                    request, _("ワーキンググループ「%(n)s」を保存しました。") % {"n": form.cleaned_data["name"]}
+                )
                 return redirect("progress:organisation", plan_id=plan.pk)
-    return render(request, "progress/simple_form.html", {
-        "plan": plan, "perms_here": request.council_permissions, "form": form, "can_delete": group is not None,
-        "heading": _("ワーキンググループ") + (f": {group.name}" if group else ""),
-        "back": reverse("progress:organisation", args=[plan.pk])})
+    return render(
+        request,
+        "progress/simple_form.html",
+        {
+            "plan": plan,
+            "perms_here": request.council_permissions,
+            "form": form,
+            "can_delete": group is not None,
+            "heading": _("ワーキンググループ") + (f": {group.name}" if group else ""),
+            "back": reverse("progress:organisation", args=[plan.pk]),
+        },
+    )
 
 
 @plan_permission("progress.manage")
@@ -228,8 +319,9 @@ def meeting_edit(request, plan, meeting_id=None):
     if meeting:
         initial = {f: getattr(meeting, f) for f in services.MEETING_FIELDS}
         initial["nodes"] = list(meeting.nodes.all())
-    form = MeetingForm(request.POST or None, initial=initial, nodes=_plan_nodes(plan),
-                       groups=WorkingGroup.objects.filter(plan=plan))
+    form = MeetingForm(
+        request.POST or None, initial=initial, nodes=_plan_nodes(plan), groups=WorkingGroup.objects.filter(plan=plan)
+    )
     if request.method == "POST":
         if meeting and request.POST.get("delete"):
             services.meeting_delete(meeting=meeting, by=request.user)
@@ -245,9 +337,18 @@ def meeting_edit(request, plan, meeting_id=None):
             else:
                 messages.success(request, _("推進会議の記録を保存しました。"))
                 return redirect("progress:organisation", plan_id=plan.pk)
-    return render(request, "progress/simple_form.html", {
-        "plan": plan, "perms_here": request.council_permissions, "form": form, "can_delete": meeting is not None,
-        "heading": _("推進会議の記録"), "back": reverse("progress:organisation", args=[plan.pk])})
+    return render(
+        request,
+        "progress/simple_form.html",
+        {
+            "plan": plan,
+            "perms_here": request.council_permissions,
+            "form": form,
+            "can_delete": meeting is not None,
+            "heading": _("推進会議の記録"),
+            "back": reverse("progress:organisation", args=[plan.pk]),
+        },
+    )
 
 
 # --------------------------------------------------------------------------- 年次計画
@@ -259,10 +360,20 @@ def annual_plans(request, plan):
     tree = plan_tree(plan)
     annual = selectors.plan_annual_plans(plan, year)
     rows = [(node, depth, annual.get(node.pk)) for node, depth in tree.rows()]
-    return render(request, "progress/annual_plans.html", {
-        "plan": plan, "perms_here": request.council_permissions, "year": year, "years": years, "rows": rows,
-        "node_base": reverse("plans:node", args=[plan.pk, 0])[:-2], "months": services.MONTHS_OF_FY,
-        "has_sample": any(a.is_sample for a in annual.values())})
+    return render(
+        request,
+        "progress/annual_plans.html",
+        {
+            "plan": plan,
+            "perms_here": request.council_permissions,
+            "year": year,
+            "years": years,
+            "rows": rows,
+            "node_base": reverse("plans:node", args=[plan.pk, 0])[:-2],
+            "months": services.MONTHS_OF_FY,
+            "has_sample": any(a.is_sample for a in annual.values()),
+        },
+    )
 
 
 @plan_permission("progress.manage")
@@ -276,24 +387,45 @@ def annual_plan_edit(request, plan, node_id):
     annual = selectors.plan_annual_plans(plan, year, node=node).get(node.pk)
     initial = {"version": annual.version if annual else 0}
     if annual:
-        initial.update({"content": annual.content, "months": annual.months, "working_group": annual.working_group_id,
-                        "owners": list(annual.owners.all()), "budget": annual.budget})
-    form = AnnualPlanForm(request.POST or None, initial=initial, groups=WorkingGroup.objects.filter(plan=plan),
-                          users=users_for_council(plan.council))
+        initial.update(
+            {
+                "content": annual.content,
+                "months": annual.months,
+                "working_group": annual.working_group_id,
+                "owners": list(annual.owners.all()),
+                "budget": annual.budget,
+            }
+        )
+    form = AnnualPlanForm(
+        request.POST or None,
+        initial=initial,
+        groups=WorkingGroup.objects.filter(plan=plan),
+        users=users_for_council(plan.council),
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
-            services.annual_plan_save(node=node, fiscal_year=year, by=request.user,
-                                      expected_version=data.pop("version"), **data)
+            services.annual_plan_save(
+                node=node, fiscal_year=year, by=request.user, expected_version=data.pop("version"), **data
+            )
         except ValidationError as exc:
             form_errors_from(exc, form)
         else:
             messages.success(request, _("年次計画を保存しました。"))
             return redirect(reverse("progress:annual_plans", args=[plan.pk]) + f"?year={year}#node-{node.pk}")
-    return render(request, "progress/simple_form.html", {
-        "plan": plan, "perms_here": request.council_permissions, "form": form, "can_delete": False,
-        "heading": _("年次計画（%(year)s）: %(label)s") % {"year": fiscal.format_fiscal_year(year), "label": node.label},
-        "back": reverse("progress:annual_plans", args=[plan.pk]) + f"?year={year}"})
+    return render(
+        request,
+        "progress/simple_form.html",
+        {
+            "plan": plan,
+            "perms_here": request.council_permissions,
+            "form": form,
+            "can_delete": False,
+            "heading": _("年次計画（%(year)s）: %(label)s")
+            % {"year": fiscal.format_fiscal_year(year), "label": node.label},
+            "back": reverse("progress:annual_plans", args=[plan.pk]) + f"?year={year}",
+        },
+    )
 
 
 # --------------------------------------------------------------------------- my items
@@ -317,10 +449,19 @@ def audit_restore(request, plan, entry_id):
     entry = AuditEntry.objects.filter(pk=entry_id, council_id=plan.council_id, plan_id=plan.pk).first()
     if entry is None:
         raise Http404
-    allowed = permissions.MANAGE in request.council_permissions if entry.action == "indicator.update" else (
-        entry.node_id is not None and permissions.can_report(
-            request.user, plan, node_get_for_user(request.user, plan, entry.node_id),
-            selectors.report_year(entry.object_id)))
+    allowed = (
+        permissions.MANAGE in request.council_permissions
+        if entry.action == "indicator.update"
+        else (
+            entry.node_id is not None
+            and permissions.can_report(
+                request.user,
+                plan,
+                node_get_for_user(request.user, plan, entry.node_id),
+                selectors.report_year(entry.object_id),
+            )
+        )
+    )
     if not allowed:
         raise Http404
     try:
@@ -338,16 +479,26 @@ def audit_restore(request, plan, entry_id):
 @council_permission("progress.manage")
 def statuses_edit(request, council):
     statuses = services.statuses_for(council)
-    formset = StatusFormSet(request.POST or None, prefix="statuses", initial=[
-        {"id": s.pk, "name": s.name, "color": s.color, "score": s.score} for s in statuses])
+    formset = StatusFormSet(
+        request.POST or None,
+        prefix="statuses",
+        initial=[{"id": s.pk, "name": s.name, "color": s.color, "score": s.score} for s in statuses],
+    )
     if request.method == "POST" and formset.is_valid():
         rows = []
         for form in formset.forms:  # every existing status, plus a filled-in new row
             if not form.initial and not form.has_changed():
                 continue
             data = form.cleaned_data
-            rows.append({"id": data.get("id"), "name": data.get("name"), "color": data.get("color"),
-                         "score": data.get("score"), "delete": bool(data.get("DELETE"))})
+            rows.append(
+                {
+                    "id": data.get("id"),
+                    "name": data.get("name"),
+                    "color": data.get("color"),
+                    "score": data.get("score"),
+                    "delete": bool(data.get("DELETE")),
+                }
+            )
         try:
             services.statuses_update(council=council, by=request.user, rows=rows)
         except ValidationError as exc:

@@ -13,13 +13,17 @@ class Command(BaseCommand):
     def handle(self, *args, reset=False, **options):
         loaded = load_demo(reset=reset)
         for plan in loaded:
-            self.stdout.write("  " + _("読み込み: %(council)s / %(title)s") % {
-                "council": plan.council.name, "title": plan.title})
+            self.stdout.write(
+                "  " + _("読み込み: %(council)s / %(title)s") % {"council": plan.council.name, "title": plan.title}
+            )
         self.stdout.write(self.style.SUCCESS(_("デモデータの準備ができました。")))
         self.stdout.write("")
         self.stdout.write("  " + _("ブラウザで http://127.0.0.1:8000 を開き、次のどれかでログインしてください。"))
         for username, _display_name, role, councils in DEMO_USERS:
             scope = "、".join(councils) if councils else _("5つの社協すべて")
-            self.stdout.write("    " + _("ユーザー名 %(username)s パスワード %(password)s  （%(role)s・%(scope)s）") % {
-                "username": f"{username:<9}", "password": DEMO_PASSWORD, "role": role.label, "scope": scope})
+            self.stdout.write(
+                "    "
+                + _("ユーザー名 %(username)s パスワード %(password)s  （%(role)s・%(scope)s）")
+                % {"username": f"{username:<9}", "password": DEMO_PASSWORD, "role": role.label, "scope": scope}
+            )
         self.stdout.write("")

@@ -17,8 +17,9 @@ class Command(BaseCommand):
         parser.add_argument("--document", action="store_true", help="all plans printed in the same document")
         parser.add_argument("-o", "--output", help="write to this file instead of standard output")
 
-    def handle(self, *args: Any, plan_id: int, document: bool = False, output: str | None = None,
-               **options: Any) -> None:
+    def handle(
+        self, *args: Any, plan_id: int, document: bool = False, output: str | None = None, **options: Any
+    ) -> None:
         plan = Plan.objects.select_related("council").filter(pk=plan_id).first()
         if plan is None:
             raise CommandError(_("計画 %(id)s が見つかりません。") % {"id": plan_id})

@@ -23,7 +23,9 @@ class Command(BaseCommand):
         try:
             raw = path.read_bytes()
         except OSError as exc:
-            raise CommandError(_("%(file)s: ファイルを読めません（%(error)s）。") % {"file": file, "error": exc.strerror}) from exc
+            raise CommandError(
+                _("%(file)s: ファイルを読めません（%(error)s）。") % {"file": file, "error": exc.strerror}
+            ) from exc
         try:
             data = planfile.parse(raw, filename=path.name, max_bytes=settings.SASAEAI_PLAN_FILE_MAX_BYTES)
             name = council or data.council
@@ -36,5 +38,7 @@ class Command(BaseCommand):
         except planfile.PlanFileError as exc:
             raise CommandError(_("取り込みませんでした。") + "\n" + "\n".join(exc.messages())) from exc
         for plan in plans:
-            self.stdout.write(_("取り込み: %(id)s %(title)s（%(count)s 項目）") % {
-                "id": plan.pk, "title": plan.title, "count": plan.nodes.count()})
+            self.stdout.write(
+                _("取り込み: %(id)s %(title)s（%(count)s 項目）")
+                % {"id": plan.pk, "title": plan.title, "count": plan.nodes.count()}
+            )

@@ -4,6 +4,7 @@ Each reminder (user × plan × fiscal year × period × kind) is sent at most on
 ``ReminderLog`` in the same transaction as it is sent, so a failed send records nothing and a
 second run sends nothing new. The rules are in ``sasaeai/progress/reminders.py``.
 """
+
 import datetime as dt
 
 from django.conf import settings
@@ -34,8 +35,10 @@ def _kind_label(reminder):
 
 
 class Command(BaseCommand):
-    help = ("E-mail each owner the items whose progress report is due or overdue, once per period "
-            "and once after the due date.")
+    help = (
+        "E-mail each owner the items whose progress report is due or overdue, once per period "
+        "and once after the due date."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--date", help="the day to compute reminders for, YYYY-MM-DD (default: today)")
@@ -52,7 +55,9 @@ class Command(BaseCommand):
         try:
             return dt.date.fromisoformat(date)
         except ValueError:
-            raise CommandError(_("--date は YYYY-MM-DD の形で指定してください（%(value)s）。") % {"value": date}) from None
+            raise CommandError(
+                _("--date は YYYY-MM-DD の形で指定してください（%(value)s）。") % {"value": date}
+            ) from None
 
     def _plan_is_running(self, plan_id):
         """False (and says why) when the one plan asked for is not being run; an error when it doesn't exist."""
@@ -60,8 +65,10 @@ class Command(BaseCommand):
         if plan is None:
             raise CommandError(_("計画 %(id)s が見つかりません。") % {"id": plan_id})
         if plan.status != Plan.Status.ACTIVE:
-            self.stdout.write(_("計画 %(id)s「%(title)s」は推進中ではないため、案内を送りません。")
-                              % {"id": plan.pk, "title": plan.title})
+            self.stdout.write(
+                _("計画 %(id)s「%(title)s」は推進中ではないため、案内を送りません。")
+                % {"id": plan.pk, "title": plan.title}
+            )
             return False
         return True
 
@@ -73,15 +80,20 @@ class Command(BaseCommand):
         all_reminders = reminders_module.reminders_for(day, plan_id=plan_id)
         pending = reminders_module.unsent(all_reminders)
         already = len(all_reminders) - len(pending)
-        self.stdout.write(_("%(day)s（%(wareki)s）時点の進捗報告の案内") % {
-            "day": day.isoformat(), "wareki": fiscal.format_date(day)})
+        self.stdout.write(
+            _("%(day)s（%(wareki)s）時点の進捗報告の案内") % {"day": day.isoformat(), "wareki": fiscal.format_date(day)}
+        )
 
         sent = skipped_no_email = failed = raced = 0
         for reminder in pending:
             user = reminder.user
             what = _("%(user)s／計画「%(title)s」／%(period)s／%(kind)s（%(count)s 項目）") % {
-                "user": user, "title": reminder.plan.title, "period": reminder.period.label,
-                "kind": _kind_label(reminder), "count": len(reminder.items)}
+                "user": user,
+                "title": reminder.plan.title,
+                "period": reminder.period.label,
+                "kind": _kind_label(reminder),
+                "count": len(reminder.items),
+            }
             if not user.email:
                 skipped_no_email += 1
                 self.stdout.write(_("送れません（メールアドレスが登録されていません）: %(what)s") % {"what": what})
@@ -94,28 +106,39 @@ class Command(BaseCommand):
             message = EmailMessage(subject=subject, body=body, to=[user.email])
             try:
                 with transaction.atomic():
-                    ReminderLog.objects.create(user=user, plan=reminder.plan, fiscal_year=reminder.fiscal_year,
-                                               period=reminder.period.number, kind=reminder.kind,
-                                               item_count=len(reminder.items))
+                    ReminderLog.objects.create(
+                        user=user,
+                        plan=reminder.plan,
+                        fiscal_year=reminder.fiscal_year,
+                        period=reminder.period.number,
+                        kind=reminder.kind,
+                        item_count=len(reminder.items),
+                    )
                     message.send(fail_silently=False)
             except IntegrityError:  # another run recorded it first
                 raced += 1
                 continue
             except OSError as exc:  # SMTP and socket errors: nothing is recorded, the next run retries
                 failed += 1
-                self.stderr.write(_("送信に失敗しました（次回もう一度送ります）: %(what)s: %(error)s")
-                                  % {"what": what, "error": exc})
+                self.stderr.write(
+                    _("送信に失敗しました（次回もう一度送ります）: %(what)s: %(error)s") % {"what": what, "error": exc}
+                )
                 continue
             sent += 1
             self.stdout.write(_("送信しました: %(what)s <%(email)s>") % {"what": what, "email": user.email})
 
         if dry_run:
-            summary = _("確認のみ（--dry-run）: 送信予定 %(sent)s 件、送信済みのため省略 %(already)s 件、"
-                        "メールアドレスがないため送れない %(no_email)s 件。何も送信・記録していません。")
+            summary = _(
+                "確認のみ（--dry-run）: 送信予定 %(sent)s 件、送信済みのため省略 %(already)s 件、"
+                "メールアドレスがないため送れない %(no_email)s 件。何も送信・記録していません。"
+            )
         else:
-            summary = _("送信 %(sent)s 件、送信済みのため省略 %(already)s 件、"
-                        "メールアドレスがないため送れない %(no_email)s 件、失敗 %(failed)s 件。")
-        self.stdout.write(summary % {"sent": sent, "already": already + raced, "no_email": skipped_no_email,
-                                     "failed": failed})
+            summary = _(
+                "送信 %(sent)s 件、送信済みのため省略 %(already)s 件、"
+                "メールアドレスがないため送れない %(no_email)s 件、失敗 %(failed)s 件。"
+            )
+        self.stdout.write(
+            summary % {"sent": sent, "already": already + raced, "no_email": skipped_no_email, "failed": failed}
+        )
         if failed:
             raise CommandError(_("%(n)s 件の案内を送れませんでした。") % {"n": failed})
