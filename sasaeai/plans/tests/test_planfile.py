@@ -11,40 +11,7 @@ from sasaeai.plans.models import Plan, PlanNode
 from sasaeai.plans.selectors import plan_file_data
 from sasaeai.plans.services import plan_file_import
 
-MAX = 2 * 1024 * 1024
-
-VALID = """\
-format: sasaeai-plan/1
-council: テスト市社会福祉協議会
-plans:
-- title: テスト計画
-  kind: activity
-  period:
-    start: 2026
-    end: 2030
-  levels:
-  - 基本目標
-  - 推進目標
-  issues:
-  - code: '01'
-    title: つながりの希薄化
-  nodes:
-  - code: １
-    title: 目標一
-    issues:
-    - '01'
-    children:
-    - code: １-①
-      title: 推進目標一
-      priority: true
-"""
-
-
-def problems_of(text_or_bytes):
-    raw = text_or_bytes.encode("utf-8") if isinstance(text_or_bytes, str) else text_or_bytes
-    with pytest.raises(planfile.PlanFileError) as info:
-        planfile.parse(raw, filename="bad.yaml", max_bytes=MAX)
-    return info.value
+from .factories import MAX, VALID, problems_of
 
 
 def test_valid_file_parses_to_the_tree():
@@ -253,3 +220,58 @@ def test_docs_example_is_a_valid_file():
     example = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
     data = planfile.parse(example.encode(), max_bytes=MAX)
     assert data.plans[0].nodes[0].children[0].priority is True
+
+
+# --------------------------------------------------------------------------- files that once crashed the reader
+
+
+def test_deeply_nested_yaml_is_refused_instead_of_crashing_the_process():
+    err = problems_of(b"[" * 30000 + b"]" * 30000)
+    assert "入れ子が深すぎます（64 段まで）" in str(err)
+    assert "入れ子が深すぎます" in str(problems_of(b"a: " + b"[" * 100000))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("  kind: activity\n", "  kind: [activity]\n"),
+        ("  kind: activity\n", "  kind: activity\n  status: {a: b}\n"),
+        ("      priority: true\n", "      priority: [a]\n"),
+        ("      priority: true\n", "      priority: !!set {a: null}\n"),
+        (
+            "      priority: true\n",
+            "      priority: true\n      actions:\n      - actor: [community]\n        text: x\n",
+        ),
+    ],
+)
+def test_lists_and_maps_where_a_word_is_expected(change):
+    err = problems_of(VALID.replace(*change))
+    assert err.problems  # a PlanFileError with a message, not a TypeError
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "!!int abc",
+        "!!int ''",
+        "!!float abc",
+        "!!bool maybe",
+        "!!timestamp abc",
+        "!!int " + "9" * 5000,
+        "!!int 0x" + "f" * 5000,
+        "!!python/object:os.system x",
+    ],
+)
+def test_explicit_tags_never_crash(value):
+    text = VALID.replace("    end: 2030\n", f"    end: {value}\n")
+    err = problems_of(text)
+    assert all(len(str(p)) < 400 for p in err.problems)
+
+
+def test_explicit_int_tag_on_a_year_still_reads():
+    data = planfile.parse(VALID.replace("    end: 2030\n", "    end: !!int 2030\n").encode(), max_bytes=MAX)
+    assert data.plans[0].period_end == 2030
+
+
+def test_nul_in_an_escaped_string_is_refused():
+    assert "NUL" in str(problems_of(VALID.replace("title: 目標一", 'title: "目標\\0一"')))

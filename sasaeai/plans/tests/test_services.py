@@ -7,6 +7,7 @@ from sasaeai.core.models import AuditEntry
 from sasaeai.plans import services
 from sasaeai.plans.models import PlanLevel, PlanNode
 from sasaeai.plans.selectors import plan_tree
+from sasaeai.plans.tests.factories import titles
 
 
 @pytest.fixture
@@ -298,3 +299,35 @@ def test_bad_phases_change_nothing(plan, phase, message):
         services.plan_update(plan=plan, by=None, vision="変更", phases=[phase])
     plan.refresh_from_db()
     assert plan.vision == "" and not plan.phases.exists()
+
+
+# --------------------------------------------------------------------------- moves that once went wrong
+
+
+def test_move_within_the_same_parent_to_last(move_plan):
+    g = PlanNode.objects.get(plan=move_plan, title="g")
+    services.node_move(node=PlanNode.objects.get(plan=move_plan, title="2"), by=None, parent=g, position=None)
+    assert titles(g) == ["3", "4", "5", "6", "2"]
+    assert list(PlanNode.objects.filter(parent=g).order_by("position").values_list("position", flat=True)) == [
+        0,
+        1,
+        2,
+        3,
+        4,
+    ]
+
+
+def test_reordering_keeps_a_deliberately_skipped_level(move_plan):
+    g = PlanNode.objects.get(plan=move_plan, title="g")
+    deep = services.node_create(plan=move_plan, parent=g, by=None, title="深い", level=move_plan.levels.get(name="C"))
+    services.node_move(node=deep, by=None, parent=g, position=0)
+    deep.refresh_from_db()
+    assert deep.level.name == "C" and titles(g)[0] == "深い"
+
+
+def test_level_change_allowed_when_children_stay_deeper(move_plan):
+    root = services.node_create(plan=move_plan, parent=None, by=None, title="root")
+    services.node_create(plan=move_plan, parent=root, by=None, title="child", level=move_plan.levels.get(name="C"))
+    services.node_update(node=root, by=None, level=move_plan.levels.get(name="B"))
+    root.refresh_from_db()
+    assert root.level.name == "B"

@@ -1,15 +1,16 @@
 """The screens: import with preview, forms that refuse bad input in place, export, 体系図."""
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from sasaeai.core.models import AuditEntry
 from sasaeai.demo.generator import create_plan
+from sasaeai.plans import services
 from sasaeai.plans.models import Plan, PlanNode
-from sasaeai.plans.tests.test_planfile import VALID
+
+from .factories import VALID, upload
 
 
 def mgmt(prefix, total=0, initial=0):
@@ -24,13 +25,6 @@ def mgmt(prefix, total=0, initial=0):
 
 NO_ACTIONS = mgmt("actions")
 NO_PHASES_OR_SECTIONS = {**mgmt("phases"), **mgmt("sections")}
-
-
-def upload(client, council, content, name="plan.yaml"):
-    return client.post(
-        reverse("plans:import", args=[council.pk]),
-        {"file": SimpleUploadedFile(name, content, content_type="application/x-yaml")},
-    )
 
 
 def test_import_preview_then_confirm(client, users, councils):
@@ -333,3 +327,56 @@ def test_plan_form_edits_phases_and_sections(client, users, small_plan):
     ]
     html = client.get(reverse("plans:overview", args=[small_plan.pk])).content.decode()
     assert "前期: 令和8年度〜令和10年度 (2026〜2028年度)" in html and "推進体制" in html
+
+
+# --------------------------------------------------------------------------- inputs that once failed
+
+
+def test_deep_nesting_through_the_import_view(client, users, councils):
+    client.force_login(users["editor"])
+    response = upload(client, councils["a"], b"[" * 30000 + b"]" * 30000)
+    assert response.status_code == 200 and "入れ子が深すぎます" in response.content.decode()
+
+
+def test_municipal_plan_end_before_start_is_caught_at_preview(client, users, councils):
+    text = VALID.replace(
+        "  levels:\n", "  municipal_plan:\n    name: 市の計画\n    start: 2030\n    end: 2020\n  levels:\n"
+    )
+    client.force_login(users["editor"])
+    response = upload(client, councils["a"], text.encode())
+    assert "終了年度が開始年度より前です" in response.content.decode()
+    assert not Plan.objects.exists()
+
+
+def test_move_to_the_top_through_the_form(client, users, move_plan):
+    client.force_login(users["editor"])
+    node = PlanNode.objects.get(plan=move_plan, title="3")
+    response = client.post(reverse("plans:node_move", args=[move_plan.pk, node.pk]), {"parent": "", "position": "-1"})
+    assert response.status_code == 302
+    node.refresh_from_db()
+    assert node.parent is None and node.level.name == "A"
+
+
+def test_history_shows_non_text_values(client, users, move_plan):
+    client.force_login(users["editor"])
+    g = PlanNode.objects.get(plan=move_plan, title="g")
+    services.node_create(plan=move_plan, parent=g, by=users["editor"], title="重点の項目", is_priority=True)
+    html = client.get(reverse("plans:history", args=[move_plan.pk])).content.decode()
+    assert '<span class="muted">is_priority</span><span><ins>はい</ins>' in html
+
+
+def test_long_level_names_are_refused_in_the_create_form(client, users, councils):
+    client.force_login(users["editor"])
+    response = client.post(
+        reverse("plans:create", args=[councils["a"].pk]),
+        {"title": "長い階層名", "kind": "activity", "status": "drafting", "levels": "あ" * 80},
+    )
+    assert "階層名は50文字までです" in response.content.decode()
+    assert not Plan.objects.filter(title="長い階層名").exists()
+
+
+def test_matrix_names_the_chosen_level(client, users, move_plan):
+    client.force_login(users["viewer"])
+    services.issue_create(plan=move_plan, by=None, code="01", title="課題")
+    html = client.get(reverse("plans:matrix", args=[move_plan.pk]) + "?level=1").content.decode()
+    assert "地域生活課題とBの対応" in html and "列: B" in html
