@@ -26,7 +26,7 @@ def committee_get(council, committee_id) -> Committee:
     try:
         return Committee.objects.select_related("plan", "council").get(pk=int(committee_id), council=council)
     except (Committee.DoesNotExist, TypeError, ValueError):
-        raise Http404
+        raise Http404 from None
 
 
 def committee_members(committee):
@@ -46,7 +46,7 @@ def meeting_get(committee, meeting_id) -> CommitteeMeeting:
     try:
         return CommitteeMeeting.objects.select_related("committee").get(pk=int(meeting_id), committee=committee)
     except (CommitteeMeeting.DoesNotExist, TypeError, ValueError):
-        raise Http404
+        raise Http404 from None
 
 
 def material_get(council, material_id) -> MeetingMaterial:
@@ -55,4 +55,4 @@ def material_get(council, material_id) -> MeetingMaterial:
             pk=int(material_id), meeting__committee__council=council
         )
     except (MeetingMaterial.DoesNotExist, TypeError, ValueError):
-        raise Http404
+        raise Http404 from None
