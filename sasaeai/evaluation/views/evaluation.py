@@ -63,6 +63,7 @@ def _not_set_up(request, council, plan=None):
             "plan": plan,
             "perms_here": request.council_permissions,
             "can_set_up": permissions.SETTINGS in request.council_permissions,
+            "base_template": "plans_base.html" if plan is not None else "base.html",
         },
     )
 
