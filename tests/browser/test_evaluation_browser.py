@@ -18,12 +18,12 @@ def evaluation_site(live_server, transactional_db):
 
     from sasaeai.accounts.models import Membership, User
     from sasaeai.core import fiscal
-    from sasaeai.core.models import Council
+    from sasaeai.core.services import council_create
     from sasaeai.plans import services as plan_services
     from sasaeai.progress import services
 
     year = fiscal.fiscal_year_of(timezone.localdate())
-    council = Council.objects.create(name="テスト市社会福祉協議会")
+    council = council_create(name="テスト市社会福祉協議会")
     people = {}
     for username, role, name in (
         ("tanto", "reporter", "担当 花子"),

@@ -23,14 +23,14 @@ def comment_site(live_server, transactional_db, settings):
     from django.utils import timezone
 
     from sasaeai.accounts.models import Membership, User
-    from sasaeai.core.models import Council
+    from sasaeai.core.services import council_create
     from sasaeai.participation import comments
     from sasaeai.plans import services as plan_services
     from sasaeai.plans.models import PlanSection
 
     settings.SASAEAI_COMMENT_MIN_SECONDS = 0  # a browser fills the form faster than a person
     today = timezone.localdate()
-    council = Council.objects.create(name="テスト市社会福祉協議会")
+    council = council_create(name="テスト市社会福祉協議会")
     staff = User.objects.create_user("jimukyoku", password=PASSWORD, display_name="事務局 次郎")
     Membership.objects.create(user=staff, council=council, role="editor")
     plan = plan_services.plan_create(
