@@ -57,6 +57,7 @@ __all__ = [
     "MAX_YEAR",
     "MIN_YEAR",
     "Era",
+    "display_date",
     "era_of",
     "fiscal_year_bounds",
     "fiscal_year_era",
@@ -65,6 +66,7 @@ __all__ = [
     "format_era_year",
     "format_fiscal_period",
     "format_fiscal_year",
+    "is_supported_date",
     "parse_fiscal_year",
     "wareki",
 ]
@@ -191,6 +193,19 @@ def format_date(d: date, *, gannen: bool = True) -> str:
     """Format a date in 和暦, e.g. "令和8年3月1日" (no zero padding)."""
     era, year = wareki(d)
     return f"{format_era_year(era, year, gannen=gannen)}{d.month}月{d.day}日"
+
+
+def is_supported_date(d: date) -> bool:
+    """True if ``d`` can be written in 和暦 here (1868-09-08 … 2200-12-31)."""
+    return _FIRST_DAY <= d <= _LAST_DAY
+
+
+def display_date(d: date) -> str:
+    """``format_date`` for display: never raises. A date outside the supported range (or
+    anything that is not a date) is shown as its ISO (西暦) text instead."""
+    if isinstance(d, date) and not isinstance(d, datetime) and is_supported_date(d):
+        return format_date(d)
+    return d.isoformat() if isinstance(d, date) else str(d)
 
 
 # --------------------------------------------------------------------------

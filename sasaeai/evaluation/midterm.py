@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from sasaeai.accounts.decorators import permissions_for
 from sasaeai.core import fiscal
 from sasaeai.core.audit import log_action
+from sasaeai.core.forms import validate_era_date
 from sasaeai.progress.models import TargetChange
 
 from .models import STAGE_ORDER, Grade, PlanSnapshot, Stage, StageEntry
@@ -232,7 +233,13 @@ def snapshot_take(
     if len(note) > NOTE_LIMIT:
         errors["note"] = _("メモは%(n)s文字以内で入力してください。") % {"n": NOTE_LIMIT}
     taken_on = taken_on or timezone.localdate()
-    if fiscal_year is None:
+    try:
+        validate_era_date(taken_on)
+    except ValidationError as exc:
+        errors["taken_on"] = exc.messages[0]
+    if "taken_on" in errors:
+        pass
+    elif fiscal_year is None:
         fiscal_year = default_fiscal_year(plan, taken_on)
     elif plan.period_start is not None and not plan.period_start <= int(fiscal_year) <= plan.period_end:
         errors["fiscal_year"] = _("%(year)sは計画期間（%(period)s）の外です。") % {

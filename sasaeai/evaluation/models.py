@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sasaeai.core.forms import validate_era_date
 from sasaeai.core.models import Council
 from sasaeai.plans.models import YEAR_VALIDATORS, Plan, PlanNode
 
@@ -210,7 +211,7 @@ class PlanSnapshot(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="snapshots")
     kind = models.CharField(_("種類"), max_length=10, choices=Kind.choices, default=Kind.MIDTERM)
     title = models.CharField(_("名称"), max_length=200)
-    taken_on = models.DateField(_("基準日"))
+    taken_on = models.DateField(_("基準日"), validators=[validate_era_date])
     fiscal_year = models.PositiveSmallIntegerField(_("年度"), validators=YEAR_VALIDATORS)
     note = models.TextField(_("メモ"), blank=True)
     data = models.JSONField(default=dict)

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from sasaeai.accounts.decorators import permissions_for
 from sasaeai.core import fiscal
 from sasaeai.core.audit import log_action
-from sasaeai.core.concurrency import check_version
+from sasaeai.core.concurrency import check_version, created_once
 
 from .models import (
     STAGE_ORDER,
@@ -448,10 +448,8 @@ def stage_save(
             % {"stage": _stage_label(stage)}
         )
     if entry is not None:
+        # A form opened before the first save carries version 0, so a second first save is refused.
         check_version(entry, expected_version)
-    elif expected_version:
-        # The form was opened on an entry that has since been deleted or never existed: still fine.
-        pass
     criteria_ids = {str(pk) for pk in Criterion.objects.filter(council=plan.council).values_list("pk", flat=True)}
     clean = _clean_values(plan, values, criteria_ids)
     if submit:
@@ -474,7 +472,10 @@ def stage_save(
         entry.submitted_by, entry.submitted_at = by, timezone.now()
     if not created:
         entry.version = F("version") + 1
-    entry.save()
+        entry.save()
+    else:
+        with created_once():
+            entry.save()
     entry.refresh_from_db()
     log_action(
         council=plan.council,
@@ -556,6 +557,7 @@ def opinion_save(*, plan, fiscal_year: int, by, text: str, submit=False, expecte
     if opinion is not None:
         if opinion.is_submitted:
             raise ValidationError(_("総評・答申は確定済みです。変更するには社協管理者が差し戻す必要があります。"))
+        # A form opened before the first save carries version 0, so a second first save is refused.
         check_version(opinion, expected_version)
         before = {"text": opinion.text}
         opinion.text = text
@@ -565,7 +567,11 @@ def opinion_save(*, plan, fiscal_year: int, by, text: str, submit=False, expecte
     opinion.updated_by = by
     if submit:
         opinion.is_submitted, opinion.submitted_at = True, timezone.now()
-    opinion.save()
+    if before is None:
+        with created_once():  # two first saves at once: the second is told, not a 500
+            opinion.save()
+    else:
+        opinion.save()
     opinion.refresh_from_db()
     log_action(
         council=plan.council,

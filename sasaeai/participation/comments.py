@@ -42,6 +42,7 @@ from django.utils.translation import gettext as _
 from sasaeai.core import fiscal
 from sasaeai.core.audit import diff, log_action
 from sasaeai.core.concurrency import check_version
+from sasaeai.core.forms import clean_search_text
 from sasaeai.plans.models import PlanSection
 
 from . import surveys
@@ -91,7 +92,7 @@ def period_state(period: PublicCommentPeriod, today: date | None = None) -> str:
 
 def _not_open_message(period, state):
     if state == BEFORE:
-        return _("受付開始前です（%(date)sから）") % {"date": fiscal.format_date(period.opens_on)}
+        return _("受付開始前です（%(date)sから）") % {"date": fiscal.display_date(period.opens_on)}
     return _("受付は終了しました")
 
 
@@ -171,7 +172,7 @@ def period_save(*, plan, by, period=None, expected_version=None, title, descript
         raise ValidationError(
             {
                 "closes_on": _("受付終了日は、受付開始日（%(date)s）と同じ日かそれより後にしてください。")
-                % {"date": fiscal.format_date(opens_on)}
+                % {"date": fiscal.display_date(opens_on)}
             }
         )
     period.full_clean(exclude=["plan", "questionnaire"])
@@ -205,7 +206,7 @@ def period_publish(*, period, by, publish=True, today=None):
         if period_state(period, today) != CLOSED:
             raise ValidationError(
                 _("受付期間中は結果を公表できません（受付終了日: %(date)s）。")
-                % {"date": fiscal.format_date(period.closes_on)}
+                % {"date": fiscal.display_date(period.closes_on)}
             )
         missing = list(
             period.comments.exclude(status=PublicComment.Status.EXCLUDED)
@@ -607,8 +608,8 @@ class CommentFilters:
             status=status if status in PublicComment.Status.values else "",
             section=section if section == "none" or section in section_ids else "",
             reflection=reflection if reflection == "none" or reflection in PublicComment.Reflection.values else "",
-            group=(data.get("group", "") or "")[:200],
-            q=(data.get("q", "") or "").strip()[:200],
+            group=clean_search_text(data.get("group"), 200, strip=False),
+            q=clean_search_text(data.get("q"), 200),
         )
 
     def apply(self, qs):
@@ -894,8 +895,8 @@ def export_xlsx(period) -> bytes:
             % {
                 "plan": period.plan.title,
                 "title": period.title,
-                "opens": fiscal.format_date(period.opens_on),
-                "closes": fiscal.format_date(period.closes_on),
+                "opens": fiscal.display_date(period.opens_on),
+                "closes": fiscal.display_date(period.closes_on),
             }
         ]
     )

@@ -8,6 +8,8 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from sasaeai.core.forms import EraDateField, ModelMultipleChoiceField
+
 from .models import Committee, CommitteeMember, EngagementSession, Voice
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -62,7 +64,7 @@ def node_field_choices(rows):
 class LinkForm(forms.Form):
     """Base of the forms that link voices: issues / nodes / tags / new_tags, filled from the plan."""
 
-    issues: forms.ModelMultipleChoiceField[CommunityIssue] = forms.ModelMultipleChoiceField(
+    issues: forms.ModelMultipleChoiceField[CommunityIssue] = ModelMultipleChoiceField(
         label=_("地域生活課題"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
     nodes = forms.TypedMultipleChoiceField(
@@ -72,7 +74,7 @@ class LinkForm(forms.Form):
         widget=NodeSelect(attrs={"size": 8}),
         help_text=_("Ctrl（Macは⌘）を押しながら選ぶと複数選べます。"),
     )
-    tags: forms.ModelMultipleChoiceField[Tag] = forms.ModelMultipleChoiceField(
+    tags: forms.ModelMultipleChoiceField[Tag] = ModelMultipleChoiceField(
         label=_("タグ"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
     new_tags = forms.CharField(
@@ -97,8 +99,8 @@ class LinkForm(forms.Form):
 class StepRowForm(forms.Form):
     id = forms.IntegerField(widget=forms.HiddenInput, required=False)
     name = forms.CharField(label=_("段階"), max_length=100, required=False)
-    start_date = forms.DateField(label=_("開始日"), required=False, widget=DATE)
-    end_date = forms.DateField(label=_("終了日"), required=False, widget=DATE)
+    start_date = EraDateField(label=_("開始日"), required=False, widget=DATE)
+    end_date = EraDateField(label=_("終了日"), required=False, widget=DATE)
     description = forms.CharField(label=_("行ったこと"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     outputs = forms.CharField(
         label=_("生まれたもの"),
@@ -140,7 +142,7 @@ class SessionForm(forms.Form):
     title = forms.CharField(
         label=_("名称"), max_length=200, help_text=_("例: 住民ふくし談笑会（第1回）、〇〇会ヒアリング")
     )
-    held_on = forms.DateField(label=_("開催日"), required=False, widget=DATE)
+    held_on = EraDateField(label=_("開催日"), required=False, widget=DATE)
     place = forms.CharField(label=_("会場・地区"), max_length=200, required=False)
     occurrences = forms.IntegerField(
         label=_("開催回数"),
@@ -256,8 +258,8 @@ class CommitteeForm(forms.Form):
         required=False,
         help_text=_("計画ごとの委員会なら選びます。社協全体の委員会なら空欄にします。"),
     )
-    term_start = forms.DateField(label=_("任期の開始"), required=False, widget=DATE)
-    term_end = forms.DateField(label=_("任期の終了"), required=False, widget=DATE)
+    term_start = EraDateField(label=_("任期の開始"), required=False, widget=DATE)
+    term_end = EraDateField(label=_("任期の終了"), required=False, widget=DATE)
 
     def __init__(self, *args, plans, **kwargs):
         super().__init__(*args, **kwargs)
@@ -320,9 +322,11 @@ class MembersQuickForm(forms.Form):
         help_text=_("「氏名, 所属・役職」の形で、1行に1人ずつ。Excelからそのまま貼り付けられます。"),
     )
 
-    def people(self):
+    @staticmethod
+    def _parse(text: str | None) -> list[tuple[int, dict[str, str]]]:
+        """(line number, {"name", "affiliation"}) for each filled line."""
         result = []
-        for line in (self.cleaned_data.get("lines") or "").splitlines():
+        for number, line in enumerate((text or "").splitlines(), start=1):
             line = line.strip()
             if not line:
                 continue
@@ -332,13 +336,36 @@ class MembersQuickForm(forms.Form):
                     break
             else:
                 name, affiliation = line, ""
-            result.append({"name": name.strip(), "affiliation": affiliation.strip()})
+            result.append((number, {"name": name.strip(), "affiliation": affiliation.strip()}))
         return result
+
+    def clean_lines(self) -> str:
+        text: str = self.cleaned_data.get("lines") or ""
+        limits = {
+            "name": (_("氏名"), CommitteeMember._meta.get_field("name").max_length),
+            "affiliation": (_("所属・役職"), CommitteeMember._meta.get_field("affiliation").max_length),
+        }
+        errors: list[forms.ValidationError] = []
+        for number, person in self._parse(text):
+            for key, (label, limit) in limits.items():
+                if len(person[key]) > limit:
+                    errors.append(
+                        forms.ValidationError(
+                            _("%(n)s行目: %(label)sは%(limit)s文字以内にしてください（%(length)s文字あります）。"),
+                            params={"n": number, "label": label, "limit": limit, "length": len(person[key])},
+                        )
+                    )
+        if errors:
+            raise forms.ValidationError(errors)
+        return text
+
+    def people(self) -> list[dict[str, str]]:
+        return [person for _number, person in self._parse(self.cleaned_data.get("lines"))]
 
 
 class MeetingForm(forms.Form):
     number = forms.IntegerField(label=_("回"), min_value=1, max_value=999, help_text=_("第何回の会議か（数字）"))
-    held_on = forms.DateField(label=_("開催日"), widget=DATE, required=False)
+    held_on = EraDateField(label=_("開催日"), widget=DATE, required=False)
     date_note = forms.CharField(
         label=_("開催時期（日付が分からないとき）"),
         max_length=100,
@@ -348,7 +375,7 @@ class MeetingForm(forms.Form):
     place = forms.CharField(label=_("会場"), max_length=200, required=False)
     agenda = forms.CharField(label=_("議題"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     minutes = forms.CharField(label=_("議事の概要"), required=False, widget=forms.Textarea(attrs={"rows": 6}))
-    attendees: forms.ModelMultipleChoiceField[CommitteeMember] = forms.ModelMultipleChoiceField(
+    attendees: forms.ModelMultipleChoiceField[CommitteeMember] = ModelMultipleChoiceField(
         label=_("出席した委員"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
     material = forms.FileField(

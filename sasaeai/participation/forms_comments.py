@@ -6,6 +6,8 @@ services' in ``comments.py``, whose field-named errors land next to these fields
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from sasaeai.core.forms import EraDateField
+
 from .models import PublicComment
 
 TEXTAREA = forms.Textarea(attrs={"rows": 4})
@@ -66,8 +68,8 @@ class PeriodForm(forms.Form):
         widget=TEXTAREA,
         help_text=_("公開のページの最初に表示します。意見の出し方・問い合わせ先など。"),
     )
-    opens_on = forms.DateField(label=_("受付開始日"), widget=DATE)
-    closes_on = forms.DateField(label=_("受付終了日"), widget=DATE)
+    opens_on = EraDateField(label=_("受付開始日"), widget=DATE)
+    closes_on = EraDateField(label=_("受付終了日"), widget=DATE)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 

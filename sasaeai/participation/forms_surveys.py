@@ -7,6 +7,8 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sasaeai.core.forms import EraDateField
+
 from . import surveys, surveys_import
 from .models import Question, Questionnaire
 
@@ -24,8 +26,8 @@ class QuestionnaireForm(forms.Form):
         required=False,
         help_text=Questionnaire._meta.get_field("audience").help_text,
     )
-    opens_on = forms.DateField(label=gettext_lazy("開始日"), required=False, widget=DATE)
-    closes_on = forms.DateField(label=gettext_lazy("締切日"), required=False, widget=DATE)
+    opens_on = EraDateField(label=gettext_lazy("開始日"), required=False, widget=DATE)
+    closes_on = EraDateField(label=gettext_lazy("締切日"), required=False, widget=DATE)
     distributed = forms.IntegerField(label=gettext_lazy("配布数"), required=False, min_value=0)
     returned = forms.IntegerField(
         label=gettext_lazy("回収数"),

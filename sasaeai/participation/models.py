@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sasaeai.core.forms import validate_era_date
 from sasaeai.core.models import Council
 from sasaeai.plans.models import CommunityIssue, Plan, PlanNode, PlanSection
 
@@ -19,8 +20,8 @@ class FormulationStep(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="formulation_steps")
     position = models.PositiveIntegerField(default=0)
     name = models.CharField(_("段階"), max_length=100)
-    start_date = models.DateField(_("開始日"), null=True, blank=True)
-    end_date = models.DateField(_("終了日"), null=True, blank=True)
+    start_date = models.DateField(_("開始日"), null=True, blank=True, validators=[validate_era_date])
+    end_date = models.DateField(_("終了日"), null=True, blank=True, validators=[validate_era_date])
     description = models.TextField(_("行ったこと"), blank=True)
     outputs = models.TextField(_("生まれたもの"), blank=True, help_text=_("例: 地域生活課題 12項目、素案"))
 
@@ -52,8 +53,8 @@ class Questionnaire(models.Model):
         _("対象"), max_length=200, blank=True, help_text=_("例: 市内在住の18歳以上の方 2,000人（無作為抽出）")
     )
     status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.DRAFT)
-    opens_on = models.DateField(_("開始日"), null=True, blank=True)
-    closes_on = models.DateField(_("締切日"), null=True, blank=True)
+    opens_on = models.DateField(_("開始日"), null=True, blank=True, validators=[validate_era_date])
+    closes_on = models.DateField(_("締切日"), null=True, blank=True, validators=[validate_era_date])
     distributed = models.PositiveIntegerField(_("配布数"), null=True, blank=True)
     returned = models.PositiveIntegerField(
         _("回収数（紙など、取り込んでいない分を含む記録）"),
@@ -191,7 +192,7 @@ class EngagementSession(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="engagement_sessions")
     kind = models.CharField(_("種類"), max_length=10, choices=Kind.choices, default=Kind.WORKSHOP)
     title = models.CharField(_("名称"), max_length=200)
-    held_on = models.DateField(_("開催日"), null=True, blank=True)
+    held_on = models.DateField(_("開催日"), null=True, blank=True, validators=[validate_era_date])
     place = models.CharField(_("会場・地区"), max_length=200, blank=True)
     occurrences = models.PositiveSmallIntegerField(
         _("開催回数"),
@@ -259,14 +260,14 @@ class PublicCommentPeriod(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="comment_periods")
     title = models.CharField(_("名称"), max_length=200)
     description = models.TextField(_("説明"), blank=True)
-    opens_on = models.DateField(_("受付開始日"))
-    closes_on = models.DateField(_("受付終了日"))
+    opens_on = models.DateField(_("受付開始日"), validators=[validate_era_date])
+    closes_on = models.DateField(_("受付終了日"), validators=[validate_era_date])
     questionnaire = models.ForeignKey(
         Questionnaire, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("意見の様式")
     )
     public_key = models.CharField(max_length=32, unique=True)
     results_published = models.BooleanField(_("結果を公表する"), default=False)
-    results_published_on = models.DateField(_("結果の公表日"), null=True, blank=True)
+    results_published_on = models.DateField(_("結果の公表日"), null=True, blank=True, validators=[validate_era_date])
     is_sample = models.BooleanField(_("サンプル"), default=False)
     version = models.PositiveIntegerField(default=1, editable=False)
 
@@ -352,8 +353,8 @@ class Committee(models.Model):
     plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.SET_NULL, related_name="committees")
     kind = models.CharField(_("種類"), max_length=20, choices=Kind.choices, default=Kind.FORMULATION)
     name = models.CharField(_("名称"), max_length=200)
-    term_start = models.DateField(_("任期の開始"), null=True, blank=True)
-    term_end = models.DateField(_("任期の終了"), null=True, blank=True)
+    term_start = models.DateField(_("任期の開始"), null=True, blank=True, validators=[validate_era_date])
+    term_end = models.DateField(_("任期の終了"), null=True, blank=True, validators=[validate_era_date])
     is_sample = models.BooleanField(_("サンプル"), default=False)
 
     class Meta:
@@ -404,7 +405,7 @@ class CommitteeMember(models.Model):
 class CommitteeMeeting(models.Model):
     committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="meetings")
     number = models.PositiveSmallIntegerField(_("回"), validators=[MinValueValidator(1), MaxValueValidator(999)])
-    held_on = models.DateField(_("開催日"), null=True, blank=True)
+    held_on = models.DateField(_("開催日"), null=True, blank=True, validators=[validate_era_date])
     date_note = models.CharField(
         _("開催時期（日付が分からないとき）"), max_length=100, blank=True, help_text=_("例: 令和7年5月〜10月の間")
     )

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from sasaeai.core import fiscal
+from sasaeai.core.forms import ModelMultipleChoiceField
 
 from .models import CommunityIssue, NodeAction, Plan, PlanLevel, PlanNode
 
@@ -140,6 +141,7 @@ class NodeForm(forms.ModelForm):
             "targets_text": forms.Textarea(attrs={"rows": 2}),
             "issues": forms.CheckboxSelectMultiple,
         }
+        field_classes = {"issues": ModelMultipleChoiceField}  # an id too large is an invalid choice, not a 500
 
     def __init__(self, *args: Any, plan: Plan, parent: PlanNode | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

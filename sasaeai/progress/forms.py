@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from sasaeai.core import fiscal
+from sasaeai.core.forms import EraDateField, ModelMultipleChoiceField
 from sasaeai.plans.forms import FiscalYearField
 
 from .models import Indicator, ReportingSchedule
@@ -147,14 +148,14 @@ class ReportForm(forms.Form):
 
 class WorkingGroupForm(forms.Form):
     name = forms.CharField(label=_("名称"), max_length=100, help_text=_("例: 基本目標1 推進ワーキンググループ"))
-    nodes: forms.ModelMultipleChoiceField[PlanNode] = forms.ModelMultipleChoiceField(
+    nodes: forms.ModelMultipleChoiceField[PlanNode] = ModelMultipleChoiceField(
         label=_("担当する項目"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
     leader: forms.ModelChoiceField[User] = forms.ModelChoiceField(label=_("リーダー"), queryset=None, required=False)
     sub_leader: forms.ModelChoiceField[User] = forms.ModelChoiceField(
         label=_("サブリーダー"), queryset=None, required=False
     )
-    members: forms.ModelMultipleChoiceField[User] = forms.ModelMultipleChoiceField(
+    members: forms.ModelMultipleChoiceField[User] = ModelMultipleChoiceField(
         label=_("メンバー"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
 
@@ -169,7 +170,7 @@ class WorkingGroupForm(forms.Form):
 
 class MeetingForm(forms.Form):
     title = forms.CharField(label=_("会議名"), max_length=200, help_text=_("例: 第2回 推進会議"))
-    held_on = forms.DateField(label=_("開催日"), widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = EraDateField(label=_("開催日"), widget=forms.DateInput(attrs={"type": "date"}))
     working_group: forms.ModelChoiceField[WorkingGroup] = forms.ModelChoiceField(
         label=_("ワーキンググループ"), queryset=None, required=False
     )
@@ -177,7 +178,7 @@ class MeetingForm(forms.Form):
     agenda = forms.CharField(label=_("議題"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     minutes = forms.CharField(label=_("議事の概要"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
     decisions = forms.CharField(label=_("決定事項"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    nodes: forms.ModelMultipleChoiceField[PlanNode] = forms.ModelMultipleChoiceField(
+    nodes: forms.ModelMultipleChoiceField[PlanNode] = ModelMultipleChoiceField(
         label=_("話し合った項目"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
 
@@ -202,7 +203,7 @@ class AnnualPlanForm(forms.Form):
     working_group: forms.ModelChoiceField[WorkingGroup] = forms.ModelChoiceField(
         label=_("担当ワーキンググループ"), queryset=None, required=False
     )
-    owners: forms.ModelMultipleChoiceField[User] = forms.ModelMultipleChoiceField(
+    owners: forms.ModelMultipleChoiceField[User] = ModelMultipleChoiceField(
         label=_("担当者"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
     budget = forms.DecimalField(label=_("予算（円）"), required=False, min_value=0, max_digits=14, decimal_places=0)

@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sasaeai.core.forms import validate_era_date
 from sasaeai.core.models import Council
 from sasaeai.plans.models import YEAR_VALIDATORS, Plan, PlanNode
 
@@ -198,7 +199,7 @@ class Meeting(models.Model):
         verbose_name=_("ワーキンググループ"),
     )
     title = models.CharField(_("会議名"), max_length=200)
-    held_on = models.DateField(_("開催日"))
+    held_on = models.DateField(_("開催日"), validators=[validate_era_date])
     attendees = models.TextField(_("出席者"), blank=True)
     agenda = models.TextField(_("議題"), blank=True)
     minutes = models.TextField(_("議事の概要"), blank=True)

@@ -14,7 +14,7 @@ from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
 from sasaeai.core.audit import RESTORABLE_ACTIONS, audit_entry, diff, log_action
-from sasaeai.core.concurrency import ConcurrentEditError
+from sasaeai.core.concurrency import ConcurrentEditError, created_once
 from sasaeai.core.concurrency import check_version as _check_version
 from sasaeai.core.models import AuditEntry
 
@@ -541,7 +541,10 @@ def annual_plan_save(
         return annual
     if before is not None:
         annual.version = F("version") + 1
-    annual.save()
+        annual.save()
+    else:
+        with created_once():  # two first saves at once: the second is told, not a 500
+            annual.save()
     annual.refresh_from_db()
     annual.owners.set(owners)
     log_action(
@@ -697,7 +700,8 @@ def reports_save_bulk(*, plan, fiscal_year: int, period: int, by, items) -> int:
             report.version += 1
             changed_reports.append(report)
         pending.append((report, node, changed, old, b, a, created))
-    ProgressReport.objects.bulk_create(new_reports)
+    with created_once():  # a report created by someone else since we looked: refused, not a 500
+        ProgressReport.objects.bulk_create(new_reports)
     # One UPDATE per changed existing report: Django's bulk_update builds a CASE per row and field,
     # which was over ten times slower here for a thousand rows.
     for report in changed_reports:
@@ -777,6 +781,15 @@ def statuses_update(*, council, by, rows):
     cannot be deleted."""
     current = {s.pk: s for s in statuses_for(council)}
     before = [f"{s.name}（{s.score}・{s.color}）" for s in current.values()]
+    ids = [r.get("id") for r in rows if r.get("id") is not None]
+    if any(pk not in current for pk in ids) or len(set(ids)) != len(ids):
+        # A forged or stale row id (another council's status, one deleted meanwhile, a duplicate).
+        raise ValidationError(
+            _(
+                "状況の一覧が画面を開いた後に変わったか、正しくない行があります。"
+                "画面を開き直してから、もう一度保存してください。"
+            )
+        )
     kept = [r for r in rows if not r.get("delete")]
     _check_status_rows(kept)
     for row in rows:

@@ -12,19 +12,29 @@ from sasaeai.core import fiscal
 register = template.Library()
 
 
+# The display tags below never raise: a value 和暦 cannot show (out of range, not a number) is shown
+# in 西暦 instead, so one bad value can never break a page.
+
+
 @register.filter
 def fiscal_year(value: int | str | None, style: str = "both") -> str:
     """2026 → 令和8年度 (2026年度)."""
     if value in (None, ""):
         return ""
-    return fiscal.format_fiscal_year(int(value), style=style)
+    try:
+        return fiscal.format_fiscal_year(int(value), style=style)
+    except (TypeError, ValueError, OverflowError):
+        return f"{value}年度"
 
 
 @register.simple_tag
 def fiscal_period(start: int | str | None, end: int | str | None) -> str:
     if start in (None, ""):
         return ""
-    return fiscal.format_fiscal_period(int(start), int(end or start))
+    try:
+        return fiscal.format_fiscal_period(int(start), int(end or start))
+    except (TypeError, ValueError, OverflowError):
+        return f"{start}{fiscal.PERIOD_SEPARATOR}{end or start}年度"
 
 
 @register.filter
@@ -34,9 +44,12 @@ def wareki_date(value: dt.date | dt.datetime | None) -> str:
     from django.utils import timezone
 
     if isinstance(value, dt.datetime):
-        value = timezone.localtime(value)
-        return f"{fiscal.format_date(value.date())} {value:%H:%M}"
-    return fiscal.format_date(value)
+        try:
+            value = timezone.localtime(value)
+        except (TypeError, ValueError, OverflowError):
+            pass  # naive or at the very edge of the calendar: show it as it is
+        return f"{fiscal.display_date(value.date())} {value:%H:%M}"
+    return fiscal.display_date(value)
 
 
 @register.filter

@@ -153,7 +153,7 @@ def _stage_cards(request, plan, node, row, year, period):
                 initial.update({f"criterion_{k}": v for k, v in entry.criteria.items()})
             else:
                 pre = services.prefill(row.evaluation, stage, row.report)
-                initial = {k: v for k, v in pre.items() if k != "criteria"}
+                initial = {k: v for k, v in pre.items() if k != "criteria"} | {"version": 0}
                 initial.update({f"criterion_{k}": v for k, v in pre.get("criteria", {}).items()})
             card["form"] = StageForm(
                 initial=initial, grades=grades, directions=directions, criteria=criteria, prefix=stage
@@ -300,7 +300,7 @@ def opinion(request, plan):
     can_edit = permissions.OPINION in perms and not closed and not (current and current.is_submitted)
     form = OpinionForm(
         request.POST or None,
-        initial={"text": current.text if current else "", "version": current.version if current else None},
+        initial={"text": current.text if current else "", "version": current.version if current else 0},
     )
     reopen = (
         ReopenForm(request.POST or None)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from sasaeai.accounts.decorators import plan_permission
 from sasaeai.core import fiscal
+from sasaeai.core.forms import EraDateField
 from sasaeai.core.view_helpers import form_errors_from
 from sasaeai.plans.forms import FiscalYearField
 from sasaeai.plans.models import Plan
@@ -43,7 +44,7 @@ class SnapshotForm(forms.Form):
     kind = forms.ChoiceField(
         label=gettext_lazy("種類"), choices=PlanSnapshot.Kind.choices, initial=PlanSnapshot.Kind.MIDTERM
     )
-    taken_on = forms.DateField(
+    taken_on = EraDateField(
         label=gettext_lazy("基準日"),
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=gettext_lazy("この日の時点の記録として残します。"),

@@ -17,6 +17,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.http import Http404
 
+from sasaeai.core.forms import clean_search_text
 from sasaeai.plans.models import CommunityIssue
 from sasaeai.plans.selectors import plan_tree
 
@@ -133,7 +134,7 @@ class VoiceFilters:
             node=number("node"),
             tag=number("tag"),
             only=only if only in cls.ONLY_CHOICES else "",
-            q=(params.get("q") or "").strip()[:100],
+            q=clean_search_text(params.get("q"), 100),
         )
 
     def apply(self, qs):

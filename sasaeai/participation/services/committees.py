@@ -135,8 +135,11 @@ def committee_members_save(*, committee, by, rows):
         member.role = row.get("role") or CommitteeMember.Role.MEMBER
         member.user = row.get("user")
         member.position = number
+        name_limit = CommitteeMember._meta.get_field("name").max_length
         if not member.name:
             errors.append(_("%(n)s行目: 氏名を入力してください。") % {"n": number})
+        elif len(member.name) > name_limit:
+            errors.append(_("%(n)s行目: 氏名は%(limit)s文字以内にしてください。") % {"n": number, "limit": name_limit})
         if member.role == CommitteeMember.Role.CHAIR:
             chairs += 1
         if member.user is not None:

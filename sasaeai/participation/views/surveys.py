@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sasaeai.accounts.decorators import plan_permission
+from sasaeai.core.forms import clean_search_text
 from sasaeai.core.imports import pending
 from sasaeai.core.view_helpers import form_errors_from
 
@@ -363,7 +364,7 @@ def survey_free(request, plan, questionnaire_id):
     current = spec.by_code.get(request.GET.get("question", "")) or texts[0]
     if current.kind != Question.Kind.TEXT:
         current = texts[0]
-    search = (request.GET.get("q") or "").strip()[:100]
+    search = clean_search_text(request.GET.get("q"), 100)
     paginator = Paginator(surveys.free_answers(q, current.question, search=search), FREE_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     voices = surveys.answer_voices(page.object_list, current.question)

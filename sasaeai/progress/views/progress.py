@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -470,7 +471,14 @@ def audit_restore(request, plan, entry_id):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("「%(label)s」を変更前の値に戻しました。") % {"label": entry.target_label})
-    return redirect(request.POST.get("next") or reverse("plans:history", args=[plan.pk]))
+    # Back where the button was, if that is a path on this site (never a view name or another site).
+    back = request.POST.get("next") or ""
+    if not (
+        back.startswith("/")
+        and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    ):
+        back = reverse("plans:history", args=[plan.pk])
+    return redirect(back)
 
 
 # --------------------------------------------------------------------------- status scale
