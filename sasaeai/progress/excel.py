@@ -627,7 +627,7 @@ def _write_cell(
         # The stubs do not declare openpyxl's StyleArray slot; copying it is the fast way to style a cell.
         styles[(column.key, editable, depth)] = copy(cell._style)  # type: ignore[attr-defined]
     else:
-        cell._style = copy(style)  # type: ignore[attr-defined]
+        cell._style = copy(style)  # type: ignore[attr-defined]  # the undeclared slot, as above
     if isinstance(value, str):
         cell.data_type = "s"  # text that starts with "=" stays text
         if value.startswith("="):
@@ -703,6 +703,7 @@ def _set_up_pages(ws: Worksheet) -> None:
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    # openpyxl always gives a worksheet its PageSetupProperties; the stub says it may be None.
     ws.sheet_properties.pageSetUpPr.fitToPage = True  # type: ignore[union-attr]
 
 
