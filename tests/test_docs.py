@@ -83,7 +83,7 @@ def test_docs_link_targets_exist():
 
 
 def _python_paths_named_in_docs():
-    for doc in sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]:
+    for doc in [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]:
         text = doc.read_text(encoding="utf-8")
         for token in re.findall(r"`([A-Za-z0-9_./{},-]+\.py)`", text):
             yield doc.name, token

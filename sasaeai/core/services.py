@@ -33,7 +33,9 @@ def council_setup(council: Council) -> None:
 
 
 @transaction.atomic
-def council_create(*, name: str, kind: str = "municipal", parent: Council | None = None, by=None, **fields) -> Council:
+def council_create(
+    *, name: str, kind: str = "municipal", parent: Council | None = None, by: User | None = None, **fields: str
+) -> Council:
     """A new council, set up for every app, audited."""
     council = Council(name=name, kind=kind, parent=parent)
     for key, value in fields.items():

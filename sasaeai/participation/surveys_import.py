@@ -24,8 +24,9 @@ import csv
 import io
 import unicodedata
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeAlias
 
 from django.db import connection, transaction
 from django.db.models import Max
@@ -112,7 +113,8 @@ def _xlsx_rows(raw: bytes):
     except Exception:  # openpyxl raises many kinds for a broken file
         _fail(
             _(
-                "Excel ファイル（.xlsx）が壊れているため読み込めません。Excel で開けるか確かめてから、もう一度保存してください。"
+                "Excel ファイル（.xlsx）が壊れているため読み込めません。"
+                "Excel で開けるか確かめてから、もう一度保存してください。"
             )
         )
 
@@ -137,12 +139,15 @@ def _xlsx_rows(raw: bytes):
 
 # --------------------------------------------------------------------------- the result
 
+# A data row read: (row number, respondent number, answers by question code).
+ParsedRow: TypeAlias = tuple[int, str, dict[str, Any]]
+
 
 @dataclass
 class QuestionColumns:
-    spec: object  # surveys.QuestionSpec
+    spec: surveys.QuestionSpec
     column: int | None = None  # 0-based, one column of answers
-    dummies: list = field(default_factory=list)  # [(0-based column, choice code)] for 0/1 columns
+    dummies: list[tuple[int, str]] = field(default_factory=list)  # (0-based column, choice code) of 0/1 columns
     blank: int = 0
 
 
@@ -153,9 +158,9 @@ class ParsedImport:
     filename: str
     encoding: str
     mode: str
-    headers: list
-    questions: list  # [QuestionColumns]
-    rows: list  # [(row number, respondent, answers)]
+    headers: list[str]
+    questions: list[QuestionColumns]
+    rows: list[ParsedRow]
     skipped_blank: int = 0
     existing: int = 0  # responses held before
     replaced: int = 0  # responses the import deletes (replace mode)
@@ -316,20 +321,49 @@ def parse(raw: bytes, *, filename: str, questionnaire: Questionnaire, mode: str 
     return SurveyResponseImporter(questionnaire=questionnaire, mode=mode).check(raw, filename or "")
 
 
+def _too_many_rows(limit: int) -> str:
+    return _("回答の行が多すぎます（%(max)s 行まで）。ファイルを分けて、追加で取り込んでください。") % {
+        "max": f"{limit:,}"
+    }
+
+
 def _parse(source: Source, *, questionnaire: Questionnaire, mode: str) -> ParsedImport:
-    filename = source.filename
     limit = max_rows()
     if source.zip.most_rows > 2 * limit + 1000:  # counted by the zip guard: refuse before openpyxl reads them
-        _fail(
-            _("回答の行が多すぎます（%(max)s 行まで）。ファイルを分けて、追加で取り込んでください。")
-            % {"max": f"{limit:,}"}
-        )
+        _fail(_too_many_rows(limit))
     rows, encoding = _xlsx_rows(source.raw) if source.kind == "zip" else _csv_rows(source)
     spec = surveys.questionnaire_spec(questionnaire, refresh=True)
     if not spec.questions:
         _fail(_("このアンケートには質問がありません。先に質問（列名・選択肢）を登録してください。"))
 
-    header_row = next(rows, None)
+    headers = _headers(next(rows, None))
+    id_column, columns = _match_headers(headers, spec)
+    existing, taken, replaced, voices_lost = _existing(questionnaire, mode)
+    checker = _RowChecker(headers, id_column, columns, taken=taken, limit=limit)
+    for number, cells in rows:
+        checker.read(number, cells)
+    if not checker.out and not checker.errors.total:
+        _fail(_("回答の行がありません。2行目から1行に1人ずつ回答を入れてください。"))
+    checker.errors.raise_if_any()
+    return ParsedImport(
+        questionnaire_id=questionnaire.pk,
+        data_version=questionnaire.data_version,
+        filename=source.filename or "",
+        encoding=encoding,
+        mode=mode,
+        headers=headers,
+        questions=columns,
+        rows=checker.out,
+        skipped_blank=checker.skipped,
+        existing=existing,
+        replaced=replaced,
+        voices_lost=voices_lost,
+        multiple_format=_multiple_format(columns),
+    )
+
+
+def _headers(header_row: tuple[int, Sequence[object]] | None) -> list[str]:
+    """The header texts of row 1, without the blank ones at the end."""
     if header_row is None or all(_is_blank_cell(c) for c in header_row[1]):
         _fail(_("1行目に見出しがありません。1行目を「回答者番号」と質問の列名の見出しにしてください。"), row=1)
     headers = [_header_text(c) for c in header_row[1]]
@@ -341,10 +375,12 @@ def _parse(source: Source, *, questionnaire: Questionnaire, mode: str) -> Parsed
             % {"max": f"{MAX_COLUMNS:,}"},
             row=1,
         )
-    id_column, columns = _match_headers(headers, spec)
-    width = len(headers)
-    blank_header_columns = [i for i, h in enumerate(headers) if not h]
+    return headers
 
+
+def _existing(questionnaire: Questionnaire, mode: str) -> tuple[int, set[str], int, int]:
+    """(responses held now, respondent numbers the file may not reuse, responses replace mode
+    deletes, voices made from those)."""
     existing_rows = Response.objects.filter(questionnaire=questionnaire)
     existing = existing_rows.count()
     kept = existing_rows if mode == MODE_APPEND else existing_rows.exclude(source=Response.Source.IMPORT)
@@ -355,130 +391,141 @@ def _parse(source: Source, *, questionnaire: Questionnaire, mode: str) -> Parsed
         voices_lost = Voice.objects.filter(
             response__questionnaire=questionnaire, response__source=Response.Source.IMPORT
         ).count()
+    return existing, taken, replaced, voices_lost
 
-    errors = _collector()
-    out = []
-    seen = {}
-    skipped = 0
-    data_rows = 0
-    id_header = headers[id_column]
-    direct = [
-        (qc, qc.column, qc.spec.clean, qc.spec.code, headers[qc.column]) for qc in columns if qc.column is not None
-    ]
-    dummy = [qc for qc in columns if qc.dummies]
-    for number, cells in rows:
-        if len(cells) < width:
-            cells = list(cells) + [None] * (width - len(cells))
-        elif len(cells) > width:
-            extra = next((i for i in range(width, len(cells)) if not _is_blank_cell(cells[i])), None)
-            if extra is not None:
-                errors.add(_("見出しのない列に値があります。"), row=number, column=extra + 1)
-        if all(map(_is_blank_cell, cells)):
-            skipped += 1
-            continue
-        data_rows += 1
-        if data_rows > limit:
-            _fail(
-                _("回答の行が多すぎます（%(max)s 行まで）。ファイルを分けて、追加で取り込んでください。")
-                % {"max": f"{limit:,}"},
-                row=number,
-            )
-        for i in blank_header_columns:
-            if not _is_blank_cell(cells[i]):
-                errors.add(_("見出しのない列に値があります。"), row=number, column=i + 1)
-        respondent = unicodedata.normalize("NFKC", surveys._cell_text(cells[id_column])).strip()
-        if not respondent:
-            errors.add(_("回答者番号が空です。"), row=number, column=id_column + 1, field=id_header)
-        elif len(respondent) > surveys.RESPONDENT_MAX_LENGTH:
-            errors.add(
-                _("回答者番号は %(n)s 文字以内にしてください。") % {"n": surveys.RESPONDENT_MAX_LENGTH},
-                row=number,
-                column=id_column + 1,
-                field=id_header,
-            )
-        elif respondent in seen:
-            errors.add(
-                _("回答者番号「%(id)s」が %(first)s行目 と同じです（%(first)s行目と%(row)s行目）。")
-                % {"id": respondent, "first": f"{seen[respondent]:,}", "row": f"{number:,}"},
-                row=number,
-                column=id_column + 1,
-                field=id_header,
-            )
-        elif respondent in taken:
-            errors.add(
-                _("回答者番号「%(id)s」の回答はすでにあります。") % {"id": respondent},
-                row=number,
-                column=id_column + 1,
-                field=id_header,
-            )
-        else:
-            seen[respondent] = number
-        answers = {}
-        for qc, col, clean, code, header in direct:
-            value = cells[col]
-            if value is None or value == "":
-                qc.blank += 1
-                continue
-            try:
-                result = clean(value)
-            except surveys.AnswerError as exc:
-                errors.add(str(exc), row=number, column=col + 1, field=header)
-                continue
-            if result is None:
-                qc.blank += 1
-            else:
-                answers[code] = result
-        for qc in dummy:
-            chosen = []
-            for col, code in qc.dummies:
-                value = unicodedata.normalize("NFKC", surveys._cell_text(cells[col])).strip()
-                if value in ("", "0"):
-                    continue
-                if value == "1":
-                    chosen.append(code)
-                else:
-                    errors.add(
-                        _("0 か 1 を入力してください（「%(value)s」）。") % {"value": surveys._short(value)},
-                        row=number,
-                        column=col + 1,
-                        field=headers[col],
-                    )
-            if not chosen:
-                qc.blank += 1
-            elif qc.spec.max_choices and len(chosen) > qc.spec.max_choices:
-                errors.add(
-                    _("選べるのは %(max)s つまでです（%(n)s つ選ばれています）。")
-                    % {"max": qc.spec.max_choices, "n": len(chosen)},
-                    row=number,
-                    column=qc.dummies[0][0] + 1,
-                    field=headers[qc.dummies[0][0]],
-                )
-            else:
-                answers[qc.spec.code] = chosen
-        out.append((number, respondent, answers))
-    if not out and not errors.total:
-        _fail(_("回答の行がありません。2行目から1行に1人ずつ回答を入れてください。"))
-    errors.raise_if_any()
+
+def _multiple_format(columns: list[QuestionColumns]) -> str:
+    """How the file gives multiple-choice answers, for the preview."""
     formats = []
     if any(qc.column is not None and qc.spec.kind == Question.Kind.MULTIPLE for qc in columns):
         formats.append(_("1つのセルにコードを区切って入力"))
-    if dummy:
+    if any(qc.dummies for qc in columns):
         formats.append(_("選択肢ごとの 0/1 の列"))
-    return ParsedImport(
-        questionnaire_id=questionnaire.pk,
-        data_version=questionnaire.data_version,
-        filename=filename or "",
-        encoding=encoding,
-        mode=mode,
-        headers=headers,
-        questions=columns,
-        rows=out,
-        skipped_blank=skipped,
-        existing=existing,
-        replaced=replaced,
-        voices_lost=voices_lost,
-        multiple_format="、".join(formats),
-    )
+    return "、".join(formats)
+
+
+class _RowChecker:
+    """Checks the data rows one by one against the headers; problems go to ``errors``, the rows
+    read to ``out``."""
+
+    def __init__(
+        self, headers: list[str], id_column: int, columns: list[QuestionColumns], *, taken: set[str], limit: int
+    ) -> None:
+        self.headers = headers
+        self.id_column = id_column
+        self.id_header = headers[id_column]
+        self.width = len(headers)
+        self.blank_header_columns = [i for i, h in enumerate(headers) if not h]
+        self.direct = [qc for qc in columns if qc.column is not None]
+        self.dummy = [qc for qc in columns if qc.dummies]
+        self.taken = taken
+        self.limit = limit
+        self.errors = _collector()
+        self.out: list[ParsedRow] = []
+        self.seen: dict[str, int] = {}  # respondent number → its row
+        self.skipped = 0
+        self.data_rows = 0
+
+    def read(self, number: int, cells: Sequence[object]) -> None:
+        cells = self._fit(number, cells)
+        if all(map(_is_blank_cell, cells)):
+            self.skipped += 1
+            return
+        self.data_rows += 1
+        if self.data_rows > self.limit:
+            _fail(_too_many_rows(self.limit), row=number)
+        for i in self.blank_header_columns:
+            if not _is_blank_cell(cells[i]):
+                self.errors.add(_("見出しのない列に値があります。"), row=number, column=i + 1)
+        respondent = self._respondent(number, cells)
+        answers: dict[str, Any] = {}
+        for qc in self.direct:
+            self._direct_answer(number, cells, qc, answers)
+        for qc in self.dummy:
+            self._dummy_answer(number, cells, qc, answers)
+        self.out.append((number, respondent, answers))
+
+    def _fit(self, number: int, cells: Sequence[object]) -> Sequence[object]:
+        """The row's cells, padded to the headers' width; a value beyond it is a problem."""
+        if len(cells) < self.width:
+            return list(cells) + [None] * (self.width - len(cells))
+        if len(cells) > self.width:
+            extra = next((i for i in range(self.width, len(cells)) if not _is_blank_cell(cells[i])), None)
+            if extra is not None:
+                self.errors.add(_("見出しのない列に値があります。"), row=number, column=extra + 1)
+        return cells
+
+    def _respondent(self, number: int, cells: Sequence[object]) -> str:
+        respondent = unicodedata.normalize("NFKC", surveys._cell_text(cells[self.id_column])).strip()
+        if not respondent:
+            self._respondent_problem(number, _("回答者番号が空です。"))
+        elif len(respondent) > surveys.RESPONDENT_MAX_LENGTH:
+            self._respondent_problem(
+                number, _("回答者番号は %(n)s 文字以内にしてください。") % {"n": surveys.RESPONDENT_MAX_LENGTH}
+            )
+        elif respondent in self.seen:
+            self._respondent_problem(
+                number,
+                _("回答者番号「%(id)s」が %(first)s行目 と同じです（%(first)s行目と%(row)s行目）。")
+                % {"id": respondent, "first": f"{self.seen[respondent]:,}", "row": f"{number:,}"},
+            )
+        elif respondent in self.taken:
+            self._respondent_problem(number, _("回答者番号「%(id)s」の回答はすでにあります。") % {"id": respondent})
+        else:
+            self.seen[respondent] = number
+        return respondent
+
+    def _respondent_problem(self, number: int, message: str) -> None:
+        self.errors.add(message, row=number, column=self.id_column + 1, field=self.id_header)
+
+    def _direct_answer(
+        self, number: int, cells: Sequence[object], qc: QuestionColumns, answers: dict[str, Any]
+    ) -> None:
+        """The answer in the question's one column."""
+        assert qc.column is not None  # self.direct holds only these
+        value = cells[qc.column]
+        if value is None or value == "":
+            qc.blank += 1
+            return
+        try:
+            result = qc.spec.clean(value)
+        except surveys.AnswerError as exc:
+            self.errors.add(str(exc), row=number, column=qc.column + 1, field=self.headers[qc.column])
+            return
+        if result is None:
+            qc.blank += 1
+        else:
+            answers[qc.spec.code] = result
+
+    def _dummy_answer(self, number: int, cells: Sequence[object], qc: QuestionColumns, answers: dict[str, Any]) -> None:
+        """The choices marked 1 in the question's 0/1 columns."""
+        chosen = []
+        for col, code in qc.dummies:
+            value = unicodedata.normalize("NFKC", surveys._cell_text(cells[col])).strip()
+            if value in ("", "0"):
+                continue
+            if value == "1":
+                chosen.append(code)
+            else:
+                self.errors.add(
+                    _("0 か 1 を入力してください（「%(value)s」）。") % {"value": surveys._short(value)},
+                    row=number,
+                    column=col + 1,
+                    field=self.headers[col],
+                )
+        if not chosen:
+            qc.blank += 1
+        elif qc.spec.max_choices and len(chosen) > qc.spec.max_choices:
+            first = qc.dummies[0][0]
+            self.errors.add(
+                _("選べるのは %(max)s つまでです（%(n)s つ選ばれています）。")
+                % {"max": qc.spec.max_choices, "n": len(chosen)},
+                row=number,
+                column=first + 1,
+                field=self.headers[first],
+            )
+        else:
+            answers[qc.spec.code] = chosen
 
 
 # --------------------------------------------------------------------------- applying

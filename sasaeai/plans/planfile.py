@@ -16,9 +16,10 @@ message when they can't be. Duplicate keys are refused instead of silently keepi
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeAlias, TypeVar
 
 import yaml
 from django.conf import settings
@@ -28,8 +29,12 @@ from django.utils.translation import gettext_lazy
 from sasaeai.core.imports import Importer, ImportRefused, Problem, Source
 from sasaeai.plans.yamldepth import find_too_deep
 
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+if TYPE_CHECKING:  # the libyaml classes have the same interface as the pure-Python ones
+    _BaseLoader = yaml.SafeLoader
+    _BaseDumper = yaml.SafeDumper
+else:
+    _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    _BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 FORMAT_ID = "sasaeai-plan/1"
 MAX_NODES = 20_000
@@ -117,7 +122,7 @@ class NodeData:
     targets_text: str = ""
     issues: list[str] = field(default_factory=list)
     actions: list[ActionData] = field(default_factory=list)
-    children: list["NodeData"] = field(default_factory=list)
+    children: list[NodeData] = field(default_factory=list)
 
 
 @dataclass
@@ -166,7 +171,7 @@ class PlanData:
     sections: list[SectionData] = field(default_factory=list)
     nodes: list[NodeData] = field(default_factory=list)
 
-    def iter_nodes(self):
+    def iter_nodes(self) -> Iterator[NodeData]:
         stack = list(reversed(self.nodes))
         while stack:
             node = stack.pop()
@@ -223,7 +228,8 @@ def normalize_line(value: str) -> str:
 
 
 _BINARY = gettext_lazy(
-    "テキストファイルではありません（画像や Excel などのバイナリファイルのようです）。計画ファイル（.yaml）を選んでください。"
+    "テキストファイルではありません（画像や Excel などのバイナリファイルのようです）。"
+    "計画ファイル（.yaml）を選んでください。"
 )
 
 
@@ -277,16 +283,24 @@ def parse(raw: bytes, *, filename: str = "", max_bytes: int = 2 * 1024 * 1024) -
     return PlanFileReader(max_bytes=max_bytes).check(raw, filename)
 
 
-class _Mapping(dict):
+class _Mapping(dict[str | None, "YamlValue"]):
     """A YAML mapping that knows the line of itself and of each key."""
 
-    line = None
-    key_lines: dict
+    line: int | None = None
+    key_lines: dict[str | None, int]
 
 
-class _Sequence(list):
-    line = None
-    item_lines: list
+class _Sequence(list["YamlValue"]):
+    """A YAML list that knows the line of itself and of each item."""
+
+    line: int | None = None
+    item_lines: list[int]
+
+
+# Every value a plan file's YAML can hold: the loader below resolves only null by itself, reads
+# explicit scalar tags (!!int, !!bool …) as the text they carry and refuses every other tag, and a
+# key that is a mapping or a list is refused as unhashable; so keys are text or null.
+YamlValue: TypeAlias = "_Mapping | _Sequence | str | None"
 
 
 class _DuplicateKey(yaml.MarkedYAMLError):
@@ -304,7 +318,11 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-def _construct_mapping(loader, node):
+def _line_of_mark(mark: yaml.Mark | None) -> int | None:
+    return mark.line + 1 if mark is not None else None
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _Mapping:
     mapping = _Mapping()
     mapping.line = node.start_mark.line + 1
     mapping.key_lines = {}
@@ -313,7 +331,7 @@ def _construct_mapping(loader, node):
         try:
             duplicate = key in mapping
         except TypeError:
-            raise yaml.constructor.ConstructorError(None, None, "unhashable key", key_node.start_mark)
+            raise yaml.constructor.ConstructorError(None, None, "unhashable key", key_node.start_mark) from None
         if duplicate:
             raise _DuplicateKey(None, None, "duplicate key", key_node.start_mark)
         mapping[key] = loader.construct_object(value_node, deep=True)
@@ -321,21 +339,21 @@ def _construct_mapping(loader, node):
     return mapping
 
 
-def _construct_sequence(loader, node):
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> _Sequence:
     sequence = _Sequence(loader.construct_object(child, deep=True) for child in node.value)
     sequence.line = node.start_mark.line + 1
     sequence.item_lines = [child.start_mark.line + 1 for child in node.value]
     return sequence
 
 
-def _construct_text(loader, node):
+def _construct_text(loader: _Loader, node: yaml.Node) -> str:
     """Explicit scalar tags (!!int, !!bool, !!timestamp …) are read as the text they carry."""
     if not isinstance(node, yaml.ScalarNode):
         raise yaml.constructor.ConstructorError(None, None, "unsupported tag", node.start_mark)
     return loader.construct_scalar(node)
 
 
-def _refuse(loader, node):
+def _refuse(loader: _Loader, node: yaml.Node) -> NoReturn:
     raise yaml.constructor.ConstructorError(None, None, "unsupported tag", node.start_mark)
 
 
@@ -368,12 +386,14 @@ def _check_nesting(text: str) -> None:
 def parse_text(text: str) -> PlanFileData:
     try:
         _check_nesting(text)
-        document = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader subclass
+        # A safe loader subclass: it builds only the values YamlValue names.
+        document: YamlValue = yaml.load(text, Loader=_Loader)
     except _DuplicateKey as exc:
-        raise PlanFileError([problem(exc.problem_mark.line + 1, "", _("同じ項目名が二度書かれています。"))]) from None
+        raise PlanFileError(
+            [problem(_line_of_mark(exc.problem_mark), "", _("同じ項目名が二度書かれています。"))]
+        ) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
+        line = _line_of_mark(exc.problem_mark or exc.context_mark)
         if "recursive" in str(exc):
             detail = _("別名（* と &）が自分自身を含んでいます。")
         elif "unsupported tag" in str(exc):
@@ -386,37 +406,42 @@ def parse_text(text: str) -> PlanFileData:
     return _Reader().read(document)
 
 
-def _shown(value, limit=30):
+def _shown(value: object, limit: int = 30) -> str:
     text = str(value) if not isinstance(value, int) or abs(value) < 10**30 else _("（大きすぎる数）")
     return text if len(text) <= limit else text[:limit] + "…"
 
 
 class _Reader:
-    def __init__(self):
+    def __init__(self) -> None:
         self.problems: list[Problem] = []
         self.node_count = 0
 
     # -- helpers -------------------------------------------------------------
 
-    def error(self, line, path, message):
+    def error(self, line: int | None, path: str, message: str) -> None:
         self.problems.append(problem(line, path, message))
         if len(self.problems) >= MAX_ERRORS:
             raise _TooMany
 
     @staticmethod
-    def line_of(container, key=None):
+    def line_of(container: object, key: str | int | None = None) -> int | None:
+        """The line of a key (mapping) or an item (list), or of the container itself."""
         if key is not None and isinstance(container, _Mapping):
-            return container.key_lines.get(key)
+            return container.key_lines.get(key) if isinstance(key, str) else None
         if key is not None and isinstance(container, _Sequence):
-            return container.item_lines[key] if 0 <= key < len(container.item_lines) else None
-        return getattr(container, "line", None)
+            if isinstance(key, int) and 0 <= key < len(container.item_lines):
+                return container.item_lines[key]
+            return None
+        if isinstance(container, (_Mapping, _Sequence)):
+            return container.line
+        return None
 
     @staticmethod
-    def label(path):
+    def label(path: str) -> str:
         key = path.rsplit(".", 1)[-1].split("[", 1)[0]
         return _("%(key)s（%(label)s）") % {"key": path, "label": str(LABELS[key])} if key in LABELS else path
 
-    def mapping(self, value, path, allowed, line):
+    def mapping(self, value: YamlValue, path: str, allowed: list[str], line: int | None) -> _Mapping | None:
         if not isinstance(value, dict):
             self.error(line, self.label(path), _("「キー: 値」の形で書いてください。"))
             return None
@@ -430,7 +455,7 @@ class _Reader:
                 )
         return value
 
-    def sequence(self, container, key, path):
+    def sequence(self, container: _Mapping, key: str, path: str) -> list[YamlValue]:
         value = container.get(key)
         if value is None:
             return []
@@ -439,7 +464,16 @@ class _Reader:
             return []
         return value
 
-    def string(self, container, key, path, *, required=False, multiline=False, max_length=None):
+    def string(
+        self,
+        container: _Mapping,
+        key: str,
+        path: str,
+        *,
+        required: bool = False,
+        multiline: bool = False,
+        max_length: int | None = None,
+    ) -> str:
         value = container.get(key)
         line = self.line_of(container, key)
         if value is None or value == "":
@@ -449,22 +483,22 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             self.error(line, self.label(path), _("文字で書いてください。"))
             return ""
-        value = str(value)
-        if "\x00" in value:
+        text = str(value)
+        if "\x00" in text:
             self.error(line, self.label(path), _("使えない制御文字（NUL）が含まれています。"))
             return ""
-        value = normalize_text(value) if multiline else normalize_line(value)
-        if required and not value:
+        text = normalize_text(text) if multiline else normalize_line(text)
+        if required and not text:
             self.error(line, self.label(path), _("必須です。入力してください。"))
-        if max_length and len(value) > max_length:
+        if max_length and len(text) > max_length:
             self.error(
                 line,
                 self.label(path),
-                _("長すぎます（%(length)s 文字）。%(max)s 文字までです。") % {"length": len(value), "max": max_length},
+                _("長すぎます（%(length)s 文字）。%(max)s 文字までです。") % {"length": len(text), "max": max_length},
             )
-        return value
+        return text
 
-    def year(self, container, key, path, *, required=False):
+    def year(self, container: _Mapping, key: str, path: str, *, required: bool = False) -> int | None:
         value = container.get(key)
         line = self.line_of(container, key)
         if value is None:
@@ -475,22 +509,29 @@ class _Reader:
                     _("必須です。年度を西暦で書いてください（例: 2026）。"),
                 )
             return None
+        number: object = value
         if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii() and len(value.strip()) <= 6:
-            value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int):
+            number = int(value)
+        if isinstance(number, bool) or not isinstance(number, int):
             self.error(
                 line,
                 self.label(path),
                 _("年度は西暦の数字で書いてください（例: 2026）。「%(value)s」は読めません。")
-                % {"value": _shown(value)},
+                % {"value": _shown(number)},
             )
             return None
-        if not 1869 <= value <= 2200:
-            self.error(line, self.label(path), _("年度 %(year)s は範囲外です（1869〜2200）。") % {"year": value})
+        if not 1869 <= number <= 2200:
+            self.error(line, self.label(path), _("年度 %(year)s は範囲外です（1869〜2200）。") % {"year": number})
             return None
-        return value
+        return number
 
-    def choice(self, container, key, path, choices, default):
+    def required_year(self, container: _Mapping, key: str, path: str) -> int:
+        """A required year; 0 only when it is missing or wrong, which is an error already recorded
+        (so the data read is never used)."""
+        return self.year(container, key, path, required=True) or 0
+
+    def choice(self, container: _Mapping, key: str, path: str, choices: Mapping[str, object], default: str) -> str:
+        """One of ``choices``; ``default`` when the key is absent or (with an error) not one of them."""
         value = container.get(key)
         if value is None:
             return default
@@ -504,7 +545,7 @@ class _Reader:
             return default
         return value
 
-    def string_list(self, container, key, path):
+    def string_list(self, container: _Mapping, key: str, path: str) -> list[str]:
         result = []
         for i, item in enumerate(self.sequence(container, key, path)):
             if isinstance(item, bool) or not isinstance(item, (str, int, float)) or str(item).strip() == "":
@@ -513,23 +554,35 @@ class _Reader:
             result.append(normalize_line(str(item)))
         return result
 
-    def period(self, container, key, path, *, required=False):
+    def period(
+        self, container: _Mapping, key: str, path: str, *, required: bool = False
+    ) -> tuple[int | None, int | None]:
+        value = self.mapping_at(container, key, path, ["start", "end"], required=required)
+        if value is None:
+            return None, None
+        start = self.year(value, "start", f"{path}.start", required=True)
+        end = self.year(value, "end", f"{path}.end", required=True)
+        self.check_order(value, start, end, f"{path}.end")
+        return start, end
+
+    def mapping_at(
+        self, container: _Mapping, key: str, path: str, allowed: list[str], *, required: bool = False
+    ) -> _Mapping | None:
+        """The mapping under ``key``; None (with an error if it was required or is not a mapping)."""
         value = container.get(key)
         if value is None:
             if required:
                 self.error(self.line_of(container), self.label(path), _("必須です。"))
-            return None, None
-        if self.mapping(value, path, ["start", "end"], self.line_of(container, key)) is None:
-            return None, None
-        start = self.year(value, "start", f"{path}.start", required=True)
-        end = self.year(value, "end", f"{path}.end", required=True)
+            return None
+        return self.mapping(value, path, allowed, self.line_of(container, key))
+
+    def check_order(self, container: _Mapping, start: int | None, end: int | None, path: str) -> None:
         if start and end and end < start:
-            self.error(self.line_of(value, "end"), self.label(f"{path}.end"), _("終了年度が開始年度より前です。"))
-        return start, end
+            self.error(self.line_of(container, "end"), self.label(path), _("終了年度が開始年度より前です。"))
 
     # -- document ------------------------------------------------------------
 
-    def read(self, document) -> PlanFileData:
+    def read(self, document: YamlValue) -> PlanFileData:
         try:
             result = self._read(document)
         except _TooMany:
@@ -537,11 +590,12 @@ class _Reader:
                 problem(None, "", _("誤りが多いため、最初の %(max)s 件で確認を止めました。") % {"max": MAX_ERRORS})
             )
             result = None
-        if self.problems:
+        # _read returns None only after recording a problem.
+        if self.problems or result is None:
             raise PlanFileError(self.problems)
         return result
 
-    def _read(self, document):
+    def _read(self, document: YamlValue) -> PlanFileData | None:
         if not isinstance(document, dict):
             self.error(
                 1,
@@ -595,12 +649,14 @@ class _Reader:
         "nodes",
     ]
 
-    def plan(self, raw, path, line):
-        if self.mapping(raw, path, self.PLAN_KEYS, line) is None:
+    def plan(self, value: YamlValue, path: str, line: int | None) -> PlanData | None:
+        raw = self.mapping(value, path, self.PLAN_KEYS, line)
+        if raw is None:
             return None
         plan = PlanData(
             title=self.string(raw, "title", f"{path}.title", required=True, max_length=200),
-            kind=self.choice(raw, "kind", f"{path}.kind", PLAN_KINDS, None),
+            # "" only with an error recorded (missing or unknown kind).
+            kind=self.choice(raw, "kind", f"{path}.kind", PLAN_KINDS, ""),
             levels=[],
             generation=self.string(raw, "generation", f"{path}.generation", max_length=50),
             document=self.string(raw, "document", f"{path}.document", max_length=200),
@@ -616,6 +672,17 @@ class _Reader:
                 self.label(f"{path}.kind"),
                 _("必須です。activity（地域福祉活動計画）、council_development、district のどれかを書いてください。"),
             )
+        self._plan_period(raw, path, plan)
+        self._plan_phases(raw, path, plan)
+        self._plan_municipal(raw, path, plan)
+        self._plan_predecessor(raw, path, plan)
+        self._plan_levels(raw, path, plan)
+        issue_codes = self._plan_issues(raw, path, plan)
+        self._plan_sections(raw, path, plan)
+        plan.nodes = self.nodes(raw, "nodes", f"{path}.nodes", plan, parent_level=-1, issue_codes=issue_codes)
+        return plan
+
+    def _plan_period(self, raw: _Mapping, path: str, plan: PlanData) -> None:
         plan.period_start, plan.period_end = self.period(raw, "period", f"{path}.period")
         plan.midterm_review_year = self.year(raw, "midterm_review_year", f"{path}.midterm_review_year")
         if (
@@ -629,81 +696,65 @@ class _Reader:
                 self.label(f"{path}.midterm_review_year"),
                 _("中間評価の年度が計画期間の外です。"),
             )
-        for i, item in enumerate(self.sequence(raw, "phases", f"{path}.phases")):
+
+    def _plan_phases(self, raw: _Mapping, path: str, plan: PlanData) -> None:
+        for i, value in enumerate(self.sequence(raw, "phases", f"{path}.phases")):
             p = f"{path}.phases[{i + 1}]"
-            if self.mapping(item, p, ["name", "start", "end"], self.line_of(raw["phases"], i)) is None:
+            item = self.mapping(value, p, ["name", "start", "end"], self.line_of(raw["phases"], i))
+            if item is None:
                 continue
             phase = PhaseData(
                 name=self.string(item, "name", f"{p}.name", required=True, max_length=50),
-                start=self.year(item, "start", f"{p}.start", required=True),
-                end=self.year(item, "end", f"{p}.end", required=True),
+                start=self.required_year(item, "start", f"{p}.start"),
+                end=self.required_year(item, "end", f"{p}.end"),
             )
-            if phase.start and phase.end and phase.end < phase.start:
-                self.error(self.line_of(item, "end"), self.label(f"{p}.end"), _("終了年度が開始年度より前です。"))
+            self.check_order(item, phase.start, phase.end, f"{p}.end")
             plan.phases.append(phase)
 
-        municipal = raw.get("municipal_plan")
-        if municipal is not None:
-            p = f"{path}.municipal_plan"
-            if (
-                self.mapping(municipal, p, ["name", "generation", "start", "end"], self.line_of(raw, "municipal_plan"))
-                is not None
-            ):
-                plan.municipal_plan_name = self.string(municipal, "name", f"{p}.name", required=True, max_length=200)
-                plan.municipal_plan_generation = self.string(municipal, "generation", f"{p}.generation", max_length=50)
-                plan.municipal_plan_start = self.year(municipal, "start", f"{p}.start")
-                plan.municipal_plan_end = self.year(municipal, "end", f"{p}.end")
-                if (
-                    plan.municipal_plan_start
-                    and plan.municipal_plan_end
-                    and plan.municipal_plan_end < plan.municipal_plan_start
-                ):
-                    self.error(
-                        self.line_of(municipal, "end"), self.label(f"{p}.end"), _("終了年度が開始年度より前です。")
-                    )
-        predecessor = raw.get("predecessor")
-        if predecessor is not None:
-            p = f"{path}.predecessor"
-            if self.mapping(predecessor, p, ["title", "carried_over"], self.line_of(raw, "predecessor")) is not None:
-                plan.predecessor_title = self.string(predecessor, "title", f"{p}.title", required=True, max_length=200)
-                plan.predecessor_carried_over = self.string(
-                    predecessor, "carried_over", f"{p}.carried_over", multiline=True
-                )
+    def _plan_municipal(self, raw: _Mapping, path: str, plan: PlanData) -> None:
+        p = f"{path}.municipal_plan"
+        municipal = self.mapping_at(raw, "municipal_plan", p, ["name", "generation", "start", "end"])
+        if municipal is None:
+            return
+        plan.municipal_plan_name = self.string(municipal, "name", f"{p}.name", required=True, max_length=200)
+        plan.municipal_plan_generation = self.string(municipal, "generation", f"{p}.generation", max_length=50)
+        plan.municipal_plan_start = self.year(municipal, "start", f"{p}.start")
+        plan.municipal_plan_end = self.year(municipal, "end", f"{p}.end")
+        self.check_order(municipal, plan.municipal_plan_start, plan.municipal_plan_end, f"{p}.end")
 
+    def _plan_predecessor(self, raw: _Mapping, path: str, plan: PlanData) -> None:
+        p = f"{path}.predecessor"
+        predecessor = self.mapping_at(raw, "predecessor", p, ["title", "carried_over"])
+        if predecessor is None:
+            return
+        plan.predecessor_title = self.string(predecessor, "title", f"{p}.title", required=True, max_length=200)
+        plan.predecessor_carried_over = self.string(predecessor, "carried_over", f"{p}.carried_over", multiline=True)
+
+    def _plan_levels(self, raw: _Mapping, path: str, plan: PlanData) -> None:
         plan.levels = self.string_list(raw, "levels", f"{path}.levels")
+        line = self.line_of(raw, "levels")
+        label = self.label(f"{path}.levels")
         if "levels" not in raw or not plan.levels:
             self.error(
-                self.line_of(raw, "levels") or self.line_of(raw),
-                self.label(f"{path}.levels"),
-                _("階層名を一つ以上書いてください（例: [基本目標, 推進目標]）。"),
+                line or self.line_of(raw), label, _("階層名を一つ以上書いてください（例: [基本目標, 推進目標]）。")
             )
         if len(plan.levels) > MAX_LEVELS:
-            self.error(
-                self.line_of(raw, "levels"),
-                self.label(f"{path}.levels"),
-                _("階層は %(n)s 段までです。") % {"n": MAX_LEVELS},
-            )
+            self.error(line, label, _("階層は %(n)s 段までです。") % {"n": MAX_LEVELS})
         seen = set()
         for name in plan.levels:
             if name in seen:
-                self.error(
-                    self.line_of(raw, "levels"),
-                    self.label(f"{path}.levels"),
-                    _("階層名「%(name)s」が重複しています。") % {"name": name},
-                )
+                self.error(line, label, _("階層名「%(name)s」が重複しています。") % {"name": name})
             seen.add(name)
             if len(name) > 50:
-                self.error(
-                    self.line_of(raw, "levels"),
-                    self.label(f"{path}.levels"),
-                    _("階層名「%(name)s」が長すぎます（50 文字まで）。") % {"name": name},
-                )
+                self.error(line, label, _("階層名「%(name)s」が長すぎます（50 文字まで）。") % {"name": name})
 
-        issue_lines = {}
-        for i, item in enumerate(self.sequence(raw, "issues", f"{path}.issues")):
+    def _plan_issues(self, raw: _Mapping, path: str, plan: PlanData) -> set[str]:
+        """Read the plan's issues; return their codes."""
+        issue_lines: dict[str, int | None] = {}
+        for i, value in enumerate(self.sequence(raw, "issues", f"{path}.issues")):
             p = f"{path}.issues[{i + 1}]"
-            line = self.line_of(raw["issues"], i)
-            if self.mapping(item, p, ["code", "title", "description"], line) is None:
+            item = self.mapping(value, p, ["code", "title", "description"], self.line_of(raw["issues"], i))
+            if item is None:
                 continue
             issue = IssueData(
                 code=self.string(item, "code", f"{p}.code", required=True, max_length=20),
@@ -719,10 +770,13 @@ class _Reader:
                 )
             issue_lines.setdefault(issue.code, self.line_of(item, "code"))
             plan.issues.append(issue)
+        return set(issue_lines)
 
-        for i, item in enumerate(self.sequence(raw, "sections", f"{path}.sections")):
+    def _plan_sections(self, raw: _Mapping, path: str, plan: PlanData) -> None:
+        for i, value in enumerate(self.sequence(raw, "sections", f"{path}.sections")):
             p = f"{path}.sections[{i + 1}]"
-            if self.mapping(item, p, ["title", "body"], self.line_of(raw["sections"], i)) is None:
+            item = self.mapping(value, p, ["title", "body"], self.line_of(raw["sections"], i))
+            if item is None:
                 continue
             plan.sections.append(
                 SectionData(
@@ -730,9 +784,6 @@ class _Reader:
                     body=self.string(item, "body", f"{p}.body", multiline=True),
                 )
             )
-
-        plan.nodes = self.nodes(raw, "nodes", f"{path}.nodes", plan, parent_level=-1, issue_codes=set(issue_lines))
-        return plan
 
     NODE_KEYS = [
         "code",
@@ -751,11 +802,20 @@ class _Reader:
         "children",
     ]
 
-    def nodes(self, container, key, path, plan, *, parent_level, issue_codes):
+    def nodes(
+        self,
+        container: _Mapping,
+        key: str,
+        path: str,
+        plan: PlanData,
+        *,
+        parent_level: int,
+        issue_codes: set[str],
+    ) -> list[NodeData]:
         result = []
-        codes = {}
+        codes: dict[str, int | None] = {}  # code → line, among these siblings
         items = self.sequence(container, key, path)
-        for i, raw in enumerate(items):
+        for i, value in enumerate(items):
             self.node_count += 1
             if self.node_count > MAX_NODES:
                 self.error(
@@ -766,7 +826,8 @@ class _Reader:
                 raise _TooMany
             p = f"{path}[{i + 1}]"
             line = self.line_of(items, i)
-            if self.mapping(raw, p, self.NODE_KEYS, line) is None:
+            raw = self.mapping(value, p, self.NODE_KEYS, line)
+            if raw is None:
                 continue
             node = NodeData(
                 title=self.string(raw, "title", f"{p}.title", required=True, max_length=300),
@@ -779,55 +840,11 @@ class _Reader:
                 challenges=self.string(raw, "challenges", f"{p}.challenges", multiline=True),
                 targets_text=self.string(raw, "targets_text", f"{p}.targets_text", multiline=True),
             )
-            where = _("%(key)s（%(label)s）") % {"key": p, "label": node.code or node.title or _("名称なし")}
-            priority = raw.get("priority", False)
-            if isinstance(priority, str):
-                priority = {"true": True, "false": False}.get(priority.strip().lower(), priority)
-            if not isinstance(priority, bool):
-                self.error(
-                    self.line_of(raw, "priority"),
-                    self.label(f"{p}.priority"),
-                    _("重点は true（重点）か false で書いてください。"),
-                )
-            else:
-                node.priority = priority
-            if raw.get("weight") is not None:
-                try:
-                    weight = Decimal(str(raw["weight"]).strip())
-                except (InvalidOperation, ValueError):
-                    weight = None
-                if (
-                    weight is None
-                    or not weight.is_finite()
-                    or weight < 0
-                    or weight >= 10000
-                    or weight != round(weight, 2)
-                ):
-                    self.error(
-                        self.line_of(raw, "weight"),
-                        self.label(f"{p}.weight"),
-                        _("重みは 0 以上の数（小数は2桁まで、例: 1、0.5、2）で書いてください。"),
-                    )
-                else:
-                    node.weight = weight
-            if "level" in raw:
-                name = self.string(raw, "level", f"{p}.level")
-                if name and name not in plan.levels:
-                    self.error(
-                        self.line_of(raw, "level"),
-                        self.label(f"{p}.level"),
-                        _("階層「%(name)s」は levels にありません（%(levels)s）。")
-                        % {"name": name, "levels": "、".join(plan.levels) or _("なし")},
-                    )
-                elif name:
-                    node.level = plan.levels.index(name)
-                    if node.level <= parent_level:
-                        self.error(
-                            self.line_of(raw, "level"),
-                            self.label(f"{p}.level"),
-                            _("階層「%(name)s」は上位の項目と同じか上の階層です。") % {"name": name},
-                        )
+            self._node_priority(raw, p, node)
+            self._node_weight(raw, p, node)
+            self._node_level(raw, p, node, plan, parent_level)
             if plan.levels and node.level >= len(plan.levels):
+                where = _("%(key)s（%(label)s）") % {"key": p, "label": node.code or node.title or _("名称なし")}
                 self.error(
                     line,
                     where,
@@ -837,66 +854,129 @@ class _Reader:
                     )
                     % {"count": len(plan.levels), "levels": "、".join(plan.levels), "depth": node.level + 1},
                 )
-            if node.code:
-                if node.code in codes:
-                    self.error(
-                        self.line_of(raw, "code"),
-                        self.label(f"{p}.code"),
-                        _("番号「%(code)s」が同じ階層の %(line)s行目と重複しています。")
-                        % {"code": node.code, "line": codes[node.code]},
-                    )
-                codes.setdefault(node.code, self.line_of(raw, "code"))
-            for j, code in enumerate(self.string_list(raw, "issues", f"{p}.issues")):
-                if code not in issue_codes:
-                    self.error(
-                        self.line_of(raw["issues"], j),
-                        self.label(f"{p}.issues"),
-                        _("地域生活課題「%(code)s」はこの計画の issues にありません。") % {"code": code},
-                    )
-                elif code not in node.issues:
-                    node.issues.append(code)
-            for j, item in enumerate(self.sequence(raw, "actions", f"{p}.actions")):
-                ap = f"{p}.actions[{j + 1}]"
-                if (
-                    self.mapping(item, ap, ["actor", "text", "examples", "steps"], self.line_of(raw["actions"], j))
-                    is None
-                ):
-                    continue
-                action = ActionData(
-                    actor=self.choice(item, "actor", f"{ap}.actor", ACTORS, None),
-                    text=self.string(item, "text", f"{ap}.text", multiline=True),
-                    examples=self.string_list(item, "examples", f"{ap}.examples"),
-                    steps=self.string_list(item, "steps", f"{ap}.steps"),
-                )
-                if item.get("actor") is None:
-                    self.error(
-                        self.line_of(item),
-                        self.label(f"{ap}.actor"),
-                        _("必須です。community か council を書いてください。"),
-                    )
-                if not (action.text or action.examples or action.steps):
-                    self.error(
-                        self.line_of(item), ap, _("取り組みの内容（text・examples・steps のどれか）を書いてください。")
-                    )
-                node.actions.append(action)
+            self._node_code(raw, p, node, codes)
+            self._node_issues(raw, p, node, issue_codes)
+            self._node_actions(raw, p, node)
             node.children = self.nodes(
                 raw, "children", f"{p}.children", plan, parent_level=node.level, issue_codes=issue_codes
             )
             result.append(node)
         return result
 
+    def _node_priority(self, raw: _Mapping, p: str, node: NodeData) -> None:
+        priority: YamlValue | bool = raw.get("priority", False)
+        if isinstance(priority, str):
+            priority = {"true": True, "false": False}.get(priority.strip().lower(), priority)
+        if not isinstance(priority, bool):
+            self.error(
+                self.line_of(raw, "priority"),
+                self.label(f"{p}.priority"),
+                _("重点は true（重点）か false で書いてください。"),
+            )
+        else:
+            node.priority = priority
+
+    def _node_weight(self, raw: _Mapping, p: str, node: NodeData) -> None:
+        if raw.get("weight") is None:
+            return
+        weight: Decimal | None
+        try:
+            weight = Decimal(str(raw["weight"]).strip())
+        except (InvalidOperation, ValueError):
+            weight = None
+        if weight is None or not weight.is_finite() or weight < 0 or weight >= 10000 or weight != round(weight, 2):
+            self.error(
+                self.line_of(raw, "weight"),
+                self.label(f"{p}.weight"),
+                _("重みは 0 以上の数（小数は2桁まで、例: 1、0.5、2）で書いてください。"),
+            )
+        else:
+            node.weight = weight
+
+    def _node_level(self, raw: _Mapping, p: str, node: NodeData, plan: PlanData, parent_level: int) -> None:
+        if "level" not in raw:
+            return
+        name = self.string(raw, "level", f"{p}.level")
+        if name and name not in plan.levels:
+            self.error(
+                self.line_of(raw, "level"),
+                self.label(f"{p}.level"),
+                _("階層「%(name)s」は levels にありません（%(levels)s）。")
+                % {"name": name, "levels": "、".join(plan.levels) or _("なし")},
+            )
+        elif name:
+            node.level = plan.levels.index(name)
+            if node.level <= parent_level:
+                self.error(
+                    self.line_of(raw, "level"),
+                    self.label(f"{p}.level"),
+                    _("階層「%(name)s」は上位の項目と同じか上の階層です。") % {"name": name},
+                )
+
+    def _node_code(self, raw: _Mapping, p: str, node: NodeData, codes: dict[str, int | None]) -> None:
+        if not node.code:
+            return
+        if node.code in codes:
+            self.error(
+                self.line_of(raw, "code"),
+                self.label(f"{p}.code"),
+                _("番号「%(code)s」が同じ階層の %(line)s行目と重複しています。")
+                % {"code": node.code, "line": codes[node.code]},
+            )
+        codes.setdefault(node.code, self.line_of(raw, "code"))
+
+    def _node_issues(self, raw: _Mapping, p: str, node: NodeData, issue_codes: set[str]) -> None:
+        for j, code in enumerate(self.string_list(raw, "issues", f"{p}.issues")):
+            if code not in issue_codes:
+                self.error(
+                    self.line_of(raw["issues"], j),
+                    self.label(f"{p}.issues"),
+                    _("地域生活課題「%(code)s」はこの計画の issues にありません。") % {"code": code},
+                )
+            elif code not in node.issues:
+                node.issues.append(code)
+
+    def _node_actions(self, raw: _Mapping, p: str, node: NodeData) -> None:
+        for j, value in enumerate(self.sequence(raw, "actions", f"{p}.actions")):
+            ap = f"{p}.actions[{j + 1}]"
+            item = self.mapping(value, ap, ["actor", "text", "examples", "steps"], self.line_of(raw["actions"], j))
+            if item is None:
+                continue
+            action = ActionData(
+                # "" only with an error recorded (missing or unknown actor).
+                actor=self.choice(item, "actor", f"{ap}.actor", ACTORS, ""),
+                text=self.string(item, "text", f"{ap}.text", multiline=True),
+                examples=self.string_list(item, "examples", f"{ap}.examples"),
+                steps=self.string_list(item, "steps", f"{ap}.steps"),
+            )
+            if item.get("actor") is None:
+                self.error(
+                    self.line_of(item),
+                    self.label(f"{ap}.actor"),
+                    _("必須です。community か council を書いてください。"),
+                )
+            if not (action.text or action.examples or action.steps):
+                self.error(
+                    self.line_of(item), ap, _("取り組みの内容（text・examples・steps のどれか）を書いてください。")
+                )
+            node.actions.append(action)
+
 
 # --------------------------------------------------------------------------- writing
 
+# A mapping of the written document: text keys, values that yaml.dump writes (text, numbers,
+# lists and mappings of them).
+_Out: TypeAlias = dict[str, object]
 
-def _put(target, key, value):
+
+def _put(target: _Out, key: str, value: object) -> None:
     if value in (None, "", [], False):
         return
     target[key] = value
 
 
-def _node_map(node: NodeData, levels, parent_level):
-    out = {}
+def _node_map(node: NodeData, levels: list[str], parent_level: int) -> _Out:
+    out: _Out = {}
     _put(out, "code", node.code)
     out["title"] = node.title
     if node.level != parent_level + 1:
@@ -910,7 +990,7 @@ def _node_map(node: NodeData, levels, parent_level):
     _put(out, "issues", list(node.issues))
     actions = []
     for action in node.actions:
-        a = {"actor": action.actor}
+        a: _Out = {"actor": action.actor}
         _put(a, "text", action.text)
         _put(a, "examples", list(action.examples))
         _put(a, "steps", list(action.steps))
@@ -920,8 +1000,8 @@ def _node_map(node: NodeData, levels, parent_level):
     return out
 
 
-def _plan_map(plan: PlanData):
-    out = {"title": plan.title}
+def _plan_map(plan: PlanData) -> _Out:
+    out: _Out = {"title": plan.title}
     _put(out, "generation", plan.generation)
     out["kind"] = plan.kind
     _put(out, "document", plan.document)
@@ -935,25 +1015,25 @@ def _plan_map(plan: PlanData):
     for key in ("vision", "vision_explanation", "purpose"):
         _put(out, key, getattr(plan, key))
     if plan.municipal_plan_name:
-        m = {"name": plan.municipal_plan_name}
+        m: _Out = {"name": plan.municipal_plan_name}
         _put(m, "generation", plan.municipal_plan_generation)
         _put(m, "start", plan.municipal_plan_start)
         _put(m, "end", plan.municipal_plan_end)
         out["municipal_plan"] = m
     if plan.predecessor_title:
-        p = {"title": plan.predecessor_title}
+        p: _Out = {"title": plan.predecessor_title}
         _put(p, "carried_over", plan.predecessor_carried_over)
         out["predecessor"] = p
     out["levels"] = list(plan.levels)
     issues = []
     for issue in plan.issues:
-        i = {"code": issue.code, "title": issue.title}
+        i: _Out = {"code": issue.code, "title": issue.title}
         _put(i, "description", issue.description)
         issues.append(i)
     _put(out, "issues", issues)
     sections = []
     for section in plan.sections:
-        s = {"title": section.title}
+        s: _Out = {"title": section.title}
         _put(s, "body", section.body)
         sections.append(s)
     _put(out, "sections", sections)
@@ -968,11 +1048,11 @@ class _Dumper(_BaseDumper):
 _LOOKS_TYPED = re.compile(r"[-+.]?[0-9][0-9_.:eE+-]*|true|false|yes|no|on|off|y|n|null|~", re.IGNORECASE)
 
 
-def _represent_str(dumper, value):
+def _represent_str(dumper: _Dumper, value: str) -> yaml.ScalarNode:
     # Multi-line text is written as a literal block, as people would write it; text that
     # another YAML reader could take for a number or a yes/no is quoted ('08', 'no').
     if "\n" in value:
-        style = "|"
+        style: str | None = "|"
     elif _LOOKS_TYPED.fullmatch(value):
         style = "'"
     else:

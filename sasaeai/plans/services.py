@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from sasaeai.core.audit import diff, log_action
 from sasaeai.core.concurrency import ConcurrentEditError  # noqa: F401
 from sasaeai.core.concurrency import check_version as _check_version
-from sasaeai.core.imports import Source
+from sasaeai.core.imports import Problem, Source
 
 from . import planfile
 from .models import CommunityIssue, NodeAction, Plan, PlanLevel, PlanNode, PlanPhase, PlanSection
@@ -269,10 +269,10 @@ class PlanFileImporter(planfile.PlanFileText[PlanFileUpload]):
         return plan_file_import(council=self.council, data=parsed.data, by=by, filename=parsed.filename)
 
 
-def _plan_file_conflicts(council, data):
+def _plan_file_conflicts(council: Council, data: planfile.PlanFileData) -> list[Problem]:
     existing = set(Plan.objects.filter(council=council).values_list("title", flat=True))
-    seen = set()
-    problems = []
+    seen: set[str] = set()
+    problems: list[Problem] = []
     for i, plan in enumerate(data.plans):
         where = _("%(key)s（%(label)s）") % {"key": f"plans[{i + 1}].title", "label": _("名称")}
         if plan.title in existing:
@@ -296,7 +296,7 @@ def _plan_file_conflicts(council, data):
     return problems
 
 
-def plan_file_check_target(*, council, data: planfile.PlanFileData, filename: str = "") -> None:
+def plan_file_check_target(*, council: Council, data: planfile.PlanFileData, filename: str = "") -> None:
     """Refuse a parsed file that names another council or repeats an existing plan's title."""
     problems = _plan_file_conflicts(council, data)
     if data.council and data.council != council.name:
@@ -317,7 +317,9 @@ def plan_file_check_target(*, council, data: planfile.PlanFileData, filename: st
 
 
 @transaction.atomic
-def plan_file_import(*, council, data: planfile.PlanFileData, by, filename: str = "") -> list[Plan]:
+def plan_file_import(
+    *, council: Council, data: planfile.PlanFileData, by: User | None, filename: str = ""
+) -> list[Plan]:
     """Create every plan of a parsed plan file in ``council``, all or nothing."""
     plan_file_check_target(council=council, data=data, filename=filename)
     plans = []
@@ -341,7 +343,7 @@ def plan_file_import(*, council, data: planfile.PlanFileData, by, filename: str 
     return plans
 
 
-def _import_plan(council, d: planfile.PlanData) -> Plan:
+def _import_plan(council: Council, d: planfile.PlanData) -> Plan:
     plan = Plan(
         council=council,
         title=d.title,
@@ -382,8 +384,9 @@ def _import_plan(council, d: planfile.PlanData) -> Plan:
     )
 
     # Insert breadth-first so each generation's parents already have primary keys.
-    links, actions = [], []
-    generation = [(None, i, n) for i, n in enumerate(d.nodes)]
+    links: list[tuple[PlanNode, CommunityIssue]] = []
+    actions: list[NodeAction] = []
+    generation: list[tuple[PlanNode | None, int, planfile.NodeData]] = [(None, i, n) for i, n in enumerate(d.nodes)]
     while generation:
         rows = [
             PlanNode(
@@ -405,18 +408,17 @@ def _import_plan(council, d: planfile.PlanData) -> Plan:
             for parent, pos, n in generation
         ]
         PlanNode.objects.bulk_create(rows)
-        next_generation = []
+        next_generation: list[tuple[PlanNode | None, int, planfile.NodeData]] = []
         for row, (_parent, _pos, n) in zip(rows, generation, strict=False):
-            links.extend(
-                PlanNode.issues.through(plannode_id=row.pk, communityissue_id=issue_by_code[c].pk) for c in n.issues
-            )
+            links.extend((row, issue_by_code[c]) for c in n.issues)
             actions.extend(
                 NodeAction(node=row, position=j, actor=a.actor, text=a.text, examples=a.examples, steps=a.steps)
                 for j, a in enumerate(n.actions)
             )
             next_generation.extend((row, j, child) for j, child in enumerate(n.children))
         generation = next_generation
-    PlanNode.issues.through.objects.bulk_create(links)
+    through = PlanNode.issues.through
+    through.objects.bulk_create(through(plannode_id=node.pk, communityissue_id=issue.pk) for node, issue in links)
     NodeAction.objects.bulk_create(actions)
     return plan
 

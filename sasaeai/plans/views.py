@@ -485,7 +485,7 @@ def issue_delete(request: PermittedRequest, plan: Plan, issue_id: int) -> HttpRe
 
 
 @council_permission("plans.import")
-def plan_import(request, council):
+def plan_import(request: PermittedRequest, council: Council) -> HttpResponse:
     """Upload → check everything → preview → confirm. Nothing is saved until confirmed."""
     form = PlanFileUploadForm(request.POST or None, request.FILES or None)
     importer = services.PlanFileImporter(council=council)

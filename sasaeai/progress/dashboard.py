@@ -40,16 +40,18 @@ count), in the plan's order.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any, TypeAlias
 
 from django.contrib.auth import get_user_model
 from django.db.models import FilteredRelation, Max, Q
 from django.utils import timezone
 
-from sasaeai.plans.models import PlanNode
+from sasaeai.plans.models import Plan, PlanNode
 
 from . import periods as periods_module
 from . import rollup, selectors
@@ -62,7 +64,7 @@ from .models import (
     ReportingSchedule,
     WorkingGroup,
 )
-from .permissions import plan_ownership
+from .permissions import Ownership, plan_ownership
 from .services import statuses_for
 
 LIST_LIMIT = 100
@@ -211,7 +213,13 @@ def _walk(nodes):
         stack.extend(reversed(node.children_list))
 
 
-def plan_dashboard(plan, fiscal_year: int, *, today=None, trend_goal=None, trend_page=1) -> Dashboard:
+# node id → period → (status id, is_sample) of the year's reports
+YearReports: TypeAlias = dict[int, dict[int, tuple[int | None, bool]]]
+
+
+def plan_dashboard(
+    plan: Plan, fiscal_year: int, *, today: dt.date | None = None, trend_goal: object = None, trend_page: object = 1
+) -> Dashboard:
     """Everything the dashboard page shows for ``plan`` in ``fiscal_year``.
 
     ``today`` decides which periods are overdue (default: today in Tokyo). ``trend_goal`` (a goal
@@ -228,75 +236,8 @@ def plan_dashboard(plan, fiscal_year: int, *, today=None, trend_goal=None, trend
         grace_days=schedule.grace_days,
     )
     passed = [p for p in periods if today > p.overdue_after]
-
-    # The tree, in the order of ``plan_tree``.
-    items, roots = {}, []
-    for row in (
-        PlanNode.objects.filter(plan=plan)
-        .order_by("position", "pk")  # 1
-        .values_list("pk", "parent_id", "code", "title", "weight")
-    ):
-        items[row[0]] = Item(*row)
-    for item in items.values():
-        if item.parent_id is None:
-            roots.append(item)
-        else:
-            item.parent_node = items[item.parent_id]
-            item.parent_node.children_list.append(item)
-
-    # The year's figures, by the rule of ``rollup.py`` (as ``selectors.plan_figures``).
-    indicators = list(  # 1, with each indicator's target of the year
-        Indicator.objects.filter(node__plan=plan)
-        .annotate(year=FilteredRelation("targets", condition=Q(targets__fiscal_year=fiscal_year)))
-        .order_by("position", "pk")
-        .values_list(*INDICATOR_FIELDS, "year__value", named=True)
-    )
-    year_reports = defaultdict(dict)  # node id → period → (status id, is_sample)
-    report_ids = ProgressReport.objects.filter(node__plan=plan, fiscal_year=fiscal_year)
-    for node_id, period, status_id, is_sample in report_ids.values_list(  # 1
-        "node_id", "period", "status_id", "is_sample"
-    ):
-        year_reports[node_id][period] = (status_id, is_sample)
-    actuals = {}
-    for indicator_id, _period, value, text in sorted(  # 1
-        IndicatorActual.objects.filter(report_id__in=report_ids.values("pk")).values_list(
-            "indicator_id", "report__period", "value", "text"
-        ),
-        key=lambda row: row[1],
-    ):
-        if value is not None or text:  # later periods overwrite earlier ones
-            actuals[indicator_id] = value
-    own_progress, own_achievement = {}, {}
-    for indicator in indicators:
-        items[indicator.node_id].indicators.append(indicator)
-    for pk, item in items.items():
-        reports = year_reports.get(pk)
-        if reports:
-            status_id, _sample = reports[max(reports)]  # the latest period's report, as plan_figures
-            if status_id in status_by_id:
-                own_progress[pk] = Decimal(status_by_id[status_id].score)
-        rates = []
-        for i in item.indicators:
-            target = i.year__value
-            if target is None and i.final_target_year == fiscal_year:
-                target = i.final_target
-            rates.append(
-                rollup.capped(
-                    rollup.achievement_rate(kind=i.kind, direction=i.direction, actual=actuals.get(i.pk), target=target)
-                )
-            )
-        own_achievement[pk] = rollup.mean(rates)
-    progress = rollup.roll_up(roots, own_progress)
-    achievement = rollup.roll_up(roots, own_achievement)
-    # Which data behind each figure is sample, rolled up like the figures.
-    for item in reversed(list(_walk(roots))):
-        item.progress, item.achievement = progress.get(item.pk), achievement.get(item.pk)
-        item.is_sample = (
-            any(s for _st, s in year_reports.get(item.pk, {}).values())
-            or any(i.is_sample for i in item.indicators)
-            or any(c.is_sample for c in item.children_list)
-        )
-
+    items, roots = _items(plan)  # 1
+    year_reports = _year_figures(plan, fiscal_year, items, roots, status_by_id)  # 3
     goals = [
         FigureRow(node=n, weight=n.weight, progress=n.progress, achievement=n.achievement, is_sample=n.is_sample)
         for n in roots
@@ -312,7 +253,6 @@ def plan_dashboard(plan, fiscal_year: int, *, today=None, trend_goal=None, trend
     # Annual plans, their owners and the working groups: the ownership rule of ``permissions.py``.
     ownership = plan_ownership(plan, [fiscal_year], parents={pk: item.parent_id for pk, item in items.items()})  # 4
     annual_plans = ownership.annual_plans[fiscal_year]
-    owner_ids = ownership.personal[fiscal_year]
     users = {
         u.pk: u
         for u in get_user_model()
@@ -321,97 +261,19 @@ def plan_dashboard(plan, fiscal_year: int, *, today=None, trend_goal=None, trend
         )
         .distinct()
     }
-    groups = list(ownership.groups.values())
-    group_items = {group.pk: ownership.group_roots(group.pk, fiscal_year) for group in groups}
-    plan_order = {item.pk: i for i, item in enumerate(_walk(roots))}
-    groups_at = ownership.groups_at(fiscal_year)  # node id → groups in charge of that node directly
-    group_rows = []
-    for group in groups:
-        members = sorted(
-            (items[n] for n in group_items[group.pk] if n in items), key=lambda item: plan_order[item.pk]
-        )  # in the plan's own (depth-first) order
-        p = [n.progress for n in members if n.progress is not None]
-        a = [n.achievement for n in members if n.achievement is not None]
-        group_rows.append(
-            GroupRow(
-                group=group,
-                items=members,
-                progress=rollup.mean(p),
-                achievement=rollup.mean(a),
-                progress_items=len(p),
-                achievement_items=len(a),
-                is_sample=group.is_sample or any(n.is_sample for n in members),
-            )
-        )
+    group_rows = _group_rows(ownership, items, roots, fiscal_year)
 
     # Items expected to report, in the plan's order, and their statuses.
     expected = [n for n in _walk(roots) if not n.children_list or n.pk in annual_plans or n.indicators]
-    counts, count_sample = defaultdict(int), defaultdict(bool)
+    status_rows = _status_rows(expected, year_reports, statuses, status_by_id)
+    missing = _MissingReports(plan, fiscal_year, ownership, users)  # 1
     for node in expected:
-        reported = [(period, s) for period, s in year_reports.get(node.pk, {}).items() if s[0] in status_by_id]
-        key, is_sample = max(reported)[1] if reported else (None, False)
-        counts[key] += 1
-        count_sample[key] |= is_sample
-    total = len(expected)
-
-    def share(n):
-        return Decimal(n) * 100 / total if total else None
-
-    status_rows = [
-        StatusRow(status=s, count=counts[s.pk], share=share(counts[s.pk]), is_sample=count_sample[s.pk])
-        for s in statuses
-    ]
-    status_rows.append(StatusRow(status=None, count=counts[None], share=share(counts[None])))
-
-    # Overdue and never-updated items, with their owners.
-    last_year = dict(
-        ProgressReport.objects.filter(node__plan=plan)
-        .order_by()  # 1
-        .values("node_id")
-        .annotate(last=Max("fiscal_year"))
-        .values_list("node_id", "last")
-    )
-
-    def item_row(node, missed=()):
-        owning = ownership.groups_reaching(node.pk, fiscal_year, at=groups_at)
-        goal = node
-        while goal.parent_node is not None:
-            goal = goal.parent_node
-        ap = annual_plans.get(node.pk)
-        return ItemRow(
-            node=node,
-            goal=goal,
-            missed=list(missed),
-            last_year=last_year.get(node.pk),
-            owners=[users[u] for u in owner_ids.get(node.pk, ()) if u in users],
-            groups=owning,
-            is_sample=bool(ap and ap[1]) or any(g.is_sample for g in owning),
-        )
-
-    overdue, overdue_count, never, never_count = [], 0, [], 0
-    for node in expected:
-        done = {
-            period for period, (status_id, _s) in year_reports.get(node.pk, {}).items() if status_id in status_by_id
-        }
-        missed = [p for p in passed if p.number not in done]
-        if missed:
-            overdue_count += 1
-            if len(overdue) < LIST_LIMIT:
-                overdue.append(item_row(node, missed))
-        if node.pk not in last_year:
-            never_count += 1
-            if len(never) < LIST_LIMIT:
-                never.append(item_row(node))
+        missing.add(node, year_reports, status_by_id, passed)
 
     trends, trend_total, page, pages, goal = _trends(plan, items, roots, fiscal_year, trend_goal, trend_page)
 
-    has_sample = (
-        overall.is_sample
-        or any(g.is_sample for g in group_rows)
-        or any(r.is_sample for r in status_rows)
-        or any(r.is_sample for r in overdue)
-        or any(r.is_sample for r in never)
-        or any(t.is_sample for t in trends)
+    has_sample = overall.is_sample or any(
+        row.is_sample for rows in (group_rows, status_rows, missing.overdue, missing.never, trends) for row in rows
     )
     return Dashboard(
         plan=plan,
@@ -426,11 +288,11 @@ def plan_dashboard(plan, fiscal_year: int, *, today=None, trend_goal=None, trend
         goals=goals,
         groups=group_rows,
         status_rows=status_rows,
-        expected_count=total,
-        overdue=overdue,
-        overdue_count=overdue_count,
-        never_updated=never,
-        never_updated_count=never_count,
+        expected_count=len(expected),
+        overdue=missing.overdue,
+        overdue_count=missing.overdue_count,
+        never_updated=missing.never,
+        never_updated_count=missing.never_count,
         trends=trends,
         trend_total=trend_total,
         trend_page=page,
@@ -438,6 +300,197 @@ def plan_dashboard(plan, fiscal_year: int, *, today=None, trend_goal=None, trend
         trend_goal=goal,
         has_sample=has_sample,
     )
+
+
+def _items(plan: Plan) -> tuple[dict[int, Item], list[Item]]:
+    """The tree, in the order of ``plan_tree``: every item by id, and the top-level items."""
+    items: dict[int, Item] = {}
+    roots = []
+    for row in (
+        PlanNode.objects.filter(plan=plan)
+        .order_by("position", "pk")  # 1
+        .values_list("pk", "parent_id", "code", "title", "weight")
+    ):
+        items[row[0]] = Item(*row)
+    for item in items.values():
+        if item.parent_id is None:
+            roots.append(item)
+        else:
+            item.parent_node = items[item.parent_id]
+            item.parent_node.children_list.append(item)
+    return items, roots
+
+
+def _year_figures(
+    plan: Plan, fiscal_year: int, items: dict[int, Item], roots: list[Item], status_by_id: dict[int, ProgressStatus]
+) -> YearReports:
+    """Set each item's figures of the year, by the rule of ``rollup.py`` (as
+    ``selectors.plan_figures``), and whether sample data is behind them; return the year's reports."""
+    indicators = list(  # 1, with each indicator's target of the year
+        Indicator.objects.filter(node__plan=plan)
+        .annotate(year=FilteredRelation("targets", condition=Q(targets__fiscal_year=fiscal_year)))
+        .order_by("position", "pk")
+        .values_list(*INDICATOR_FIELDS, "year__value", named=True)
+    )
+    year_reports: YearReports = defaultdict(dict)
+    report_ids = ProgressReport.objects.filter(node__plan=plan, fiscal_year=fiscal_year)
+    for node_id, period, status_id, is_sample in report_ids.values_list(  # 1
+        "node_id", "period", "status_id", "is_sample"
+    ):
+        year_reports[node_id][period] = (status_id, is_sample)
+    actuals: dict[int, Decimal | None] = {}  # indicator id → the year's actual value
+    for indicator_id, _period, value, text in sorted(  # 1
+        IndicatorActual.objects.filter(report_id__in=report_ids.values("pk")).values_list(
+            "indicator_id", "report__period", "value", "text"
+        ),
+        key=lambda row: row[1],
+    ):
+        if value is not None or text:  # later periods overwrite earlier ones
+            actuals[indicator_id] = value
+    own_progress, own_achievement = {}, {}
+    for indicator in indicators:
+        items[indicator.node_id].indicators.append(indicator)
+    for pk, item in items.items():
+        reports = year_reports.get(pk)
+        if reports:
+            latest_status, _sample = reports[max(reports)]  # the latest period's report, as plan_figures
+            if latest_status in status_by_id:
+                own_progress[pk] = Decimal(status_by_id[latest_status].score)
+        own_achievement[pk] = rollup.mean([_achievement(i, actuals, fiscal_year) for i in item.indicators])
+    progress = rollup.roll_up(roots, own_progress)
+    achievement = rollup.roll_up(roots, own_achievement)
+    # Which data behind each figure is sample, rolled up like the figures.
+    for item in reversed(list(_walk(roots))):
+        item.progress, item.achievement = progress.get(item.pk), achievement.get(item.pk)
+        item.is_sample = (
+            any(s for _st, s in year_reports.get(item.pk, {}).values())
+            or any(i.is_sample for i in item.indicators)
+            or any(c.is_sample for c in item.children_list)
+        )
+    return year_reports
+
+
+def _achievement(indicator: Any, actuals: dict[int, Decimal | None], fiscal_year: int) -> Decimal | None:
+    """One indicator's capped 達成率 of the year; ``indicator`` is a row of ``INDICATOR_FIELDS``."""
+    target = indicator.year__value
+    if target is None and indicator.final_target_year == fiscal_year:
+        target = indicator.final_target
+    rate: Decimal | None = rollup.capped(
+        rollup.achievement_rate(
+            kind=indicator.kind, direction=indicator.direction, actual=actuals.get(indicator.pk), target=target
+        )
+    )
+    return rate
+
+
+def _group_rows(ownership: Ownership, items: dict[int, Item], roots: list[Item], fiscal_year: int) -> list[GroupRow]:
+    plan_order = {item.pk: i for i, item in enumerate(_walk(roots))}
+    rows = []
+    for group in ownership.groups.values():
+        members = sorted(
+            (items[n] for n in ownership.group_roots(group.pk, fiscal_year) if n in items),
+            key=lambda item: plan_order[item.pk],
+        )  # in the plan's own (depth-first) order
+        p = [n.progress for n in members if n.progress is not None]
+        a = [n.achievement for n in members if n.achievement is not None]
+        rows.append(
+            GroupRow(
+                group=group,
+                items=members,
+                progress=rollup.mean(p),
+                achievement=rollup.mean(a),
+                progress_items=len(p),
+                achievement_items=len(a),
+                is_sample=group.is_sample or any(n.is_sample for n in members),
+            )
+        )
+    return rows
+
+
+def _status_rows(
+    expected: list[Item],
+    year_reports: YearReports,
+    statuses: list[ProgressStatus],
+    status_by_id: dict[int, ProgressStatus],
+) -> list[StatusRow]:
+    """Each expected item once, under the status of its latest report of the year with a status."""
+    counts: defaultdict[int | None, int] = defaultdict(int)
+    count_sample: defaultdict[int | None, bool] = defaultdict(bool)
+    for node in expected:
+        reported = [(period, s) for period, s in year_reports.get(node.pk, {}).items() if s[0] in status_by_id]
+        key, is_sample = max(reported)[1] if reported else (None, False)
+        counts[key] += 1
+        count_sample[key] |= is_sample
+    total = len(expected)
+
+    def share(n: int) -> Decimal | None:
+        return Decimal(n) * 100 / total if total else None
+
+    rows = [
+        StatusRow(status=s, count=counts[s.pk], share=share(counts[s.pk]), is_sample=count_sample[s.pk])
+        for s in statuses
+    ]
+    rows.append(StatusRow(status=None, count=counts[None], share=share(counts[None])))
+    return rows
+
+
+class _MissingReports:
+    """The overdue and the never-updated items (at most ``LIST_LIMIT`` of each, with the counts),
+    with their owners."""
+
+    def __init__(self, plan: Plan, fiscal_year: int, ownership: Ownership, users: dict[int, Any]) -> None:
+        self.fiscal_year = fiscal_year
+        self.ownership = ownership
+        self.users = users
+        self.annual_plans = ownership.annual_plans[fiscal_year]
+        self.owner_ids = ownership.personal[fiscal_year]
+        self.groups_at = ownership.groups_at(fiscal_year)  # node id → groups in charge of that node directly
+        self.last_year = dict(
+            ProgressReport.objects.filter(node__plan=plan)
+            .order_by()  # 1
+            .values("node_id")
+            .annotate(last=Max("fiscal_year"))
+            .values_list("node_id", "last")
+        )
+        self.overdue: list[ItemRow] = []
+        self.never: list[ItemRow] = []
+        self.overdue_count = self.never_count = 0
+
+    def add(
+        self,
+        node: Item,
+        year_reports: YearReports,
+        status_by_id: dict[int, ProgressStatus],
+        passed: list[periods_module.Period],
+    ) -> None:
+        done = {
+            period for period, (status_id, _s) in year_reports.get(node.pk, {}).items() if status_id in status_by_id
+        }
+        missed = [p for p in passed if p.number not in done]
+        if missed:
+            self.overdue_count += 1
+            if len(self.overdue) < LIST_LIMIT:
+                self.overdue.append(self.row(node, missed))
+        if node.pk not in self.last_year:
+            self.never_count += 1
+            if len(self.never) < LIST_LIMIT:
+                self.never.append(self.row(node))
+
+    def row(self, node: Item, missed: list[periods_module.Period] | tuple[()] = ()) -> ItemRow:
+        owning = self.ownership.groups_reaching(node.pk, self.fiscal_year, at=self.groups_at)
+        goal = node
+        while goal.parent_node is not None:
+            goal = goal.parent_node
+        ap = self.annual_plans.get(node.pk)
+        return ItemRow(
+            node=node,
+            goal=goal,
+            missed=list(missed),
+            last_year=self.last_year.get(node.pk),
+            owners=[self.users[u] for u in self.owner_ids.get(node.pk, ()) if u in self.users],
+            groups=owning,
+            is_sample=bool(ap and ap[1]) or any(g.is_sample for g in owning),
+        )
 
 
 def _trends(plan, items, roots, fiscal_year, goal_id, page):

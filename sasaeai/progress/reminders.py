@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from sasaeai.accounts.models import Membership
+from sasaeai.accounts.models import Membership, User
 from sasaeai.accounts.permissions import ROLE_PERMISSIONS
 from sasaeai.core import fiscal
 from sasaeai.core.models import Council
@@ -57,7 +58,7 @@ class ReminderItem:
 
 @dataclass
 class Reminder:
-    user: object
+    user: User
     plan: Plan
     period: periods_module.Period
     kind: str
@@ -141,7 +142,7 @@ def _reporters(user_ids, council_id, parents) -> dict:
     if not user_ids:
         return {}
     chain = _council_chain(council_id, parents)
-    nearest = {}
+    nearest: dict[int, tuple[int, str]] = {}  # user id → (rank of the council in the chain, role)
     for user_id, member_council, role in Membership.objects.filter(
         user_id__in=user_ids, council_id__in=chain
     ).values_list("user_id", "council_id", "role"):
@@ -155,7 +156,7 @@ def _reporters(user_ids, council_id, parents) -> dict:
     return {user.pk: user for user in users}
 
 
-def plan_reminders(plan, day: dt.date, parents=None) -> list[Reminder]:
+def plan_reminders(plan: Plan, day: dt.date, parents: Mapping[int, int | None] | None = None) -> list[Reminder]:
     """Every reminder of one plan on ``day`` (sent or not). At most 8 queries (9 without ``parents``)."""
     open_ = open_periods(plan, day)
     if not open_:
@@ -167,25 +168,9 @@ def plan_reminders(plan, day: dt.date, parents=None) -> list[Reminder]:
         .order_by("parent_id", "position", "pk")
         .values_list("pk", "parent_id", "code", "title")
     )
-    children, labels = defaultdict(list), {}
-    for pk, parent_id, code, title in nodes:
-        children[parent_id].append(pk)
-        labels[pk] = f"{code} {title}".strip()
-    order = []  # pre-order, as the plan is printed
-    stack = list(reversed(children[None]))
-    while stack:
-        pk = stack.pop()
-        order.append(pk)
-        stack.extend(reversed(children[pk]))
-    position = {pk: i for i, pk in enumerate(order)}
-
-    # owned[year][user_id] = node ids (the one rule, for every user at once)
-    ownership = plan_ownership(plan, years, parents={pk: parent_id for pk, parent_id, _c, _t in nodes})
-    owned = {year: defaultdict(set) for year in years}
-    for year in years:
-        for node_id, owners in ownership.owners(year).items():
-            for user_id in owners:
-                owned[year][user_id].add(node_id)
+    labels = {pk: f"{code} {title}".strip() for pk, _parent_id, code, title in nodes}
+    position = _tree_positions([(pk, parent_id) for pk, parent_id, _c, _t in nodes])
+    owned = _owned(plan, years, parents={pk: parent_id for pk, parent_id, _c, _t in nodes})
 
     user_ids = {u for year in years for u, items in owned[year].items() if items}
     if parents is None:
@@ -208,18 +193,56 @@ def plan_reminders(plan, day: dt.date, parents=None) -> list[Reminder]:
                 for pk in owned[period.fiscal_year].get(user_id, ())
                 if pk in labels and (pk, period.fiscal_year, period.number) not in reported
             ]
-            if not items:
-                continue
-            items.sort(key=position.__getitem__)
-            reminder = Reminder(user=user, plan=plan, period=period, kind=kind)
-            for pk in items:
-                path = (
-                    reverse("progress:report", kwargs={"plan_id": plan.pk, "node_id": pk})
-                    + f"?year={period.fiscal_year}&period={period.number}"
-                )
-                reminder.items.append(ReminderItem(node_id=pk, label=labels[pk], path=path, url=base + path))
-            result.append(reminder)
+            if items:
+                items.sort(key=position.__getitem__)
+                result.append(_reminder(user, plan, period, kind, items, labels=labels, base=base))
     return result
+
+
+def _tree_positions(nodes: list[tuple[int, int | None]]) -> dict[int, int]:
+    """node id → its place in pre-order, as the plan is printed; ``nodes`` are (id, parent id)
+    in the order of (parent, position)."""
+    children: defaultdict[int | None, list[int]] = defaultdict(list)
+    for pk, parent_id in nodes:
+        children[parent_id].append(pk)
+    order = []
+    stack = list(reversed(children[None]))
+    while stack:
+        pk = stack.pop()
+        order.append(pk)
+        stack.extend(reversed(children[pk]))
+    return {pk: i for i, pk in enumerate(order)}
+
+
+def _owned(plan: Plan, years: list[int], *, parents: dict[int, int | None]) -> dict[int, dict[int, set[int]]]:
+    """owned[year][user id] = node ids: the one ownership rule, for every user at once."""
+    ownership = plan_ownership(plan, years, parents=parents)
+    owned: dict[int, dict[int, set[int]]] = {year: defaultdict(set) for year in years}
+    for year in years:
+        for node_id, owners in ownership.owners(year).items():
+            for user_id in owners:
+                owned[year][user_id].add(node_id)
+    return owned
+
+
+def _reminder(
+    user: User,
+    plan: Plan,
+    period: periods_module.Period,
+    kind: str,
+    items: list[int],
+    *,
+    labels: dict[int, str],
+    base: str,
+) -> Reminder:
+    reminder = Reminder(user=user, plan=plan, period=period, kind=kind)
+    for pk in items:
+        path = (
+            reverse("progress:report", kwargs={"plan_id": plan.pk, "node_id": pk})
+            + f"?year={period.fiscal_year}&period={period.number}"
+        )
+        reminder.items.append(ReminderItem(node_id=pk, label=labels[pk], path=path, url=base + path))
+    return reminder
 
 
 def reminders_for(day: dt.date, plan_id=None) -> list[Reminder]:

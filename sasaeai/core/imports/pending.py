@@ -10,6 +10,7 @@ from the start. Uploads nobody confirmed are deleted after ``SASAEAI_IMPORT_PEND
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -55,10 +56,8 @@ def _paths(token: str) -> tuple[str, str]:
 
 def _delete(token: str) -> None:
     for path in _paths(token):
-        try:
+        with contextlib.suppress(OSError):
             default_storage.delete(path)
-        except OSError:
-            pass
 
 
 def purge_expired() -> int:

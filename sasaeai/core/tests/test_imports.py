@@ -33,8 +33,9 @@ MB = 1024 * 1024
 
 def _workbook() -> bytes:
     book = openpyxl.Workbook()
-    book.active.append(["回答者番号", "Q1"])
-    book.active.append([1, 1])
+    sheet = book.worksheets[0]
+    sheet.append(["回答者番号", "Q1"])
+    sheet.append([1, 1])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -187,7 +188,7 @@ def test_each_upload_page_shows_the_refusal_and_saves_nothing(
     assert response.status_code == 200
     assert EXPECTED[(which, name)] in response.content.decode()
     assert saved() == before
-    assert not any(key.startswith("sasaeai_pending_import_") for key in client.session.keys())
+    assert not any(key.startswith("sasaeai_pending_import_") for key, _value in client.session.items())
 
 
 # --------------------------------------------------------------------------- the steps

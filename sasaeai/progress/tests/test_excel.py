@@ -329,7 +329,8 @@ BAD_CELLS = [
     ),
     (
         _merge,
-        "「進捗報告」シート %(row)s行目 L列（実施内容）: セルが結合されています（L%(row)s:M%(row)s）。セルの結合を解除してください。",
+        "「進捗報告」シート %(row)s行目 L列（実施内容）: "
+        "セルが結合されています（L%(row)s:M%(row)s）。セルの結合を解除してください。",
     ),
     (
         _unknown_item,
@@ -352,7 +353,8 @@ BAD_CELLS = [
     ),
     (
         _bad_version,
-        "「進捗報告」シート %(row)s行目 O列（版）: 版「二」が正しくありません。項目ID・指標ID・版の欄は変えないでください。",
+        "「進捗報告」シート %(row)s行目 O列（版）: "
+        "版「二」が正しくありません。項目ID・指標ID・版の欄は変えないでください。",
     ),
     (
         _cell("実績値", 3, indicator=None, node="c"),
@@ -396,7 +398,8 @@ def test_duplicate_row(client, users, plan, setup):
     wb = book(download(client, plan))
     source, target = _duplicate(wb[SHEET], wb, setup)
     assert problems(upload(client, plan, to_bytes(wb))) == [
-        f"「進捗報告」シート {target}行目 A列（項目ID）: 同じ項目・指標の行が2つあります（{source}行目と同じ）。片方を削除してください。"
+        f"「進捗報告」シート {target}行目 A列（項目ID）: "
+        f"同じ項目・指標の行が2つあります（{source}行目と同じ）。片方を削除してください。"
     ]
 
 
@@ -434,6 +437,33 @@ def test_renamed_sheet_is_refused(client, users, plan, setup):
     assert problems(upload(client, plan, to_bytes(wb))) == [
         "「進捗報告」シートが見つかりません。シートの名前を変えずに保存してください。"
     ]
+
+
+def _chart_sheet_named(wb, name):
+    """Replace sheet ``name`` with a chart sheet of the same name (as Excel lets one do)."""
+    from openpyxl.chart import BarChart, Reference
+
+    source = wb[SHEET] if name != SHEET else wb.create_sheet("data")
+    del wb[name]
+    chart = BarChart()
+    chart.add_data(Reference(source, min_col=1, max_col=2, min_row=1))
+    wb.create_chartsheet(name).add_chart(chart)
+
+
+def test_chart_sheet_in_place_of_the_sheet_is_refused_not_a_500(client, users, plan, setup):
+    client.force_login(users["editor"])
+    wb = book(download(client, plan))
+    _chart_sheet_named(wb, SHEET)
+    assert problems(upload(client, plan, to_bytes(wb))) == [
+        "「進捗報告」シートが見つかりません。シートの名前を変えずに保存してください。"
+    ]
+
+
+def test_chart_sheet_in_place_of_the_hidden_sheet_is_refused_not_a_500(client, users, plan, setup):
+    client.force_login(users["editor"])
+    wb = book(download(client, plan))
+    _chart_sheet_named(wb, "_sasaeai")
+    assert problems(upload(client, plan, to_bytes(wb))) == [NOT_OURS]
 
 
 NOT_XLSX = "Excel ファイル（.xlsx）ではありません。ダウンロードした Excel ファイルを選んでください。"
@@ -484,7 +514,8 @@ def _foreign_workbook():
         (
             "爆弾.xlsx",
             _zip({"[Content_Types].xml": "<x/>", "xl/workbook.xml": "<x/>", "xl/big.bin": b"\0" * (70 * 1024 * 1024)}),
-            "ファイルの中身が大きすぎるため読み込めません。ダウンロードした Excel ファイルに入力したものを選んでください。",
+            "ファイルの中身が大きすぎるため読み込めません。"
+            "ダウンロードした Excel ファイルに入力したものを選んでください。",
         ),
         (
             "実体.xlsx",
@@ -559,7 +590,8 @@ def test_report_changed_by_someone_else_since_download(client, users, plan, setu
     services.report_save(node=setup["b"], fiscal_year=2026, period=1, by=users["admin"], problems="先に保存")
     before = saved_state()
     assert problems(upload(client, plan, to_bytes(wb))) == [
-        f"「進捗報告」シート {r}行目 O列（版）: 「{setup['a'].label}」の報告は、ダウンロードした後にほかの人が更新しました。"
+        f"「進捗報告」シート {r}行目 O列（版）: "
+        f"「{setup['a'].label}」の報告は、ダウンロードした後にほかの人が更新しました。"
         "最新の内容をダウンロードし直して、もう一度入力してください。"
     ]
     assert saved_state() == before

@@ -280,7 +280,7 @@ def _review_forms(client, plan):
 def _workbooks(client, plan):
     """{group id or None: rows (node ids)} of every workbook ``user`` may download."""
     books = {}
-    for group_id in [None] + list(WorkingGroup.objects.filter(plan=plan).values_list("pk", flat=True)):
+    for group_id in [None, *WorkingGroup.objects.filter(plan=plan).values_list("pk", flat=True)]:
         params = {"year": YEAR, "period": 1} | ({"group": group_id} if group_id else {})
         response = client.get(reverse("excel:download", args=[plan.pk]), params)
         assert response.status_code in (200, 404)
