@@ -200,19 +200,7 @@ class FormParser(HTMLParser):
             return
         name = a.get("name", "")
         if tag in ("input", "button"):
-            kind = (a.get("type") or ("submit" if tag == "button" else "text")).lower()
-            if kind in ("submit", "image"):
-                if name:
-                    self._form.submits.append((name, a.get("value", "")))
-            elif kind == "button" or not name:
-                return
-            elif kind in ("checkbox", "radio"):
-                entry = self._field(name, kind)
-                entry["options"].append(a.get("value", "on"))
-                if "checked" in a:
-                    entry["values"].append(a.get("value", "on"))
-            else:
-                self._field(name, kind)["values"] = [a.get("value", "")]
+            self._start_input(tag, name, a)
         elif tag == "select" and name:
             self._select = name
             self._field(name, "select")
@@ -224,6 +212,22 @@ class FormParser(HTMLParser):
         elif tag == "textarea" and name:
             self._textarea = name
             self._field(name, "textarea")["values"] = [""]
+
+    def _start_input(self, tag: str, name: str, a: dict[str, str]) -> None:
+        assert self._form is not None
+        kind = (a.get("type") or ("submit" if tag == "button" else "text")).lower()
+        if kind in ("submit", "image"):
+            if name:
+                self._form.submits.append((name, a.get("value", "")))
+        elif kind == "button" or not name:
+            return
+        elif kind in ("checkbox", "radio"):
+            entry = self._field(name, kind)
+            entry["options"].append(a.get("value", "on"))
+            if "checked" in a:
+                entry["values"].append(a.get("value", "on"))
+        else:
+            self._field(name, kind)["values"] = [a.get("value", "")]
 
     def handle_data(self, data: str) -> None:
         if self._textarea and self._form is not None:
@@ -277,7 +281,7 @@ def _hostile(rng: random.Random, entry: dict[str, Any]) -> Any:
     if kind in ("number", "hidden", "select", "radio", "checkbox") and roll < 0.75:
         if entry["options"] and roll < 0.4:
             return rng.choice(entry["options"])
-        return rng.choice(HOSTILE_NUMBERS + ["999999999", "-5"])
+        return rng.choice([*HOSTILE_NUMBERS, "999999999", "-5"])
     return rng.choice(HOSTILE_TEXT + HOSTILE_NUMBERS + HOSTILE_DATES)
 
 
@@ -285,10 +289,7 @@ def mutate(rng: random.Random, form: Form, only: str | None = None) -> dict[str,
     """The form's own values with some (or ``only`` one) replaced by hostile ones."""
     data: dict[str, Any] = base_values(form)
     names = list(form.fields)
-    if only is not None:
-        chosen = [only]
-    else:
-        chosen = rng.sample(names, k=rng.randint(1, len(names))) if names else []
+    chosen = [only] if only is not None else (rng.sample(names, k=rng.randint(1, len(names))) if names else [])
     for name in chosen:
         if rng.random() < 0.1:
             data.pop(name, None)  # missing altogether

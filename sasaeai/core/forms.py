@@ -41,22 +41,27 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
     """Django's field, except that an id no database integer can hold (``-9223372036854775809``) is an
     invalid choice like any other unknown id, instead of an OverflowError from the database."""
 
-    def _check_values(self, value: Any) -> Any:
+    def clean(self, value: Any) -> Any:
+        self._refuse_out_of_range(value)
+        return super().clean(value)
+
+    def _refuse_out_of_range(self, value: Any) -> None:
+        queryset = self.queryset
+        if queryset is None or not isinstance(value, (list, tuple)):
+            return  # Django's own checks report a missing queryset or a value that is not a list
         key = self.to_field_name or "pk"
-        if isinstance(
-            self.queryset.model._meta.get_field(key) if key != "pk" else self.queryset.model._meta.pk,
-            (models.IntegerField, models.AutoField),
-        ):
-            for pk in value:
-                try:
-                    number = int(pk)
-                except (TypeError, ValueError):
-                    continue  # Django's own check reports it
-                if not -(2**63) <= number < 2**63:
-                    raise ValidationError(
-                        self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
-                    )
-        return super()._check_values(value)
+        field = queryset.model._meta.get_field(key) if key != "pk" else queryset.model._meta.pk
+        if not isinstance(field, (models.IntegerField, models.AutoField)):
+            return
+        for pk in value:
+            try:
+                number = int(pk)
+            except (TypeError, ValueError):
+                continue  # Django's own check reports it
+            if not -(2**63) <= number < 2**63:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
 
 
 def clean_search_text(value: object, limit: int, *, strip: bool = True) -> str:

@@ -348,7 +348,7 @@ class MembersQuickForm(forms.Form):
         errors: list[forms.ValidationError] = []
         for number, person in self._parse(text):
             for key, (label, limit) in limits.items():
-                if len(person[key]) > limit:
+                if limit is not None and len(person[key]) > limit:
                     errors.append(
                         forms.ValidationError(
                             _("%(n)s行目: %(label)sは%(limit)s文字以内にしてください（%(length)s文字あります）。"),

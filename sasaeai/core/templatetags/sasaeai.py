@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Collection
 from typing import Any
@@ -44,10 +45,9 @@ def wareki_date(value: dt.date | dt.datetime | None) -> str:
     from django.utils import timezone
 
     if isinstance(value, dt.datetime):
-        try:
+        # A naive value, or one at the very edge of the calendar, is shown as it is.
+        with contextlib.suppress(TypeError, ValueError, OverflowError):
             value = timezone.localtime(value)
-        except (TypeError, ValueError, OverflowError):
-            pass  # naive or at the very edge of the calendar: show it as it is
         return f"{fiscal.display_date(value.date())} {value:%H:%M}"
     return fiscal.display_date(value)
 
