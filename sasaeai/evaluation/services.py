@@ -549,6 +549,8 @@ def stage_reopen(*, node, fiscal_year: int, stage: str, by, reason: str, period:
     perms = permissions_for(by, plan.council_id)
     if REOPEN not in perms:
         raise PermissionDenied(_("確定した評価を差し戻せるのは社協管理者だけです。"))
+    if stage not in STAGE_ORDER:
+        raise ValidationError(_("評価の段階が正しくありません。"))
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("差し戻す理由を入力してください。")})
