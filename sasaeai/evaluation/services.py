@@ -13,6 +13,8 @@ The stage rules, in one place:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -37,6 +39,11 @@ from .models import (
     YearClosing,
 )
 from .permissions import CLOSE_YEAR, OPINION, REOPEN, can_enter
+
+if TYPE_CHECKING:
+    from sasaeai.core.models import Council
+    from sasaeai.plans.models import Plan, PlanNode
+    from sasaeai.progress.models import AnnualPlan
 
 # --------------------------------------------------------------------------- scales and lists
 
@@ -161,7 +168,7 @@ def scale_update(*, council, by, name, rows, expected_version=None) -> Evaluatio
     for pk in kept:
         Grade.objects.filter(pk=pk).update(code=f"\x01{pk}")
     for position, row in enumerate(rows):
-        grade = existing.get(int(row["id"])) if row.get("id") else Grade(scale=scale)
+        grade = existing[int(row["id"])] if row.get("id") else Grade(scale=scale)
         grade.position, grade.code = position, row["code"].strip()
         grade.label = (row.get("label") or "").strip()
         grade.score = row.get("score") if row.get("score") is not None else 0
@@ -310,33 +317,39 @@ def _check_period(plan, fiscal_year, period):
             raise ValidationError(_("この計画は年1回の報告なので、上半期の評価はありません。"))
 
 
-def _clean_values(plan, values, criteria_ids):
-    """Check that grade, direction and criteria ratings belong to the council's own lists."""
-    council = plan.council
-    clean = {}
-    grade = values.get("grade")
-    if grade is not None:
-        if not isinstance(grade, Grade):
-            grade = Grade.objects.filter(scale__council=council, pk=grade).first() if str(grade).isdigit() else None
-            if grade is None:
-                raise ValidationError({"grade": _("評価はこの社協の尺度から選んでください。")})
-        elif grade.scale.council_id != council.pk:
+def _own_grade(council: Council, value: Any) -> Grade | None:
+    """The council's grade for ``value`` (a Grade or its id); None for no value."""
+    if value is None:
+        return None
+    if isinstance(value, Grade):
+        if value.scale.council_id != council.pk:
             raise ValidationError({"grade": _("評価はこの社協の尺度から選んでください。")})
-    clean["grade"] = grade
-    direction = values.get("direction")
-    if direction is not None:
-        if not isinstance(direction, Direction):
-            direction = (
-                Direction.objects.filter(council=council, pk=direction).first() if str(direction).isdigit() else None
-            )
-            if direction is None:
-                raise ValidationError({"direction": _("方向性はこの社協の一覧から選んでください。")})
-        elif direction.council_id != council.pk:
+        return value
+    grade = Grade.objects.filter(scale__council=council, pk=value).first() if str(value).isdigit() else None
+    if grade is None:
+        raise ValidationError({"grade": _("評価はこの社協の尺度から選んでください。")})
+    return grade
+
+
+def _own_direction(council: Council, value: Any) -> Direction | None:
+    """The council's direction for ``value`` (a Direction or its id); None for no value."""
+    if value is None:
+        return None
+    if isinstance(value, Direction):
+        if value.council_id != council.pk:
             raise ValidationError({"direction": _("方向性はこの社協の一覧から選んでください。")})
-    clean["direction"] = direction
+        return value
+    direction = Direction.objects.filter(council=council, pk=value).first() if str(value).isdigit() else None
+    if direction is None:
+        raise ValidationError({"direction": _("方向性はこの社協の一覧から選んでください。")})
+    return direction
+
+
+def _clean_criteria(council: Council, ratings: dict[Any, Any], criteria_ids: set[str]) -> dict[str, str]:
+    """{criterion id: grade code} with empty ratings dropped; ids and codes must be the council's own."""
     codes = set(Grade.objects.filter(scale__council=council).values_list("code", flat=True))
-    criteria = {}
-    for key, code in (values.get("criteria") or {}).items():
+    criteria: dict[str, str] = {}
+    for key, code in ratings.items():
         if code in (None, ""):
             continue
         if str(key) not in criteria_ids:
@@ -344,7 +357,17 @@ def _clean_values(plan, values, criteria_ids):
         if code not in codes:
             raise ValidationError({"criteria": _("観点別の評価「%(code)s」は尺度にありません。") % {"code": code}})
         criteria[str(key)] = code
-    clean["criteria"] = criteria
+    return criteria
+
+
+def _clean_values(plan: Plan, values: dict[str, Any], criteria_ids: set[str]) -> dict[str, Any]:
+    """Check that grade, direction and criteria ratings belong to the council's own lists."""
+    council = plan.council
+    clean: dict[str, Any] = {
+        "grade": _own_grade(council, values.get("grade")),
+        "direction": _own_direction(council, values.get("direction")),
+        "criteria": _clean_criteria(council, values.get("criteria") or {}, criteria_ids),
+    }
     for f in ("results", "comment", "challenges", "improvements"):
         text = (values.get(f) or "").replace("\r\n", "\n").strip()
         if len(text) > TEXT_LIMIT:
@@ -392,49 +415,22 @@ def prefill(evaluation: Evaluation | None, stage, report=None) -> dict:
     return {}
 
 
-@transaction.atomic
-def stage_save(
-    *,
-    node,
-    fiscal_year: int,
-    stage: str,
-    by,
-    submit=False,
-    period: int = 0,
-    expected_version=None,
-    perms=None,
-    is_sample=False,
-    **values,
-) -> StageEntry:
-    """Enter (and with ``submit`` lock) one stage of a project's evaluation.
-
-    ``values``: grade (Grade or id), results, comment, challenges, improvements, direction (Direction
-    or id), criteria ({criterion id: grade code}). Submitting needs a grade; the internal and final
-    evaluations also need a direction.
-    """
+def _check_can_enter(*, node: PlanNode, fiscal_year: int, stage: Stage, by: Any, perms: Any) -> None:
+    """The node must be a project (a leaf) and ``by`` allowed to enter ``stage`` of it."""
     from sasaeai.plans.models import PlanNode
 
-    plan = node.plan
-    if stage not in STAGE_ORDER:
-        raise ValidationError(_("評価の段階が正しくありません。"))
-    if set(values) - set(ENTRY_FIELDS):
-        raise TypeError(f"stage_save() got unexpected fields {sorted(set(values) - set(ENTRY_FIELDS))}")
     if PlanNode.objects.filter(parent=node).exists():
         raise ValidationError(_("評価するのは事業（いちばん下の項目）です。"))
-    if not can_enter(by, plan, node, fiscal_year, stage, perms):
+    if not can_enter(by, node.plan, node, fiscal_year, stage, perms):
         raise PermissionDenied(_("%(stage)sを入力する権限がありません。") % {"stage": _stage_label(stage)})
-    _check_period(plan, fiscal_year, period)
-    # Lock the evaluation row (created once), so two people submitting at once are serialised.
-    evaluation, _created = Evaluation.objects.get_or_create(
-        node=node, fiscal_year=fiscal_year, period=period, defaults={"is_sample": is_sample}
-    )
-    evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
-    _check_open(plan, fiscal_year)
-    entries = {
-        e.stage: e for e in StageEntry.objects.filter(evaluation=evaluation).select_related("grade", "direction")
-    }
-    index = STAGE_ORDER.index(stage)
-    for earlier in STAGE_ORDER[:index]:
+
+
+def _editable_entry(
+    entries: dict[str, StageEntry], stage: Stage, expected_version: int | str | None
+) -> StageEntry | None:
+    """The stage's entry (None if not entered yet), once every earlier stage is submitted, the stage
+    itself is not, and the form's version is current."""
+    for earlier in STAGE_ORDER[: STAGE_ORDER.index(stage)]:
         e = entries.get(earlier)
         if e is None or not e.is_submitted:
             raise ValidationError(
@@ -442,27 +438,35 @@ def stage_save(
                 % {"earlier": _stage_label(earlier), "stage": _stage_label(stage)}
             )
     entry = entries.get(stage)
-    if entry is not None and entry.is_submitted:
+    if entry is None:
+        return None
+    if entry.is_submitted:
         raise ValidationError(
             _("%(stage)sは確定済みです。変更するには社協管理者が差し戻す必要があります。")
             % {"stage": _stage_label(stage)}
         )
-    if entry is not None:
-        # A form opened before the first save carries version 0, so a second first save is refused.
-        check_version(entry, expected_version)
-    criteria_ids = {str(pk) for pk in Criterion.objects.filter(council=plan.council).values_list("pk", flat=True)}
-    clean = _clean_values(plan, values, criteria_ids)
-    if submit:
-        errors = {}
-        if clean["grade"] is None:
-            errors["grade"] = _("確定するには評価を選んでください。")
-        if stage in (Stage.INTERNAL, Stage.FINAL) and clean["direction"] is None:
-            errors["direction"] = _("確定するには今後の方向性を選んでください。")
-        if errors:
-            raise ValidationError(errors)
-    before = _snapshot(entry) if entry is not None else None
+    # A form opened before the first save carries version 0, so a second first save is refused.
+    check_version(entry, expected_version)
+    return entry
+
+
+def _check_submittable(clean: dict[str, Any], stage: Stage) -> None:
+    """Submitting needs a grade; the internal and final evaluations also need a direction."""
+    errors = {}
+    if clean["grade"] is None:
+        errors["grade"] = _("確定するには評価を選んでください。")
+    if stage in (Stage.INTERNAL, Stage.FINAL) and clean["direction"] is None:
+        errors["direction"] = _("確定するには今後の方向性を選んでください。")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _write_entry(
+    *, entry: StageEntry | None, evaluation: Evaluation, stage: Stage, clean: dict[str, Any], by: Any, submit: bool
+) -> StageEntry:
+    """Save ``clean`` on the entry (a new one if None), submitting it if asked; the stored row is returned."""
     created = entry is None
-    if created:
+    if entry is None:
         entry = StageEntry(evaluation=evaluation, stage=stage)
     for f, v in clean.items():
         setattr(entry, f, v)
@@ -477,6 +481,53 @@ def stage_save(
         with created_once():
             entry.save()
     entry.refresh_from_db()
+    return entry
+
+
+@transaction.atomic
+def stage_save(
+    *,
+    node: PlanNode,
+    fiscal_year: int,
+    stage: str,
+    by: Any,
+    submit: bool = False,
+    period: int = 0,
+    expected_version: int | str | None = None,
+    perms: Any = None,
+    is_sample: bool = False,
+    **values: Any,
+) -> StageEntry:
+    """Enter (and with ``submit`` lock) one stage of a project's evaluation.
+
+    ``values``: grade (Grade or id), results, comment, challenges, improvements, direction (Direction
+    or id), criteria ({criterion id: grade code}). Submitting needs a grade; the internal and final
+    evaluations also need a direction.
+    """
+    plan = node.plan
+    if stage not in STAGE_ORDER:
+        raise ValidationError(_("評価の段階が正しくありません。"))
+    the_stage = Stage(stage)
+    if set(values) - set(ENTRY_FIELDS):
+        raise TypeError(f"stage_save() got unexpected fields {sorted(set(values) - set(ENTRY_FIELDS))}")
+    _check_can_enter(node=node, fiscal_year=fiscal_year, stage=the_stage, by=by, perms=perms)
+    _check_period(plan, fiscal_year, period)
+    # Lock the evaluation row (created once), so two people submitting at once are serialised.
+    evaluation, _created = Evaluation.objects.get_or_create(
+        node=node, fiscal_year=fiscal_year, period=period, defaults={"is_sample": is_sample}
+    )
+    evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+    _check_open(plan, fiscal_year)
+    entries = {
+        e.stage: e for e in StageEntry.objects.filter(evaluation=evaluation).select_related("grade", "direction")
+    }
+    entry = _editable_entry(entries, the_stage, expected_version)
+    criteria_ids = {str(pk) for pk in Criterion.objects.filter(council=plan.council).values_list("pk", flat=True)}
+    clean = _clean_values(plan, values, criteria_ids)
+    if submit:
+        _check_submittable(clean, the_stage)
+    before = _snapshot(entry) if entry is not None else None
+    entry = _write_entry(entry=entry, evaluation=evaluation, stage=the_stage, clean=clean, by=by, submit=submit)
     log_action(
         council=plan.council,
         actor=by,
@@ -498,6 +549,8 @@ def stage_reopen(*, node, fiscal_year: int, stage: str, by, reason: str, period:
     perms = permissions_for(by, plan.council_id)
     if REOPEN not in perms:
         raise PermissionDenied(_("確定した評価を差し戻せるのは社協管理者だけです。"))
+    if stage not in STAGE_ORDER:
+        raise ValidationError(_("評価の段階が正しくありません。"))
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("差し戻す理由を入力してください。")})
@@ -510,9 +563,11 @@ def stage_reopen(*, node, fiscal_year: int, stage: str, by, reason: str, period:
             _("%(stage)sは確定していないため、差し戻す必要はありません。") % {"stage": _stage_label(stage)}
         )
     _check_open(plan, fiscal_year)
-    later = STAGE_ORDER[STAGE_ORDER.index(stage) + 1 :]
-    blocking = StageEntry.objects.filter(evaluation=evaluation, stage__in=later, state=StageEntry.State.SUBMITTED)
-    blocking = [_stage_label(e.stage) for e in sorted(blocking, key=lambda e: STAGE_ORDER.index(e.stage))]
+    later = STAGE_ORDER[STAGE_ORDER.index(Stage(stage)) + 1 :]
+    submitted_later = StageEntry.objects.filter(
+        evaluation=evaluation, stage__in=later, state=StageEntry.State.SUBMITTED
+    )
+    blocking = [_stage_label(e.stage) for e in sorted(submitted_later, key=lambda e: STAGE_ORDER.index(Stage(e.stage)))]
     if blocking:
         raise ValidationError(
             _("後の段階（%(later)s）が確定済みです。先にそちらを差し戻してください。") % {"later": "、".join(blocking)}
@@ -652,7 +707,12 @@ def year_close_preview(plan, fiscal_year: int) -> dict:
     tree = plan_tree(plan)
     leaves = [n for n in tree.walk() if not n.children_list]
     results = _result_entries(plan, fiscal_year)
-    groups = {"carry": [], "attention": [], "stop": [], "unevaluated": []}
+    groups: dict[str, list[tuple[Any, StageEntry | None]]] = {
+        "carry": [],
+        "attention": [],
+        "stop": [],
+        "unevaluated": [],
+    }
     for node in leaves:
         entry = results.get(node.pk)
         direction = entry.direction if entry is not None else None
@@ -678,8 +738,136 @@ def year_close_preview(plan, fiscal_year: int) -> dict:
     }
 
 
+def _check_not_closed(plan: Plan, fiscal_year: int) -> None:
+    """Refuse to close a year twice, saying when it was closed."""
+    existing = YearClosing.objects.filter(plan=plan, fiscal_year=fiscal_year).select_related("closed_by").first()
+    if existing is not None:
+        raise ValidationError(
+            _("%(year)sは%(when)sにすでに締められています。年度を二度締めることはできません。")
+            % {
+                "year": fiscal.format_fiscal_year(fiscal_year),
+                "when": fiscal.format_date(timezone.localtime(existing.closed_at).date()),
+            }
+        )
+
+
+def _owners_by_annual_plan(plan: Plan, fiscal_year: int) -> dict[int, list[int]]:
+    """annual plan id → its owners' user ids, for the year's annual plans of ``plan``."""
+    from sasaeai.progress.models import AnnualPlan
+
+    owners: dict[int, list[int]] = {}
+    for annual_id, user_id in AnnualPlan.owners.through.objects.filter(
+        annualplan__node__plan=plan, annualplan__fiscal_year=fiscal_year
+    ).values_list("annualplan_id", "user_id"):
+        owners.setdefault(annual_id, []).append(user_id)
+    return owners
+
+
+def _carried_notes(entry: StageEntry | None) -> tuple[str, str]:
+    """The 改善策 and the direction's name that a carried plan takes from the deciding entry."""
+    if entry is None:
+        return "", ""
+    return entry.improvements, entry.direction.name if entry.direction_id and entry.direction else ""
+
+
+def _mark_carried(
+    target: AnnualPlan, current: AnnualPlan | None, entry: StageEntry | None, attention: bool
+) -> AnnualPlan:
+    """Add the flag and the 改善策 to a next-year plan someone already wrote, keeping what it says."""
+    improvements, direction = _carried_notes(entry)
+    target.needs_attention = target.needs_attention or attention
+    target.improvements = target.improvements or improvements
+    target.carried_direction = direction
+    target.carried_from = target.carried_from or current
+    return target
+
+
+def _new_carried_plan(
+    *, node_id: int, next_year: int, current: AnnualPlan | None, entry: StageEntry | None, attention: bool
+) -> AnnualPlan:
+    """Next year's plan for a project: a copy of this year's (content, months, group, budget), if any."""
+    from sasaeai.progress.models import AnnualPlan
+
+    improvements, direction = _carried_notes(entry)
+    new = AnnualPlan(
+        node_id=node_id,
+        fiscal_year=next_year,
+        carried_from=current,
+        needs_attention=attention,
+        carried_direction=direction,
+        improvements=improvements,
+    )
+    if current is not None:
+        new.content, new.months = current.content, list(current.months)
+        new.working_group_id, new.budget = current.working_group_id, current.budget
+        new.is_sample = current.is_sample
+    return new
+
+
+def _copy_owners(
+    *, plan: Plan, next_year: int, created: list[AnnualPlan], copy_owners: list[tuple[AnnualPlan, list[int]]]
+) -> None:
+    """Give the newly created plans the owners of the plans they were copied from."""
+    from sasaeai.progress.models import AnnualPlan
+
+    if not any(users for _n, users in copy_owners):
+        return
+    if created and created[0].pk is None:  # backends that do not return ids from bulk_create
+        ids = dict(AnnualPlan.objects.filter(node__plan=plan, fiscal_year=next_year).values_list("node_id", "pk"))
+        for new in created:
+            new.pk = ids[new.node_id]
+    AnnualPlan.owners.through.objects.bulk_create(
+        [AnnualPlan.owners.through(annualplan_id=new.pk, user_id=u) for new, users in copy_owners for u in users],
+        batch_size=1000,
+    )
+
+
+def _carry_over(
+    *, plan: Plan, fiscal_year: int, groups: dict[str, list[tuple[PlanNode, StageEntry | None]]]
+) -> tuple[int, int, int]:
+    """Make (or mark) next year's annual plans from this year's, by group; returns the numbers carried,
+    flagged 要検討 and stopped."""
+    from sasaeai.progress.models import AnnualPlan
+
+    next_year = fiscal_year + 1
+    this_year = {a.node_id: a for a in AnnualPlan.objects.filter(node__plan=plan, fiscal_year=fiscal_year)}
+    owners = _owners_by_annual_plan(plan, fiscal_year)
+    next_plans = {a.node_id: a for a in AnnualPlan.objects.filter(node__plan=plan, fiscal_year=next_year)}
+    create: list[AnnualPlan] = []
+    update: list[AnnualPlan] = []
+    copy_owners: list[tuple[AnnualPlan, list[int]]] = []
+    carried = flagged = stopped = 0
+    for group in ("carry", "attention", "unevaluated", "stop"):
+        for node, entry in groups[group]:
+            if group == "stop":
+                stopped += 1
+                continue
+            current = this_year.get(node.pk)
+            if current is None and entry is None:
+                continue  # nothing planned and nothing evaluated: nothing to carry
+            attention = group == "attention"
+            carried += 1
+            flagged += attention
+            target = next_plans.get(node.pk)
+            if target is not None:
+                update.append(_mark_carried(target, current, entry, attention))
+                continue
+            new = _new_carried_plan(
+                node_id=node.pk, next_year=next_year, current=current, entry=entry, attention=attention
+            )
+            if current is not None:
+                copy_owners.append((new, owners.get(current.pk, [])))
+            create.append(new)
+    AnnualPlan.objects.bulk_create(create, batch_size=500)
+    AnnualPlan.objects.bulk_update(
+        update, ["needs_attention", "improvements", "carried_direction", "carried_from"], batch_size=500
+    )
+    _copy_owners(plan=plan, next_year=next_year, created=create, copy_owners=copy_owners)
+    return carried, flagged, stopped
+
+
 @transaction.atomic
-def year_close(*, plan, fiscal_year: int, by) -> YearClosing:
+def year_close(*, plan: Plan, fiscal_year: int, by: Any) -> YearClosing:
     """Close ``fiscal_year``: lock its evaluations and make next year's annual plans from this year's,
     following each project's direction (方向性):
 
@@ -691,21 +879,12 @@ def year_close(*, plan, fiscal_year: int, by) -> YearClosing:
     A next-year plan someone already wrote is kept; only the 改善策 and the flag are added to it.
     """
     from sasaeai.plans.models import Plan
-    from sasaeai.progress.models import AnnualPlan
 
     if CLOSE_YEAR not in permissions_for(by, plan.council_id):
         raise PermissionDenied(_("年度を締める権限がありません。"))
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
     _check_period(plan, fiscal_year, 0)
-    existing = YearClosing.objects.filter(plan=plan, fiscal_year=fiscal_year).select_related("closed_by").first()
-    if existing is not None:
-        raise ValidationError(
-            _("%(year)sは%(when)sにすでに締められています。年度を二度締めることはできません。")
-            % {
-                "year": fiscal.format_fiscal_year(fiscal_year),
-                "when": fiscal.format_date(timezone.localtime(existing.closed_at).date()),
-            }
-        )
+    _check_not_closed(plan, fiscal_year)
     earlier_open = (
         plan.period_start is not None
         and fiscal_year > plan.period_start
@@ -713,72 +892,10 @@ def year_close(*, plan, fiscal_year: int, by) -> YearClosing:
     )
     preview = year_close_preview(plan, fiscal_year)
     next_year = fiscal_year + 1
-    carried = flagged = stopped = 0
     if preview["next_in_period"]:
-        this_year = {a.node_id: a for a in AnnualPlan.objects.filter(node__plan=plan, fiscal_year=fiscal_year)}
-        owners = {}
-        for annual_id, user_id in AnnualPlan.owners.through.objects.filter(
-            annualplan__node__plan=plan, annualplan__fiscal_year=fiscal_year
-        ).values_list("annualplan_id", "user_id"):
-            owners.setdefault(annual_id, []).append(user_id)
-        next_plans = {a.node_id: a for a in AnnualPlan.objects.filter(node__plan=plan, fiscal_year=next_year)}
-        create, update, copy_owners = [], [], []
-        for group in ("carry", "attention", "unevaluated", "stop"):
-            for node, entry in preview["groups"][group]:
-                if group == "stop":
-                    stopped += 1
-                    continue
-                current = this_year.get(node.pk)
-                if current is None and entry is None:
-                    continue  # nothing planned and nothing evaluated: nothing to carry
-                attention = group == "attention"
-                improvements = entry.improvements if entry is not None else ""
-                direction = entry.direction.name if entry is not None and entry.direction_id else ""
-                carried += 1
-                flagged += attention
-                target = next_plans.get(node.pk)
-                if target is not None:
-                    target.needs_attention = target.needs_attention or attention
-                    target.improvements = target.improvements or improvements
-                    target.carried_direction = direction
-                    target.carried_from = target.carried_from or current
-                    update.append(target)
-                    continue
-                new = AnnualPlan(
-                    node_id=node.pk,
-                    fiscal_year=next_year,
-                    carried_from=current,
-                    needs_attention=attention,
-                    carried_direction=direction,
-                    improvements=improvements,
-                )
-                if current is not None:
-                    new.content, new.months = current.content, list(current.months)
-                    new.working_group_id, new.budget = current.working_group_id, current.budget
-                    new.is_sample = current.is_sample
-                    copy_owners.append((new, owners.get(current.pk, [])))
-                create.append(new)
-        AnnualPlan.objects.bulk_create(create, batch_size=500)
-        AnnualPlan.objects.bulk_update(
-            update, ["needs_attention", "improvements", "carried_direction", "carried_from"], batch_size=500
-        )
-        if any(users for _n, users in copy_owners):
-            if create and create[0].pk is None:  # backends that do not return ids from bulk_create
-                ids = dict(
-                    AnnualPlan.objects.filter(node__plan=plan, fiscal_year=next_year).values_list("node_id", "pk")
-                )
-                for new in create:
-                    new.pk = ids[new.node_id]
-            AnnualPlan.owners.through.objects.bulk_create(
-                [
-                    AnnualPlan.owners.through(annualplan_id=new.pk, user_id=u)
-                    for new, users in copy_owners
-                    for u in users
-                ],
-                batch_size=1000,
-            )
+        carried, flagged, stopped = _carry_over(plan=plan, fiscal_year=fiscal_year, groups=preview["groups"])
     else:
-        stopped = len(preview["groups"]["stop"])
+        carried, flagged, stopped = 0, 0, len(preview["groups"]["stop"])
     summary = {
         "projects": preview["projects"],
         "carried": carried,

@@ -237,6 +237,16 @@ def test_only_an_admin_reopens_with_a_reason_and_later_stages_first(evaluated_pl
     assert StageEntry.objects.get(stage="review").grade.code == "C"
 
 
+def test_reopening_an_unknown_stage_is_refused_in_japanese(evaluated_plan, users):
+    # Before, the "not submitted" message built a Stage from the bad value and raised ValueError (a 500).
+    node = projects(evaluated_plan)[0]
+    services.stage_save(node=node, fiscal_year=2026, stage="self", by=users["editor"], submit=True, grade=grade("B"))
+    with pytest.raises(ValidationError, match="評価の段階が正しくありません"):
+        services.stage_reopen(node=node, fiscal_year=2026, stage="bogus", by=users["admin"], reason="誤り")
+    assert StageEntry.objects.get(stage="self").is_submitted
+    assert not AuditEntry.objects.filter(action="evaluation.reopen").exists()
+
+
 def test_a_stale_form_does_not_overwrite_a_newer_save(evaluated_plan, users):
     from sasaeai.core.concurrency import ConcurrentEditError
 

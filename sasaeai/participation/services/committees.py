@@ -5,6 +5,7 @@ row), one audit entry per change."""
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -109,6 +110,58 @@ def _member_line(member):
     return text
 
 
+def _member_for_row(
+    *, committee: Committee, existing: dict[int, CommitteeMember], seen: set[int], row: dict[str, Any]
+) -> CommitteeMember | None:
+    """The member a row edits (an existing one, marked seen), a new one, or None for a foreign or repeated id."""
+    member_id = row.get("id")
+    if not member_id:
+        return CommitteeMember(committee=committee)
+    if member_id not in existing or member_id in seen:
+        return None
+    seen.add(member_id)
+    return existing[member_id]
+
+
+def _fill_member(member: CommitteeMember, row: dict[str, Any], number: int) -> None:
+    member.name = (row.get("name") or "").strip()
+    member.affiliation = (row.get("affiliation") or "").strip()
+    member.category = row.get("category") or CommitteeMember.Category.OTHER
+    member.role = row.get("role") or CommitteeMember.Role.MEMBER
+    member.user = row.get("user")
+    member.position = number
+
+
+def _name_errors(member: CommitteeMember, number: int) -> list[str]:
+    """The row's error for a missing or too long name, if any."""
+    name_limit = CommitteeMember._meta.get_field("name").max_length
+    if not member.name:
+        return [_("%(n)s行目: 氏名を入力してください。") % {"n": number}]
+    if name_limit is not None and len(member.name) > name_limit:
+        return [_("%(n)s行目: 氏名は%(limit)s文字以内にしてください。") % {"n": number, "limit": name_limit}]
+    return []
+
+
+def _clean_errors(member: CommitteeMember, number: int) -> list[str]:
+    """The row's model validation errors (choices, lengths), each prefixed with the row number."""
+    try:
+        member.full_clean(exclude=["committee", "name", "user"])
+    except ValidationError as exc:
+        return [_("%(n)s行目: %(message)s") % {"n": number, "message": m} for m in exc.messages]
+    return []
+
+
+def _user_errors(user_pk: int, number: int, allowed_users: set[int], users_seen: set[int]) -> list[str]:
+    """Row errors of a member's linked user: of this council, and linked to one member only."""
+    errors: list[str] = []
+    if user_pk not in allowed_users:
+        errors.append(_("%(n)s行目: この社協の利用者ではありません。") % {"n": number})
+    if user_pk in users_seen:
+        errors.append(_("%(n)s行目: 同じ利用者が二人の委員に結び付いています。") % {"n": number})
+    users_seen.add(user_pk)
+    return errors
+
+
 @transaction.atomic
 def committee_members_save(*, committee, by, rows):
     """Replace the members by ``rows`` (in order): dicts with ``id`` (or None), ``name``, ``affiliation``,
@@ -120,40 +173,19 @@ def committee_members_save(*, committee, by, rows):
     allowed_users = None
     errors, members, seen, users_seen, chairs = [], [], set(), set(), 0
     for number, row in enumerate(rows, start=1):
-        member_id = row.get("id")
-        if member_id:
-            if member_id not in existing or member_id in seen:
-                errors.append(_("%(n)s行目: この委員会の委員ではありません。") % {"n": number})
-                continue
-            seen.add(member_id)
-            member = existing[member_id]
-        else:
-            member = CommitteeMember(committee=committee)
-        member.name = (row.get("name") or "").strip()
-        member.affiliation = (row.get("affiliation") or "").strip()
-        member.category = row.get("category") or CommitteeMember.Category.OTHER
-        member.role = row.get("role") or CommitteeMember.Role.MEMBER
-        member.user = row.get("user")
-        member.position = number
-        name_limit = CommitteeMember._meta.get_field("name").max_length
-        if not member.name:
-            errors.append(_("%(n)s行目: 氏名を入力してください。") % {"n": number})
-        elif len(member.name) > name_limit:
-            errors.append(_("%(n)s行目: 氏名は%(limit)s文字以内にしてください。") % {"n": number, "limit": name_limit})
+        member = _member_for_row(committee=committee, existing=existing, seen=seen, row=row)
+        if member is None:
+            errors.append(_("%(n)s行目: この委員会の委員ではありません。") % {"n": number})
+            continue
+        _fill_member(member, row, number)
+        errors.extend(_name_errors(member, number))
         if member.role == CommitteeMember.Role.CHAIR:
             chairs += 1
         if member.user is not None:
             if allowed_users is None:
                 allowed_users = set(users_for_council(committee.council).values_list("pk", flat=True))
-            if member.user.pk not in allowed_users:
-                errors.append(_("%(n)s行目: この社協の利用者ではありません。") % {"n": number})
-            if member.user.pk in users_seen:
-                errors.append(_("%(n)s行目: 同じ利用者が二人の委員に結び付いています。") % {"n": number})
-            users_seen.add(member.user.pk)
-        try:
-            member.full_clean(exclude=["committee", "name", "user"])
-        except ValidationError as exc:
-            errors.extend(_("%(n)s行目: %(message)s") % {"n": number, "message": m} for m in exc.messages)
+            errors.extend(_user_errors(member.user.pk, number, allowed_users, users_seen))
+        errors.extend(_clean_errors(member, number))
         members.append(member)
     if chairs > 1:
         errors.append(_("委員長は一人だけにしてください（%(n)s人が委員長になっています）。") % {"n": chairs})
