@@ -120,8 +120,9 @@ def run(report):
     from sasaeai.accounts.models import Membership, User
     from sasaeai.core.services import council_create
     from sasaeai.demo.generator import create_plan
-    from sasaeai.participation import surveys, surveys_import, tabulation
+    from sasaeai.participation import surveys_import, tabulation
     from sasaeai.participation.models import TabulationCache
+    from sasaeai.participation.services import surveys
 
     stamp = time.time_ns()
     council = council_create(name=f"ベンチ調査市社会福祉協議会{stamp}")

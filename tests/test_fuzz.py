@@ -314,8 +314,8 @@ def world(evaluated_plan: Any, users: dict[str, Any], councils: dict[str, Any], 
     from sasaeai.evaluation import midterm
     from sasaeai.evaluation import services as evaluation_services
     from sasaeai.evaluation.models import Grade
-    from sasaeai.participation import comments, surveys
     from sasaeai.participation.models import Question, Response
+    from sasaeai.participation.services import comments, surveys
     from sasaeai.participation.services import committees as committee_services
     from sasaeai.participation.services import voices as voice_services
     from sasaeai.plans import services as plan_services

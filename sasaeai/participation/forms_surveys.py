@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy
 
 from sasaeai.core.forms import EraDateField
 
-from . import surveys, surveys_import
+from . import surveys_import
 from .models import Question, Questionnaire
+from .services import surveys
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -8,8 +8,10 @@ import re
 
 from django.utils.translation import gettext as _
 
-from . import surveys, tabulation
+from . import tabulation
 from .models import Question, Response
+from .selectors import surveys as survey_selectors
+from .services import surveys
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FONT_NAME = "游ゴシック"
@@ -66,7 +68,7 @@ def build(questionnaire, *, attribute_code=None) -> bytes:
 
     spec = surveys.questionnaire_spec(questionnaire)
     columns = tabulation.get_columns(questionnaire, spec)
-    rate = surveys.response_rate(questionnaire, columns.n)
+    rate = survey_selectors.response_rate(questionnaire, columns.n)
     names = sheet_names()
     wb = Workbook(write_only=True)
     _simple_sheet(wb, questionnaire, spec, columns, rate, names["simple"])

@@ -38,8 +38,8 @@ from sasaeai.core.audit import log_action
 from sasaeai.core.imports import Importer, ImportRefused, Problem, Problems, Source, column_name, size_label
 from sasaeai.core.imports.sniff import Kind
 
-from . import surveys
 from .models import Question, Questionnaire, Response, Voice
+from .services import surveys
 
 MAX_ZIP_ENTRIES = 500
 MAX_COLUMNS = 16_384  # Excel's widest sheet (XFD)

@@ -40,8 +40,8 @@ from itertools import compress
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from . import surveys
 from .models import Question, Response, TabulationCache
+from .services import surveys
 
 MAGIC = b"SASAEAI-TAB\x01"
 FORMAT = 2

@@ -24,7 +24,7 @@ def comment_site(live_server, transactional_db, settings):
 
     from sasaeai.accounts.models import Membership, User
     from sasaeai.core.services import council_create
-    from sasaeai.participation import comments
+    from sasaeai.participation.services import comments
     from sasaeai.plans import services as plan_services
     from sasaeai.plans.models import PlanSection
 

@@ -111,8 +111,8 @@ def test_comment_period_with_a_typo_year_is_refused_and_public_page_stays_up(sma
     )
     assert response.status_code == 400
     assert RANGE_TEXT in response.content.decode()
-    from sasaeai.participation import comments
     from sasaeai.participation.models import PublicCommentPeriod
+    from sasaeai.participation.services import comments
 
     assert not PublicCommentPeriod.objects.exists()
     with pytest.raises(ValidationError):

@@ -16,8 +16,8 @@ from sasaeai.core.imports.guard import ZipRefused, check_zip
 from sasaeai.core.imports.problems import column_name
 from sasaeai.core.imports.sniff import sniff
 from sasaeai.core.imports.text import decode
-from sasaeai.participation import surveys
 from sasaeai.participation.models import Response
+from sasaeai.participation.services import surveys
 from sasaeai.participation.surveys_import import SurveyResponseImporter
 from sasaeai.plans.models import Plan
 from sasaeai.plans.services import PlanFileImporter

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from sasaeai.accounts.decorators import council_permission, plan_permission
 from sasaeai.core import fiscal
-from sasaeai.core.view_helpers import form_errors_from
+from sasaeai.core.view_helpers import form_errors_from, plan_context
 from sasaeai.progress import selectors as progress_selectors
 from sasaeai.progress.services import schedule_for
 
@@ -47,10 +47,6 @@ def _year_period(request, plan):
     if period not in dict(periods):
         period = 0
     return year, years, period, periods
-
-
-def _ctx(request, plan, **extra):
-    return {"plan": plan, "perms_here": request.council_permissions, **extra}
 
 
 def _not_set_up(request, council, plan=None):
@@ -98,7 +94,7 @@ def plan_evaluation(request, plan):
     return render(
         request,
         "evaluation/plan.html",
-        _ctx(
+        plan_context(
             request,
             plan,
             ev=ev,
@@ -196,7 +192,7 @@ def _project_render(request, plan, node, row, year, years, period, periods, boun
     return render(
         request,
         "evaluation/project.html",
-        _ctx(
+        plan_context(
             request,
             plan,
             node=node,
@@ -338,7 +334,7 @@ def opinion(request, plan):
     return render(
         request,
         "evaluation/opinion.html",
-        _ctx(
+        plan_context(
             request,
             plan,
             year=year,
@@ -391,7 +387,7 @@ def close_year(request, plan):
     return render(
         request,
         "evaluation/close.html",
-        _ctx(
+        plan_context(
             request,
             plan,
             year=year,

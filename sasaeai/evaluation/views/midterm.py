@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from sasaeai.accounts.decorators import plan_permission
 from sasaeai.core import fiscal
 from sasaeai.core.forms import EraDateField
-from sasaeai.core.view_helpers import form_errors_from
+from sasaeai.core.view_helpers import form_errors_from, plan_context
 from sasaeai.plans.forms import FiscalYearField
 from sasaeai.plans.models import Plan
 
@@ -28,10 +28,6 @@ from ..models import PlanSnapshot
 from ..selectors import visible_stages
 
 READ_PERMISSIONS = permissions.READ
-
-
-def _ctx(request, plan, **extra):
-    return {"plan": plan, "perms_here": request.council_permissions, **extra}
 
 
 # --------------------------------------------------------------------------- forms (this screen only)
@@ -112,7 +108,9 @@ def snapshot_list(request, plan):
                 )
                 return redirect("midterm:snapshot", plan_id=plan.pk, snapshot_id=snapshot.pk)
     return render(
-        request, "evaluation/midterm_list.html", _ctx(request, plan, snapshots=midterm.plan_snapshots(plan), form=form)
+        request,
+        "evaluation/midterm_list.html",
+        plan_context(request, plan, snapshots=midterm.plan_snapshots(plan), form=form),
     )
 
 
@@ -133,7 +131,7 @@ def snapshot_detail(request, plan, snapshot_id):
     return render(
         request,
         "evaluation/midterm_snapshot.html",
-        _ctx(
+        plan_context(
             request,
             plan,
             snapshot=snapshot,
@@ -168,7 +166,7 @@ def snapshot_compare(request, plan, snapshot_id):
     return render(
         request,
         "evaluation/midterm_compare.html",
-        _ctx(
+        plan_context(
             request,
             plan,
             snapshot=snapshot,
@@ -212,7 +210,7 @@ def next_plan(request, plan):
     return render(
         request,
         "evaluation/nextplan_form.html",
-        _ctx(
+        plan_context(
             request,
             plan,
             form=form,

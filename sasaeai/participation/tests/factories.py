@@ -1,8 +1,8 @@
 """Factories of the survey tests: a small questionnaire and a 10-respondent CSV whose figures
 are worked out by hand in test_tabulation.py. The fixtures built from them are in conftest.py."""
 
-from sasaeai.participation import surveys
 from sasaeai.participation.models import Question
+from sasaeai.participation.services import surveys
 
 QUESTIONS = [
     dict(

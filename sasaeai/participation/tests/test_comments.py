@@ -7,8 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sasaeai.core import fiscal
-from sasaeai.participation import comments
 from sasaeai.participation.models import PublicComment, PublicCommentPeriod, Voice
+from sasaeai.participation.selectors import comments as comment_selectors
+from sasaeai.participation.services import comments
 from sasaeai.plans.models import PlanSection
 
 
@@ -315,7 +316,7 @@ def test_results_list_groups_and_count_excluded(client, period, no_wait, users):
     assert "対象外 2件" in html
     assert "居場所づくり" in html and html.count("居場所づくりを進めます。") == 1  # one answer for the group
     assert html.index("居場所が足りない") < html.index("サロンを増やして") < html.index("移動の支援を")
-    result = comments.results(period)
+    result = comment_selectors.results(period)
     assert (result.listed, result.excluded, result.total) == (3, 2, 5)
     assert dict(result.reflection_counts)["反映"] == 2 and dict(result.reflection_counts)["参考"] == 1
 

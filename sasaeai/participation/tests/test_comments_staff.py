@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sasaeai.core.models import AuditEntry
-from sasaeai.participation import comments
 from sasaeai.participation.models import PublicComment
+from sasaeai.participation.services import comments
 from sasaeai.plans.models import PlanSection
 
 

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from sasaeai.participation import comments, surveys
 from sasaeai.participation.models import Response
+from sasaeai.participation.services import comments, surveys
 from sasaeai.participation.services import voices as services
 
 NUL_WORD = "サロ\x00ン"

@@ -6,8 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from sasaeai.core.models import AuditEntry
-from sasaeai.participation import surveys
 from sasaeai.participation.models import Question, Questionnaire, Response, Tag, Voice
+from sasaeai.participation.selectors import surveys as survey_selectors
+from sasaeai.participation.services import surveys
 
 from .factories import question
 
@@ -193,14 +194,14 @@ def test_opening_needs_questions_and_gives_a_public_key(small_plan, users):
 def test_is_accepting_follows_status_and_dates(survey):
     today = dt.date(2026, 6, 10)
     survey.status = "open"
-    assert surveys.is_accepting(survey, today)
+    assert survey_selectors.is_accepting(survey, today)
     survey.opens_on, survey.closes_on = dt.date(2026, 6, 11), None
-    assert not surveys.is_accepting(survey, today)
+    assert not survey_selectors.is_accepting(survey, today)
     survey.opens_on, survey.closes_on = dt.date(2026, 6, 1), dt.date(2026, 6, 10)
-    assert surveys.is_accepting(survey, today)
-    assert not surveys.is_accepting(survey, dt.date(2026, 6, 11))
+    assert survey_selectors.is_accepting(survey, today)
+    assert not survey_selectors.is_accepting(survey, dt.date(2026, 6, 11))
     survey.status = "closed"
-    assert not surveys.is_accepting(survey, today)
+    assert not survey_selectors.is_accepting(survey, today)
 
 
 # --------------------------------------------------------------------------- online answers
@@ -286,9 +287,9 @@ def test_voice_from_answer_refuses_foreign_tags_and_non_text(filled_survey, user
 
 def test_free_answers_search_by_substring(filled_survey):
     q5 = question(filled_survey, "Q5")
-    assert [r.respondent for r in surveys.free_answers(filled_survey, q5)] == ["1", "4", "10"]
-    assert [r.respondent for r in surveys.free_answers(filled_survey, q5, search="見守り")] == ["4"]
-    assert [r.respondent for r in surveys.free_answers(filled_survey, q5, search="%")] == []
+    assert [r.respondent for r in survey_selectors.free_answers(filled_survey, q5)] == ["1", "4", "10"]
+    assert [r.respondent for r in survey_selectors.free_answers(filled_survey, q5, search="見守り")] == ["4"]
+    assert [r.respondent for r in survey_selectors.free_answers(filled_survey, q5, search="%")] == []
 
 
 def test_responses_delete_and_questionnaire_delete(filled_survey, users):

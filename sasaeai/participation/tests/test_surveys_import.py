@@ -6,8 +6,9 @@ import io
 import pytest
 
 from sasaeai.core.models import AuditEntry
-from sasaeai.participation import surveys, surveys_import
+from sasaeai.participation import surveys_import
 from sasaeai.participation.models import Response, Voice
+from sasaeai.participation.services import surveys
 
 from .factories import CSV, import_csv
 

@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from sasaeai.core.imports import pending
-from sasaeai.participation import surveys
 from sasaeai.participation.models import Question, Questionnaire, Response, Voice
+from sasaeai.participation.services import surveys
 
 from .factories import CSV, import_csv, make_survey
 

@@ -15,8 +15,10 @@ from decimal import Decimal
 
 import pytest
 
-from sasaeai.participation import survey_charts, survey_export, surveys, tabulation
+from sasaeai.participation import survey_charts, survey_export, tabulation
 from sasaeai.participation.models import Questionnaire, Response, TabulationCache
+from sasaeai.participation.selectors import surveys as survey_selectors
+from sasaeai.participation.services import surveys
 
 from .factories import import_csv, make_survey
 
@@ -299,14 +301,14 @@ def test_excel_export_keeps_formula_like_answers_as_text(survey, users):
 
 def test_response_rate_label(survey):
     survey.distributed, survey.returned = 2000, 943
-    rate = surveys.response_rate(survey, 10)
+    rate = survey_selectors.response_rate(survey, 10)
     assert rate.rate == D("47.2")  # 943 / 2000 = 47.15 → 47.2 (half up)
     assert rate.label == "配布 2,000 ／ 回収 943 ／ 回収率 47.2%"
     survey.returned = None
-    rate = surveys.response_rate(survey, 10)
+    rate = survey_selectors.response_rate(survey, 10)
     assert (rate.returned, rate.rate, rate.returned_is_count) == (10, D("0.5"), True)
     survey.distributed = None
-    assert surveys.response_rate(survey, 10).label == "回収 10"
+    assert survey_selectors.response_rate(survey, 10).label == "回収 10"
 
 
 def test_an_empty_survey_tabulates_to_zero(survey):

@@ -11,16 +11,13 @@ from django.views.decorators.http import require_POST
 
 from sasaeai.accounts.decorators import plan_permission
 from sasaeai.core.concurrency import ConcurrentEditError
-from sasaeai.core.view_helpers import form_errors_from
+from sasaeai.core.view_helpers import form_errors_from, plan_context
 
-from .. import comments
 from ..forms_comments import BulkForm, CommentForm, PeriodForm
 from ..models import PublicComment
 from ..permissions import COMMENTS as PERM
-
-
-def _ctx(request, plan, **extra):
-    return {"plan": plan, "perms_here": request.council_permissions, **extra}
+from ..selectors import comments as comment_selectors
+from ..services import comments
 
 
 def _public_url(request, name, period):
@@ -31,13 +28,15 @@ def _public_url(request, name, period):
 def periods(request, plan):
     """The plan's comment periods, with their public addresses and counts."""
     return render(
-        request, "participation/comment_periods.html", _ctx(request, plan, periods=comments.periods_for_plan(plan))
+        request,
+        "participation/comment_periods.html",
+        plan_context(request, plan, periods=comment_selectors.periods_for_plan(plan)),
     )
 
 
 @plan_permission(PERM)
 def period_form(request, plan, period_id=None):
-    period = comments.period_get(plan, period_id) if period_id is not None else None
+    period = comment_selectors.period_get(plan, period_id) if period_id is not None else None
     initial = {"version": period.version, **{k: getattr(period, k) for k in comments.PERIOD_FIELDS}} if period else {}
     form = PeriodForm(request.POST or None, initial=initial)
     status = 200
@@ -64,7 +63,10 @@ def period_form(request, plan, period_id=None):
             messages.success(request, _("パブリックコメント「%(title)s」を保存しました。") % {"title": period.title})
             return redirect("comments:comments", plan_id=plan.pk, period_id=period.pk)
     return render(
-        request, "participation/comment_period_form.html", _ctx(request, plan, form=form, period=period), status=status
+        request,
+        "participation/comment_period_form.html",
+        plan_context(request, plan, form=form, period=period),
+        status=status,
     )
 
 
@@ -81,9 +83,9 @@ def _safe_query(value):
 @plan_permission(PERM)
 def comment_list(request, plan, period_id):
     """Every comment of a period, 50 per page, with filters; tick several to change them at once."""
-    period = comments.period_get(plan, period_id)
-    sections = comments.plan_sections(plan)
-    filters = comments.CommentFilters.from_query(request.GET, sections)
+    period = comment_selectors.period_get(plan, period_id)
+    sections = comment_selectors.plan_sections(plan)
+    filters = comment_selectors.CommentFilters.from_query(request.GET, sections)
     bulk = BulkForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -109,12 +111,12 @@ def comment_list(request, plan, period_id):
         else:
             messages.success(request, _("%(n)s件の意見を変更しました。") % {"n": n})
             return redirect(_list_url(plan, period, query))
-    page = comments.comment_page(period, filters, request.GET.get("page"))
+    page = comment_selectors.comment_page(period, filters, request.GET.get("page"))
     selected = set(bulk.cleaned_data.get("ids") or []) if bulk.is_bound and hasattr(bulk, "cleaned_data") else set()
     return render(
         request,
         "participation/comment_list.html",
-        _ctx(
+        plan_context(
             request,
             plan,
             period=period,
@@ -123,12 +125,12 @@ def comment_list(request, plan, period_id):
             filters=filters,
             query=filters.query(),
             sections=sections,
-            counts=comments.status_counts(period),
+            counts=comment_selectors.status_counts(period),
             bulk=bulk,
             selected=selected,
             statuses=PublicComment.Status.choices,
             reflections=PublicComment.Reflection.choices,
-            labels=comments.group_labels(period),
+            labels=comment_selectors.group_labels(period),
             public_url=_public_url(request, "public:comment", period),
             results_url=_public_url(request, "public:comment_results", period),
         ),
@@ -139,8 +141,8 @@ def comment_list(request, plan, period_id):
 @plan_permission(PERM)
 def comment_edit(request, plan, period_id, number):
     """One comment: the text, who sent it (name, district, contact), and the council's answer."""
-    period = comments.period_get(plan, period_id)
-    comment = comments.comment_get(period, number)
+    period = comment_selectors.period_get(plan, period_id)
+    comment = comment_selectors.comment_get(period, number)
     back = _safe_query(request.POST.get("back") if request.method == "POST" else request.GET.urlencode())
     form = CommentForm(
         request.POST or None,
@@ -170,7 +172,7 @@ def comment_edit(request, plan, period_id, number):
         except ConcurrentEditError as exc:
             # Keep what was typed; show what is saved now, beside it.
             form.add_error(None, exc.messages)
-            conflict = comments.comment_get(period, number)
+            conflict = comment_selectors.comment_get(period, number)
             status = 409
         except ValidationError as exc:
             if not form.errors:
@@ -179,16 +181,16 @@ def comment_edit(request, plan, period_id, number):
         else:
             messages.success(request, _("受付番号 %(n)s の意見を保存しました。") % {"n": comment.number})
             if request.POST.get("then") == "next":
-                _prev, nxt = comments.neighbours(period, comment.number)
+                _prev, nxt = comment_selectors.neighbours(period, comment.number)
                 if nxt is not None:
                     url = reverse("comments:comment", args=[plan.pk, period.pk, nxt])
                     return redirect(f"{url}?{back}" if back else url)
             return redirect(_list_url(plan, period, back))
-    prev, nxt = comments.neighbours(period, comment.number)
+    prev, nxt = comment_selectors.neighbours(period, comment.number)
     return render(
         request,
         "participation/comment_edit.html",
-        _ctx(
+        plan_context(
             request,
             plan,
             period=period,
@@ -198,7 +200,7 @@ def comment_edit(request, plan, period_id, number):
             back=back,
             prev=prev,
             nxt=nxt,
-            labels=comments.group_labels(period),
+            labels=comment_selectors.group_labels(period),
         ),
         status=status,
     )
@@ -207,7 +209,7 @@ def comment_edit(request, plan, period_id, number):
 @require_POST
 @plan_permission(PERM)
 def publish(request, plan, period_id):
-    period = comments.period_get(plan, period_id)
+    period = comment_selectors.period_get(plan, period_id)
     publish_it = request.POST.get("publish") == "1"
     try:
         comments.period_publish(period=period, by=request.user, publish=publish_it)
@@ -221,7 +223,7 @@ def publish(request, plan, period_id):
 @plan_permission(PERM)
 def export(request, plan, period_id):
     """Every comment with names and contacts, for the board (CSV for Excel, or an Excel workbook)."""
-    period = comments.period_get(plan, period_id)
+    period = comment_selectors.period_get(plan, period_id)
     if request.GET.get("format") == "xlsx":
         body = comments.export_xlsx(period)
         content_type, ext = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"

@@ -11,8 +11,9 @@ from django.views.decorators.csrf import csrf_protect
 from sasaeai.core.view_helpers import form_errors_from
 from sasaeai.plans.selectors import plan_tree
 
-from .. import comments
 from ..forms_comments import PublicCommentForm
+from ..selectors import comments as comment_selectors
+from ..services import comments
 
 
 def _ctx(period, **extra):
@@ -22,15 +23,15 @@ def _ctx(period, **extra):
 def comment_page(request, key):
     """The draft plan for comment: 基本理念, period, structure and every section, each with a link to
     the form. Before the period opens only the notice is shown."""
-    period = comments.period_by_key(key)
+    period = comment_selectors.period_by_key(key)
     state = comments.period_state(period)
     extra = {}
     if state != comments.BEFORE:
         tree = plan_tree(period.plan)
         extra = {
-            "structure": comments.structure_html(tree),
+            "structure": comment_selectors.structure_html(tree),
             "top_level": tree.levels[0].name if tree.levels else "",
-            "sections": comments.plan_sections(period.plan),
+            "sections": comment_selectors.plan_sections(period.plan),
         }
     return render(request, "participation/public_comment_page.html", _ctx(period, state=state, **extra))
 
@@ -58,12 +59,12 @@ def _fresh(period, data=None, sections=()):
 @never_cache
 @csrf_protect
 def comment_submit(request, key):
-    period = comments.period_by_key(key)
+    period = comment_selectors.period_by_key(key)
     state = comments.period_state(period)
     if state != comments.OPEN:
         # Outside the period: a page that says so (HTTP 200), nothing stored.
         return _form_page(request, period, None)
-    sections = comments.plan_sections(period.plan)
+    sections = comment_selectors.plan_sections(period.plan)
     if request.method != "POST":
         form = _fresh(period, sections=sections)
         wanted = request.GET.get("section", "")
@@ -123,16 +124,16 @@ def _keep_errors(period, form, sections):
 
 
 def comment_thanks(request, key, number):
-    period = comments.period_by_key(key)
-    if not comments.comment_exists(period, number):
+    period = comment_selectors.period_by_key(key)
+    if not comment_selectors.comment_exists(period, number):
         return redirect("public:comment", key=period.public_key)
     return render(request, "participation/public_comment_thanks.html", _ctx(period, number=number))
 
 
 def comment_results(request, key):
     """パブリックコメントの結果: comments (as sent, escaped), 社協の考え方 and 反映の状況; never who sent them."""
-    period = comments.period_by_key(key)
-    results = comments.results(period) if period.results_published else None
+    period = comment_selectors.period_by_key(key)
+    results = comment_selectors.results(period) if period.results_published else None
     return render(
         request,
         "participation/public_comment_results.html",

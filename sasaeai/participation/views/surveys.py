@@ -17,20 +17,18 @@ from django.views.decorators.http import require_POST
 from sasaeai.accounts.decorators import plan_permission
 from sasaeai.core.forms import clean_search_text
 from sasaeai.core.imports import pending
-from sasaeai.core.view_helpers import form_errors_from
+from sasaeai.core.view_helpers import form_errors_from, plan_context
 
-from .. import survey_charts, surveys, surveys_import, tabulation
+from .. import survey_charts, surveys_import, tabulation
 from .. import survey_export as exporter
 from ..forms_surveys import AnswerForm, CrossForm, QuestionForm, QuestionnaireForm, TagForm, UploadForm
 from ..models import Question, Questionnaire, Response
 from ..permissions import MANAGE
 from ..permissions import VIEW as READ
+from ..selectors import surveys as survey_selectors
+from ..services import surveys
 
 FREE_PAGE_SIZE = 50
-
-
-def _ctx(request, plan, **extra):
-    return {"plan": plan, "perms_here": request.council_permissions, **extra}
 
 
 def _question_get(questionnaire, question_id):
@@ -55,9 +53,9 @@ def _source_counts(questionnaire):
 @plan_permission(READ)
 def survey_list(request, plan):
     rows = []
-    for q in surveys.questionnaires_for_plan(plan):
-        rows.append((q, surveys.response_rate(q, q.response_count)))
-    return render(request, "participation/survey_list.html", _ctx(request, plan, rows=rows))
+    for q in survey_selectors.questionnaires_for_plan(plan):
+        rows.append((q, survey_selectors.response_rate(q, q.response_count)))
+    return render(request, "participation/survey_list.html", plan_context(request, plan, rows=rows))
 
 
 @plan_permission(MANAGE)
@@ -73,12 +71,12 @@ def survey_create(request, plan):
                 request, _("アンケート「%(title)s」を作りました。次に質問を追加してください。") % {"title": q.title}
             )
             return redirect("surveys:questions", plan_id=plan.pk, questionnaire_id=q.pk)
-    return render(request, "participation/survey_form.html", _ctx(request, plan, form=form, creating=True))
+    return render(request, "participation/survey_form.html", plan_context(request, plan, form=form, creating=True))
 
 
 @plan_permission(MANAGE)
 def survey_edit(request, plan, questionnaire_id):
-    q = surveys.questionnaire_get(plan, questionnaire_id)
+    q = survey_selectors.questionnaire_get(plan, questionnaire_id)
     initial = {f: getattr(q, f) for f in surveys.QUESTIONNAIRE_FIELDS}
     initial["version"] = q.version
     form = QuestionnaireForm(request.POST or None, initial=initial)
@@ -92,12 +90,14 @@ def survey_edit(request, plan, questionnaire_id):
         else:
             messages.success(request, _("アンケートの情報を保存しました。"))
             return redirect("surveys:results", plan_id=plan.pk, questionnaire_id=q.pk)
-    return render(request, "participation/survey_form.html", _ctx(request, plan, form=form, q=q, creating=False))
+    return render(
+        request, "participation/survey_form.html", plan_context(request, plan, form=form, q=q, creating=False)
+    )
 
 
 @plan_permission(MANAGE)
 def survey_delete(request, plan, questionnaire_id):
-    q = surveys.questionnaire_get(plan, questionnaire_id)
+    q = survey_selectors.questionnaire_get(plan, questionnaire_id)
     if request.method == "POST":
         surveys.questionnaire_delete(questionnaire=q, by=request.user)
         messages.success(request, _("アンケート「%(title)s」を削除しました。") % {"title": q.title})
@@ -105,14 +105,14 @@ def survey_delete(request, plan, questionnaire_id):
     return render(
         request,
         "participation/survey_delete.html",
-        _ctx(request, plan, q=q, count=surveys.response_count(q), what="survey"),
+        plan_context(request, plan, q=q, count=survey_selectors.response_count(q), what="survey"),
     )
 
 
 @plan_permission(MANAGE)
 @require_POST
 def survey_status(request, plan, questionnaire_id):
-    q = surveys.questionnaire_get(plan, questionnaire_id)
+    q = survey_selectors.questionnaire_get(plan, questionnaire_id)
     try:
         q = surveys.questionnaire_set_status(questionnaire=q, status=request.POST.get("status", ""), by=request.user)
     except ValidationError as exc:
@@ -128,20 +128,20 @@ def survey_status(request, plan, questionnaire_id):
 
 @plan_permission(MANAGE)
 def survey_questions(request, plan, questionnaire_id):
-    q = surveys.questionnaire_get(plan, questionnaire_id)
+    q = survey_selectors.questionnaire_get(plan, questionnaire_id)
     spec = surveys.questionnaire_spec(q)
     public_url = request.build_absolute_uri(reverse("surveys:public", args=[q.public_key])) if q.public_key else ""
     return render(
         request,
         "participation/survey_questions.html",
-        _ctx(
+        plan_context(
             request,
             plan,
             q=q,
             spec=spec,
-            count=surveys.response_count(q),
+            count=survey_selectors.response_count(q),
             public_url=public_url,
-            accepting=surveys.is_accepting(q),
+            accepting=survey_selectors.is_accepting(q),
             statuses=Questionnaire.Status.choices,
         ),
     )
@@ -149,7 +149,7 @@ def survey_questions(request, plan, questionnaire_id):
 
 @plan_permission(MANAGE)
 def question_edit(request, plan, questionnaire_id, question_id=None):
-    q = surveys.questionnaire_get(plan, questionnaire_id)
+    q = survey_selectors.questionnaire_get(plan, questionnaire_id)
     question = _question_get(q, question_id) if question_id is not None else None
     initial = QuestionForm.initial_for(question) if question else {"kind": Question.Kind.SINGLE}
     form = QuestionForm(request.POST or None, initial=initial)
@@ -166,13 +166,15 @@ def question_edit(request, plan, questionnaire_id, question_id=None):
     return render(
         request,
         "participation/survey_question_form.html",
-        _ctx(request, plan, q=q, form=form, question=question, has_responses=surveys.response_count(q) > 0),
+        plan_context(
+            request, plan, q=q, form=form, question=question, has_responses=survey_selectors.response_count(q) > 0
+        ),
     )
 
 
 @plan_permission(MANAGE)
 def question_delete(request, plan, questionnaire_id, question_id):
-    q = surveys.questionnaire_get(plan, questionnaire_id)
+    q = survey_selectors.questionnaire_get(plan, questionnaire_id)
     question = _question_get(q, question_id)
     if request.method == "POST":
         try:
@@ -186,14 +188,14 @@ def question_delete(request, plan, questionnaire_id, question_id):
     return render(
         request,
         "participation/survey_delete.html",
-        _ctx(request, plan, q=q, question=question, count=surveys.response_count(q), what="question"),
+        plan_context(request, plan, q=q, question=question, count=survey_selectors.response_count(q), what="question"),
     )
 
 
 @plan_permission(MANAGE)
 @require_POST
 def question_move(request, plan, questionnaire_id, question_id):
-    q = surveys.questionnaire_get(plan, questionnaire_id)
+    q = survey_selectors.questionnaire_get(plan, questionnaire_id)
     question = _question_get(q, question_id)
     surveys.question_move(question=question, by=request.user, up=request.POST.get("direction") == "up")
     return redirect(reverse("surveys:questions", args=[plan.pk, q.pk]) + f"#question-{question.pk}")
@@ -207,7 +209,7 @@ def _import_page(request, plan, q, *, form=None, problems=None, total=0, status=
     return render(
         request,
         "participation/survey_import.html",
-        _ctx(
+        plan_context(
             request,
             plan,
             q=q,
@@ -227,7 +229,7 @@ def _import_page(request, plan, q, *, form=None, problems=None, total=0, status=
 
 @plan_permission(MANAGE)
 def survey_import(request, plan, questionnaire_id):
-    q = surveys.questionnaire_get(plan, questionnaire_id)
+    q = survey_selectors.questionnaire_get(plan, questionnaire_id)
     if request.method != "POST":
         return _import_page(request, plan, q)
     form = UploadForm(request.POST, request.FILES)
@@ -255,7 +257,7 @@ def survey_import(request, plan, questionnaire_id):
     return render(
         request,
         "participation/survey_import_preview.html",
-        _ctx(
+        plan_context(
             request,
             plan,
             q=q,
@@ -271,7 +273,7 @@ def survey_import(request, plan, questionnaire_id):
 @plan_permission(MANAGE)
 @require_POST
 def survey_import_confirm(request, plan, questionnaire_id):
-    q = surveys.questionnaire_get(plan, questionnaire_id)
+    q = survey_selectors.questionnaire_get(plan, questionnaire_id)
     kind = surveys_import.SurveyResponseImporter.kind
     waiting = pending.take(request, kind=kind, council_id=plan.council_id, sha=request.POST.get("sha"))
     if waiting is None or waiting.extra.get("questionnaire") != q.pk:
@@ -294,7 +296,7 @@ def survey_import_confirm(request, plan, questionnaire_id):
 
 @plan_permission(MANAGE)
 def responses_delete(request, plan, questionnaire_id):
-    q = surveys.questionnaire_get(plan, questionnaire_id)
+    q = survey_selectors.questionnaire_get(plan, questionnaire_id)
     if request.method == "POST":
         count = surveys.responses_delete(questionnaire=q, by=request.user)
         messages.success(request, _("回答を %(n)s 件削除しました。") % {"n": f"{count:,}"})
@@ -302,7 +304,7 @@ def responses_delete(request, plan, questionnaire_id):
     return render(
         request,
         "participation/survey_delete.html",
-        _ctx(request, plan, q=q, count=surveys.response_count(q), what="responses"),
+        plan_context(request, plan, q=q, count=survey_selectors.response_count(q), what="responses"),
     )
 
 
@@ -311,7 +313,7 @@ def responses_delete(request, plan, questionnaire_id):
 
 @plan_permission(READ)
 def survey_results(request, plan, questionnaire_id):
-    q = surveys.questionnaire_get(plan, questionnaire_id)
+    q = survey_selectors.questionnaire_get(plan, questionnaire_id)
     spec = surveys.questionnaire_spec(q)
     columns = tabulation.get_columns(q, spec)
     blocks = []
@@ -320,16 +322,16 @@ def survey_results(request, plan, questionnaire_id):
     return render(
         request,
         "participation/survey_results.html",
-        _ctx(
+        plan_context(
             request,
             plan,
             q=q,
             spec=spec,
             blocks=blocks,
             n=columns.n,
-            rate=surveys.response_rate(q, columns.n),
+            rate=survey_selectors.response_rate(q, columns.n),
             counts=_source_counts(q),
-            accepting=surveys.is_accepting(q),
+            accepting=survey_selectors.is_accepting(q),
             attributes=spec.attributes(),
         ),
     )
@@ -337,7 +339,7 @@ def survey_results(request, plan, questionnaire_id):
 
 @plan_permission(READ)
 def survey_cross(request, plan, questionnaire_id):
-    q = surveys.questionnaire_get(plan, questionnaire_id)
+    q = survey_selectors.questionnaire_get(plan, questionnaire_id)
     spec = surveys.questionnaire_spec(q)
     form = CrossForm(request.GET or None, spec=spec)
     result = chart = None
@@ -350,25 +352,27 @@ def survey_cross(request, plan, questionnaire_id):
     return render(
         request,
         "participation/survey_cross.html",
-        _ctx(request, plan, q=q, spec=spec, form=form, result=result, chart=chart, attributes=spec.attributes()),
+        plan_context(
+            request, plan, q=q, spec=spec, form=form, result=result, chart=chart, attributes=spec.attributes()
+        ),
     )
 
 
 @plan_permission(READ)
 def survey_free(request, plan, questionnaire_id):
-    q = surveys.questionnaire_get(plan, questionnaire_id)
+    q = survey_selectors.questionnaire_get(plan, questionnaire_id)
     spec = surveys.questionnaire_spec(q)
     texts = [s for s in spec.questions if s.kind == Question.Kind.TEXT]
     if not texts:
-        return render(request, "participation/survey_free.html", _ctx(request, plan, q=q, texts=texts))
+        return render(request, "participation/survey_free.html", plan_context(request, plan, q=q, texts=texts))
     current = spec.by_code.get(request.GET.get("question", "")) or texts[0]
     if current.kind != Question.Kind.TEXT:
         current = texts[0]
     search = clean_search_text(request.GET.get("q"), 100)
-    paginator = Paginator(surveys.free_answers(q, current.question, search=search), FREE_PAGE_SIZE)
+    paginator = Paginator(survey_selectors.free_answers(q, current.question, search=search), FREE_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    voices = surveys.answer_voices(page.object_list, current.question)
-    tags = surveys.council_tags(plan.council)
+    voices = survey_selectors.answer_voices(page.object_list, current.question)
+    tags = survey_selectors.council_tags(plan.council)
     rows = []
     for response in page.object_list:
         voice = voices.get(response.pk)
@@ -385,7 +389,7 @@ def survey_free(request, plan, questionnaire_id):
     return render(
         request,
         "participation/survey_free.html",
-        _ctx(
+        plan_context(
             request,
             plan,
             q=q,
@@ -403,13 +407,13 @@ def survey_free(request, plan, questionnaire_id):
 @plan_permission(MANAGE)
 @require_POST
 def survey_free_tag(request, plan, questionnaire_id, response_id, question_id):
-    q = surveys.questionnaire_get(plan, questionnaire_id)
+    q = survey_selectors.questionnaire_get(plan, questionnaire_id)
     question = _question_get(q, question_id)
     try:
         response = Response.objects.get(pk=int(response_id), questionnaire=q)
     except (Response.DoesNotExist, ValueError):
         raise Http404 from None
-    form = TagForm(request.POST, tags=surveys.council_tags(plan.council))
+    form = TagForm(request.POST, tags=survey_selectors.council_tags(plan.council))
     back = (
         reverse("surveys:free", args=[plan.pk, q.pk])
         + "?"
@@ -438,7 +442,7 @@ def survey_free_tag(request, plan, questionnaire_id, response_id, question_id):
 
 @plan_permission(READ)
 def survey_export(request, plan, questionnaire_id):
-    q = surveys.questionnaire_get(plan, questionnaire_id)
+    q = survey_selectors.questionnaire_get(plan, questionnaire_id)
     data = exporter.build(q, attribute_code=request.GET.get("attribute") or None)
     response = HttpResponse(data, content_type=exporter.CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, exporter.filename(q))
@@ -454,8 +458,8 @@ def _public_ctx(q, **extra):
 
 
 def public_survey(request, key):
-    q = surveys.questionnaire_get_public(key)
-    if not surveys.is_accepting(q):
+    q = survey_selectors.questionnaire_get_public(key)
+    if not survey_selectors.is_accepting(q):
         return render(request, "participation/public_survey_closed.html", _public_ctx(q), status=200)
     spec = surveys.questionnaire_spec(q)
     form = AnswerForm(request.POST or None, spec=spec)
@@ -484,5 +488,5 @@ def public_survey(request, key):
 
 
 def public_survey_thanks(request, key):
-    q = surveys.questionnaire_get_public(key)
+    q = survey_selectors.questionnaire_get_public(key)
     return render(request, "participation/public_survey_thanks.html", _public_ctx(q))

@@ -10,7 +10,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 
 from sasaeai.accounts.decorators import plan_permission
-from sasaeai.core.view_helpers import form_errors_from
+from sasaeai.core.view_helpers import form_errors_from, plan_context
 from sasaeai.plans.selectors import issue_get, plan_tree
 
 from ..forms import (
@@ -32,12 +32,7 @@ from ..services import voices as voice_services
 
 
 def _ctx(request, plan, **extra):
-    return {
-        "plan": plan,
-        "perms_here": request.council_permissions,
-        "can_manage": MANAGE in request.council_permissions,
-        **extra,
-    }
+    return plan_context(request, plan, can_manage=MANAGE in request.council_permissions, **extra)
 
 
 def _require_manage(request):
