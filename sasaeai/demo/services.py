@@ -39,6 +39,12 @@ DEMO_USERS = [
 COUNCIL_FIELDS = ["postal_code", "address", "phone", "fax", "email", "url"]
 
 
+def demo_council_names() -> list[str]:
+    """The top-level councils of demo/data/councils.yaml (the five source plans' councils)."""
+    data = yaml.safe_load((DATA_DIR / "councils.yaml").read_text(encoding="utf-8"))
+    return [item["name"] for item in data["councils"]]
+
+
 def load_councils():
     data = yaml.safe_load((DATA_DIR / "councils.yaml").read_text(encoding="utf-8"))
 
@@ -78,7 +84,8 @@ def load_demo(*, reset=False, stdout=None):
             existing.delete()
         loaded.extend(plan_file_import(council=council, data=data, by=None, filename=path.name))
     _add_source_indicators()
-    top_councils = list(Council.objects.filter(parent__isnull=True))
+    # Only the councils the demo itself describes: never a real council that shares the database.
+    top_councils = list(Council.objects.filter(parent__isnull=True, name__in=demo_council_names()))
     for username, display_name, role, council_names in DEMO_USERS:
         user, created = User.objects.get_or_create(
             username=username, defaults={"display_name": display_name, "email": f"{username}@example.invalid"}

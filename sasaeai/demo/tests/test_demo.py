@@ -188,3 +188,23 @@ def test_sample_running_data_is_marked_on_every_screen(demo, client):
     ):
         html = client.get(url).content.decode()
         assert "サンプル" in html, url
+
+
+def test_demo_logins_get_no_role_in_a_council_the_demo_did_not_make(db):
+    """A real council sharing the database is never opened to the well-known demo accounts."""
+    from sasaeai.accounts.models import Membership
+    from sasaeai.core.services import council_create
+
+    real = council_create(name="本物の市社会福祉協議会")
+    call_command("demo", stdout=io.StringIO())
+    assert not Membership.objects.filter(council=real).exists()
+    demo_admin = Membership.objects.filter(user__username="demo", role="admin")
+    assert sorted(demo_admin.values_list("council__name", flat=True)) == sorted(
+        [
+            "川崎市社会福祉協議会",
+            "一関市社会福祉協議会",
+            "柏市社会福祉協議会",
+            "倉敷市社会福祉協議会",
+            "東久留米市社会福祉協議会",
+        ]
+    )
