@@ -6,6 +6,7 @@ change it describes was committed.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -122,6 +123,11 @@ def log_action(**kwargs: Any) -> AuditEntry:
     entry = audit_entry(**kwargs)
     entry.save()
     return entry
+
+
+def iso_date(value: date | None) -> str:
+    """A date as an audit snapshot keeps it: ISO text, or "" when there is none."""
+    return value.isoformat() if value else ""
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

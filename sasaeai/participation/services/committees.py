@@ -12,15 +12,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from sasaeai.core.audit import diff, log_action
+from sasaeai.core.audit import diff, iso_date, log_action
 
 from ..models import Committee, CommitteeMeeting, CommitteeMember, MeetingMaterial
 
 MAX_MATERIALS = 20
-
-
-def _iso(value):
-    return value.isoformat() if value else ""
 
 
 # --------------------------------------------------------------------------- committees
@@ -33,8 +29,8 @@ def _committee_snapshot(committee):
         "kind": committee.get_kind_display(),
         "name": committee.name,
         "plan": committee.plan.title if committee.plan_id else "",
-        "term_start": _iso(committee.term_start),
-        "term_end": _iso(committee.term_end),
+        "term_start": iso_date(committee.term_start),
+        "term_end": iso_date(committee.term_end),
     }
 
 
@@ -216,7 +212,7 @@ MEETING_FIELDS = ["number", "held_on", "date_note", "place", "agenda", "minutes"
 
 def _meeting_snapshot(meeting, attendees):
     data = {f: getattr(meeting, f) for f in MEETING_FIELDS}
-    data["held_on"] = _iso(meeting.held_on)
+    data["held_on"] = iso_date(meeting.held_on)
     data["attendees"] = [m.name for m in sorted(attendees, key=lambda m: (m.position, m.pk))]
     return data
 
@@ -281,7 +277,7 @@ def committee_meeting_delete(*, meeting, by):
         action="committee_meeting.delete",
         plan_id=committee.plan_id,
         target_label=_meeting_label(meeting),
-        before={"held_on": _iso(meeting.held_on)},
+        before={"held_on": iso_date(meeting.held_on)},
         obj=meeting,
     )
     meeting.delete()

@@ -12,16 +12,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from sasaeai.core.audit import diff, log_action
+from sasaeai.core.audit import diff, iso_date, log_action
 
 from ..models import EngagementSession, FormulationStep, Tag, Voice
 
 VOICE_MAX_CHARS = 4000
 MAX_VOICES_AT_ONCE = 500
-
-
-def _iso(value):
-    return value.isoformat() if value else ""
 
 
 def default_step_names():
@@ -35,7 +31,7 @@ STEP_FIELDS = ["name", "start_date", "end_date", "description", "outputs"]
 
 
 def _step_line(step):
-    when = f"{_iso(step.start_date)}〜{_iso(step.end_date)}" if (step.start_date or step.end_date) else ""
+    when = f"{iso_date(step.start_date)}〜{iso_date(step.end_date)}" if (step.start_date or step.end_date) else ""
     text = step.name + (f"（{when}）" if when else "")
     extra = [x for x in (step.description.strip()[:40], step.outputs.strip()[:40]) if x]
     return text + (": " + " / ".join(extra) if extra else "")
@@ -113,7 +109,7 @@ def source_for_session(session) -> str:
 
 def _session_snapshot(session):
     data = {f: getattr(session, f) for f in SESSION_FIELDS}
-    data["held_on"] = _iso(session.held_on)
+    data["held_on"] = iso_date(session.held_on)
     return data
 
 
