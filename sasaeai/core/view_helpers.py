@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+
+if TYPE_CHECKING:
+    from sasaeai.accounts.decorators import PermittedRequest
 
 
 def form_errors_from(exc: ValidationError, form: forms.BaseForm) -> None:
@@ -18,6 +20,6 @@ def form_errors_from(exc: ValidationError, form: forms.BaseForm) -> None:
         form.add_error(None, exc.messages)
 
 
-def plan_context(request: HttpRequest, plan: Any, **extra: Any) -> dict[str, Any]:
+def plan_context(request: PermittedRequest, plan: Any, **extra: Any) -> dict[str, Any]:
     """The context every page of a plan starts from: the plan and the permissions held in its council."""
-    return {"plan": plan, "perms_here": getattr(request, "council_permissions", frozenset()), **extra}
+    return {"plan": plan, "perms_here": request.council_permissions, **extra}
