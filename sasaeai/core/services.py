@@ -50,7 +50,12 @@ def council_create(
         actor=by,
         action="council.create",
         target_label=council.name,
-        after={"name": council.name, "kind": council.get_kind_display(), **({"parent": parent.name} if parent else {})},
+        # Keys are what the history page shows: Japanese, as people read them.
+        after={
+            "名称": council.name,
+            "種別": council.get_kind_display(),
+            **({"上位の社協": parent.name} if parent else {}),
+        },
     )
     return council
 

@@ -3,14 +3,21 @@
 from django.urls import reverse
 
 from sasaeai.accounts.models import Membership
-from sasaeai.core.models import Council
+from sasaeai.core.models import AuditEntry, Council
 from sasaeai.core.services import council_create
 from sasaeai.demo.generator import create_plan
 from sasaeai.evaluation.models import Direction, EvaluationScale, Grade
 
 
 def test_a_new_council_is_set_up_for_evaluation(db):
-    council = council_create(name="新しい市社会福祉協議会")
+    parent = council_create(name="新しい県社会福祉協議会", kind="prefecture")
+    council = council_create(name="新しい市社会福祉協議会", parent=parent)
+    entry = AuditEntry.objects.get(action="council.create", council=council)
+    assert entry.after == {
+        "名称": "新しい市社会福祉協議会",
+        "種別": "市区町村社協",
+        "上位の社協": "新しい県社会福祉協議会",
+    }
     scale = EvaluationScale.objects.get(council=council)
     assert [g.code for g in Grade.objects.filter(scale=scale).order_by("position")] == ["A", "B", "C", "D"]
     assert [d.name for d in Direction.objects.filter(council=council).order_by("position")] == [
