@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-stamp
 COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --extra test --extra dev --generate-hashes \
 	--universal --python-version 3.11 --no-header --quiet
 
-.PHONY: demo test test-postgres bench browser setup lint format lock upgrade hooks clean
+.PHONY: demo test test-postgres bench browser setup lint format lock lock-tool upgrade hooks clean
 
 $(STAMP): $(LOCK) pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 以上が必要です / Python 3.11+ is required") if sys.version_info < (3, 11) else None'
@@ -52,16 +52,21 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 
 # Re-resolve after a change to pyproject.toml, keeping every version that still fits.
-lock: $(STAMP)
+# They need only the lock tool, not an up-to-date .venv: the drift check would refuse exactly the
+# edit they are run to settle, so a missing tool is installed from the current lock.
+lock: lock-tool
 	cp $(LOCK) $(LOCK).new
 	$(COMPILE) -o $(LOCK).new
 	$(PY) scripts/write_lock.py $(LOCK).new $(LOCK)
 
 # Move every package to the newest version its range admits (then run make test and commit).
-upgrade: $(STAMP)
+upgrade: lock-tool
 	cp $(LOCK) $(LOCK).new
 	$(COMPILE) --upgrade -o $(LOCK).new
 	$(PY) scripts/write_lock.py $(LOCK).new $(LOCK)
+
+lock-tool:
+	@test -x $(VENV)/bin/uv || { $(PYTHON) -m venv $(VENV) && $(PY) -m pip install --quiet --no-deps --require-hashes -r $(LOCK); }
 
 hooks: $(STAMP)
 	$(VENV)/bin/pre-commit install
