@@ -143,3 +143,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# Invitations (e-mail links and sign-in sheets) work once and expire after this many days.
+SASAEAI_INVITATION_DAYS = int(os.environ.get("SASAEAI_INVITATION_DAYS", 7))

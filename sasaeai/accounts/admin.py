@@ -6,6 +6,7 @@ from .models import Membership, User
 
 class MembershipInline(admin.TabularInline):
     model = Membership
+    fk_name = "user"
     extra = 0
 
 

@@ -25,6 +25,8 @@ PERMISSIONS: dict[str, str] = {
     "plans.delete": "計画を削除する",
     "audit.view": "変更履歴（誰がいつ何を変えたか）を見る",
     "councils.manage": "社協の連絡先と支部を編集する",
+    "councils.create": "下位の社協をつくり、その最初の社協管理者を招待する",
+    "members.manage": "職員・ボランティアを招待し、役割を変え、利用を停止する",
     "progress.view": "進捗・指標・達成率を見る",
     "progress.manage": "指標・目標値・報告の頻度を設定する",
     "progress.report": "進捗を報告する（状況・実施内容・実績値）— どの項目でも",
@@ -132,3 +134,15 @@ def holds(perms: Collection[str] | None, name: str) -> bool:
 
 def role_has(role: str, name: str) -> bool:
     return permission(name) in ROLE_PERMISSIONS.get(role, frozenset())
+
+
+# The permissions of accounts' own screens (the members of a council).
+MEMBERS_MANAGE = permission("members.manage")
+
+
+def grantable_roles(perms: Collection[str] | None) -> list[str]:
+    """The roles someone holding ``perms`` in a council may give there (invite, change a role).
+
+    Whoever may manage members there may give every role, 社協管理者 included; nobody else gives any.
+    """
+    return list(Role.values) if holds(perms, MEMBERS_MANAGE) else []

@@ -6,18 +6,22 @@ admin sees its 区社協). Councils are few per installation, so the tree is rea
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from sasaeai.core.models import Council
+from sasaeai.core.models import AuditEntry, Council
 
 from .permissions import role_has
 
 if TYPE_CHECKING:
-    from .models import User
+    from .models import Invitation, Membership, User
 
     AnyUser = User | AnonymousUser
 
@@ -33,7 +37,8 @@ def roles_by_council(user: AnyUser) -> dict[int, str]:
     cache: dict[int, str] | None = getattr(user, "_sasaeai_roles", None)
     if cache is not None:
         return cache
-    direct = dict(user.memberships.values_list("council_id", "role"))
+    # A suspended membership grants nothing (a membership above it still applies).
+    direct = dict(user.memberships.filter(suspended_at__isnull=True).values_list("council_id", "role"))
     result: dict[int, str] = {}
     if direct:
         parents = _council_parents()
@@ -80,7 +85,169 @@ def users_for_council(council: Council) -> QuerySet[User]:
         ids.append(node.pk)
         node = node.parent
     return (
-        User.objects.filter(memberships__council_id__in=ids, is_active=True)
+        User.objects.filter(memberships__council_id__in=ids, memberships__suspended_at__isnull=True, is_active=True)
         .distinct()
         .order_by("display_name", "username")
+    )
+
+
+# --- Members (issue 10): who belongs to a council tree, and invitations ---------------------------
+
+
+def roles_cache_clear(user: AnyUser) -> None:
+    """Forget the per-request roles of ``user`` (after a council or membership was added)."""
+    if hasattr(user, "_sasaeai_roles"):
+        del user._sasaeai_roles
+
+
+def council_subtree_ids(council_id: int) -> list[int]:
+    """``council_id`` and every council below it, in breadth-first order (one query)."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent in _council_parents().items():
+        children.setdefault(parent, []).append(pk)
+    result: list[int] = []
+    queue = [council_id]
+    while queue:
+        node = queue.pop(0)
+        if node in result:  # guards against a cycle in bad data
+            continue
+        result.append(node)
+        queue.extend(sorted(children.get(node, [])))
+    return result
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    """One line of a council's member list: a membership, or an invitation not yet accepted."""
+
+    status: str  # "active" | "suspended" | "invited"
+    name: str
+    username: str
+    email: str
+    council: Council
+    role_label: str
+    last_login: datetime | None
+    membership: Membership | None = None
+    invitation: Invitation | None = None
+    expired: bool = False
+
+    @property
+    def status_label(self) -> str:
+        return str(MEMBER_STATUS_LABELS[self.status])
+
+
+MEMBER_STATUS_LABELS = {"active": _("有効"), "suspended": _("停止中"), "invited": _("招待中")}
+
+
+def members_for_council(council: Council) -> list[MemberRow]:
+    """The people of ``council`` and of every council below it, and the invitations still open (3 queries)."""
+    from .models import Invitation, Membership, Role
+
+    ids = council_subtree_ids(council.pk)
+    memberships = (
+        Membership.objects.filter(council_id__in=ids)
+        .select_related("user", "council")
+        .order_by("suspended_at", "user__display_name", "user__username", "council__name")
+    )
+    rows = [
+        MemberRow(
+            status="suspended" if m.suspended_at else "active",
+            name=str(m.user),
+            username=m.user.get_username(),
+            email=m.user.email,
+            council=m.council,
+            role_label=str(Role(m.role).label),
+            last_login=m.user.last_login,
+            membership=m,
+        )
+        for m in memberships
+    ]
+    now = timezone.now()
+    invitations = Invitation.objects.filter(
+        council_id__in=ids, accepted_at__isnull=True, revoked_at__isnull=True
+    ).select_related("council")
+    rows += [
+        MemberRow(
+            status="invited",
+            name=inv.display_name or inv.email or inv.username,
+            username=inv.username,
+            email=inv.email,
+            council=inv.council,
+            role_label=str(Role(inv.role).label),
+            last_login=None,
+            invitation=inv,
+            expired=inv.expires_at <= now,
+        )
+        for inv in invitations
+    ]
+    order = {"active": 0, "invited": 1, "suspended": 2}
+    return sorted(rows, key=lambda r: order[r.status])
+
+
+def managed_councils(user: AnyUser, council: Council, permission: str = "members.manage") -> list[Council]:
+    """``council`` and the councils below it where ``user`` holds ``permission`` (an invitation's choices)."""
+    ids = [pk for pk in council_subtree_ids(council.pk) if user_can(user, permission, pk)]
+    by_pk = Council.objects.in_bulk(ids)
+    return [by_pk[pk] for pk in ids if pk in by_pk]
+
+
+def membership_get_for_manager(council: Council, membership_id: int | str) -> Membership:
+    """A membership of ``council`` or a council below it (the caller checked ``members.manage`` on
+    ``council``, which applies below it); the same 404 for a missing or foreign one."""
+    from .models import Membership
+
+    try:
+        pk = int(membership_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    membership = (
+        Membership.objects.filter(pk=pk, council_id__in=council_subtree_ids(council.pk))
+        .select_related("user", "council", "suspended_by")
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    return membership
+
+
+def invitation_get_for_manager(user: AnyUser, council_id: int | str, invitation_id: int | str) -> Invitation:
+    """An invitation of the council (or one below it) for someone who may manage its members there, or
+    for an operator (superuser, who creates top-level councils); the same 404 otherwise."""
+    from .models import Invitation
+
+    try:
+        council_pk, pk = int(council_id), int(invitation_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    operator = getattr(user, "is_superuser", False) and user.is_authenticated
+    if not operator and not user_can(user, "members.manage", council_pk):
+        raise Http404
+    invitation = (
+        Invitation.objects.filter(pk=pk, council_id__in=council_subtree_ids(council_pk))
+        .select_related("council", "user", "created_by")
+        .first()
+    )
+    if invitation is None or not (operator or user_can(user, "members.manage", invitation.council_id)):
+        raise Http404
+    return invitation
+
+
+def invitation_by_token(raw: str) -> Invitation | None:
+    """The invitation a link or typed code belongs to, whatever its state (or ``None``)."""
+    from .models import Invitation
+    from .tokens import token_hash
+
+    if not raw or len(raw) > 100:
+        return None
+    return Invitation.objects.filter(token_hash=token_hash(raw)).select_related("council", "user").first()
+
+
+def member_history(council: Council, limit: int = 20) -> list[AuditEntry]:
+    """The latest changes to the people of ``council`` and the councils below it."""
+    actions = ["member.invite", "member.reissue", "member.revoke", "member.join", "member.role"]
+    actions += ["member.suspend", "member.restore", "council.create"]
+    return list(
+        AuditEntry.objects.filter(council_id__in=council_subtree_ids(council.pk), action__in=actions)
+        .select_related("council")
+        .order_by("-created_at", "-pk")[:limit]
     )

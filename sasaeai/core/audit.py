@@ -21,6 +21,13 @@ if TYPE_CHECKING:
 ACTION_LABELS = {
     "council.create": "社協を作成",
     "council.update": "社協の連絡先・支部を編集",
+    "member.invite": "メンバーを招待",
+    "member.reissue": "招待を送り直し・ログイン用紙を再発行",
+    "member.revoke": "招待を取り消し",
+    "member.join": "招待を受けて参加",
+    "member.role": "メンバーの役割を変更",
+    "member.suspend": "メンバーの利用を停止",
+    "member.restore": "メンバーの利用を再開",
     "indicator.create": "指標を追加",
     "indicator.update": "指標・目標値を編集",
     "indicator.delete": "指標を削除",

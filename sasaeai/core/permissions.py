@@ -9,3 +9,4 @@ from sasaeai.accounts.permissions import permission
 
 AUDIT_VIEW = permission("audit.view")
 COUNCILS_MANAGE = permission("councils.manage")
+COUNCILS_CREATE = permission("councils.create")

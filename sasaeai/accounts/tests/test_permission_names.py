@@ -26,6 +26,8 @@ plans.import                 Y     Y      N      N       N        N        N    
 plans.delete                 Y     N      N      N       N        N        N       N
 audit.view                   Y     Y      N      N       N        N        N       N
 councils.manage              Y     N      N      N       N        N        N       N
+councils.create              Y     N      N      N       N        N        N       N
+members.manage               Y     N      N      N       N        N        N       N
 progress.view                Y     Y      Y      Y       Y        Y        N       N
 progress.manage              Y     Y      N      N       N        N        N       N
 progress.report              Y     Y      N      N       N        N        N       N
@@ -115,7 +117,7 @@ def test_every_permission_named_in_a_template_exists():
 
 APPS = ("plans", "progress", "evaluation", "participation", "core")
 INLINE_CHECK = re.compile(
-    r"""["'](?:{})\.[a-z_]+["']\s+(?:not\s+)?in\b""".format("|".join((*APPS, "audit", "councils")))
+    r"""["'](?:{})\.[a-z_]+["']\s+(?:not\s+)?in\b""".format("|".join((*APPS, "audit", "councils", "members")))
 )
 
 
@@ -129,6 +131,7 @@ def test_code_checks_permissions_by_checked_names_not_inline_strings():
 
 
 def test_each_app_names_its_permissions_in_its_permissions_module():
+    from sasaeai.accounts import permissions as accounts
     from sasaeai.core import permissions as core
     from sasaeai.evaluation import permissions as evaluation
     from sasaeai.participation import permissions as participation
@@ -136,6 +139,6 @@ def test_each_app_names_its_permissions_in_its_permissions_module():
     from sasaeai.progress import permissions as progress
 
     named = set()
-    for module in (core, plans, progress, evaluation, participation):
+    for module in (accounts, core, plans, progress, evaluation, participation):
         named |= {value for key, value in vars(module).items() if key.isupper() and isinstance(value, str)}
     assert named == set(PERMISSIONS)

@@ -1,0 +1,146 @@
+"""Forms of the member screens (invitations, roles, joining) and of creating a council with its first admin."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from sasaeai.core.models import Council
+
+from .models import Invitation, Role
+
+
+def _role_choices(roles: Iterable[str]) -> list[tuple[str, str]]:
+    return [(r, str(Role(r).label)) for r in roles]
+
+
+class InviteForm(forms.Form):
+    delivery = forms.ChoiceField(
+        label=_("招待の方法"),
+        choices=[
+            (Invitation.Delivery.EMAIL, _("メールで招待する（本人がリンクを開いてパスワードを決めます）")),
+            (Invitation.Delivery.SHEET, _("ログイン用紙を印刷して渡す（メールのない方）")),
+        ],
+        initial=Invitation.Delivery.EMAIL,
+        widget=forms.RadioSelect,
+    )
+    display_name = forms.CharField(label=_("氏名"), max_length=100, required=False)
+    email = forms.EmailField(
+        label=_("メールアドレス"),
+        required=False,
+        error_messages={"invalid": _("メールアドレスの形が正しくありません。")},
+    )
+    username = forms.CharField(
+        label=_("ユーザー名（ログイン用紙のとき）"),
+        max_length=150,
+        required=False,
+        help_text=_("空欄なら、読み上げやすいユーザー名（m と数字6桁）を自動でつけます。"),
+    )
+    council = forms.TypedChoiceField(label=_("所属する社協"), coerce=int)
+    role = forms.ChoiceField(label=_("役割"))
+
+    def __init__(self, *args: Any, councils: list[Council], roles: Iterable[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["council"].choices = [(c.pk, c.name) for c in councils]  # type: ignore[attr-defined]  # ChoiceField
+        self.fields["role"].choices = _role_choices(roles)  # type: ignore[attr-defined]  # ChoiceField
+        self.fields["role"].initial = Role.REPORTER
+        self.councils = {c.pk: c for c in councils}
+
+    def clean(self) -> dict[str, Any] | None:
+        data = super().clean() or {}
+        if data.get("delivery") == Invitation.Delivery.EMAIL and not data.get("email") and "email" not in self.errors:
+            self.add_error(
+                "email", _("メールアドレスを入力してください。メールのない方は「ログイン用紙」を選んでください。")
+            )
+        if data.get("delivery") == Invitation.Delivery.SHEET and not data.get("display_name"):
+            self.add_error("display_name", _("ログイン用紙に印刷する氏名を入力してください。"))
+        return data
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("役割"))
+
+    def __init__(self, *args: Any, roles: Iterable[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = _role_choices(roles)  # type: ignore[attr-defined]  # ChoiceField
+
+
+class AcceptForm(forms.Form):
+    """Joining with a new account: the user name (fixed when printed on a sheet), name and password."""
+
+    username = forms.CharField(label=_("ユーザー名"), max_length=150)
+    display_name = forms.CharField(label=_("氏名（画面に表示する名前）"), max_length=100)
+    password1 = forms.CharField(
+        label=_("パスワード"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("8文字以上。よく使われるパスワードや数字だけのものは使えません。"),
+    )
+    password2 = forms.CharField(
+        label=_("パスワード（確認のためもう一度）"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: Any, fixed_username: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if fixed_username:
+            self.fields["username"].initial = fixed_username
+            self.fields["username"].disabled = True
+            self.fields["username"].help_text = _("ログイン用紙に印刷されたユーザー名です。")
+        else:
+            self.fields["username"].help_text = _("ログインのときに入力する名前です（英数字と @ . + - _）。")
+        self.fields["username"].widget.attrs["autocomplete"] = "username"
+
+    def clean(self) -> dict[str, Any] | None:
+        data = super().clean() or {}
+        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
+            self.add_error("password2", _("2つのパスワードが一致しません。"))
+        return data
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("ログイン用紙のコード"),
+        max_length=40,
+        help_text=_("例: ABCD-EFGH-JKLM（ハイフンはなくてもかまいません。大文字・小文字はどちらでも）"),
+    )
+
+
+class CouncilCreateForm(forms.Form):
+    name = forms.CharField(label=_("社協の名称"), max_length=200)
+    kind = forms.ChoiceField(label=_("種別"), choices=Council.Kind.choices)
+    parent = forms.TypedChoiceField(label=_("上位の社協"), coerce=int, required=False, empty_value=None)
+    admin_name = forms.CharField(label=_("最初の社協管理者の氏名"), max_length=100, required=False)
+    admin_email = forms.EmailField(
+        label=_("最初の社協管理者のメールアドレス"),
+        required=False,
+        help_text=_("空欄なら、メールの代わりにログイン用紙を印刷して渡します。"),
+        error_messages={"invalid": _("メールアドレスの形が正しくありません。")},
+    )
+    admin_username = forms.CharField(
+        label=_("ユーザー名（ログイン用紙のとき）"),
+        max_length=150,
+        required=False,
+        help_text=_("空欄なら自動でつけます。"),
+    )
+
+    def __init__(self, *args: Any, parents: list[Council] | None, **kwargs: Any) -> None:
+        """``parents``: the councils an operator may choose from (``None``: the parent is fixed by the page)."""
+        super().__init__(*args, **kwargs)
+        if parents is None:
+            del self.fields["parent"]
+        else:
+            self.fields["parent"].choices = [("", _("（なし: いちばん上の社協）")), *[(c.pk, c.name) for c in parents]]  # type: ignore[attr-defined]  # ChoiceField
+            self.parents = {c.pk: c for c in parents}
+
+    def clean(self) -> dict[str, Any] | None:
+        data = super().clean() or {}
+        if not data.get("admin_email") and "admin_email" not in self.errors and not data.get("admin_name"):
+            self.add_error(
+                "admin_name", _("メールアドレスがないときは、ログイン用紙に印刷する氏名を入力してください。")
+            )
+        return data
