@@ -404,6 +404,10 @@ def world(evaluated_plan: Any, users: dict[str, Any], councils: dict[str, Any], 
     )
     comment = comments.comment_submit(period=period, text="サロンを増やしてほしい", client="fuzz")
     assert Question.objects.filter(questionnaire=survey).count() == 3
+    from sasaeai.accounts import services as account_services
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    issued = account_services.invitation_create(council=council, role="viewer", by=admin, email="fuzz@example.jp")
     common = {
         "plan_id": plan.pk,
         "council_id": council.pk,
@@ -423,6 +427,9 @@ def world(evaluated_plan: Any, users: dict[str, Any], councils: dict[str, Any], 
         "response_id": response.pk,
         "period_id": period.pk,
         "number": comment.number,
+        "membership_id": users["viewer"].memberships.get().pk,
+        "invitation_id": issued.invitation.pk,
+        "token": issued.token,
     }
     per_namespace = {
         "progress": {"meeting_id": meeting.pk},

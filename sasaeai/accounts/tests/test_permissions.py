@@ -18,6 +18,8 @@ EXPECTED = {
         "plans.delete",
         "audit.view",
         "councils.manage",
+        "councils.create",
+        "members.manage",
         "progress.view",
         "progress.manage",
         "progress.report",
@@ -156,6 +158,9 @@ COUNCIL_ACTIONS = [
     ("evaluation_settings", "evaluation.settings", lambda c: reverse("evaluation:settings", args=[c.pk])),
     ("committees", "participation.view", lambda c: reverse("participation:committees", args=[c.pk])),
     ("committee_create", "participation.manage", lambda c: reverse("participation:committee_create", args=[c.pk])),
+    ("members", "members.manage", lambda c: reverse("members:list", args=[c.pk])),
+    ("member_invite", "members.manage", lambda c: reverse("members:invite", args=[c.pk])),
+    ("council_child_new", "councils.create", lambda c: reverse("members:council_child_new", args=[c.pk])),
 ]
 
 
