@@ -10,7 +10,7 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from sasaeai.accounts.models import Invitation, Membership, User
+from sasaeai.accounts.models import Invitation, User
 from sasaeai.accounts.selectors import roles_by_council
 from sasaeai.core.models import AuditEntry, Council
 

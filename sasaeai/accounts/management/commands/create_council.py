@@ -42,7 +42,8 @@ class Command(BaseCommand):
         if not options["admin_email"] and not options["admin_name"]:
             raise CommandError(
                 _(
-                    "--admin-email（最初の社協管理者のメールアドレス）か、メールがないときは --admin-name を指定してください。"
+                    "--admin-email（最初の社協管理者のメールアドレス）か、"
+                    "メールがないときは --admin-name を指定してください。"
                 )
             )
         try:
