@@ -191,9 +191,9 @@ def managed_councils(user: AnyUser, council: Council, permission: str = "members
     return [by_pk[pk] for pk in ids if pk in by_pk]
 
 
-def membership_get_for_manager(council: Council, membership_id: int | str) -> Membership:
-    """A membership of ``council`` or a council below it (the caller checked ``members.manage`` on
-    ``council``, which applies below it); the same 404 for a missing or foreign one."""
+def membership_get_for_manager(user: AnyUser, council: Council, membership_id: int | str) -> Membership:
+    """A membership of ``council`` or a council below it where ``user`` manages members (a different, nearer
+    membership of their own below may take that away); the same 404 for a missing or foreign one."""
     from .models import Membership
 
     try:
@@ -205,7 +205,7 @@ def membership_get_for_manager(council: Council, membership_id: int | str) -> Me
         .select_related("user", "council", "suspended_by")
         .first()
     )
-    if membership is None:
+    if membership is None or not user_can(user, "members.manage", membership.council_id):
         raise Http404
     return membership
 

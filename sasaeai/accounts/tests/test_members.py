@@ -466,3 +466,16 @@ def test_double_suspend_and_restore_of_an_active_member_are_refused(client_for, 
     again = client.post(reverse("members:suspend", args=[councils["a"].pk, membership.pk]), follow=True)
     assert "すでに停止しています" in again.content.decode()
     assert AuditEntry.objects.filter(action="member.suspend").count() == 1
+
+
+def test_a_nearer_lesser_membership_below_takes_the_management_of_that_council_away(client_for, users, councils):
+    admin = users["admin"]
+    Membership.objects.create(user=admin, council=councils["a_child"], role="viewer")
+    child_person = User.objects.create_user("ku_member")
+    membership = Membership.objects.create(user=child_person, council=councils["a_child"], role="reporter")
+    client = client_for(admin)
+    a = councils["a"].pk
+    assert client.get(reverse("members:detail", args=[a, membership.pk])).status_code == 404
+    assert client.post(reverse("members:suspend", args=[a, membership.pk])).status_code == 404
+    membership.refresh_from_db()
+    assert membership.suspended_at is None

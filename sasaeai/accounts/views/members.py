@@ -105,13 +105,13 @@ def member_invite(request: PermittedRequest, council: Council) -> HttpResponse:
 
 @council_permission("members.manage")
 def member_detail(request: PermittedRequest, council: Council, membership_id: int) -> HttpResponse:
-    membership = selectors.membership_get_for_manager(council, membership_id)
+    membership = selectors.membership_get_for_manager(request.user, council, membership_id)
     form = RoleForm(roles=grantable_roles(request.council_permissions), initial={"role": membership.role})
     return render(request, "accounts/members/detail.html", {"council": council, "membership": membership, "form": form})
 
 
 def _membership_action(request: PermittedRequest, council: Council, membership_id: int, action: str) -> HttpResponse:
-    membership = selectors.membership_get_for_manager(council, membership_id)
+    membership = selectors.membership_get_for_manager(request.user, council, membership_id)
     name = str(membership.user)
     try:
         if action == "role":
