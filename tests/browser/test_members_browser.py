@@ -40,7 +40,7 @@ def test_admin_invites_a_member_who_joins_then_is_demoted_and_suspended(browser,
         admin.get_by_label("役割").select_option(label="閲覧者")
         admin.get_by_role("button", name="招待する").click()
         expect(admin.locator(".messages")).to_contain_text("hanako@example.jp に招待のメールを送りました")
-        expect(admin.locator(".member-table tr", has_text="山田 花子")).to_contain_text("招待中")
+        expect(admin.locator("tr.member-invited, tr.member-active", has_text="山田 花子")).to_contain_text("招待中")
 
         (message,) = mail.outbox
         link = re.search(r"http://\S+/invite/[A-Z0-9]+/", message.body).group(0)
@@ -60,7 +60,7 @@ def test_admin_invites_a_member_who_joins_then_is_demoted_and_suspended(browser,
         login(member, base, "hanako", "hanako-no-himitsu-7")
 
         admin.reload()
-        row = admin.locator(".member-table tr", has_text="山田 花子")
+        row = admin.locator("tr.member-invited, tr.member-active", has_text="山田 花子")
         expect(row).to_contain_text("有効")
         row.get_by_role("link", name="役割・利用の変更").click()
         admin.locator("#id_role").select_option(label="報告担当者")
