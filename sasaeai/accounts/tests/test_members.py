@@ -318,6 +318,7 @@ def test_a_suspended_membership_grants_nothing_but_other_memberships_still_work(
     person = User.objects.get(pk=person.pk)
     assert person.is_active is True  # still a member of b
     assert roles_by_council(person) == {councils["b"].pk: "viewer"}
+    assert person not in users_for_council(councils["a"]) and person in users_for_council(councils["b"])
 
 
 def test_the_last_admin_cannot_suspend_or_demote_themselves(client_for, users, councils):
