@@ -25,6 +25,7 @@ PERMISSIONS: dict[str, str] = {
     "plans.delete": "計画を削除する",
     "audit.view": "変更履歴（誰がいつ何を変えたか）を見る",
     "councils.manage": "社協の連絡先と支部を編集する",
+    "accounts.security": "所属する人のログインのロックと2段階認証を解除する",
     "progress.view": "進捗・指標・達成率を見る",
     "progress.manage": "指標・目標値・報告の頻度を設定する",
     "progress.report": "進捗を報告する（状況・実施内容・実績値）— どの項目でも",

@@ -26,6 +26,7 @@ plans.import                 Y     Y      N      N       N        N        N    
 plans.delete                 Y     N      N      N       N        N        N       N
 audit.view                   Y     Y      N      N       N        N        N       N
 councils.manage              Y     N      N      N       N        N        N       N
+accounts.security            Y     N      N      N       N        N        N       N
 progress.view                Y     Y      Y      Y       Y        Y        N       N
 progress.manage              Y     Y      N      N       N        N        N       N
 progress.report              Y     Y      N      N       N        N        N       N

@@ -18,6 +18,7 @@ EXPECTED = {
         "plans.delete",
         "audit.view",
         "councils.manage",
+        "accounts.security",
         "progress.view",
         "progress.manage",
         "progress.report",
