@@ -21,6 +21,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
 
+from sasaeai.core.view_helpers import form_errors_from
+
 from ..forms import CodeForm, LoginForm
 from ..lockout import lockout_response
 from ..models import Role, User
@@ -100,7 +102,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
         try:
             device = two_factor_verify(user=user, token=form.cleaned_data["token"])
         except ValidationError as exc:
-            form.add_error("token" if hasattr(exc, "error_dict") else None, exc)
+            form_errors_from(exc, form)
             user_login_failed.send(sender=__name__, credentials=credentials, request=request)
         else:
             del request.session[PENDING_KEY]
