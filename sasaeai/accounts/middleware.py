@@ -24,7 +24,7 @@ class TwoFactorRequiredMiddleware:
         if (
             user is not None
             and user.is_authenticated
-            and not user.is_verified()  # type: ignore[union-attr]  # set by django_otp's OTPMiddleware
+            and not user.is_verified()  # set by django_otp's OTPMiddleware
             and not self._exempt(request.path)
             and two_factor_required(user)
         ):

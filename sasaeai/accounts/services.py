@@ -102,7 +102,9 @@ def account_email_change_request(*, user: User, email: str) -> None:
     if email.lower() == (user.email or "").lower():
         raise ValidationError({"email": _("今のメールアドレスと同じです。")})
     if _email_taken(email, user):
-        raise ValidationError({"email": _("このメールアドレスは別のアカウントで使われています。別のアドレスを入力してください。")})
+        raise ValidationError(
+            {"email": _("このメールアドレスは別のアカウントで使われています。別のアドレスを入力してください。")}
+        )
     token = email_change_token(user, email)
     link = base_url() + reverse("accounts:email_confirm", kwargs={"token": token})
     hours = max(1, settings.SASAEAI_EMAIL_CHANGE_SECONDS // 3600)
@@ -114,7 +116,9 @@ def account_email_change_request(*, user: User, email: str) -> None:
 @transaction.atomic
 def account_email_change_confirm(*, user: User, token: str) -> User:
     """Apply a confirmation link: wrong, expired, reused or another person's links change nothing."""
-    invalid = _("このリンクは使えません。期限が切れたか、すでに使われたか、別のアカウントのものです。もう一度やり直してください。")
+    invalid = _(
+        "このリンクは使えません。期限が切れたか、すでに使われたか、別のアカウントのものです。もう一度やり直してください。"
+    )
     try:
         data = signing.loads(token, salt=EMAIL_CHANGE_SALT, max_age=settings.SASAEAI_EMAIL_CHANGE_SECONDS)
     except signing.SignatureExpired:
@@ -133,7 +137,9 @@ def account_email_change_confirm(*, user: User, token: str) -> User:
     user.email = new
     user.full_clean(exclude=["password"])
     user.save(update_fields=["email"])
-    _log_for_account(user, actor=user, action="account.email", before={"メールアドレス": before}, after={"メールアドレス": new})
+    _log_for_account(
+        user, actor=user, action="account.email", before={"メールアドレス": before}, after={"メールアドレス": new}
+    )
     return user
 
 
@@ -180,7 +186,9 @@ def _check_code(device: TOTPDevice, token: str) -> None:
         raise ValidationError({"token": _("確認コードの誤りが続いたため、少し待ってからもう一度入力してください。")})
     code = (token or "").strip().replace(" ", "")
     if not (len(code) == 6 and code.isdigit()) or not device.verify_token(code):
-        raise ValidationError({"token": _("確認コードが違います。認証アプリに今表示されている6桁の数字を入力してください。")})
+        raise ValidationError(
+            {"token": _("確認コードが違います。認証アプリに今表示されている6桁の数字を入力してください。")}
+        )
 
 
 def two_factor_confirm(*, user: User, token: str) -> TOTPDevice:

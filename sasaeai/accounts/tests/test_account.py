@@ -246,7 +246,9 @@ def test_a_reset_link_sets_a_new_password_once_and_unlocks_the_account(client, u
     assert again.status_code == 200 and "このリンクは使えません" in again.content.decode()
 
 
-@pytest.mark.parametrize("path", ["/password-reset/MQ/bad-token/", "/password-reset/!!!/x-y/", "/password-reset/OTk5OTk5/a-b/"])
+@pytest.mark.parametrize(
+    "path", ["/password-reset/MQ/bad-token/", "/password-reset/!!!/x-y/", "/password-reset/OTk5OTk5/a-b/"]
+)
 def test_a_wrong_reset_link_says_so(client, users, path):
     response = client.get(path)
     assert response.status_code == 200 and "このリンクは使えません" in response.content.decode()

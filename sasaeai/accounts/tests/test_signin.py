@@ -15,9 +15,7 @@ LIMIT = settings.AXES_FAILURE_LIMIT
 
 
 def sign_in(client, username, password=PASSWORD, address="192.0.2.1", **data):
-    return client.post(
-        reverse("login"), {"username": username, "password": password, **data}, REMOTE_ADDR=address
-    )
+    return client.post(reverse("login"), {"username": username, "password": password, **data}, REMOTE_ADDR=address)
 
 
 def signed_in_as(client):

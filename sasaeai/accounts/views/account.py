@@ -105,7 +105,7 @@ def email_change(request: AuthenticatedRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("%(email)s に確認のメールを送りました。メールのリンクを開くと変更されます（それまでは今のアドレスのままです）。")
+                _("%(email)s に確認のメールを送りました。リンクを開くまでは今のアドレスのままです。")
                 % {"email": form.cleaned_data["email"]},
             )
             return redirect("accounts:home")
@@ -256,7 +256,9 @@ def unlock(request: PermittedRequest, council: Council, user_id: int) -> HttpRes
     if locked:
         messages.success(request, _("%(name)s さんのログインのロックを解除しました。") % {"name": member})
     else:
-        messages.info(request, _("%(name)s さんはロックされていませんでした。失敗の記録を消しました。") % {"name": member})
+        messages.info(
+            request, _("%(name)s さんはロックされていませんでした。失敗の記録を消しました。") % {"name": member}
+        )
     return _back(request, council)
 
 
@@ -292,7 +294,7 @@ class AccountPasswordResetView(PasswordResetView):
             use_https=base.startswith("https://"),
             token_generator=self.token_generator,
             request=self.request,
-            extra_email_context={"base_url": base, "hours": max(1, settings.PASSWORD_RESET_TIMEOUT // 3600)},
+            extra_email_context={"base_url": base, "hours": str(max(1, settings.PASSWORD_RESET_TIMEOUT // 3600))},
         )
         return HttpResponseRedirect(self.get_success_url())
 
@@ -307,9 +309,7 @@ class AccountPasswordResetConfirmView(PasswordResetConfirmView):
     success_url = reverse_lazy("accounts:password_reset_complete")
 
     def form_valid(self, form: SetPasswordForm) -> HttpResponse:  # type: ignore[type-arg]
-        services.account_password_set(
-            user=form.user, password=form.cleaned_data["new_password1"], by_email_link=True
-        )
+        services.account_password_set(user=form.user, password=form.cleaned_data["new_password1"], by_email_link=True)
         del self.request.session[INTERNAL_RESET_SESSION_TOKEN]
         return HttpResponseRedirect(self.get_success_url())
 

@@ -77,9 +77,13 @@ class SasaeaiLoginView(LoginView):
 
 def _pending_user(request: HttpRequest) -> tuple[User, dict[str, Any]] | None:
     pending = request.session.get(PENDING_KEY)
-    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > settings.SASAEAI_TWO_FACTOR_PENDING_SECONDS:
+    if (
+        not isinstance(pending, dict)
+        or time.time() - pending.get("at", 0) > settings.SASAEAI_TWO_FACTOR_PENDING_SECONDS
+    ):
         return None
-    user = User.objects.filter(pk=pending.get("user"), is_active=True).first()
+    user_id = pending.get("user")
+    user = User.objects.filter(pk=user_id, is_active=True).first() if isinstance(user_id, int) else None
     if user is None or user.get_session_auth_hash() != pending.get("hash"):
         return None
     return user, pending
@@ -110,4 +114,3 @@ def login_code(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             return HttpResponseRedirect(pending.get("next") or landing_url(user))
     return render(request, "accounts/login_code.html", {"form": form})
-
