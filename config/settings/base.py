@@ -110,6 +110,7 @@ AXES_LOCKOUT_CALLABLE = "sasaeai.accounts.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = False  # a success must not clear an address's failures for other accounts
 AXES_ENABLE_ADMIN = True
 AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "token"]  # never kept in the attempt records
 # django-otp (TOTP): the name shown in authenticator apps.
 OTP_TOTP_ISSUER = os.environ.get("SASAEAI_TOTP_ISSUER", "ささえあい")
 # Sign-in waits this long (seconds) for the 6-digit code after a correct password.

@@ -285,3 +285,14 @@ def test_membership_and_user_counts_unchanged_by_sign_in(client, users):
     for _ in range(3):
         sign_in(client, "admin_a", "wrong")
     assert (User.objects.count(), Membership.objects.count()) == before
+
+
+def test_attempt_records_keep_no_password_or_code(client, users, confirmed_device):
+    from axes.models import AccessAttempt
+
+    sign_in(client, "admin_a", "secret-guess-1")
+    confirmed_device(users["viewer"])
+    sign_in(client, "viewer_a")
+    client.post(reverse("login_code"), {"token": "424242"})
+    stored = " ".join(AccessAttempt.objects.values_list("post_data", flat=True))
+    assert stored and "secret-guess-1" not in stored and "424242" not in stored
