@@ -6,6 +6,7 @@ admin sees its 区社協). Councils are few per installation, so the tree is rea
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser
@@ -98,16 +99,24 @@ def memberships_for_user(user: User) -> QuerySet[Membership]:
 
 def is_locked_out(user: User) -> bool:
     """Whether sign-in is refused for the account now (failures within the cool-off reach the limit)."""
+    return user.get_username() in locked_out_usernames([user.get_username()])
+
+
+def locked_out_usernames(usernames: Iterable[str]) -> set[str]:
+    """The bulk form of ``is_locked_out`` for a member list: which of ``usernames`` are locked (one query)."""
     from axes.models import AccessAttempt
     from django.conf import settings
     from django.db.models import Sum
     from django.utils import timezone
 
     since = timezone.now() - settings.AXES_COOLOFF_TIME
-    failures = AccessAttempt.objects.filter(username=user.get_username(), attempt_time__gte=since).aggregate(
-        total=Sum("failures_since_start")
-    )["total"]
-    return (failures or 0) >= settings.AXES_FAILURE_LIMIT
+    rows = (
+        AccessAttempt.objects.filter(username__in=list(usernames), attempt_time__gte=since)
+        .values("username")
+        .annotate(total=Sum("failures_since_start"))
+        .filter(total__gte=settings.AXES_FAILURE_LIMIT)
+    )
+    return {row["username"] for row in rows}
 
 
 def two_factor_required(user: AnyUser) -> bool:

@@ -296,3 +296,12 @@ def test_attempt_records_keep_no_password_or_code(client, users, confirmed_devic
     client.post(reverse("login_code"), {"token": "424242"})
     stored = " ".join(AccessAttempt.objects.values_list("post_data", flat=True))
     assert stored and "secret-guess-1" not in stored and "424242" not in stored
+
+
+def test_the_bulk_lock_check_names_only_the_locked(client, users, django_assert_num_queries):
+    from sasaeai.accounts.selectors import locked_out_usernames
+
+    lock(client, "editor_a")
+    sign_in(client, "viewer_a", "wrong", address="192.0.2.60")
+    with django_assert_num_queries(1):
+        assert locked_out_usernames(["editor_a", "viewer_a", "admin_a"]) == {"editor_a"}
