@@ -1,9 +1,10 @@
 """Settings shared by every environment. Environment variables (documented in docs/operations.md):
 
-SASAEAI_SECRET_KEY, SASAEAI_DEBUG, SASAEAI_ALLOWED_HOSTS, DATABASE_URL.
+SASAEAI_SECRET_KEY, SASAEAI_DEBUG, SASAEAI_ALLOWED_HOSTS, DATABASE_URL, and the sign-in settings below.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -21,6 +22,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",  # sign-in throttling (see the sign-in security block below)
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "sasaeai.core",
     "sasaeai.accounts",
     "sasaeai.plans",
@@ -38,8 +42,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "sasaeai.accounts.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the lock-out page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -64,13 +71,51 @@ DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{BASE_DIR / '
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
+# --- Sign-in security (accounts): passwords, sessions, throttling (django-axes), two-step (django-otp) ---
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out account or address
+    "django.contrib.auth.backends.ModelBackend",
+]
+SASAEAI_PASSWORD_MIN_LENGTH = int(os.environ.get("SASAEAI_PASSWORD_MIN_LENGTH", 10))
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "display_name", "email")},
+    },
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": SASAEAI_PASSWORD_MIN_LENGTH},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# A session ends after this many seconds without a request (idle timeout; default a working day).
+SASAEAI_SESSION_IDLE_SECONDS = int(os.environ.get("SASAEAI_SESSION_IDLE_SECONDS", 8 * 60 * 60))
+SESSION_COOKIE_AGE = SASAEAI_SESSION_IDLE_SECONDS
+SESSION_SAVE_EVERY_REQUEST = True  # every request moves the expiry on, so only idleness ends a session
+# Password-reset and e-mail confirmation links are valid this long (seconds).
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("SASAEAI_PASSWORD_RESET_SECONDS", 24 * 60 * 60))
+SASAEAI_EMAIL_CHANGE_SECONDS = int(os.environ.get("SASAEAI_EMAIL_CHANGE_SECONDS", 24 * 60 * 60))
+# django-axes: after FAILURE_LIMIT failed sign-ins within the cool-off time, an account (whatever the
+# address) and an address (whatever the account) are refused until the cool-off has passed or an admin
+# unlocks the account. The address is REMOTE_ADDR, which the trusted-proxy middleware sets.
+AXES_FAILURE_LIMIT = int(os.environ.get("SASAEAI_LOGIN_FAILURE_LIMIT", 10))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("SASAEAI_LOGIN_COOLOFF_MINUTES", 30)))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "sasaeai.accounts.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "sasaeai.accounts.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = False  # a success must not clear an address's failures for other accounts
+AXES_ENABLE_ADMIN = True
+AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "token"]  # never kept in the attempt records
+# django-otp (TOTP): the name shown in authenticator apps.
+OTP_TOTP_ISSUER = os.environ.get("SASAEAI_TOTP_ISSUER", "ささえあい")
+# Sign-in waits this long (seconds) for the 6-digit code after a correct password.
+SASAEAI_TWO_FACTOR_PENDING_SECONDS = 5 * 60
+# --- end of sign-in security ---
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", "日本語")]

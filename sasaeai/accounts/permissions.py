@@ -27,6 +27,7 @@ PERMISSIONS: dict[str, str] = {
     "councils.manage": "社協の連絡先と支部を編集する",
     "councils.create": "下位の社協をつくり、その最初の社協管理者を招待する",
     "members.manage": "職員・ボランティアを招待し、役割を変え、利用を停止する",
+    "accounts.security": "所属する人のログインのロックと2段階認証を解除する",
     "progress.view": "進捗・指標・達成率を見る",
     "progress.manage": "指標・目標値・報告の頻度を設定する",
     "progress.report": "進捗を報告する（状況・実施内容・実績値）— どの項目でも",

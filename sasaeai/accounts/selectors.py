@@ -6,6 +6,7 @@ admin sees its 区社協). Councils are few per installation, so the tree is rea
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -251,3 +252,67 @@ def member_history(council: Council, limit: int = 20) -> list[AuditEntry]:
         .select_related("council")
         .order_by("-created_at", "-pk")[:limit]
     )
+
+
+# --- Own account and sign-in security ---
+
+
+def memberships_for_user(user: User) -> QuerySet[Membership]:
+    """The person's own memberships (council, role), for the account page."""
+    from .models import Membership
+
+    return Membership.objects.filter(user=user).select_related("council").order_by("council__name")
+
+
+def is_locked_out(user: User) -> bool:
+    """Whether sign-in is refused for the account now (failures within the cool-off reach the limit)."""
+    return user.get_username() in locked_out_usernames([user.get_username()])
+
+
+def locked_out_usernames(usernames: Iterable[str]) -> set[str]:
+    """The bulk form of ``is_locked_out`` for a member list: which of ``usernames`` are locked (one query)."""
+    from axes.models import AccessAttempt
+    from django.conf import settings
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    rows = (
+        AccessAttempt.objects.filter(username__in=list(usernames), attempt_time__gte=since)
+        .values("username")
+        .annotate(total=Sum("failures_since_start"))
+        .filter(total__gte=settings.AXES_FAILURE_LIMIT)
+    )
+    return {row["username"] for row in rows}
+
+
+def two_factor_required(user: AnyUser) -> bool:
+    """Whether the person is a 社協管理者 of a council that requires two-step sign-in of its admins."""
+    from .models import Membership, Role
+
+    if isinstance(user, AnonymousUser) or not user.is_authenticated:
+        return False
+    return Membership.objects.filter(user=user, role=Role.ADMIN, council__require_admin_two_factor=True).exists()
+
+
+def council_member_get(council: Council, user_id: int | str) -> User:
+    """A person with a membership in ``council`` or a council below it; the same 404 for anyone else."""
+    from .models import User
+
+    try:
+        pk = int(user_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    parents = _council_parents()
+    below = {council.pk}
+    changed = True
+    while changed:
+        changed = False
+        for council_id, parent_id in parents.items():
+            if parent_id in below and council_id not in below:
+                below.add(council_id)
+                changed = True
+    user = User.objects.filter(pk=pk, memberships__council_id__in=below).distinct().first()
+    if user is None:
+        raise Http404
+    return user

@@ -88,6 +88,13 @@ ACTION_LABELS = {
     "committee_meeting.save": "委員会の会議を保存",
     "committee_meeting.delete": "委員会の会議を削除",
     "committee_meeting.material": "委員会の資料を追加・削除",
+    "account.update": "アカウントの表示名を変更",
+    "account.password": "パスワードを変更",
+    "account.email": "メールアドレスを変更",
+    "account.sign_out_everywhere": "すべての端末からログアウト",
+    "account.unlock": "ログインのロックを解除",
+    "account.two_factor": "2段階認証の設定を変更",
+    "account.two_factor_reset": "管理者が2段階認証をリセット",
 }
 
 

@@ -76,7 +76,7 @@ class CouncilForm(forms.ModelForm):
 
     class Meta:
         model = Council
-        fields = ["postal_code", "address", "phone", "fax", "email", "url"]
+        fields = ["postal_code", "address", "phone", "fax", "email", "url", "require_admin_two_factor"]
 
 
 class BranchForm(forms.ModelForm):

@@ -39,6 +39,11 @@ class Council(BaseModel):
     fax = models.CharField(_("FAX"), max_length=30, blank=True)
     email = models.EmailField(_("メールアドレス"), blank=True)
     url = models.URLField(_("ホームページ"), blank=True)
+    require_admin_two_factor = models.BooleanField(
+        _("管理者に2段階認証を求める"),
+        default=False,
+        help_text=_("オンにすると、この社協の社協管理者は2段階認証を設定しないと作業できません。"),
+    )
 
     class Meta:
         verbose_name = _("社協")

@@ -13,7 +13,7 @@ from .models import Branch, Council
 if TYPE_CHECKING:
     from sasaeai.accounts.models import User
 
-COUNCIL_FIELDS = ["postal_code", "address", "phone", "fax", "email", "url"]
+COUNCIL_FIELDS = ["postal_code", "address", "phone", "fax", "email", "url", "require_admin_two_factor"]
 BRANCH_FIELDS = ["name", "postal_code", "address", "phone", "fax", "email"]
 
 # What each app sets up for a new council (evaluation: its scale and directions), registered in the

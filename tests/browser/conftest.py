@@ -57,4 +57,5 @@ def login(page, base, username="demo", password="sasaeai-demo"):
     page.get_by_label("ユーザー名").fill(username)
     page.get_by_label("パスワード").fill(password)
     page.get_by_role("button", name="ログイン").click()
-    page.wait_for_url(base + "/")
+    # people land where their work is (home, わたしの担当, an evaluation): anywhere but the sign-in page
+    page.wait_for_url(lambda url: url.startswith(base) and "/login/" not in url)

@@ -8,9 +8,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from sasaeai.accounts import services
 from sasaeai.accounts.models import Invitation, Membership, User
 from sasaeai.accounts.selectors import roles_by_council, users_for_council
+from sasaeai.accounts.services import members as services
 from sasaeai.core.models import AuditEntry
 
 PASSWORD = "kotoba-no-mori-42"

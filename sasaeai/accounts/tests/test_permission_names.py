@@ -28,6 +28,7 @@ audit.view                   Y     Y      N      N       N        N        N    
 councils.manage              Y     N      N      N       N        N        N       N
 councils.create              Y     N      N      N       N        N        N       N
 members.manage               Y     N      N      N       N        N        N       N
+accounts.security            Y     N      N      N       N        N        N       N
 progress.view                Y     Y      Y      Y       Y        Y        N       N
 progress.manage              Y     Y      N      N       N        N        N       N
 progress.report              Y     Y      N      N       N        N        N       N

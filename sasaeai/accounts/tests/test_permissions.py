@@ -20,6 +20,7 @@ EXPECTED = {
         "councils.manage",
         "councils.create",
         "members.manage",
+        "accounts.security",
         "progress.view",
         "progress.manage",
         "progress.report",

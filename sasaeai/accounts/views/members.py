@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import qrcode  # type: ignore[import-untyped]  # qrcode ships no type information and the lock has no stubs
-import qrcode.image.svg  # type: ignore[import-untyped]  # as above
+import qrcode
+import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -22,11 +22,12 @@ from sasaeai.core.audit import ACTION_LABELS
 from sasaeai.core.models import Council
 from sasaeai.core.view_helpers import form_errors_from
 
-from .. import selectors, services, tokens
+from .. import selectors, tokens
 from ..decorators import AuthenticatedRequest, PermittedRequest, council_permission
 from ..member_forms import AcceptForm, CodeForm, CouncilCreateForm, InviteForm, RoleForm
 from ..models import Invitation
 from ..permissions import grantable_roles
+from ..services import members as services
 
 # Sheet codes live only in the session of the admin who issued them (the database keeps a hash).
 SHEETS_KEY = "sasaeai_sheet_tokens"

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from sasaeai.accounts.services import council_create_with_admin
+from sasaeai.accounts.services.members import council_create_with_admin
 from sasaeai.core.models import Council
 
 

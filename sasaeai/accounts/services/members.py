@@ -25,10 +25,10 @@ from sasaeai.core.models import Council
 from sasaeai.core.permissions import COUNCILS_CREATE
 from sasaeai.core.services import council_create
 
-from . import tokens
-from .models import Invitation, Membership, Role, User
-from .permissions import MEMBERS_MANAGE, ROLE_PERMISSIONS, grantable_roles
-from .selectors import role_for, roles_cache_clear, user_can
+from .. import tokens
+from ..models import Invitation, Membership, Role, User
+from ..permissions import MEMBERS_MANAGE, ROLE_PERMISSIONS, grantable_roles
+from ..selectors import role_for, roles_cache_clear, user_can
 
 STATUS_ACTIVE = "有効"
 STATUS_SUSPENDED = "停止中"

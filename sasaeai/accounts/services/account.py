@@ -1,0 +1,233 @@
+"""Writes to a person's own account and its sign-in security, each audited.
+
+An account belongs to no one council, so an entry about it is written in every council the person
+is a member of (the history of each council shows it); an admin's action is written in the admin's
+council. A person with no membership leaves no entry (there is no council history to write it in).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from sasaeai.core.audit import log_action
+from sasaeai.core.models import Council
+
+from ..models import User
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+EMAIL_CHANGE_SALT = "sasaeai.accounts.email_change"
+
+
+def _log_for_account(
+    user: User,
+    *,
+    actor: User | AnonymousUser | None,
+    action: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    council: Council | None = None,
+) -> None:
+    councils = [council] if council is not None else list(Council.objects.filter(memberships__user=user).distinct())
+    for target in councils:
+        log_action(
+            council=target,
+            actor=actor,
+            action=action,
+            target_label=user.get_username(),
+            before=before,
+            after=after,
+            obj=user,
+        )
+
+
+def base_url() -> str:
+    return str(settings.SASAEAI_BASE_URL).rstrip("/")
+
+
+@transaction.atomic
+def account_update(*, user: User, display_name: str) -> User:
+    """Change the name shown for the person (表示名)."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    before = user.display_name
+    user.display_name = display_name.strip()
+    user.full_clean(exclude=["password"])
+    if user.display_name != before:
+        user.save(update_fields=["display_name"])
+        _log_for_account(
+            user, actor=user, action="account.update", before={"表示名": before}, after={"表示名": user.display_name}
+        )
+    return user
+
+
+@transaction.atomic
+def account_password_set(*, user: User, password: str, by_email_link: bool = False) -> User:
+    """A new password (already validated by the form), changed on the account page or reset by e-mail.
+
+    The password hash is part of the session hash, so every other session of the person ends."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    via = _("メールのリンクで再設定") if by_email_link else _("アカウントのページで変更")
+    _log_for_account(user, actor=user, action="account.password", after={"方法": via})
+    if by_email_link:  # whoever can read the account's e-mail may sign in again at once
+        account_lockout_clear(user=user)
+    return user
+
+
+def _email_taken(email: str, user: User) -> bool:
+    return User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists()
+
+
+def email_change_token(user: User, email: str) -> str:
+    """A signed token naming the account, its current address and the new one (expires by max_age)."""
+    return signing.dumps({"u": user.pk, "old": user.email, "new": email}, salt=EMAIL_CHANGE_SALT)
+
+
+def account_email_change_request(*, user: User, email: str) -> None:
+    """Send a confirmation link to ``email``; the address changes only when the link is opened."""
+    email = email.strip()
+    if email.lower() == (user.email or "").lower():
+        raise ValidationError({"email": _("今のメールアドレスと同じです。")})
+    if _email_taken(email, user):
+        raise ValidationError(
+            {"email": _("このメールアドレスは別のアカウントで使われています。別のアドレスを入力してください。")}
+        )
+    token = email_change_token(user, email)
+    link = base_url() + reverse("accounts:email_confirm", kwargs={"token": token})
+    hours = max(1, settings.SASAEAI_EMAIL_CHANGE_SECONDS // 3600)
+    body = render_to_string("accounts/email/email_change.txt", {"user": user, "link": link, "hours": hours})
+    subject = _("【ささえあい】メールアドレス変更の確認")
+    EmailMessage(subject=subject, body=body, to=[email]).send()
+
+
+@transaction.atomic
+def account_email_change_confirm(*, user: User, token: str) -> User:
+    """Apply a confirmation link: wrong, expired, reused or another person's links change nothing."""
+    invalid = _(
+        "このリンクは使えません。期限が切れたか、すでに使われたか、別のアカウントのものです。もう一度やり直してください。"
+    )
+    try:
+        data = signing.loads(token, salt=EMAIL_CHANGE_SALT, max_age=settings.SASAEAI_EMAIL_CHANGE_SECONDS)
+    except signing.SignatureExpired:
+        raise ValidationError(
+            _("このリンクは期限が切れています。アカウントのページからもう一度変更してください。")
+        ) from None
+    except signing.BadSignature:
+        raise ValidationError(invalid) from None
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not isinstance(data, dict) or data.get("u") != user.pk or data.get("old") != user.email:
+        raise ValidationError(invalid)
+    new = str(data.get("new", ""))
+    if _email_taken(new, user):
+        raise ValidationError(_("このメールアドレスは別のアカウントで使われています。別のアドレスを入力してください。"))
+    before = user.email
+    user.email = new
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["email"])
+    _log_for_account(
+        user, actor=user, action="account.email", before={"メールアドレス": before}, after={"メールアドレス": new}
+    )
+    return user
+
+
+@transaction.atomic
+def account_sign_out_everywhere(*, user: User) -> None:
+    """End every session of the person (the session hash includes the generation raised here)."""
+    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    user.refresh_from_db(fields=["session_generation"])
+    _log_for_account(user, actor=user, action="account.sign_out_everywhere")
+
+
+def account_lockout_clear(*, user: User) -> int:
+    """Forget the failed sign-ins recorded for the account (not for addresses)."""
+    from axes.utils import reset
+
+    return int(reset(username=user.get_username()))
+
+
+@transaction.atomic
+def account_unlock(*, actor: User, user: User, council: Council | None = None) -> int:
+    """An admin lifts a lock-out of ``user`` (the caller checks the admin's permission there)."""
+    count = account_lockout_clear(user=user)
+    _log_for_account(user, actor=actor, action="account.unlock", after={"削除した失敗の記録": count}, council=council)
+    return count
+
+
+# --- Two-step sign-in (TOTP) ---
+
+
+def two_factor_device(user: User, *, confirmed: bool = True) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=confirmed).order_by("pk").first()
+
+
+@transaction.atomic
+def two_factor_start(*, user: User) -> TOTPDevice:
+    """A new, unconfirmed authenticator key (any earlier unconfirmed one is dropped)."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name=_("認証アプリ"), confirmed=False)
+
+
+def _check_code(device: TOTPDevice, token: str) -> None:
+    allowed, _info = device.verify_is_allowed()
+    if not allowed:  # django-otp's back-off after wrong codes: 1, 2, 4, 8 … seconds
+        raise ValidationError({"token": _("確認コードの誤りが続いたため、少し待ってからもう一度入力してください。")})
+    code = (token or "").strip().replace(" ", "")
+    if not (len(code) == 6 and code.isdigit()) or not device.verify_token(code):
+        raise ValidationError(
+            {"token": _("確認コードが違います。認証アプリに今表示されている6桁の数字を入力してください。")}
+        )
+
+
+def two_factor_confirm(*, user: User, token: str) -> TOTPDevice:
+    """Turn two-step sign-in on once the person typed a code from the new key."""
+    device = two_factor_device(user, confirmed=False)
+    if device is None:
+        raise ValidationError(_("設定を始めてから確認コードを入力してください。"))
+    _check_code(device, token)  # outside the transaction: a failure is counted (throttled) even so
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user, confirmed=True).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        _log_for_account(user, actor=user, action="account.two_factor", after={"2段階認証": "オン"})
+    return device
+
+
+def two_factor_verify(*, user: User, token: str) -> TOTPDevice:
+    """The confirmed device, if ``token`` is a valid code for it; ValidationError otherwise."""
+    device = two_factor_device(user)
+    if device is None:
+        raise ValidationError(_("2段階認証が設定されていません。"))
+    _check_code(device, token)
+    return device
+
+
+def two_factor_disable(*, user: User, token: str) -> None:
+    """Turn two-step sign-in off (with a current code); refused where the council requires it."""
+    from ..selectors import two_factor_required
+
+    if two_factor_required(user):
+        raise ValidationError(_("所属する社協の設定により、社協管理者は2段階認証をやめられません。"))
+    two_factor_verify(user=user, token=token)
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        _log_for_account(user, actor=user, action="account.two_factor", after={"2段階認証": "オフ"})
+
+
+@transaction.atomic
+def two_factor_reset(*, actor: User, user: User, council: Council) -> None:
+    """An admin removes a member's two-step setting (lost phone); the member sets it up again."""
+    TOTPDevice.objects.filter(user=user).delete()
+    _log_for_account(user, actor=actor, action="account.two_factor_reset", council=council)
