@@ -305,3 +305,22 @@ def test_the_bulk_lock_check_names_only_the_locked(client, users, django_assert_
     sign_in(client, "viewer_a", "wrong", address="192.0.2.60")
     with django_assert_num_queries(1):
         assert locked_out_usernames(["editor_a", "viewer_a", "admin_a"]) == {"editor_a"}
+
+
+def test_the_member_screens_show_a_lock_out_and_unlock_it_from_the_member_page(client, users, councils):
+    lock(client, "editor_a")
+    membership = Membership.objects.get(user=users["editor"], council=councils["a"])
+    client.force_login(users["admin"])
+    listing = client.get(reverse("members:list", args=[councils["a"].pk])).content.decode()
+    assert listing.count("ログインがロック中") == 1
+    detail_url = reverse("members:detail", args=[councils["a"].pk, membership.pk])
+    page = client.get(detail_url).content.decode()
+    assert "ログインがロックされています" in page
+    assert reverse("accounts:unlock", args=[councils["a"].pk, users["editor"].pk]) in page
+    response = client.post(
+        reverse("accounts:unlock", args=[councils["a"].pk, users["editor"].pk]), {"next": detail_url}
+    )
+    assert response.status_code == 302 and response["Location"] == detail_url
+    assert not is_locked_out(users["editor"])
+    assert "ログインがロック中" not in client.get(reverse("members:list", args=[councils["a"].pk])).content.decode()
+    assert "ログインはロックされていません" in client.get(detail_url).content.decode()

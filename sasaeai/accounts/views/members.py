@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from sasaeai.core.audit import ACTION_LABELS
 from sasaeai.core.models import Council
+from sasaeai.core.permissions import ACCOUNTS_SECURITY as SECURITY
 from sasaeai.core.view_helpers import form_errors_from
 
 from .. import selectors, tokens
@@ -28,6 +29,7 @@ from ..member_forms import AcceptForm, CodeForm, CouncilCreateForm, InviteForm, 
 from ..models import Invitation
 from ..permissions import grantable_roles
 from ..services import members as services
+from ..services.account import two_factor_device
 
 # Sheet codes live only in the session of the admin who issued them (the database keeps a hash).
 SHEETS_KEY = "sasaeai_sheet_tokens"
@@ -53,12 +55,14 @@ def _sheet_url(invitation: Invitation) -> str:
 
 @council_permission("members.manage")
 def member_list(request: PermittedRequest, council: Council) -> HttpResponse:
+    rows = selectors.members_for_council(council)
     return render(
         request,
         "accounts/members/list.html",
         {
             "council": council,
-            "rows": selectors.members_for_council(council),
+            "rows": rows,
+            "locked": selectors.locked_out_usernames(r.username for r in rows if r.membership),
             "history": selectors.member_history(council),
             "action_labels": ACTION_LABELS,
             "perms_here": request.council_permissions,
@@ -108,7 +112,16 @@ def member_invite(request: PermittedRequest, council: Council) -> HttpResponse:
 def member_detail(request: PermittedRequest, council: Council, membership_id: int) -> HttpResponse:
     membership = selectors.membership_get_for_manager(request.user, council, membership_id)
     form = RoleForm(roles=grantable_roles(request.council_permissions), initial={"role": membership.role})
-    return render(request, "accounts/members/detail.html", {"council": council, "membership": membership, "form": form})
+    security = SECURITY in request.council_permissions
+    context = {
+        "council": council,
+        "membership": membership,
+        "form": form,
+        "security": security,
+        "locked": security and selectors.is_locked_out(membership.user),
+        "two_factor_on": security and two_factor_device(membership.user) is not None,
+    }
+    return render(request, "accounts/members/detail.html", context)
 
 
 def _membership_action(request: PermittedRequest, council: Council, membership_id: int, action: str) -> HttpResponse:
