@@ -99,7 +99,7 @@ def test_the_proxy_address_is_kept_for_logs(settings):
 
 def test_a_wrong_setting_fails_at_startup(settings):
     settings.SASAEAI_TRUSTED_PROXIES = ("10.0.0.5", "proxy.example")
-    with pytest.raises(ImproperlyConfigured, match="proxy.example"):
+    with pytest.raises(ImproperlyConfigured, match=r"proxy\.example"):
         TrustedProxyMiddleware(lambda r: HttpResponse())
     settings.SASAEAI_TRUSTED_PROXIES = "10.0.0.5, 10.1.0.0/16"  # a string is accepted too
     TrustedProxyMiddleware(lambda r: HttpResponse())

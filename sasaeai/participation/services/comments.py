@@ -286,7 +286,7 @@ def comment_submit(*, period, text, section=None, name="", district="", contact=
     # The client's gate first: its comments to any period are counted and stored one at a time.
     ratelimit.gate(ratelimit.COMMENT, client, now)
     # Then the period row: its numbers are decided one submission at a time.
-    period = PublicCommentPeriod.objects.select_for_update().select_related("plan").get(pk=period.pk)
+    period = PublicCommentPeriod.objects.select_for_update(of=("self",)).select_related("plan").get(pk=period.pk)
     state = period_state(period, today)
     if state != OPEN:
         raise ValidationError(_not_open_message(period, state))

@@ -68,7 +68,7 @@ def retry_when_locked(func: Callable[P, R]) -> Callable[P, R]:
             except OperationalError as exc:
                 if "locked" not in str(exc) or time.monotonic() > deadline:
                     raise
-            time.sleep(delay * random.uniform(0.5, 1.5))  # noqa: S311 - jitter, not security
+            time.sleep(delay * random.uniform(0.5, 1.5))  # jitter, not security
             delay = min(delay * 2, 0.1)
 
     return wrapper
