@@ -4,22 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('participation', '0003_era_date_range'),
+        ("participation", "0003_era_date_range"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ClientGate',
+            name="ClientGate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(choices=[('comment', 'パブリックコメント'), ('survey', 'オンラインアンケート')], max_length=10)),
-                ('client_hash', models.CharField(max_length=64)),
-                ('touched_at', models.DateTimeField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[("comment", "パブリックコメント"), ("survey", "オンラインアンケート")], max_length=10
+                    ),
+                ),
+                ("client_hash", models.CharField(max_length=64)),
+                ("touched_at", models.DateTimeField()),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('scope', 'client_hash'), name='client_gate_unique')],
+                "constraints": [models.UniqueConstraint(fields=("scope", "client_hash"), name="client_gate_unique")],
             },
         ),
     ]
