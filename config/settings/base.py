@@ -36,6 +36,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "sasaeai.core.middleware.TrustedProxyMiddleware",  # REMOTE_ADDR = the client behind trusted proxies
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -176,6 +177,12 @@ SASAEAI_COMMENT_RATE_LIMITS = tuple(
     tuple(int(x) for x in pair.split(":"))
     for pair in os.environ.get("SASAEAI_COMMENT_RATE_LIMITS", "600:5,86400:20").split(",")
     if pair.strip()
+)
+
+# Client addresses behind a reverse proxy (sasaeai/core/middleware.py, docs/operations.md): the proxies'
+# IP addresses or networks, comma-separated. Only requests from these have X-Forwarded-For read.
+SASAEAI_TRUSTED_PROXIES = tuple(
+    p.strip() for p in os.environ.get("SASAEAI_TRUSTED_PROXIES", "").split(",") if p.strip()
 )
 
 SESSION_COOKIE_HTTPONLY = True

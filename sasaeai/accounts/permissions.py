@@ -32,6 +32,7 @@ PERMISSIONS: dict[str, str] = {
     "progress.manage": "指標・目標値・報告の頻度を設定する",
     "progress.report": "進捗を報告する（状況・実施内容・実績値）— どの項目でも",
     "progress.report_own": "自分の担当の項目の進捗を報告する（リーダーはグループの項目も）",
+    "progress.attachments": "進捗報告の添付（写真・資料）を開く・ダウンロードする",
     "evaluation.view": "評価をすべての段階（自己評価・確認を含む）で見る",
     "evaluation.view_internal": "内部評価・外部評価・最終評価を見る（自己評価と確認は見ない）",
     "evaluation.self": "自己評価を入力・確定する — どの事業でも",
@@ -50,6 +51,7 @@ PERMISSIONS: dict[str, str] = {
     "participation.view": "策定の記録（工程・アンケートの集計・意見・懇談会・委員会）を見る",
     "participation.manage": "アンケート・意見・懇談会・委員会・策定の工程を編集し、回答を取り込む",
     "participation.comments": "パブリックコメントを整理・回答・公表する（意見を出した人の氏名・連絡先を見る）",
+    "participation.materials": "委員会の資料をダウンロードする",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -71,6 +73,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "progress.view",
             "progress.manage",
             "progress.report",
+            "progress.attachments",
             "evaluation.view",
             "evaluation.self",
             "evaluation.review",
@@ -82,6 +85,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "participation.view",
             "participation.manage",
             "participation.comments",
+            "participation.materials",
         }
     ),
     Role.LEADER: frozenset(
@@ -90,21 +94,25 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "plans.export",
             "progress.view",
             "progress.report_own",
+            "progress.attachments",
             "evaluation.view",
             "evaluation.self_own",
             "evaluation.review_own",
             "evaluation.export",
             "participation.view",
+            "participation.materials",
         }
     ),
     Role.REPORTER: frozenset(
-        {"plans.view", "progress.view", "progress.report_own", "evaluation.view", "evaluation.self_own"}
+        {"plans.view", "progress.view", "progress.report_own", "progress.attachments"}
+        | {"evaluation.view", "evaluation.self_own"}
     ),
     Role.VIEWER: frozenset(
-        {"plans.view", "plans.export", "progress.view", "evaluation.view", "evaluation.export", "participation.view"}
+        {"plans.view", "plans.export", "progress.view", "progress.attachments", "evaluation.view", "evaluation.export"}
+        | {"participation.view", "participation.materials"}
     ),
     # 評価委員: reads the plan, progress and the internal evaluation; enters the external evaluation
-    # and the committee's 答申. Nothing else.
+    # and the committee's 答申. Nothing else: no downloads (attachments, materials, survey workbook), no names.
     Role.COMMITTEE: frozenset(
         {
             "plans.view",

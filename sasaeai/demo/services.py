@@ -45,6 +45,36 @@ def demo_council_names() -> list[str]:
     return [item["name"] for item in data["councils"]]
 
 
+def all_demo_council_names() -> set[str]:
+    """Every council of demo/data/councils.yaml, at every level (中原区社会福祉協議会 too)."""
+    data = yaml.safe_load((DATA_DIR / "councils.yaml").read_text(encoding="utf-8"))
+    names: set[str] = set()
+
+    def visit(items):
+        for item in items:
+            names.add(item["name"])
+            visit(item.get("children", []))
+
+    visit(data["councils"])
+    return names
+
+
+def foreign_councils():
+    """Councils in the database that the demo did not make (a real council sharing the database)."""
+    return Council.objects.exclude(name__in=all_demo_council_names()).order_by("name")
+
+
+def demo_usernames_taken_by_others():
+    """Demo user names that already belong to someone with a role in a council the demo did not make:
+    the demo would give them its well-known password (``--reset``) and its councils."""
+    names = [username for username, *_rest in DEMO_USERS]
+    return sorted(
+        User.objects.filter(username__in=names, memberships__council__in=foreign_councils())
+        .values_list("username", flat=True)
+        .distinct()
+    )
+
+
 def load_councils():
     data = yaml.safe_load((DATA_DIR / "councils.yaml").read_text(encoding="utf-8"))
 

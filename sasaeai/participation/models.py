@@ -443,3 +443,23 @@ class MeetingMaterial(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ClientGate(models.Model):
+    """One row per (scope, client): written first and held locked while one resident's submission is
+    counted against the rate limit and stored, so the check and the insert are atomic per client across
+    every period and questionnaire (``participation/ratelimit.py``). Only the hash is kept."""
+
+    class Scope(models.TextChoices):
+        COMMENT = "comment", _("パブリックコメント")
+        SURVEY = "survey", _("オンラインアンケート")
+
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    client_hash = models.CharField(max_length=64)
+    touched_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "client_hash"], name="client_gate_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.client_hash[:8]}"

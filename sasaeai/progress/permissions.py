@@ -46,6 +46,7 @@ VIEW = permission("progress.view")
 MANAGE = permission("progress.manage")
 REPORT = permission("progress.report")
 REPORT_OWN = permission("progress.report_own")
+ATTACHMENTS = permission("progress.attachments")  # photos and documents of reports (not 評価委員)
 #: Either lets a person open a report form (the reminders' audience).
 REPORT_ANY = frozenset({REPORT, REPORT_OWN})
 

@@ -33,6 +33,7 @@ progress.view                Y     Y      Y      Y       Y        Y        N    
 progress.manage              Y     Y      N      N       N        N        N       N
 progress.report              Y     Y      N      N       N        N        N       N
 progress.report_own          N     N      N      Y       Y        N        N       N
+progress.attachments         Y     Y      Y      Y       Y        N        N       N
 evaluation.view              Y     Y      Y      Y       Y        N        N       N
 evaluation.view_internal     N     N      N      N       N        Y        N       N
 evaluation.self              Y     Y      N      N       N        N        N       N
@@ -51,6 +52,7 @@ evaluation.export            Y     Y      Y      Y       N        N        N    
 participation.view           Y     Y      Y      Y       N        Y        N       N
 participation.manage         Y     Y      N      N       N        N        N       N
 participation.comments       Y     Y      N      N       N        N        N       N
+participation.materials      Y     Y      Y      Y       N        N        N       N
 """
 
 

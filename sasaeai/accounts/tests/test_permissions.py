@@ -24,6 +24,7 @@ EXPECTED = {
         "progress.view",
         "progress.manage",
         "progress.report",
+        "progress.attachments",
         "evaluation.view",
         "evaluation.self",
         "evaluation.review",
@@ -39,6 +40,7 @@ EXPECTED = {
         "participation.view",
         "participation.manage",
         "participation.comments",
+        "participation.materials",
     },
     "editor": {
         "plans.view",
@@ -50,6 +52,7 @@ EXPECTED = {
         "progress.view",
         "progress.manage",
         "progress.report",
+        "progress.attachments",
         "evaluation.view",
         "evaluation.self",
         "evaluation.review",
@@ -61,26 +64,38 @@ EXPECTED = {
         "participation.view",
         "participation.manage",
         "participation.comments",
+        "participation.materials",
     },
     "leader": {
         "plans.view",
         "plans.export",
         "progress.view",
         "progress.report_own",
+        "progress.attachments",
         "evaluation.view",
         "evaluation.self_own",
         "evaluation.review_own",
         "evaluation.export",
         "participation.view",
+        "participation.materials",
     },
-    "reporter": {"plans.view", "progress.view", "progress.report_own", "evaluation.view", "evaluation.self_own"},
+    "reporter": {
+        "plans.view",
+        "progress.view",
+        "progress.report_own",
+        "progress.attachments",
+        "evaluation.view",
+        "evaluation.self_own",
+    },
     "viewer": {
         "plans.view",
         "plans.export",
         "progress.view",
+        "progress.attachments",
         "evaluation.view",
         "evaluation.export",
         "participation.view",
+        "participation.materials",
     },
     # 評価委員: reads plan, progress and the internal evaluation; writes the external evaluation and 答申.
     "committee": {
@@ -301,3 +316,110 @@ def test_council_admin_edits_contact_details_and_branches(client, users, council
     assert response.status_code == 200 and "有効なメールアドレスを入力してください" in response.content.decode()
     councils["a"].refresh_from_db()
     assert councils["a"].email == ""
+
+
+# --------------------------------------------------------------------------- downloads
+# What each role may download, as docs/permissions.md ("Downloads") says: a 評価委員 downloads nothing.
+DOWNLOADS = [
+    ("plan_file", "plans.export", lambda w: reverse("plans:export", args=[w["plan"].pk])),
+    ("evaluation_xlsx", "evaluation.export", lambda w: reverse("evaluation_reports:xlsx", args=[w["plan"].pk])),
+    ("evaluation_csv", "evaluation.export", lambda w: reverse("evaluation_reports:csv", args=[w["plan"].pk])),
+    ("progress_workbook", "progress.report", lambda w: reverse("excel:download", args=[w["plan"].pk])),
+    (
+        "report_attachment",
+        "progress.attachments",
+        lambda w: reverse("progress:attachment", args=[w["plan"].pk, w["attachment"].pk]),
+    ),
+    (
+        "survey_workbook",
+        "participation.manage",
+        lambda w: reverse("surveys:export", args=[w["plan"].pk, w["survey"].pk]),
+    ),
+    (
+        "committee_material",
+        "participation.materials",
+        lambda w: reverse("participation:material", args=[w["plan"].council_id, w["material"].pk]),
+    ),
+    (
+        "comment_export",
+        "participation.comments",
+        lambda w: reverse("comments:export", args=[w["plan"].pk, w["period"].pk]),
+    ),
+]
+
+
+def _download_world(plan, by):
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from sasaeai.participation.models import Committee, CommitteeMeeting, MeetingMaterial
+    from sasaeai.participation.services import comments, surveys
+    from sasaeai.progress.models import ProgressReport, ReportAttachment
+
+    node = leaf(plan)
+    report = ProgressReport.objects.create(node=node, fiscal_year=plan.period_start, period=1, done_text="サロン")
+    attachment = ReportAttachment(report=report, name="写真.jpg", size=3, content_type="image/jpeg")
+    attachment.file.save("photo.jpg", ContentFile(b"jpg"), save=True)
+    committee = Committee.objects.create(council=plan.council, plan=plan, name="策定委員会")
+    meeting = CommitteeMeeting.objects.create(committee=committee, number=1)
+    material = MeetingMaterial(meeting=meeting, name="資料.pdf", size=3, content_type="application/pdf")
+    material.file.save("material.pdf", ContentFile(b"pdf"), save=True)
+    survey = surveys.questionnaire_create(plan=plan, by=by, title="住民アンケート")
+    surveys.question_save(questionnaire=survey, by=by, code="Q1", text="ご意見", kind="text")
+    today = timezone.localdate()
+    period = comments.period_save(
+        plan=plan, by=by, title="募集", opens_on=today - timedelta(days=1), closes_on=today + timedelta(days=5)
+    )
+    return {"plan": plan, "attachment": attachment, "material": material, "survey": survey, "period": period}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_download_matrix(client, users, councils, role):
+    """Every download for every role, in its council and in another council (the same 404)."""
+    worlds = {}
+    for key in ("a", "b"):
+        plan = create_plan(council=councils[key], nodes=4, issues=1, title=f"計画{key}")
+        worlds[key] = _download_world(plan, users["admin"] if key == "a" else users["outsider"])
+    client.force_login(users[role])
+    for where, world in worlds.items():
+        got = {name: client.get(url(world)).status_code for name, _perm, url in DOWNLOADS}
+        want = {name: 200 if where == "a" and _allowed(role, perm) else 404 for name, perm, _url in DOWNLOADS}
+        assert got == want, where
+
+
+def test_a_committee_member_sees_no_download_links_and_no_staff_names(client, users, councils):
+    from sasaeai.evaluation import midterm
+
+    plan = create_plan(council=councils["a"], nodes=4, issues=1, title="計画")
+    world = _download_world(plan, users["admin"])
+    snapshot = midterm.snapshot_take(plan=plan, by=users["editor"], title="中間評価")
+    node = world["attachment"].report.node
+    pages = {
+        "node": reverse("plans:node", args=[plan.pk, node.pk]),
+        "committee": reverse(
+            "participation:committee", args=[councils["a"].pk, world["material"].meeting.committee_id]
+        ),
+        "survey": reverse("surveys:results", args=[plan.pk, world["survey"].pk]),
+        "midterm_list": reverse("midterm:list", args=[plan.pk]),
+        "snapshot": reverse("midterm:snapshot", args=[plan.pk, snapshot.pk]),
+    }
+    links = {
+        "node": reverse("progress:attachment", args=[plan.pk, world["attachment"].pk]),
+        "committee": reverse("participation:material", args=[councils["a"].pk, world["material"].pk]),
+        "survey": reverse("surveys:export", args=[plan.pk, world["survey"].pk]),
+    }
+    staff_name = str(users["editor"])
+    for role in ("committee", "editor"):
+        client.force_login(users[role])
+        for name, page in pages.items():
+            response = client.get(page)
+            assert response.status_code == 200, (role, name)
+            html = response.content.decode()
+            if name in links:
+                assert (links[name] in html) == (role == "editor"), (role, name)
+            if name in ("midterm_list", "snapshot"):
+                assert (staff_name in html) == (role == "editor"), (role, name)
+    client.force_login(users["committee"])
+    assert "写真.jpg" in client.get(pages["node"]).content.decode()  # the name is listed, not linked

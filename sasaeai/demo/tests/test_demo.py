@@ -4,7 +4,7 @@ transcription of shared/seeds has."""
 import io
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from sasaeai.core.models import Branch, Council
 from sasaeai.plans.models import CommunityIssue, NodeAction, Plan, PlanNode
@@ -196,7 +196,7 @@ def test_demo_logins_get_no_role_in_a_council_the_demo_did_not_make(db):
     from sasaeai.core.services import council_create
 
     real = council_create(name="本物の市社会福祉協議会")
-    call_command("demo", stdout=io.StringIO())
+    call_command("demo", "--allow-foreign-councils", stdout=io.StringIO())
     assert not Membership.objects.filter(council=real).exists()
     demo_admin = Membership.objects.filter(user__username="demo", role="admin")
     assert sorted(demo_admin.values_list("council__name", flat=True)) == sorted(
@@ -208,3 +208,107 @@ def test_demo_logins_get_no_role_in_a_council_the_demo_did_not_make(db):
             "東久留米市社会福祉協議会",
         ]
     )
+
+
+def test_demo_refuses_a_database_with_a_council_it_did_not_make(db):
+    """A real installation is never filled with the well-known demo logins by mistake."""
+    from sasaeai.accounts.models import Membership, User
+    from sasaeai.core.models import Council
+    from sasaeai.core.services import council_create
+    from sasaeai.plans.models import Plan
+
+    real = council_create(name="本物の市社会福祉協議会")
+
+    def state():
+        return (
+            sorted(Council.objects.values_list("name", flat=True)),
+            sorted(User.objects.values_list("username", "password")),
+            Plan.objects.count(),
+            sorted(Membership.objects.values_list("user__username", "council__name", "role")),
+        )
+
+    before = state()
+    with pytest.raises(CommandError) as refused:
+        call_command("demo", "--reset", stdout=io.StringIO())
+    message = str(refused.value)
+    assert "デモが作っていない社協（本物の市社会福祉協議会）" in message
+    assert "--allow-foreign-councils" in message and "何も変更していません" in message
+    assert state() == before  # nothing changed
+    assert not Membership.objects.filter(council=real).exists()
+
+
+def test_demo_refusal_exits_non_zero_from_the_command_line(db, monkeypatch, capsys):
+    """As manage.py runs it: exit status 1, the message on stderr, no logins printed."""
+    from django.db import connections
+
+    from sasaeai.core.services import council_create
+    from sasaeai.demo.management.commands.demo import Command
+
+    council_create(name="本物の市社会福祉協議会")
+    monkeypatch.setattr(connections, "close_all", lambda: None)  # keep the test's transaction
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(SystemExit) as exited:
+        Command(stdout=out, stderr=err).run_from_argv(["manage.py", "demo"])
+    assert exited.value.code == 1
+    assert "デモが作っていない社協（本物の市社会福祉協議会）" in err.getvalue()
+    assert "sasaeai-demo" not in out.getvalue() + err.getvalue()
+
+
+def test_demo_names_a_few_foreign_councils_and_says_there_are_more(db):
+    from sasaeai.core.services import council_create
+
+    for i in range(7):
+        council_create(name=f"よその社協{i}")
+    with pytest.raises(CommandError, match="よその社協4 ほか"):
+        call_command("demo", stdout=io.StringIO())
+
+
+def test_demo_child_councils_of_its_own_are_not_foreign(db):
+    from sasaeai.demo.services import all_demo_council_names, demo_council_names
+
+    assert "中原区社会福祉協議会" in all_demo_council_names()
+    assert set(demo_council_names()) < all_demo_council_names()
+
+
+def test_demo_refuses_a_demo_user_name_taken_by_a_real_member(db):
+    """With the flag, a real user called "editor" in a real council would get the demo password: refused."""
+    from sasaeai.accounts.models import Membership, User
+    from sasaeai.core.services import council_create
+
+    real = council_create(name="本物の市社会福祉協議会")
+    person, _made = User.objects.get_or_create(username="editor")
+    person.set_password("a-real-secret-123")
+    person.save()
+    Membership.objects.filter(user=person).delete()
+    Membership.objects.create(user=person, council=real, role="admin")
+    with pytest.raises(CommandError, match="ユーザー名 editor は"):
+        call_command("demo", "--allow-foreign-councils", "--reset", stdout=io.StringIO())
+    person.refresh_from_db()
+    assert person.check_password("a-real-secret-123")
+    assert list(Membership.objects.filter(user=person).values_list("council__name", flat=True)) == [real.name]
+
+
+def test_demo_prints_how_to_log_in(db):
+    out = io.StringIO()
+    call_command("demo", stdout=out)
+    text = out.getvalue()
+    assert "ユーザー名 demo" in text and "パスワード sasaeai-demo" in text
+
+
+def test_the_demo_password_is_shown_nowhere_else(client):
+    """Only the demo command (and the README's quick start) tell the well-known password."""
+    from pathlib import Path
+
+    from sasaeai.demo.services import DEMO_PASSWORD
+
+    root = Path(__file__).resolve().parents[3]
+    for page in ("/login/", "/"):
+        assert DEMO_PASSWORD not in client.get(page, follow=True).content.decode()
+    for path in (root / "sasaeai").rglob("*"):
+        if path.suffix in {".html", ".txt", ".po", ".js", ".css"}:
+            assert DEMO_PASSWORD not in path.read_text(encoding="utf-8", errors="replace"), path
+    for path in (root / "docs").rglob("*.md"):
+        assert DEMO_PASSWORD not in path.read_text(encoding="utf-8"), path
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    quick_start = readme.split("## はじめ方", 1)[1].split("\n## ", 1)[0]
+    assert readme.count(DEMO_PASSWORD) == quick_start.count(DEMO_PASSWORD)

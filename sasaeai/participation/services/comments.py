@@ -5,7 +5,8 @@ The writes (reads are in ``../selectors/comments.py``):
 
 - ``period_save`` / ``period_publish``: staff, audited (``comment_period.save`` / ``comment_period.publish``);
 - ``comment_submit``: a resident, not audited (no actor). Checks the period is open, the text (length,
-  number of URLs) and the per-client rate limit, numbers the comment under a lock on the period row,
+  number of URLs) and the per-client rate limit (atomic per client over every period: ``ratelimit.py``),
+  numbers the comment under a lock on the period row,
   and creates the comment's ``Voice`` in the same transaction;
 - ``comment_update`` / ``comments_bulk_update``: staff triage, version-checked, audited (``comment.update``);
 - the staff export: ``export_rows`` / ``export_csv`` / ``export_xlsx``. The reads — ``period_by_key``,
@@ -41,7 +42,7 @@ from sasaeai.core.concurrency import check_version
 from sasaeai.plans.models import PlanSection
 
 from ..models import PublicComment, PublicCommentPeriod, Voice
-from . import surveys
+from . import ratelimit, surveys
 
 TOKEN_SALT = "sasaeai.participation.comment-form"
 TOKEN_MAX_AGE = 24 * 60 * 60  # a form older than a day is sent again (the text is kept)
@@ -273,6 +274,7 @@ def _check_rate(client, now):
             raise CommentRateLimited(_("短い時間に多くのご意見が送信されたため、受付を一時的に止めています。"))
 
 
+@ratelimit.retry_when_locked
 @transaction.atomic
 def comment_submit(*, period, text, section=None, name="", district="", contact="", client="", today=None):
     """A resident's comment: the next number of the period, and its Voice, in one transaction.
@@ -281,8 +283,10 @@ def comment_submit(*, period, text, section=None, name="", district="", contact=
     named) or CommentRateLimited; nothing is stored then."""
     today = today or timezone.localdate()
     now = timezone.now()
-    # Lock the period row: numbers and the rate limit are decided one submission at a time.
-    period = PublicCommentPeriod.objects.select_for_update().select_related("plan").get(pk=period.pk)
+    # The client's gate first: its comments to any period are counted and stored one at a time.
+    ratelimit.gate(ratelimit.COMMENT, client, now)
+    # Then the period row: its numbers are decided one submission at a time.
+    period = PublicCommentPeriod.objects.select_for_update(of=("self",)).select_related("plan").get(pk=period.pk)
     state = period_state(period, today)
     if state != OPEN:
         raise ValidationError(_not_open_message(period, state))

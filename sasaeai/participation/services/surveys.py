@@ -37,6 +37,7 @@ from sasaeai.core.concurrency import check_version
 
 from ..models import Choice, Question, Questionnaire, Response, Tag, Voice
 from ..selectors.surveys import is_accepting
+from . import ratelimit
 
 # Limits (see docs/surveys.md).
 TEXT_MAX_LENGTH = 4000  # a free answer without its own limit
@@ -768,9 +769,13 @@ class RateLimited(Exception):
 
 
 def is_rate_limited(hash_value: str, now=None) -> bool:
+    """Whether the client has sent ``SASAEAI_SURVEY_RATE_LIMIT`` online answers within the window, over
+    every survey. Public comments have their own budget (their anonymous Response copies are not counted)."""
     limit, window = rate_limit()
     now = now or timezone.now()
-    recent = Response.objects.filter(client_hash=hash_value, submitted_at__gte=now - timedelta(seconds=window))
+    recent = Response.objects.filter(
+        client_hash=hash_value, source=Response.Source.ONLINE, submitted_at__gte=now - timedelta(seconds=window)
+    ).exclude(questionnaire__kind=Questionnaire.Kind.PUBLIC_COMMENT)
     return recent.count() >= limit
 
 
@@ -792,11 +797,14 @@ def next_online_respondent(questionnaire) -> str:
             return candidate
 
 
+@ratelimit.retry_when_locked
 @transaction.atomic
 def response_submit_online(*, questionnaire, raw: dict, client: str) -> Response:
     """Store one resident's online answers (``client``: ``client_hash`` of the sender). Raises
     ``NotAccepting``, ``RateLimited`` or ``ValidationError`` (keyed by question code). Anonymous:
-    not audited, no name stored."""
+    not audited, no name stored. The rate limit is checked under the client's gate (``ratelimit.py``),
+    so parallel answers to several surveys cannot pass it together."""
+    ratelimit.gate(ratelimit.SURVEY, client, timezone.now())
     q = Questionnaire.objects.select_for_update().get(pk=questionnaire.pk)
     if not is_accepting(q):
         raise NotAccepting

@@ -210,6 +210,7 @@ def test_material_is_served_only_with_permission(committee, councils, users, cli
     assert response["X-Content-Type-Options"] == "nosniff" and "attachment" in response["Content-Disposition"]
     assert client_for(users["outsider"]).get(url).status_code == 404
     assert client_for(users["reporter"]).get(url).status_code == 404
+    assert client_for(users["committee"]).get(url).status_code == 404  # 評価委員: no downloads
     assert (
         client_for(users["outsider"])
         .get(reverse("participation:material", args=[councils["b"].pk, material.pk]))

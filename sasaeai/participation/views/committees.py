@@ -20,7 +20,7 @@ from ..forms import (
     member_rows,
 )
 from ..models import Committee
-from ..permissions import MANAGE
+from ..permissions import MANAGE, MATERIALS
 from ..permissions import VIEW as READ
 from ..selectors import committees as committee_selectors
 from ..services import committees as committee_services
@@ -226,7 +226,7 @@ def meeting_edit(request, council, committee_id, meeting_id):
     return _meeting_form(request, council, committee, committee_selectors.meeting_get(committee, meeting_id))
 
 
-@council_permission(READ)
+@council_permission(MATERIALS)
 def material_download(request, council, material_id):
     material = committee_selectors.material_get(council, material_id)
     return stored_file_response(material.file, name=material.name, content_type=material.content_type)

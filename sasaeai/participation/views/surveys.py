@@ -440,7 +440,7 @@ def survey_free_tag(request, plan, questionnaire_id, response_id, question_id):
     return redirect(back + f"#answer-{response.pk}")
 
 
-@plan_permission(READ)
+@plan_permission(MANAGE)  # every free answer with the respondent's attributes: staff who run the survey
 def survey_export(request, plan, questionnaire_id):
     q = survey_selectors.questionnaire_get(plan, questionnaire_id)
     data = exporter.build(q, attribute_code=request.GET.get("attribute") or None)

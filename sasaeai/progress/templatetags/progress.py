@@ -5,7 +5,7 @@ from sasaeai.core.templatetags.sasaeai import has_perm_here
 
 from .. import selectors
 from ..models import TargetChange
-from ..permissions import VIEW, reportable_years
+from ..permissions import ATTACHMENTS, VIEW, reportable_years
 
 register = template.Library()
 
@@ -44,6 +44,7 @@ def node_progress(context, node):
         "perms_here": perms,
         "target_changes": target_changes,
         "show_changer": has_perm_here(perms, AUDIT_VIEW),
+        "can_open_attachments": has_perm_here(perms, ATTACHMENTS),
         "can_report_now": current in reportable,
         "reportable_years": reportable,
     }

@@ -517,7 +517,7 @@ def statuses_edit(request, council):
     return render(request, "progress/statuses_form.html", {"council": council, "formset": formset})
 
 
-@plan_permission("progress.view")
+@plan_permission(permissions.ATTACHMENTS)
 def attachment_download(request, plan, attachment_id):
     from sasaeai.core.files import stored_file_response
 
