@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -15,7 +16,7 @@ DEBUG = os.environ.get("SASAEAI_DEBUG", "1") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("SASAEAI_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "sasaeai.core.admin_apps.SasaeaiAdminConfig",  # django.contrib.admin, superusers only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -32,6 +33,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -133,9 +135,36 @@ SASAEAI_COMMENT_RATE_LIMITS = tuple(
     if pair.strip()
 )
 
+# ----------------------------------------------------------------------------------------------
+# Security headers, Content-Security-Policy, error pages and the Django admin (every environment;
+# production.py adds HTTPS: HSTS, the SSL redirect, secure cookies). See docs/operations.md.
+# The pages carry no inline style or script and no JavaScript at all (tests/test_security_headers.py
+# renders them and checks), so the demo and the tests run under the same strict policy production does.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],  # only the Django admin's own static files; the app ships no script
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
-X_FRAME_OPTIONS = "DENY"
+# A form sent after its CSRF token went stale gets a Japanese page with a way back (core/error_views.py).
+CSRF_FAILURE_VIEW = "sasaeai.core.error_views.csrf_failure"
+# Where the Django admin lives (superusers only; councils never need it). Empty: no admin at all.
+SASAEAI_ADMIN_PATH = os.environ.get("SASAEAI_ADMIN_PATH", "django-admin/").strip("/")
+# ----------------------------------------------------------------------------------------------
 
 LOGGING = {
     "version": 1,
