@@ -27,5 +27,5 @@ def color_chip(color: object, text: object = "", css_class: str = "status-badge"
     return mark_safe(
         f'<span class="{escape(css_class)} colored">'
         f'<svg class="chip-fill" aria-hidden="true" focusable="false" viewBox="0 0 1 1" preserveAspectRatio="none">'
-        f'<rect width="1" height="1" fill="{fill}" shape-rendering="crispEdges"/></svg>{label}</span>'
+        f'<rect x="-1" y="-1" width="3" height="3" fill="{fill}"/></svg>{label}</span>'
     )
