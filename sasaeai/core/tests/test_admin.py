@@ -1,5 +1,10 @@
 """The Django admin: superusers only, no sign-in form of its own, and the history read-only."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 from django.urls import reverse
@@ -82,3 +87,16 @@ def test_history_cannot_be_added_changed_or_deleted(client_for, superuser, entry
     entry.refresh_from_db()
     assert (entry.action, entry.target_label) == ("plan.create", "計画")
     assert AuditEntry.objects.count() == before
+
+
+@pytest.mark.parametrize(("value", "expected"), [("kanri-7f3a/", "/kanri-7f3a/"), ("/a/b", "/a/b/"), ("", "none")])
+def test_admin_path_comes_from_the_environment_and_empty_turns_it_off(value, expected):
+    code = (
+        "import django; django.setup(); from django.urls import NoReverseMatch, reverse\n"
+        "try:\n    print(reverse('admin:index'))\nexcept NoReverseMatch:\n    print('none')"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "SASAEAI_ADMIN_PATH": value}
+    root = Path(__file__).resolve().parents[3]
+    result = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
