@@ -138,12 +138,12 @@ SASAEAI_COMMENT_RATE_LIMITS = tuple(
 # ----------------------------------------------------------------------------------------------
 # Security headers, Content-Security-Policy, error pages and the Django admin (every environment;
 # production.py adds HTTPS: HSTS, the SSL redirect, secure cookies). See docs/operations.md.
-# The pages carry no inline style or script and no JavaScript at all (tests/test_security_headers.py
-# renders them and checks), so the demo and the tests run under the same strict policy production does.
+# The pages carry no inline style or script (tests/test_security_headers.py crawls them and checks),
+# so the demo and the tests run under the same strict policy production does.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
-        "script-src": [SELF],  # only the Django admin's own static files; the app ships no script
+        "script-src": [SELF],  # static files only: print.js (体系図 print button) and the Django admin's
         "style-src": [SELF],
         "img-src": [SELF],
         "font-src": [SELF],
