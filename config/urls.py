@@ -1,5 +1,8 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+
+from sasaeai.core import error_views
 
 # One urls.py per app; an app's URLs may sit under several namespaces (see each urls.py).
 urlpatterns = [
@@ -9,5 +12,10 @@ urlpatterns = [
     path("", include("sasaeai.progress.urls")),
     path("", include("sasaeai.evaluation.urls")),
     path("", include("sasaeai.participation.urls")),
-    path("django-admin/", admin.site.urls),
+    path("favicon.ico", error_views.favicon),
 ]
+# The Django admin: superusers only (sasaeai.core.admin_site), at a path the installation chooses.
+if settings.SASAEAI_ADMIN_PATH:
+    urlpatterns.append(path(f"{settings.SASAEAI_ADMIN_PATH}/", admin.site.urls))
+
+# 400, 403, 404 and 500 are Django's own handlers rendering sasaeai/templates/400.html … 500.html.

@@ -101,3 +101,26 @@ def test_every_python_file_the_docs_name_exists():
         if not any(f == token or f.endswith("/" + token) for f in files):
             missing.append(f"{doc}: {token}")
     assert not missing, "docs name files that do not exist:\n" + "\n".join(missing)
+
+
+PRODUCTION_SECTIONS = ("Deployment", "Backup", "Reminders (cron)")
+
+
+def _sections(doc):
+    """Top-level (##) sections of a Markdown document by heading, sub-sections included."""
+    parts = re.split(r"^## (.+)$", doc, flags=re.M)
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
+
+
+def test_every_manage_py_command_run_in_production_names_the_production_settings():
+    """`manage.py` alone reads config.settings.base: a development key and a new, empty db.sqlite3."""
+    sections = _sections(read("docs/operations.md"))
+    commands = []
+    for name in PRODUCTION_SECTIONS:
+        text = sections[name]
+        for block in re.findall(r"^```[a-z]*\n(.*?)^```", text, flags=re.M | re.S):
+            commands += [line for line in block.splitlines() if "manage.py" in line]
+        commands += re.findall(r"`([^`\n]*python manage\.py[^`\n]*)`", text)
+    assert any("send_reminders" in c for c in commands) and len(commands) >= 5, commands
+    wrong = [c for c in commands if "DJANGO_SETTINGS_MODULE=config.settings.production" not in c]
+    assert not wrong, "production commands without the production settings:\n" + "\n".join(wrong)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -16,7 +17,7 @@ DEBUG = os.environ.get("SASAEAI_DEBUG", "1") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("SASAEAI_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "sasaeai.core.admin_apps.SasaeaiAdminConfig",  # django.contrib.admin, superusers only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "sasaeai.core.middleware.TrustedProxyMiddleware",  # REMOTE_ADDR = the client behind trusted proxies
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -185,9 +187,36 @@ SASAEAI_TRUSTED_PROXIES = tuple(
     p.strip() for p in os.environ.get("SASAEAI_TRUSTED_PROXIES", "").split(",") if p.strip()
 )
 
+# ----------------------------------------------------------------------------------------------
+# Security headers, Content-Security-Policy, error pages and the Django admin (every environment;
+# production.py adds HTTPS: HSTS, the SSL redirect, secure cookies). See docs/operations.md.
+# The pages carry no inline style or script (tests/test_security_headers.py crawls them and checks),
+# so the demo and the tests run under the same strict policy production does.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],  # static files only: print.js (体系図 print button) and the Django admin's
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
-X_FRAME_OPTIONS = "DENY"
+# A form sent after its CSRF token went stale gets a Japanese page with a way back (core/error_views.py).
+CSRF_FAILURE_VIEW = "sasaeai.core.error_views.csrf_failure"
+# Where the Django admin lives (superusers only; councils never need it). Empty: no admin at all.
+SASAEAI_ADMIN_PATH = os.environ.get("SASAEAI_ADMIN_PATH", "django-admin/").strip("/")
+# ----------------------------------------------------------------------------------------------
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from sasaeai.core.colors import color_chip
 from sasaeai.progress.rollup import display
 
 from .models import Stage
@@ -39,7 +40,7 @@ def project_rows(rows, *, stages, project_base, query):
         current = row.current
         if current is not None and current.grade is not None:
             grade = (
-                f'<span class="grade" style="--c: {escape(current.grade.color)}">{escape(current.grade.code)}</span> '
+                f"{color_chip(current.grade.color, current.grade.code, 'grade')} "
                 f'<span class="small muted">{escape(Stage(current.stage).label)}</span>'
             )
         else:

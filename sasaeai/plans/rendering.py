@@ -87,7 +87,7 @@ def editor_rows(tree: PlanTree, *, node_base: str, create_url: str, csrf_token: 
             else ""
         )
         out.append(
-            f'<li class="editor-row" id="node-{node.pk}" style="margin-left: calc({depth} * 2rem)">'
+            f'<li class="editor-row depth-{depth}" id="node-{node.pk}">'
             f'<div><span class="level-name">{escape(node.level.name)}</span> '
             f'<a class="node-label" href="{base}">{_label(node, t["priority"])}</a></div>'
             f'<div class="row-actions"><form method="post" action="{base}quick/" class="inline">{csrf}'

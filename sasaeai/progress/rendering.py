@@ -6,6 +6,8 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from sasaeai.core.colors import color_chip
+
 from .rollup import display
 
 
@@ -18,7 +20,7 @@ def _meter(value):
     if value is None:
         return "—"
     width = max(0, min(100, round(value)))
-    return f'<span class="meter" style="--v: {width}%"></span>{display(value)}'
+    return f'<span class="meter v-{width}"></span>{display(value)}'
 
 
 def progress_rows(rows, *, node_base):
@@ -28,10 +30,7 @@ def progress_rows(rows, *, node_base):
         label = (f"{escape(node.code)} " if node.code else "") + escape(node.title)
         status = ""
         if f.report is not None and f.report.status is not None:
-            status = (
-                f'<span class="status-badge" style="--c: {escape(f.report.status.color)}">'
-                f"{escape(f.report.status.name)}</span>"
-            )
+            status = color_chip(f.report.status.color, f.report.status.name)
         if f.report is not None and f.report.is_sample:
             status += f' <span class="sample-tag">{sample}</span>'
         indicators = []
@@ -46,7 +45,7 @@ def progress_rows(rows, *, node_base):
             rate = "" if i.rate is None else escape(_("（%(rate)s％）") % {"rate": display(i.rate)})
             indicators.append(f"{escape(i.indicator.name)}: {target} → {actual}{escape(i.indicator.unit)}{rate}<br>")
         out.append(
-            f'<tr class="depth-{depth}"><th scope="row" style="padding-left: calc(.6rem + {depth} * 1.5rem)">'
+            f'<tr class="depth-{depth}"><th scope="row" class="indent">'
             f'<a href="{node_base}{node.pk}/">{label}</a></th>'
             f'<td class="num">{number(node.weight)}</td><td>{status}</td>'
             f'<td class="num">{_meter(f.progress)}</td><td class="num">{_meter(f.achievement)}</td>'

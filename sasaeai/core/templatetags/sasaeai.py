@@ -9,6 +9,7 @@ from django import template
 
 from sasaeai.accounts.permissions import holds
 from sasaeai.core import fiscal
+from sasaeai.core.colors import color_chip as _color_chip
 
 register = template.Library()
 
@@ -78,3 +79,9 @@ def has_perm_here(perms: Collection[str] | None, name: str) -> bool:
     """``{% if perms_here|has_perm_here:"plans.edit" %}``: raises ``ValueError`` for an unknown name,
     so a typo fails the first test that renders the template instead of hiding a link for good."""
     return holds(perms, name)
+
+
+@register.simple_tag
+def color_chip(color: object, text: object = "", css_class: str = "status-badge") -> str:
+    """A badge in a council-chosen colour without an inline style (see sasaeai.core.colors)."""
+    return _color_chip(color, text, css_class)

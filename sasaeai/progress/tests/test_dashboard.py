@@ -383,7 +383,7 @@ def test_page_renders_for_viewers_and_not_for_outsiders(client, users, hand):
         "<table",
     ):
         assert text in html, text
-    assert html.count("<svg") == 5  # goals, groups, statuses and two trends
+    assert html.count('<svg class="chart"') == 5  # goals, groups, statuses and two trends
     for node in ("g1", "d", "a"):  # a goal, a never-updated item, an indicator's item
         assert f'href="{reverse("plans:node", args=[plan.pk, hand[node].pk])}"' in html
     assert 'class="sample-banner"' not in html and 'class="sample-tag"' not in html
