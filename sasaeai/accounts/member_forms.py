@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from sasaeai.core.models import Council
@@ -77,7 +79,10 @@ class AcceptForm(forms.Form):
         label=_("パスワード"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("8文字以上。よく使われるパスワードや数字だけのものは使えません。"),
+        help_text=format_lazy(
+            _("{n}文字以上。よく使われるパスワード、数字だけのもの、名前に似たものは使えません。"),
+            n=settings.SASAEAI_PASSWORD_MIN_LENGTH,
+        ),
     )
     password2 = forms.CharField(
         label=_("パスワード（確認のためもう一度）"),

@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -227,6 +228,7 @@ def test_sign_in_sheet_for_someone_without_email(client_for, client, users, coun
     sheet = admin_client.get(sheet_url)
     html = sheet.content.decode()
     assert "佐藤 一郎" in html and "sato1" in html and sheet["Cache-Control"] == "no-store"
+    assert f"（{settings.SASAEAI_PASSWORD_MIN_LENGTH}文字以上）" in html  # what the validators will ask for
     code = re.search(r'class="sheet-big sheet-code">([A-Z0-9-]+)<', html).group(1)
     assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", code)
     assert "data:" not in html  # the QR code is its own URL

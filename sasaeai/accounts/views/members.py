@@ -212,6 +212,7 @@ def invitation_sheet(request: AuthenticatedRequest, council_id: int, invitation_
             "url": services.invitation_url(token),
             "code_url": settings.SASAEAI_BASE_URL.rstrip("/") + reverse("invitation_code"),
             "qr_url": reverse("members:sheet_qr", args=[council_id, invitation.pk]),
+            "password_min_length": settings.SASAEAI_PASSWORD_MIN_LENGTH,
         }
     response = render(request, "accounts/members/sheet.html", context)
     response["Cache-Control"] = "no-store"
