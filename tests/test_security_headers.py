@@ -176,6 +176,7 @@ def _production_env(**overrides):
         SASAEAI_SECRET_KEY=secrets.token_urlsafe(50),
         SASAEAI_ALLOWED_HOSTS="sasaeai.example.jp",
         DATABASE_URL="postgres://sasaeai:pw@db.invalid:5432/sasaeai",
+        SASAEAI_BASE_URL="https://sasaeai.example.jp",
     )
     env.update(overrides)
     return {k: v for k, v in env.items() if v is not None}
@@ -246,12 +247,18 @@ def test_https_is_on_by_default_and_each_switch_works():
     assert _settings(SASAEAI_HSTS_SECONDS="3600", SASAEAI_HSTS_PRELOAD="1")["SECURE_HSTS_SECONDS"] == 3600
 
 
-@pytest.mark.parametrize("missing", ["SASAEAI_SECRET_KEY", "DATABASE_URL"])
+@pytest.mark.parametrize("missing", ["SASAEAI_SECRET_KEY", "DATABASE_URL", "SASAEAI_BASE_URL"])
 def test_production_settings_refuse_to_start_without_a_required_variable(missing):
     result = _manage("check", **{missing: None})
     assert result.returncode != 0
     assert f"環境変数 {missing} が設定されていません" in result.stderr
     assert f"The environment variable {missing} is required" in result.stderr
+
+
+def test_production_settings_refuse_a_base_url_that_is_not_https():
+    """Links in e-mails and on printed sign-in sheets start with it; the development default must not do."""
+    result = _manage("check", SASAEAI_BASE_URL="http://127.0.0.1:8000")
+    assert result.returncode != 0 and "SASAEAI_BASE_URL は https://" in result.stderr
 
 
 def test_production_settings_never_fall_back_to_a_new_sqlite_file():

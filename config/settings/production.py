@@ -1,6 +1,7 @@
 """Production settings: HTTPS everywhere. Every variable is described in docs/operations.md.
 
-Required: SASAEAI_SECRET_KEY, DATABASE_URL (and SASAEAI_ALLOWED_HOSTS for the site's host name).
+Required: SASAEAI_SECRET_KEY, DATABASE_URL, SASAEAI_BASE_URL (links in e-mails and on sign-in sheets),
+and SASAEAI_ALLOWED_HOSTS for the site's host name.
 Missing ones stop the program with a message instead of quietly running on a development key or a
 new empty db.sqlite3. `manage.py check --deploy` reports no issue with these settings.
 """
@@ -31,6 +32,14 @@ def _switch(name: str, default: bool) -> bool:
 DEBUG = False
 SECRET_KEY = _required("SASAEAI_SECRET_KEY")
 DATABASES = {"default": dj_database_url.parse(_required("DATABASE_URL"), conn_max_age=60)}
+# The address people open Sasaeai at: invitation and password-reset e-mails and printed sign-in sheets
+# carry links that start with it, so the development default (127.0.0.1) must never reach production.
+SASAEAI_BASE_URL = _required("SASAEAI_BASE_URL").rstrip("/")
+if not SASAEAI_BASE_URL.startswith("https://"):
+    raise ImproperlyConfigured(
+        "SASAEAI_BASE_URL は https:// で始まる公開アドレスにしてください（例: https://sasaeai.example.jp）。"
+        " / SASAEAI_BASE_URL must be the site's public https:// address."
+    )
 
 # HTTPS. Behind a proxy that ends TLS and sets X-Forwarded-Proto (and removes any a client sent),
 # set SASAEAI_TLS_PROXY=1 so Django knows the request came in over HTTPS.
@@ -48,6 +57,7 @@ CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("SASAEAI_CSRF_TRUSTED_ORIGINS"
 # Switching one of these off is a decision the operator made (documented), not an oversight for
 # `check --deploy` to warn about: the proxy redirects to HTTPS, or the domain is not preloaded.
 SILENCED_SYSTEM_CHECKS = [
+    *SILENCED_SYSTEM_CHECKS,  # base.py's (axes.W006: addresses are locked by sasaeai.accounts.lockout)
     *([] if SECURE_SSL_REDIRECT else ["security.W008"]),
     *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
     *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),

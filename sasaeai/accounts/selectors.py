@@ -316,3 +316,12 @@ def council_member_get(council: Council, user_id: int | str) -> User:
     if user is None:
         raise Http404
     return user
+
+
+def security_covers_all_memberships(actor: AnyUser, member: User) -> bool:
+    """Whether ``actor`` holds ``accounts.security`` in every council ``member`` belongs to.
+
+    Resetting someone's two-step sign-in weakens their whole account, in every council; an admin of one
+    council must not do that to a person who is also, say, an admin of another council."""
+    council_ids = member.memberships.filter(suspended_at__isnull=True).values_list("council_id", flat=True)
+    return all(user_can(actor, "accounts.security", council_id) for council_id in council_ids)

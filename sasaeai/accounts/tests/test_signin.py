@@ -5,6 +5,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from sasaeai.accounts.models import Membership, User
 from sasaeai.accounts.selectors import is_locked_out
@@ -50,13 +51,42 @@ def test_an_account_is_locked_after_the_limit_from_any_address(client, users):
     assert signed_in_as(client) == str(users["viewer"].pk)
 
 
-def test_an_address_is_locked_after_the_limit_whatever_the_account(client, users):
-    for i in range(LIMIT):
+def test_an_address_is_locked_after_its_own_higher_limit_whatever_the_account(client, users):
+    assert settings.SASAEAI_LOGIN_ADDRESS_FAILURE_LIMIT > LIMIT
+    for i in range(settings.SASAEAI_LOGIN_ADDRESS_FAILURE_LIMIT - 1):
         sign_in(client, f"nobody-{i}", "wrong-password", address="203.0.113.5")
+    assert sign_in(client, "admin_a", "wrong-password", address="203.0.113.5").status_code == 200
     response = sign_in(client, "viewer_a", address="203.0.113.5")
+    html = response.content.decode()
     assert response.status_code == 429 and signed_in_as(client) is None
+    assert "この場所（同じネットワーク）からのログイン" in html
     assert not is_locked_out(users["viewer"])  # the account itself is not locked
     assert sign_in(client, "viewer_a", address="203.0.113.6").status_code == 302
+
+
+def test_colleagues_typos_in_one_office_do_not_lock_the_office_or_its_admin(client, users):
+    """The review's case: one office address, 5 wrong passwords each for two colleagues."""
+    for username in ("editor_a", "viewer_a"):
+        for _ in range(5):
+            assert sign_in(client, username, "wrong-password", address="198.51.100.20").status_code == 200
+    assert sign_in(client, "admin_a", address="198.51.100.20").status_code == 302
+    assert signed_in_as(client) == str(users["admin"].pk)
+    client.logout()
+    # a success clears that account's own failures, and only those
+    assert sign_in(client, "editor_a", address="198.51.100.20").status_code == 302
+    for _ in range(LIMIT - 1):
+        sign_in(client, "editor_a", "wrong-password", address="198.51.100.21")
+    assert not is_locked_out(users["editor"])
+
+
+def test_a_suspended_person_with_the_right_password_is_told_so_and_a_wrong_one_learns_nothing(client, users):
+    users["viewer"].is_active = False
+    users["viewer"].save()
+    response = sign_in(client, "viewer_a", address="198.51.100.30")
+    assert response.status_code == 200 and signed_in_as(client) is None
+    assert "このアカウントは使えません" in response.content.decode()
+    wrong = sign_in(client, "viewer_a", "wrong-password", address="198.51.100.30").content.decode()
+    assert "ユーザー名またはパスワードが違います" in wrong and "このアカウントは使えません" not in wrong
 
 
 def test_a_locked_out_person_is_not_let_in_by_an_already_open_login_form(client, users):
@@ -278,6 +308,26 @@ def test_an_admin_resets_a_members_two_step_setting(client, users, councils, con
     assert entry.actor == users["admin"] and entry.council == councils["a"]
     client.logout()
     assert sign_in(client, "role_reporter_a")["Location"] == reverse("running:my_items")  # password alone again
+
+
+def test_an_admin_of_one_council_cannot_reset_two_step_of_someone_who_also_belongs_elsewhere(
+    client, users, councils, confirmed_device
+):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    # the reporter of council a is also an admin of council b (which council a's admin does not manage)
+    Membership.objects.create(user=users["reporter"], council=councils["b"], role="admin")
+    confirmed_device(users["reporter"])
+    client.force_login(users["admin"])
+    url = reverse("accounts:two_factor_reset", args=[councils["a"].pk, users["reporter"].pk])
+    response = client.post(url, follow=True)
+    assert "ほかの社協にも所属しているため" in response.content.decode()
+    assert TOTPDevice.objects.filter(user=users["reporter"], confirmed=True).exists()
+    assert not AuditEntry.objects.filter(action="account.two_factor_reset").exists()
+    # once that other membership is suspended, council a's admin covers every active one
+    Membership.objects.filter(user=users["reporter"], council=councils["b"]).update(suspended_at=timezone.now())
+    client.post(url)
+    assert not TOTPDevice.objects.filter(user=users["reporter"]).exists()
 
 
 def test_membership_and_user_counts_unchanged_by_sign_in(client, users):

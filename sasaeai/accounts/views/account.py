@@ -44,7 +44,13 @@ from ..forms import (
     SasaeaiPasswordResetForm,
     SasaeaiSetPasswordForm,
 )
-from ..selectors import council_member_get, is_locked_out, memberships_for_user, two_factor_required
+from ..selectors import (
+    council_member_get,
+    is_locked_out,
+    memberships_for_user,
+    security_covers_all_memberships,
+    two_factor_required,
+)
 from ..services import account as services
 from .login import safe_next
 
@@ -266,6 +272,16 @@ def unlock(request: PermittedRequest, council: Council, user_id: int) -> HttpRes
 @council_permission("accounts.security")
 def two_factor_reset(request: PermittedRequest, council: Council, user_id: int) -> HttpResponse:
     member = council_member_get(council, user_id)
+    if not security_covers_all_memberships(request.user, member):
+        messages.error(
+            request,
+            _(
+                "%(name)s さんはほかの社協にも所属しているため、ここでは2段階認証をリセットできません。"
+                "所属するすべての社協を管理する社協管理者（または運用担当者）に依頼してください。"
+            )
+            % {"name": member},
+        )
+        return _back(request, council)
     services.two_factor_reset(actor=request.user, user=member, council=council)
     messages.success(
         request, _("%(name)s さんの2段階認証をリセットしました。次のログインのあと設定し直せます。") % {"name": member}

@@ -24,7 +24,7 @@ from django_otp import login as otp_login
 from sasaeai.core.view_helpers import form_errors_from
 
 from ..forms import CodeForm, LoginForm
-from ..lockout import lockout_response
+from ..lockout import address_locked, address_lockout_response, lockout_response
 from ..models import Role, User
 from ..selectors import memberships_for_user
 from ..services.account import two_factor_device, two_factor_verify
@@ -56,6 +56,11 @@ def safe_next(request: HttpRequest, url: str) -> str:
 class SasaeaiLoginView(LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if address_locked(request):  # too many failures from this address, whatever the accounts
+            return address_lockout_response(request)
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         user = form.get_user()
@@ -101,6 +106,8 @@ def login_code(request: HttpRequest) -> HttpResponse:
     credentials = {"username": user.get_username()}
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if address_locked(request):
+            return address_lockout_response(request)
         if not AxesProxyHandler.is_allowed(request, credentials):
             return lockout_response(request)
         try:

@@ -33,7 +33,7 @@ from ..services.account import two_factor_device
 
 # Sheet codes live only in the session of the admin who issued them (the database keeps a hash).
 SHEETS_KEY = "sasaeai_sheet_tokens"
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "sasaeai.accounts.backends.ModelBackend"
 
 
 def _remember_sheet(request: HttpRequest, issued: services.IssuedInvitation) -> None:
