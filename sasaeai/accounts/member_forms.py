@@ -107,6 +107,31 @@ class AcceptForm(forms.Form):
         return data
 
 
+class ResetPasswordForm(forms.Form):
+    """A new password from a reset sign-in sheet (the user name is printed on the sheet)."""
+
+    password1 = forms.CharField(
+        label=_("新しいパスワード"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=format_lazy(
+            _("{n}文字以上。よく使われるパスワード、数字だけのもの、名前に似たものは使えません。"),
+            n=settings.SASAEAI_PASSWORD_MIN_LENGTH,
+        ),
+    )
+    password2 = forms.CharField(
+        label=_("新しいパスワード（確認のためもう一度）"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any] | None:
+        data = super().clean() or {}
+        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
+            self.add_error("password2", _("2つのパスワードが一致しません。"))
+        return data
+
+
 class CodeForm(forms.Form):
     code = forms.CharField(
         label=_("ログイン用紙のコード"),

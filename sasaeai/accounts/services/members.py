@@ -312,6 +312,8 @@ def invitation_accept(
     problem = invitation_problem(locked)
     if problem:
         raise ValidationError(problem)
+    if locked.purpose == Invitation.Purpose.RESET:
+        raise ValidationError(_("この用紙はパスワードを決め直すためのものです。"))
     if locked.user_id is not None:
         if user is None or user.pk != locked.user_id:
             raise ValidationError(
@@ -348,6 +350,106 @@ def invitation_accept(
         obj=locked,
     )
     return member
+
+
+# --- A new sign-in sheet for a member who forgot their password -----------------------------------
+
+
+def _reset_refusal(membership: Membership) -> str | None:
+    """Why a reset sheet cannot be issued or used for ``membership`` (Japanese), or ``None``."""
+    if membership.suspended_at is not None or not membership.user.is_active:
+        return _(
+            "%(name)s さんの利用は停止しているので、ログイン用紙は発行できません（使えません）。"
+            "先に利用を再開してください。"
+        ) % {"name": membership.user}
+    return None
+
+
+@transaction.atomic
+def reset_sheet_issue(*, membership: Membership, by: User) -> IssuedInvitation:
+    """A new sign-in sheet for an existing member (no e-mail needed): its code lets them set a new password
+    without signing in. Earlier reset sheets of that person stop working."""
+    locked = _lock_membership(membership)
+    _check_may_manage(by, locked)
+    refusal = _reset_refusal(locked)
+    if refusal:
+        raise ValidationError(refusal)
+    person = locked.user
+    now = timezone.now()
+    revoked = Invitation.objects.filter(
+        user=person, purpose=Invitation.Purpose.RESET, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=now)
+    token = _new_token(Invitation.Delivery.SHEET)
+    invitation = Invitation(
+        council=locked.council,
+        role=locked.role,
+        delivery=Invitation.Delivery.SHEET,
+        purpose=Invitation.Purpose.RESET,
+        display_name=str(person),
+        username=person.get_username(),
+        token_hash=tokens.token_hash(token),
+        expires_at=now + timedelta(days=invitation_days()),
+        created_by=by,
+        user=person,
+    )
+    invitation.full_clean()
+    invitation.save()
+    log_action(
+        council=locked.council,
+        actor=by,
+        action="member.reset_sheet",
+        target_label=str(person),
+        before={"以前の再設定用紙": "無効にした" if revoked else "なし"},
+        after={
+            "ログイン用紙": "パスワード再設定用を発行",
+            "ユーザー名": person.get_username(),
+            "有効期限": timezone.localtime(invitation.expires_at).strftime("%Y-%m-%d %H:%M"),
+        },
+        obj=invitation,
+    )
+    return IssuedInvitation(invitation, token, invitation_url(token))
+
+
+@transaction.atomic
+def reset_sheet_accept(*, invitation: Invitation, password: str) -> User:
+    """The person of a reset sheet sets a new password (Django's validators apply). The changed password
+    ends their other sessions, and their sign-in lock-out is cleared."""
+    from .account import account_lockout_clear
+
+    locked = Invitation.objects.select_for_update().select_related("council", "user").get(pk=invitation.pk)
+    problem = invitation_problem(locked)
+    if problem:
+        raise ValidationError(problem)
+    if locked.purpose != Invitation.Purpose.RESET or locked.user is None:
+        raise ValidationError(_("この用紙ではパスワードを決め直せません。"))
+    person = locked.user
+    membership = Membership.objects.filter(user=person, council=locked.council).select_related("user").first()
+    if membership is None:
+        raise ValidationError(
+            _("この社協の所属がなくなっているため、この用紙は使えません。社協にお問い合わせください。")
+        )
+    refusal = _reset_refusal(membership)
+    if refusal:
+        raise ValidationError(refusal)
+    try:
+        password_validation.validate_password(password, person)
+    except ValidationError as exc:
+        raise ValidationError({"password1": exc.messages}) from None
+    person.set_password(password)
+    person.save(update_fields=["password"])
+    account_lockout_clear(user=person)
+    locked.accepted_at = timezone.now()
+    locked.save(update_fields=["accepted_at"])
+    log_action(
+        council=locked.council,
+        actor=person,
+        action="member.reset_password",
+        target_label=str(person),
+        before={"パスワード": "以前のもの"},
+        after={"パスワード": "ログイン用紙で決め直した", "ほかの画面": "ログアウト", "ログインのロック": "解除"},
+        obj=locked,
+    )
+    return person
 
 
 def _last_active_admin(membership: Membership) -> bool:
