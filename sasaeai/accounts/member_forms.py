@@ -136,7 +136,7 @@ class CodeForm(forms.Form):
     code = forms.CharField(
         label=_("ログイン用紙のコード"),
         max_length=40,
-        help_text=_("例: ABCD-EFGH-JKLM（ハイフンはなくてもかまいません。大文字・小文字はどちらでも）"),
+        help_text=_("例: ABCD-EFGH-JKLM（ハイフンはなくてもかまいません。大文字・小文字、全角・半角はどちらでも）"),
     )
 
 
