@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from sasaeai.core.models import Council
+from sasaeai.core.models import Council, council_kind_problem
 
 from .models import Invitation, Role
 
@@ -158,9 +158,12 @@ class CouncilCreateForm(forms.Form):
         help_text=_("空欄なら自動でつけます。"),
     )
 
-    def __init__(self, *args: Any, parents: list[Council] | None, **kwargs: Any) -> None:
-        """``parents``: the councils an operator may choose from (``None``: the parent is fixed by the page)."""
+    def __init__(
+        self, *args: Any, parents: list[Council] | None, fixed_parent: Council | None = None, **kwargs: Any
+    ) -> None:
+        """``parents``: the councils an operator may choose from (``None``: the parent is ``fixed_parent``)."""
         super().__init__(*args, **kwargs)
+        self.fixed_parent = fixed_parent
         if parents is None:
             del self.fields["parent"]
         else:
@@ -173,4 +176,11 @@ class CouncilCreateForm(forms.Form):
             self.add_error(
                 "admin_name", _("メールアドレスがないときは、ログイン用紙に印刷する氏名を入力してください。")
             )
+        parent = self.fixed_parent
+        if "parent" in self.fields and data.get("parent"):
+            parent = self.parents.get(data["parent"])
+        if data.get("kind") and parent is not None:
+            problem = council_kind_problem(data["kind"], parent.kind)
+            if problem:
+                self.add_error("kind", problem)
         return data

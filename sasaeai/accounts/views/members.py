@@ -395,7 +395,7 @@ def _create_council(
     parents: list[Council] | None,
     initial: dict[str, str] | None = None,
 ) -> Any:
-    form = CouncilCreateForm(request.POST or None, parents=parents, initial=initial)
+    form = CouncilCreateForm(request.POST or None, parents=parents, fixed_parent=parent, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if parents is not None:
