@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -39,7 +40,10 @@ class InviteForm(forms.Form):
         label=_("ユーザー名（ログイン用紙のとき）"),
         max_length=150,
         required=False,
-        help_text=_("空欄なら、読み上げやすいユーザー名（m と数字6桁）を自動でつけます。"),
+        help_text=_(
+            "空欄なら、読み上げやすいユーザー名（m と数字6桁）を自動でつけます。"
+            "使えるのは文字・数字と @ . + - _ です（空白は使えません）。"
+        ),
     )
     council = forms.TypedChoiceField(label=_("所属する社協"), coerce=int)
     role = forms.ChoiceField(label=_("役割"))
@@ -57,8 +61,19 @@ class InviteForm(forms.Form):
             self.add_error(
                 "email", _("メールアドレスを入力してください。メールのない方は「ログイン用紙」を選んでください。")
             )
-        if data.get("delivery") == Invitation.Delivery.SHEET and not data.get("display_name"):
-            self.add_error("display_name", _("ログイン用紙に印刷する氏名を入力してください。"))
+        if data.get("delivery") == Invitation.Delivery.SHEET:
+            # Every problem at once: the name and the user name are checked together.
+            if not data.get("display_name"):
+                self.add_error("display_name", _("ログイン用紙に印刷する氏名を入力してください。"))
+            username = (data.get("username") or "").strip()
+            if username and "username" not in self.errors:
+                from .services.members import check_username
+
+                try:
+                    check_username(username)
+                except ValidationError as exc:
+                    for message in exc.message_dict.get("username", exc.messages):
+                        self.add_error("username", message)
         return data
 
 
@@ -97,7 +112,9 @@ class AcceptForm(forms.Form):
             self.fields["username"].disabled = True
             self.fields["username"].help_text = _("ログイン用紙に印刷されたユーザー名です。")
         else:
-            self.fields["username"].help_text = _("ログインのときに入力する名前です（英数字と @ . + - _）。")
+            self.fields["username"].help_text = _(
+                "ログインのときに入力する名前です（文字・数字と @ . + - _。空白は使えません）。"
+            )
         self.fields["username"].widget.attrs["autocomplete"] = "username"
 
     def clean(self) -> dict[str, Any] | None:

@@ -82,7 +82,9 @@ def _username_taken(username: str, *, exclude_invitation: int | None = None) -> 
     return open_ones.exists()
 
 
-def _check_username(username: str, *, exclude_invitation: int | None = None) -> None:
+def check_username(username: str, *, exclude_invitation: int | None = None) -> None:
+    """A user name a new account may take: Django's characters (letters of any script, digits, @ . + - _),
+    at most 150, not used by an account or an open invitation. Raises ``ValidationError({"username": ...})``."""
     if not username:
         raise ValidationError({"username": _("ユーザー名を入力してください。")})
     try:
@@ -108,7 +110,8 @@ def _free_username() -> str:
 def _send_invitation_mail(invitation: Invitation, token: str) -> None:
     expires = timezone.localtime(invitation.expires_at)
     lines = [
-        _("%(name)s 様") % {"name": invitation.display_name or invitation.email},
+        _("%(name)s 様")
+        % {"name": str(invitation.user) if invitation.user else invitation.display_name or invitation.email},
         "",
         _("%(council)s の「ささえあい」（地域福祉活動計画のシステム）に、%(role)sとして招待されました。")
         % {"council": invitation.council.name, "role": invitation.get_role_display()},
@@ -192,11 +195,14 @@ def invitation_create(
                 {"email": _("%(email)s の方はすでに招待中です。一覧から招待を送り直せます。") % {"email": email}}
             )
         username = ""
+        if existing is not None:
+            # The account's own name, not what the inviter typed: the e-mail is addressed to that person.
+            display_name = str(existing)
     elif delivery == Invitation.Delivery.SHEET:
         if not display_name:
             raise ValidationError({"display_name": _("ログイン用紙に印刷する氏名を入力してください。")})
         username = username or _free_username()
-        _check_username(username)
+        check_username(username)
     else:
         raise ValidationError(_("招待の方法を選んでください。"))
     token = _new_token(delivery)
@@ -327,7 +333,7 @@ def invitation_accept(
         if not display_name:
             raise ValidationError({"display_name": _("氏名を入力してください。")})
         username = locked.username or username.strip()
-        _check_username(username, exclude_invitation=locked.pk)
+        check_username(username, exclude_invitation=locked.pk)
         member = User(username=username, email=locked.email, display_name=display_name)
         try:
             password_validation.validate_password(password, member)
