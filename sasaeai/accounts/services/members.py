@@ -246,6 +246,11 @@ def _lock_open(invitation: Invitation) -> Invitation:
 def invitation_reissue(*, invitation: Invitation, by: User | None) -> IssuedInvitation:
     """A new link or sheet for an open invitation, valid for the full period again; the old one dies."""
     locked = _lock_open(invitation)
+    if locked.purpose == Invitation.Purpose.RESET:
+        membership = Membership.objects.filter(user=locked.user, council_id=locked.council_id).first()
+        refusal = _reset_refusal(membership) if membership is not None else _("この社協の所属がありません。")
+        if refusal:
+            raise ValidationError(refusal)
     before = {"有効期限": timezone.localtime(locked.expires_at).strftime("%Y-%m-%d %H:%M")}
     token = _new_token(locked.delivery)
     locked.token_hash = tokens.token_hash(token)

@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
@@ -166,3 +167,13 @@ def test_user_is_not_changed_by_a_reset_of_someone_else(client_for, users, counc
     services.reset_sheet_accept(invitation=issued.invitation, password=NEW_PASSWORD)
     assert User.objects.get(pk=users["editor"].pk).check_password(OLD_PASSWORD)
     assert User.objects.get(pk=users["viewer"].pk).check_password(NEW_PASSWORD)
+
+
+def test_a_reset_sheet_cannot_be_reissued_for_a_suspended_member(users, councils):
+    membership = users["viewer"].memberships.get()
+    issued = services.reset_sheet_issue(membership=membership, by=users["admin"])
+    services.membership_suspend(membership=membership, by=users["admin"])
+    with pytest.raises(ValidationError, match="停止しているので"):
+        services.invitation_reissue(invitation=issued.invitation, by=users["admin"])
+    issued.invitation.refresh_from_db()
+    assert issued.invitation.token_hash == Invitation.objects.get(pk=issued.invitation.pk).token_hash
