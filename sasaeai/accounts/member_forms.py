@@ -7,10 +7,11 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from sasaeai.core.models import Council
+from sasaeai.core.models import Council, council_kind_problem
 
 from .models import Invitation, Role
 
@@ -39,7 +40,10 @@ class InviteForm(forms.Form):
         label=_("ユーザー名（ログイン用紙のとき）"),
         max_length=150,
         required=False,
-        help_text=_("空欄なら、読み上げやすいユーザー名（m と数字6桁）を自動でつけます。"),
+        help_text=_(
+            "空欄なら、読み上げやすいユーザー名（m と数字6桁）を自動でつけます。"
+            "使えるのは文字・数字と @ . + - _ です（空白は使えません）。"
+        ),
     )
     council = forms.TypedChoiceField(label=_("所属する社協"), coerce=int)
     role = forms.ChoiceField(label=_("役割"))
@@ -57,8 +61,19 @@ class InviteForm(forms.Form):
             self.add_error(
                 "email", _("メールアドレスを入力してください。メールのない方は「ログイン用紙」を選んでください。")
             )
-        if data.get("delivery") == Invitation.Delivery.SHEET and not data.get("display_name"):
-            self.add_error("display_name", _("ログイン用紙に印刷する氏名を入力してください。"))
+        if data.get("delivery") == Invitation.Delivery.SHEET:
+            # Every problem at once: the name and the user name are checked together.
+            if not data.get("display_name"):
+                self.add_error("display_name", _("ログイン用紙に印刷する氏名を入力してください。"))
+            username = (data.get("username") or "").strip()
+            if username and "username" not in self.errors:
+                from .services.members import check_username
+
+                try:
+                    check_username(username)
+                except ValidationError as exc:
+                    for message in exc.message_dict.get("username", exc.messages):
+                        self.add_error("username", message)
         return data
 
 
@@ -97,8 +112,35 @@ class AcceptForm(forms.Form):
             self.fields["username"].disabled = True
             self.fields["username"].help_text = _("ログイン用紙に印刷されたユーザー名です。")
         else:
-            self.fields["username"].help_text = _("ログインのときに入力する名前です（英数字と @ . + - _）。")
+            self.fields["username"].help_text = _(
+                "ログインのときに入力する名前です（文字・数字と @ . + - _。空白は使えません）。"
+            )
         self.fields["username"].widget.attrs["autocomplete"] = "username"
+
+    def clean(self) -> dict[str, Any] | None:
+        data = super().clean() or {}
+        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
+            self.add_error("password2", _("2つのパスワードが一致しません。"))
+        return data
+
+
+class ResetPasswordForm(forms.Form):
+    """A new password from a reset sign-in sheet (the user name is printed on the sheet)."""
+
+    password1 = forms.CharField(
+        label=_("新しいパスワード"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=format_lazy(
+            _("{n}文字以上。よく使われるパスワード、数字だけのもの、名前に似たものは使えません。"),
+            n=settings.SASAEAI_PASSWORD_MIN_LENGTH,
+        ),
+    )
+    password2 = forms.CharField(
+        label=_("新しいパスワード（確認のためもう一度）"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
     def clean(self) -> dict[str, Any] | None:
         data = super().clean() or {}
@@ -111,7 +153,7 @@ class CodeForm(forms.Form):
     code = forms.CharField(
         label=_("ログイン用紙のコード"),
         max_length=40,
-        help_text=_("例: ABCD-EFGH-JKLM（ハイフンはなくてもかまいません。大文字・小文字はどちらでも）"),
+        help_text=_("例: ABCD-EFGH-JKLM（ハイフンはなくてもかまいません。大文字・小文字、全角・半角はどちらでも）"),
     )
 
 
@@ -133,9 +175,12 @@ class CouncilCreateForm(forms.Form):
         help_text=_("空欄なら自動でつけます。"),
     )
 
-    def __init__(self, *args: Any, parents: list[Council] | None, **kwargs: Any) -> None:
-        """``parents``: the councils an operator may choose from (``None``: the parent is fixed by the page)."""
+    def __init__(
+        self, *args: Any, parents: list[Council] | None, fixed_parent: Council | None = None, **kwargs: Any
+    ) -> None:
+        """``parents``: the councils an operator may choose from (``None``: the parent is ``fixed_parent``)."""
         super().__init__(*args, **kwargs)
+        self.fixed_parent = fixed_parent
         if parents is None:
             del self.fields["parent"]
         else:
@@ -148,4 +193,11 @@ class CouncilCreateForm(forms.Form):
             self.add_error(
                 "admin_name", _("メールアドレスがないときは、ログイン用紙に印刷する氏名を入力してください。")
             )
+        parent = self.fixed_parent
+        if "parent" in self.fields and data.get("parent"):
+            parent = self.parents.get(data["parent"])
+        if data.get("kind") and parent is not None:
+            problem = council_kind_problem(data["kind"], parent.kind)
+            if problem:
+                self.add_error("kind", problem)
         return data

@@ -66,9 +66,15 @@ class Invitation(models.Model):
         EMAIL = "email", _("メール")
         SHEET = "sheet", _("ログイン用紙")
 
+    class Purpose(models.TextChoices):
+        INVITE = "invite", _("招待")
+        # A new sign-in sheet for an existing member who forgot their password: opening it sets a new one.
+        RESET = "reset", _("パスワードの再設定")
+
     council = models.ForeignKey("core.Council", on_delete=models.CASCADE, related_name="invitations")
     role = models.CharField(_("役割"), max_length=20, choices=Role.choices)
     delivery = models.CharField(_("渡し方"), max_length=10, choices=Delivery.choices, default=Delivery.EMAIL)
+    purpose = models.CharField(_("目的"), max_length=10, choices=Purpose.choices, default=Purpose.INVITE)
     email = models.EmailField(_("メールアドレス"), blank=True)
     display_name = models.CharField(_("氏名"), max_length=100, blank=True)
     # The user name a person invited without an e-mail signs in with (printed on the sheet).

@@ -165,7 +165,7 @@ def members_for_council(council: Council) -> list[MemberRow]:
     ]
     now = timezone.now()
     invitations = Invitation.objects.filter(
-        council_id__in=ids, accepted_at__isnull=True, revoked_at__isnull=True
+        council_id__in=ids, accepted_at__isnull=True, revoked_at__isnull=True, purpose=Invitation.Purpose.INVITE
     ).select_related("council")
     rows += [
         MemberRow(

@@ -49,6 +49,11 @@ member_patterns = [
     path("councils/<int:council_id>/members/<int:membership_id>/suspend/", members.member_suspend, name="suspend"),
     path("councils/<int:council_id>/members/<int:membership_id>/restore/", members.member_restore, name="restore"),
     path(
+        "councils/<int:council_id>/members/<int:membership_id>/reset-sheet/",
+        members.member_reset_sheet,
+        name="reset_sheet",
+    ),
+    path(
         "councils/<int:council_id>/invitations/<int:invitation_id>/reissue/",
         members.invitation_reissue,
         name="reissue",

@@ -28,6 +28,8 @@ ACTION_LABELS = {
     "member.role": "メンバーの役割を変更",
     "member.suspend": "メンバーの利用を停止",
     "member.restore": "メンバーの利用を再開",
+    "member.reset_sheet": "パスワード再設定のログイン用紙を発行",
+    "member.reset_password": "ログイン用紙でパスワードを決め直し",
     "indicator.create": "指標を追加",
     "indicator.update": "指標・目標値を編集",
     "indicator.delete": "指標を削除",

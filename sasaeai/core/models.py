@@ -14,6 +14,33 @@ class BaseModel(models.Model):
         abstract = True
 
 
+# The order of council kinds, from the top: a council's kind must be below its parent's.
+KIND_ORDER = ("prefecture", "municipal", "ward", "district")
+
+
+def council_kind_problem(kind: str, parent_kind: str | None) -> str | None:
+    """Why a council of ``kind`` cannot sit below one of ``parent_kind`` (Japanese), or ``None``.
+
+    The one place of the rule: 都道府県社協 > 市区町村社協 > 区社協 > 地区社協. A 都道府県社協 has no parent and a
+    地区社協 no children; a child's kind is below its parent's."""
+    if parent_kind is None or kind not in KIND_ORDER or parent_kind not in KIND_ORDER:
+        return None
+    labels = dict(Council.Kind.choices)
+    if parent_kind == Council.Kind.DISTRICT:
+        return str(_("地区社協の下には社協をつくれません。"))
+    if kind == Council.Kind.PREFECTURE:
+        return str(_("都道府県社協は、ほかの社協の下にはつくれません（上位の社協を「なし」にしてください）。"))
+    if KIND_ORDER.index(kind) <= KIND_ORDER.index(parent_kind):
+        return str(
+            _(
+                "%(parent)sの下に%(kind)sはつくれません。種別は上位の社協より下にしてください"
+                "（都道府県社協 ＞ 市区町村社協 ＞ 区社協 ＞ 地区社協）。"
+            )
+            % {"parent": labels[parent_kind], "kind": labels[kind]}
+        )
+    return None
+
+
 class Council(BaseModel):
     """A social welfare council (社会福祉協議会). Councils form a tree: 川崎市社協 → 中原区社協."""
 
@@ -66,6 +93,14 @@ class Council(BaseModel):
                 raise ValidationError({"parent": _("上位の社協が循環しています。")})
             seen.add(node.pk)
             node = node.parent
+        problem = council_kind_problem(self.kind, self.parent.kind if self.parent is not None else None)
+        if problem is None and self.pk:
+            for child_kind in Council.objects.filter(parent_id=self.pk).values_list("kind", flat=True):
+                problem = council_kind_problem(child_kind, self.kind)
+                if problem:
+                    break
+        if problem:
+            raise ValidationError({"kind": problem})
 
 
 class Branch(BaseModel):

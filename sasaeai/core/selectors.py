@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sasaeai.accounts.models import Role
+from sasaeai.accounts.permissions import role_has
 from sasaeai.accounts.selectors import roles_by_council
 
 from .models import Branch, Council
@@ -47,6 +48,17 @@ def council_tree_for_user(user: AnyUser) -> list[CouncilTreeRow]:
 
 def council_branches(council: Council) -> list[Branch]:
     return list(Branch.objects.filter(council=council).order_by("position", "pk"))
+
+
+def council_parent_for(user: AnyUser, council: Council) -> tuple[Council | None, bool]:
+    """The council above ``council`` and whether ``user`` may open its page (``plans.view`` there)."""
+    if council.parent_id is None:
+        return None, False
+    parent = Council.objects.filter(pk=council.parent_id).first()
+    if parent is None:
+        return None, False
+    role = roles_by_council(user).get(parent.pk)
+    return parent, role is not None and role_has(role, "plans.view")
 
 
 def council_children(council: Council) -> list[Council]:

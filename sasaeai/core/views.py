@@ -30,6 +30,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
 @council_permission("plans.view")
 def council_detail(request: PermittedRequest, council: Council) -> HttpResponse:
     plans = [p for p in plans_for_user(request.user) if p.council_id == council.pk]
+    parent, parent_visible = selectors.council_parent_for(request.user, council)
     return render(
         request,
         "core/council_detail.html",
@@ -38,6 +39,8 @@ def council_detail(request: PermittedRequest, council: Council) -> HttpResponse:
             "branches": selectors.council_branches(council),
             "children": selectors.council_children(council),
             "plans": plans,
+            "parent": parent,
+            "parent_visible": parent_visible,
         },
     )
 

@@ -82,3 +82,38 @@ def test_admin_invites_a_member_who_joins_then_is_demoted_and_suspended(browser,
     finally:
         for context in contexts:
             context.close()
+
+
+def test_a_volunteer_who_forgot_the_password_gets_a_new_sheet_and_types_its_code_full_width(browser, council_site):
+    from sasaeai.accounts.models import Membership, User
+
+    base, council = council_site["base"], council_site["council"]
+    volunteer = User.objects.create_user("yamada", password="old-password-42", display_name="山田 太郎")
+    membership = Membership.objects.create(user=volunteer, council=council, role="reporter")
+    contexts = [browser.new_context(viewport={"width": 375, "height": 800}, locale="ja-JP") for _ in range(2)]
+    try:
+        admin, person = (context.new_page() for context in contexts)
+        login(admin, base, "kanri", "pw-for-browser-1")
+        admin.goto(f"{base}/councils/{council.pk}/members/{membership.pk}/")
+        admin.get_by_role("button", name="ログイン用紙を発行し直す（パスワードを忘れたとき）").click()
+        expect(admin.locator(".sheet-title")).to_contain_text("パスワードの再設定")
+        expect(admin.get_by_role("button", name="印刷する")).to_be_visible()
+        expect(admin.locator(".signin-sheet")).not_to_contain_text("左のQRコード")
+        code = admin.locator(".sheet-code").inner_text().strip()
+
+        # Typed with the Japanese IME on: full-width letters and a full-width dash.
+        full_width = code.replace("-", "－").translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)})
+        person.goto(f"{base}/invite/")
+        person.get_by_label("ログイン用紙のコード").fill(full_width)
+        person.get_by_role("button", name="次へ").click()
+        expect(person.locator("h1")).to_have_text("パスワードを決め直す")
+        person.locator("#id_password1").fill("new-password-for-yamada")
+        person.locator("#id_password2").fill("new-password-for-yamada")
+        person.get_by_role("button", name="パスワードを決めてログインする").click()
+        person.wait_for_url(lambda url: "/invite/" not in url)
+        expect(person.locator(".messages")).to_contain_text("新しいパスワードを決めました")
+        person.get_by_role("button", name="ログアウト").click()
+        login(person, base, "yamada", "new-password-for-yamada")
+    finally:
+        for context in contexts:
+            context.close()

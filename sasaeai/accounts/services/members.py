@@ -82,7 +82,9 @@ def _username_taken(username: str, *, exclude_invitation: int | None = None) -> 
     return open_ones.exists()
 
 
-def _check_username(username: str, *, exclude_invitation: int | None = None) -> None:
+def check_username(username: str, *, exclude_invitation: int | None = None) -> None:
+    """A user name a new account may take: Django's characters (letters of any script, digits, @ . + - _),
+    at most 150, not used by an account or an open invitation. Raises ``ValidationError({"username": ...})``."""
     if not username:
         raise ValidationError({"username": _("ユーザー名を入力してください。")})
     try:
@@ -108,7 +110,8 @@ def _free_username() -> str:
 def _send_invitation_mail(invitation: Invitation, token: str) -> None:
     expires = timezone.localtime(invitation.expires_at)
     lines = [
-        _("%(name)s 様") % {"name": invitation.display_name or invitation.email},
+        _("%(name)s 様")
+        % {"name": str(invitation.user) if invitation.user else invitation.display_name or invitation.email},
         "",
         _("%(council)s の「ささえあい」（地域福祉活動計画のシステム）に、%(role)sとして招待されました。")
         % {"council": invitation.council.name, "role": invitation.get_role_display()},
@@ -192,11 +195,14 @@ def invitation_create(
                 {"email": _("%(email)s の方はすでに招待中です。一覧から招待を送り直せます。") % {"email": email}}
             )
         username = ""
+        if existing is not None:
+            # The account's own name, not what the inviter typed: the e-mail is addressed to that person.
+            display_name = str(existing)
     elif delivery == Invitation.Delivery.SHEET:
         if not display_name:
             raise ValidationError({"display_name": _("ログイン用紙に印刷する氏名を入力してください。")})
         username = username or _free_username()
-        _check_username(username)
+        check_username(username)
     else:
         raise ValidationError(_("招待の方法を選んでください。"))
     token = _new_token(delivery)
@@ -240,6 +246,11 @@ def _lock_open(invitation: Invitation) -> Invitation:
 def invitation_reissue(*, invitation: Invitation, by: User | None) -> IssuedInvitation:
     """A new link or sheet for an open invitation, valid for the full period again; the old one dies."""
     locked = _lock_open(invitation)
+    if locked.purpose == Invitation.Purpose.RESET:
+        membership = Membership.objects.filter(user=locked.user, council_id=locked.council_id).first()
+        refusal = _reset_refusal(membership) if membership is not None else _("この社協の所属がありません。")
+        if refusal:
+            raise ValidationError(refusal)
     before = {"有効期限": timezone.localtime(locked.expires_at).strftime("%Y-%m-%d %H:%M")}
     token = _new_token(locked.delivery)
     locked.token_hash = tokens.token_hash(token)
@@ -312,6 +323,8 @@ def invitation_accept(
     problem = invitation_problem(locked)
     if problem:
         raise ValidationError(problem)
+    if locked.purpose == Invitation.Purpose.RESET:
+        raise ValidationError(_("この用紙はパスワードを決め直すためのものです。"))
     if locked.user_id is not None:
         if user is None or user.pk != locked.user_id:
             raise ValidationError(
@@ -325,7 +338,7 @@ def invitation_accept(
         if not display_name:
             raise ValidationError({"display_name": _("氏名を入力してください。")})
         username = locked.username or username.strip()
-        _check_username(username, exclude_invitation=locked.pk)
+        check_username(username, exclude_invitation=locked.pk)
         member = User(username=username, email=locked.email, display_name=display_name)
         try:
             password_validation.validate_password(password, member)
@@ -348,6 +361,106 @@ def invitation_accept(
         obj=locked,
     )
     return member
+
+
+# --- A new sign-in sheet for a member who forgot their password -----------------------------------
+
+
+def _reset_refusal(membership: Membership) -> str | None:
+    """Why a reset sheet cannot be issued or used for ``membership`` (Japanese), or ``None``."""
+    if membership.suspended_at is not None or not membership.user.is_active:
+        return _(
+            "%(name)s さんの利用は停止しているので、ログイン用紙は発行できません（使えません）。"
+            "先に利用を再開してください。"
+        ) % {"name": membership.user}
+    return None
+
+
+@transaction.atomic
+def reset_sheet_issue(*, membership: Membership, by: User) -> IssuedInvitation:
+    """A new sign-in sheet for an existing member (no e-mail needed): its code lets them set a new password
+    without signing in. Earlier reset sheets of that person stop working."""
+    locked = _lock_membership(membership)
+    _check_may_manage(by, locked)
+    refusal = _reset_refusal(locked)
+    if refusal:
+        raise ValidationError(refusal)
+    person = locked.user
+    now = timezone.now()
+    revoked = Invitation.objects.filter(
+        user=person, purpose=Invitation.Purpose.RESET, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=now)
+    token = _new_token(Invitation.Delivery.SHEET)
+    invitation = Invitation(
+        council=locked.council,
+        role=locked.role,
+        delivery=Invitation.Delivery.SHEET,
+        purpose=Invitation.Purpose.RESET,
+        display_name=str(person),
+        username=person.get_username(),
+        token_hash=tokens.token_hash(token),
+        expires_at=now + timedelta(days=invitation_days()),
+        created_by=by,
+        user=person,
+    )
+    invitation.full_clean()
+    invitation.save()
+    log_action(
+        council=locked.council,
+        actor=by,
+        action="member.reset_sheet",
+        target_label=str(person),
+        before={"以前の再設定用紙": "無効にした" if revoked else "なし"},
+        after={
+            "ログイン用紙": "パスワード再設定用を発行",
+            "ユーザー名": person.get_username(),
+            "有効期限": timezone.localtime(invitation.expires_at).strftime("%Y-%m-%d %H:%M"),
+        },
+        obj=invitation,
+    )
+    return IssuedInvitation(invitation, token, invitation_url(token))
+
+
+@transaction.atomic
+def reset_sheet_accept(*, invitation: Invitation, password: str) -> User:
+    """The person of a reset sheet sets a new password (Django's validators apply). The changed password
+    ends their other sessions, and their sign-in lock-out is cleared."""
+    from .account import account_lockout_clear
+
+    locked = Invitation.objects.select_for_update().select_related("council", "user").get(pk=invitation.pk)
+    problem = invitation_problem(locked)
+    if problem:
+        raise ValidationError(problem)
+    if locked.purpose != Invitation.Purpose.RESET or locked.user is None:
+        raise ValidationError(_("この用紙ではパスワードを決め直せません。"))
+    person = locked.user
+    membership = Membership.objects.filter(user=person, council=locked.council).select_related("user").first()
+    if membership is None:
+        raise ValidationError(
+            _("この社協の所属がなくなっているため、この用紙は使えません。社協にお問い合わせください。")
+        )
+    refusal = _reset_refusal(membership)
+    if refusal:
+        raise ValidationError(refusal)
+    try:
+        password_validation.validate_password(password, person)
+    except ValidationError as exc:
+        raise ValidationError({"password1": exc.messages}) from None
+    person.set_password(password)
+    person.save(update_fields=["password"])
+    account_lockout_clear(user=person)
+    locked.accepted_at = timezone.now()
+    locked.save(update_fields=["accepted_at"])
+    log_action(
+        council=locked.council,
+        actor=person,
+        action="member.reset_password",
+        target_label=str(person),
+        before={"パスワード": "以前のもの"},
+        after={"パスワード": "ログイン用紙で決め直した", "ほかの画面": "ログアウト", "ログインのロック": "解除"},
+        obj=locked,
+    )
+    return person
 
 
 def _last_active_admin(membership: Membership) -> bool:

@@ -25,7 +25,7 @@ from sasaeai.core.view_helpers import form_errors_from
 
 from .. import selectors, tokens
 from ..decorators import AuthenticatedRequest, PermittedRequest, council_permission
-from ..member_forms import AcceptForm, CodeForm, CouncilCreateForm, InviteForm, RoleForm
+from ..member_forms import AcceptForm, CodeForm, CouncilCreateForm, InviteForm, ResetPasswordForm, RoleForm
 from ..models import Invitation
 from ..permissions import grantable_roles
 from ..services import members as services
@@ -167,6 +167,26 @@ def member_restore(request: PermittedRequest, council: Council, membership_id: i
 
 
 @require_POST
+@council_permission("members.manage")
+def member_reset_sheet(request: PermittedRequest, council: Council, membership_id: int) -> HttpResponse:
+    """A new sign-in sheet for a member who forgot their password (no e-mail needed)."""
+    membership = selectors.membership_get_for_manager(request.user, council, membership_id)
+    try:
+        issued = services.reset_sheet_issue(membership=membership, by=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("members:detail", council.pk, membership.pk)
+    _remember_sheet(request, issued)
+    messages.success(
+        request,
+        _("%(name)s さんの新しいログイン用紙をつくりました。印刷して本人に渡してください。前の用紙はもう使えません。")
+        % {"name": membership.user},
+    )
+    return redirect(_sheet_url(issued.invitation))
+
+
+@require_POST
 @login_required
 def invitation_reissue(request: AuthenticatedRequest, council_id: int, invitation_id: int) -> HttpResponse:
     invitation = selectors.invitation_get_for_manager(request.user, council_id, invitation_id)
@@ -205,7 +225,12 @@ def invitation_sheet(request: AuthenticatedRequest, council_id: int, invitation_
     """The printable sign-in sheet: shown to the admin who issued it, from their session only."""
     invitation = selectors.invitation_get_for_manager(request.user, council_id, invitation_id)
     token = _sheet_token(request, invitation)
-    context: dict[str, Any] = {"council": invitation.council, "invitation": invitation, "token": token}
+    context: dict[str, Any] = {
+        "council": invitation.council,
+        "invitation": invitation,
+        "token": token,
+        "reset": invitation.purpose == Invitation.Purpose.RESET,
+    }
     if token:
         context |= {
             "code": tokens.grouped(token),
@@ -253,6 +278,8 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         status = 404 if invitation is None else 410
         return render(request, "accounts/invitation_invalid.html", {"problem": problem}, status=status)
     signed_in = request.user if request.user.is_authenticated else None
+    if invitation.purpose == Invitation.Purpose.RESET:
+        return _accept_reset(request, invitation)
     if invitation.user_id is not None:
         return _accept_existing(request, invitation, token)
     form = AcceptForm(
@@ -288,6 +315,26 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         "accounts/invitation_accept.html",
         {"invitation": invitation, "form": form, "signed_in": signed_in},
     )
+
+
+def _accept_reset(request: HttpRequest, invitation: Invitation) -> HttpResponse:
+    """A reset sheet: the person sets a new password without being signed in (they forgot it), then is
+    signed in. Other sessions of theirs end because the password changed."""
+    form = ResetPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.reset_sheet_accept(invitation=invitation, password=form.cleaned_data["password1"])
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            login(request, user, backend=MODEL_BACKEND)
+            messages.success(
+                request,
+                _("新しいパスワードを決めました。次からはユーザー名 %(username)s とこのパスワードでログインします。")
+                % {"username": user.get_username()},
+            )
+            return redirect("home")
+    return render(request, "accounts/invitation_reset.html", {"invitation": invitation, "form": form})
 
 
 def _suggested_username(invitation: Invitation) -> str:
@@ -348,7 +395,7 @@ def _create_council(
     parents: list[Council] | None,
     initial: dict[str, str] | None = None,
 ) -> Any:
-    form = CouncilCreateForm(request.POST or None, parents=parents, initial=initial)
+    form = CouncilCreateForm(request.POST or None, parents=parents, fixed_parent=parent, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if parents is not None:

@@ -19,18 +19,25 @@ def _kind(value: str) -> str:
 
 
 class Command(BaseCommand):
-    help = (
-        "Create a council and invite its first admin (社協管理者). Prints the invitation link; never a password. "
-        "Without --admin-email the link is for a printed sign-in sheet (one-time code)."
+    help = _(
+        "社協をつくり、最初の社協管理者を招待します。招待のリンクを表示します（パスワードは表示しません）。"
+        "--admin-email がないときは、ログイン用紙（一度だけ使えるコード）のためのリンクです。"
+        "種別は、上位の社協より下にしてください（都道府県社協 ＞ 市区町村社協 ＞ 区社協 ＞ 地区社協）。"
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--name", required=True, help="council name (unique)")
-        parser.add_argument("--kind", required=True, help="prefecture / municipal / ward / district (or Japanese)")
-        parser.add_argument("--parent", help="name of the council above it")
-        parser.add_argument("--admin-email", default="", help="the first admin's e-mail (the invitation is sent)")
-        parser.add_argument("--admin-name", default="", help="the first admin's name")
-        parser.add_argument("--admin-username", default="", help="user name for a sign-in sheet (without e-mail)")
+        parser.add_argument("--name", required=True, help=_("社協の名称（ほかの社協と重ならないもの）"))
+        parser.add_argument(
+            "--kind", required=True, help=_("種別: prefecture / municipal / ward / district（日本語の種別名でも可）")
+        )
+        parser.add_argument("--parent", help=_("上位の社協の名称"))
+        parser.add_argument(
+            "--admin-email", default="", help=_("最初の社協管理者のメールアドレス（招待のメールを送ります）")
+        )
+        parser.add_argument("--admin-name", default="", help=_("最初の社協管理者の氏名"))
+        parser.add_argument(
+            "--admin-username", default="", help=_("ログイン用紙のユーザー名（メールがないとき。空なら自動）")
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         kind = _kind(options["kind"])
