@@ -113,9 +113,8 @@ def account_email_change_request(*, user: User, email: str) -> None:
     EmailMessage(subject=subject, body=body, to=[email]).send()
 
 
-@transaction.atomic
-def account_email_change_confirm(*, user: User, token: str) -> User:
-    """Apply a confirmation link: wrong, expired, reused or another person's links change nothing."""
+def _email_change_new_address(user: User, token: str) -> str:
+    """The new address a confirmation link names, if it is valid for ``user`` now; ValidationError otherwise."""
     invalid = _(
         "このリンクは使えません。期限が切れたか、すでに使われたか、別のアカウントのものです。もう一度やり直してください。"
     )
@@ -127,12 +126,26 @@ def account_email_change_confirm(*, user: User, token: str) -> User:
         ) from None
     except signing.BadSignature:
         raise ValidationError(invalid) from None
-    user = User.objects.select_for_update().get(pk=user.pk)
     if not isinstance(data, dict) or data.get("u") != user.pk or data.get("old") != user.email:
         raise ValidationError(invalid)
     new = str(data.get("new", ""))
     if _email_taken(new, user):
         raise ValidationError(_("このメールアドレスは別のアカウントで使われています。別のアドレスを入力してください。"))
+    return new
+
+
+def email_change_pending(*, user: User, token: str) -> str:
+    """What the confirmation page shows: the address the link will switch to (ValidationError if it cannot)."""
+    return _email_change_new_address(user, token)
+
+
+@transaction.atomic
+def account_email_change_confirm(*, user: User, token: str) -> User:
+    """Apply a confirmation link: wrong, expired, reused or another person's links change nothing.
+
+    The old address (if any) is told of the change, so a person whose account was taken over learns it."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    new = _email_change_new_address(user, token)
     before = user.email
     user.email = new
     user.full_clean(exclude=["password"])
@@ -140,6 +153,10 @@ def account_email_change_confirm(*, user: User, token: str) -> User:
     _log_for_account(
         user, actor=user, action="account.email", before={"メールアドレス": before}, after={"メールアドレス": new}
     )
+    if before:
+        body = render_to_string("accounts/email/email_changed_notice.txt", {"user": user, "old": before, "new": new})
+        message = EmailMessage(subject=_("【ささえあい】メールアドレスが変更されました"), body=body, to=[before])
+        transaction.on_commit(message.send)
     return user
 
 

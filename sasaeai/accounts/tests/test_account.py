@@ -49,6 +49,17 @@ def test_changing_the_display_name_is_audited_in_each_council(client, users, cou
     assert entry.council == councils["a"] and entry.after == {"表示名": "山田 花子"}
 
 
+@pytest.mark.parametrize("blank", ["", "   ", "\u3000\u3000"])
+def test_a_blank_display_name_is_refused(client, users, blank):
+    users["editor"].display_name = "山田"
+    users["editor"].save()
+    client.force_login(users["editor"])
+    response = client.post(reverse("accounts:display_name"), {"display_name": blank})
+    assert response.status_code == 200 and "表示名を入力してください" in response.content.decode()
+    users["editor"].refresh_from_db()
+    assert users["editor"].display_name == "山田"
+
+
 def test_too_long_a_display_name_is_refused(client, users):
     client.force_login(users["editor"])
     response = client.post(reverse("accounts:display_name"), {"display_name": "長" * 101})
@@ -81,8 +92,8 @@ def test_changing_the_password_keeps_this_session_and_ends_the_others(client, us
         ("short-1", "短すぎます"),
         ("password1234", "一般的すぎます"),
         ("20260401123456", "数字しか使われていません"),
-        ("editor_a_2026", "ユーザー名 と似すぎています"),
-        ("yamada.hanako.1", "メールアドレス と似すぎています"),
+        ("editor_a_2026", "このパスワードはユーザー名と似すぎています"),
+        ("yamada.hanako.1", "このパスワードはメールアドレスと似すぎています"),
     ],
 )
 def test_a_weak_new_password_is_refused_in_japanese(client, users, new, message):
@@ -95,8 +106,19 @@ def test_a_weak_new_password_is_refused_in_japanese(client, users, new, message)
     )
     assert response.status_code == 200
     assert message in response.content.decode()
+    form = response.context["form"]
+    assert any(message in e for e in form.errors["new_password1"]) and "new_password2" not in form.errors
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
+
+
+def test_the_password_pages_state_the_rules_once_and_plainly(client, users, settings):
+    settings.SASAEAI_PASSWORD_MIN_LENGTH = 12
+    client.force_login(users["editor"])
+    html = client.get(reverse("accounts:password_change")).content.decode()
+    assert "12文字以上にしてください。" in html and "数字だけのものは使えません" in html
+    assert "数字だけでない" not in html
+    assert "<ul>" not in html.split("<form", 1)[1].split("</form>")[0]  # no Django rule list under the field
 
 
 def test_a_wrong_current_password_or_a_mismatch_changes_nothing(client, users):
@@ -122,35 +144,60 @@ def _link(message):
     return re.search(rf"{re.escape(BASE)}(/\S+)", message.body).group(1)
 
 
-def test_the_email_changes_only_when_the_link_sent_to_the_new_address_is_opened(client, users):
+def test_the_email_changes_only_when_the_link_sent_to_the_new_address_is_opened(
+    client, users, django_capture_on_commit_callbacks
+):
     user = users["editor"]
     user.email = "old@example.jp"
     user.save()
     client.force_login(user)
-    response = client.post(reverse("accounts:email_change"), {"email": "new@example.jp"})
+    response = client.post(reverse("accounts:email_change"), {"email": "new@example.jp", "password": PASSWORD})
     assert response.status_code == 302
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["new@example.jp"]
     assert "メールアドレス変更の確認" in mail.outbox[0].subject and "開くと、変更されます" in mail.outbox[0].body
     user.refresh_from_db()
     assert user.email == "old@example.jp"
     path = _link(mail.outbox[0])
-    assert client.get(path).status_code == 200  # a GET shows; it changes nothing
+    shown = client.get(path)  # a GET shows which address it switches to; it changes nothing
+    assert shown.status_code == 200 and "new@example.jp" in shown.content.decode()
     user.refresh_from_db()
     assert user.email == "old@example.jp"
-    assert client.post(path).status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(path).status_code == 302
     user.refresh_from_db()
     assert user.email == "new@example.jp"
     assert AuditEntry.objects.get(action="account.email").after == {"メールアドレス": "new@example.jp"}
+    # the old address is told, in Japanese, with whom to contact
+    notice = mail.outbox[1]
+    assert notice.to == ["old@example.jp"] and "メールアドレスが変更されました" in notice.subject
+    assert "new@example.jp" in notice.body and "心当たりがなければ" in notice.body and "社協の管理者" in notice.body
     # the same link a second time
     response = client.post(path)
     assert response.status_code == 400 and "このリンクは使えません" in response.content.decode()
+
+
+def test_an_email_change_needs_the_current_password(client, users):
+    client.force_login(users["editor"])
+    response = client.post(reverse("accounts:email_change"), {"email": "new@example.jp", "password": "wrong"})
+    assert response.status_code == 200
+    assert "今のパスワードが違います" in response.content.decode()
+    response = client.post(reverse("accounts:email_change"), {"email": "new@example.jp"})
+    assert response.status_code == 200 and "field-error" in response.content.decode()
+    assert mail.outbox == []
+
+
+def test_a_wrong_email_link_says_so_on_a_get_too(client, users):
+    client.force_login(users["editor"])
+    response = client.get(reverse("accounts:email_confirm", args=["nonsense"]))
+    assert response.status_code == 400 and "このリンクは使えません" in response.content.decode()
+    assert "メールアドレスを変更する" not in response.content.decode()
 
 
 def test_an_address_used_by_another_account_is_refused(client, users):
     users["viewer"].email = "Taken@Example.jp"
     users["viewer"].save()
     client.force_login(users["editor"])
-    response = client.post(reverse("accounts:email_change"), {"email": "taken@example.jp"})
+    response = client.post(reverse("accounts:email_change"), {"email": "taken@example.jp", "password": PASSWORD})
     assert response.status_code == 200
     assert "別のアカウントで使われています" in response.content.decode()
     assert mail.outbox == []
@@ -158,7 +205,7 @@ def test_an_address_used_by_another_account_is_refused(client, users):
 
 def test_an_address_taken_after_the_link_was_sent_is_refused_on_confirm(client, users):
     client.force_login(users["editor"])
-    client.post(reverse("accounts:email_change"), {"email": "new@example.jp"})
+    client.post(reverse("accounts:email_change"), {"email": "new@example.jp", "password": PASSWORD})
     users["viewer"].email = "new@example.jp"
     users["viewer"].save()
     response = client.post(_link(mail.outbox[0]))
@@ -169,7 +216,7 @@ def test_an_address_taken_after_the_link_was_sent_is_refused_on_confirm(client, 
 
 def test_wrong_expired_and_foreign_email_links_change_nothing(client, users, settings):
     client.force_login(users["editor"])
-    client.post(reverse("accounts:email_change"), {"email": "new@example.jp"})
+    client.post(reverse("accounts:email_change"), {"email": "new@example.jp", "password": PASSWORD})
     path = _link(mail.outbox[0])
     # another person opening the link
     client.force_login(users["viewer"])
@@ -234,6 +281,8 @@ def test_a_reset_link_sets_a_new_password_once_and_unlocks_the_account(client, u
     form_url = client.get(path)["Location"]  # Django moves the token into the session
     weak = client.post(form_url, {"new_password1": "1234567890", "new_password2": "1234567890"})
     assert "数字しか使われていません" in weak.content.decode()
+    assert "new_password1" in weak.context["form"].errors and "new_password2" not in weak.context["form"].errors
+    assert f"{settings.SASAEAI_PASSWORD_MIN_LENGTH}文字以上にしてください。" in weak.content.decode()
     users["editor"].refresh_from_db()
     assert users["editor"].check_password(PASSWORD)
     response = client.post(form_url, {"new_password1": "nakahara-ume-2026", "new_password2": "nakahara-ume-2026"})

@@ -58,7 +58,7 @@ def account_home(request: AuthenticatedRequest) -> HttpResponse:
         {
             "memberships": memberships_for_user(user),
             "name_form": DisplayNameForm(instance=user),
-            "email_form": EmailChangeForm(),
+            "email_form": EmailChangeForm(user=user),
             "two_factor_on": services.two_factor_device(user) is not None,
             "two_factor_required": two_factor_required(user),
         },
@@ -85,7 +85,12 @@ class AccountPasswordChangeView(PasswordChangeView):
     success_url = reverse_lazy("accounts:home")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_context_data(**kwargs), "title": _("パスワードの変更"), "password_help": True}
+        return {
+            **super().get_context_data(**kwargs),
+            "title": _("パスワードの変更"),
+            "password_help": True,
+            "password_min_length": settings.SASAEAI_PASSWORD_MIN_LENGTH,
+        }
 
     def form_valid(self, form: SetPasswordForm) -> HttpResponse:  # type: ignore[type-arg]
         user = services.account_password_set(user=form.user, password=form.cleaned_data["new_password1"])
@@ -96,7 +101,7 @@ class AccountPasswordChangeView(PasswordChangeView):
 
 @login_required
 def email_change(request: AuthenticatedRequest) -> HttpResponse:
-    form = EmailChangeForm(request.POST or None)
+    form = EmailChangeForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.account_email_change_request(user=request.user, email=form.cleaned_data["email"])
@@ -115,17 +120,17 @@ def email_change(request: AuthenticatedRequest) -> HttpResponse:
 @never_cache
 @login_required
 def email_confirm(request: AuthenticatedRequest, token: str) -> HttpResponse:
-    """GET shows what will change; POST changes it (no write on a GET)."""
-    error = ""
-    if request.method == "POST":
-        try:
+    """GET shows what will change (the new address); POST changes it (no write on a GET)."""
+    new_email = ""
+    try:
+        new_email = services.email_change_pending(user=request.user, token=token)
+        if request.method == "POST":
             services.account_email_change_confirm(user=request.user, token=token)
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
-        else:
-            messages.success(request, _("メールアドレスを変更しました。"))
+            messages.success(request, _("メールアドレスを %(email)s に変更しました。") % {"email": new_email})
             return redirect("accounts:home")
-    return render(request, "accounts/email_confirm.html", {"error": error}, status=400 if error else 200)
+    except ValidationError as exc:
+        return render(request, "accounts/email_confirm.html", {"error": " ".join(exc.messages)}, status=400)
+    return render(request, "accounts/email_confirm.html", {"new_email": new_email, "old_email": request.user.email})
 
 
 @require_POST
@@ -307,6 +312,9 @@ class AccountPasswordResetConfirmView(PasswordResetConfirmView):
     form_class = SasaeaiSetPasswordForm
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "password_min_length": settings.SASAEAI_PASSWORD_MIN_LENGTH}
 
     def form_valid(self, form: SetPasswordForm) -> HttpResponse:  # type: ignore[type-arg]
         services.account_password_set(user=form.user, password=form.cleaned_data["new_password1"], by_email_link=True)
