@@ -7,6 +7,8 @@ council. A person with no membership leaves no entry (there is no council histor
 
 from __future__ import annotations
 
+import math
+import time
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -17,7 +19,9 @@ from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sasaeai.core.audit import log_action
@@ -197,15 +201,54 @@ def two_factor_start(*, user: User) -> TOTPDevice:
     return TOTPDevice.objects.create(user=user, name=_("認証アプリ"), confirmed=False)
 
 
+# Wrong codes allowed in a row before a wait (django-otp's own back-off is off: OTP_TOTP_THROTTLE_FACTOR = 0).
+FREE_WRONG_CODES = 3
+MAX_CODE_WAIT_SECONDS = 15 * 60
+
+
+def _code_wait_seconds(device: TOTPDevice) -> int:
+    """Seconds still to wait before another code may be tried: none for the first few mistakes, then 2, 4, 8 …"""
+    extra = device.throttling_failure_count - FREE_WRONG_CODES
+    if extra < 0 or device.throttling_failure_timestamp is None:
+        return 0
+    wait = min(2 ** (extra + 1), MAX_CODE_WAIT_SECONDS)
+    waited = (timezone.now() - device.throttling_failure_timestamp).total_seconds()
+    return max(0, int(math.ceil(wait - waited)))
+
+
+def _is_replay(device: TOTPDevice, code: str) -> bool:
+    """True if ``code`` is right for the current time but was refused because it was used already."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    return bool(totp.verify(int(code), device.tolerance)) and totp.t() <= device.last_t
+
+
 def _check_code(device: TOTPDevice, token: str) -> None:
-    allowed, _info = device.verify_is_allowed()
-    if not allowed:  # django-otp's back-off after wrong codes: 1, 2, 4, 8 … seconds
-        raise ValidationError({"token": _("確認コードの誤りが続いたため、少し待ってからもう一度入力してください。")})
-    code = (token or "").strip().replace(" ", "")
-    if not (len(code) == 6 and code.isdigit()) or not device.verify_token(code):
+    wait = _code_wait_seconds(device)
+    if wait:
         raise ValidationError(
-            {"token": _("確認コードが違います。認証アプリに今表示されている6桁の数字を入力してください。")}
+            {
+                "token": _(
+                    "確認コードを%(count)d回続けて間違えたため、%(seconds)d秒ほど待ってからもう一度入力してください。"
+                )
+                % {"count": device.throttling_failure_count, "seconds": wait}
+            }
         )
+    code = (token or "").strip().replace(" ", "")
+    if not (len(code) == 6 and code.isdigit()):
+        raise ValidationError(
+            {"token": _("確認コードは6桁の数字です。認証アプリに今表示されている数字を入力してください。")}
+        )
+    count, at = device.throttling_failure_count, device.throttling_failure_timestamp
+    if device.verify_token(code):
+        return
+    if _is_replay(device, code):  # the right code, typed again: not counted as a mistake
+        device.throttling_failure_count, device.throttling_failure_timestamp = count, at
+        device.save(update_fields=["throttling_failure_count", "throttling_failure_timestamp"])
+        raise ValidationError({"token": _("このコードはもう使われました。次のコードが表示されるまでお待ちください。")})
+    raise ValidationError(
+        {"token": _("確認コードが違います。認証アプリに今表示されている6桁の数字を入力してください。")}
+    )
 
 
 def two_factor_confirm(*, user: User, token: str) -> TOTPDevice:

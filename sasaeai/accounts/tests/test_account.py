@@ -389,3 +389,53 @@ def test_council_edit_offers_the_two_step_requirement_to_admins(client, users, c
     councils["a"].refresh_from_db()
     assert councils["a"].require_admin_two_factor
     assert User.objects.filter(pk=users["admin"].pk).exists()
+
+
+def _wrong(totp_code, device):
+    return "000000" if totp_code(device) != "000000" else "111111"
+
+
+def test_one_wrong_code_does_not_block_the_right_one_typed_at_once(client, users, totp_code):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(users["editor"])
+    client.post(reverse("accounts:two_factor_start"))
+    device = TOTPDevice.objects.get(user=users["editor"])
+    response = client.post(reverse("accounts:two_factor_confirm"), {"token": _wrong(totp_code, device)}, follow=True)
+    html = response.content.decode()
+    assert "確認コードが違います" in html and "続けて間違えた" not in html
+    client.post(reverse("accounts:two_factor_confirm"), {"token": totp_code(device)})  # well within a second
+    device.refresh_from_db()
+    assert device.confirmed and device.throttling_failure_count == 0
+
+
+def test_many_wrong_codes_in_a_row_ask_for_a_wait_and_say_why(client, users, totp_code):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from sasaeai.accounts.services.account import FREE_WRONG_CODES
+
+    client.force_login(users["editor"])
+    client.post(reverse("accounts:two_factor_start"))
+    device = TOTPDevice.objects.get(user=users["editor"])
+    for _ in range(FREE_WRONG_CODES):
+        response = client.post(
+            reverse("accounts:two_factor_confirm"), {"token": _wrong(totp_code, device)}, follow=True
+        )
+        assert "確認コードが違います" in response.content.decode()
+    response = client.post(reverse("accounts:two_factor_confirm"), {"token": totp_code(device)}, follow=True)
+    assert f"確認コードを{FREE_WRONG_CODES}回続けて間違えたため" in response.content.decode()
+    device.refresh_from_db()
+    assert not device.confirmed
+
+
+def test_a_code_used_already_says_so(client, users, totp_code, confirmed_device):
+    device = confirmed_device(users["editor"])
+    client.force_login(users["editor"])
+    code = totp_code(device)
+    client.post(reverse("accounts:two_factor_verify"), {"token": code})
+    device.refresh_from_db()
+    assert device.last_t >= 0
+    response = client.post(reverse("accounts:two_factor_disable"), {"token": code}, follow=True)
+    assert "このコードはもう使われました。次のコードが表示されるまでお待ちください。" in response.content.decode()
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 0  # the right code typed twice is no mistake
