@@ -356,6 +356,10 @@ def test_turning_two_step_on_with_a_qr_code_and_off_again(client, users, totp_co
     from base64 import b32encode
 
     assert b32encode(device.bin_key).decode()[:4] in page  # the key as text too
+    # on a phone: a plain link that opens the authenticator app with the key
+    from html import unescape
+
+    assert f'href="{device.config_url}"' in unescape(page) and "この端末の認証アプリで開く" in page
     svg = client.get(reverse("accounts:two_factor_qr"))
     assert svg["Content-Type"] == "image/svg+xml" and svg.content.lstrip().startswith(b"<?xml")
     # a wrong code leaves it off

@@ -158,6 +158,7 @@ def two_factor(request: AuthenticatedRequest) -> HttpResponse:
             "device": device,
             "pending": pending,
             "secret": _secret_text(pending) if pending else "",
+            "config_url": pending.config_url if pending else "",  # otpauth:// for an app on this phone
             "required": two_factor_required(user),
             "verified": user.is_verified(),  # type: ignore[attr-defined]  # set by OTPMiddleware
             "form": CodeForm(),
