@@ -208,12 +208,12 @@ MAX_CODE_WAIT_SECONDS = 15 * 60
 
 def _code_wait_seconds(device: TOTPDevice) -> int:
     """Seconds still to wait before another code may be tried: none for the first few mistakes, then 2, 4, 8 …"""
-    extra = device.throttling_failure_count - FREE_WRONG_CODES
+    extra: int = device.throttling_failure_count - FREE_WRONG_CODES
     if extra < 0 or device.throttling_failure_timestamp is None:
         return 0
-    wait = min(2 ** (extra + 1), MAX_CODE_WAIT_SECONDS)
-    waited = (timezone.now() - device.throttling_failure_timestamp).total_seconds()
-    return max(0, int(math.ceil(wait - waited)))
+    wait: int = min(2 ** (extra + 1), MAX_CODE_WAIT_SECONDS)
+    waited: float = (timezone.now() - device.throttling_failure_timestamp).total_seconds()
+    return max(0, math.ceil(wait - waited))
 
 
 def _is_replay(device: TOTPDevice, code: str) -> bool:

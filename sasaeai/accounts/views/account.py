@@ -17,6 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.contrib.auth.views import (
     INTERNAL_RESET_SESSION_TOKEN,
+    LogoutView,
     PasswordChangeView,
     PasswordResetCompleteView,
     PasswordResetConfirmView,
@@ -131,6 +132,17 @@ def email_confirm(request: AuthenticatedRequest, token: str) -> HttpResponse:
     except ValidationError as exc:
         return render(request, "accounts/email_confirm.html", {"error": " ".join(exc.messages)}, status=400)
     return render(request, "accounts/email_confirm.html", {"new_email": new_email, "old_email": request.user.email})
+
+
+class AccountLogoutView(LogoutView):
+    """Django's logout (POST only), saying so on the sign-in page it leads to."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        signed_in = request.user.is_authenticated
+        response = super().post(request, *args, **kwargs)
+        if signed_in:  # added after the session ended, so it survives into the next page
+            messages.success(request, _("ログアウトしました。"))
+        return response
 
 
 @require_POST
