@@ -20,6 +20,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -95,13 +96,20 @@ def _email_taken(email: str, user: User) -> bool:
     return User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists()
 
 
-def email_change_token(user: User, email: str) -> str:
-    """A signed token naming the account, its current address and the new one (expires by max_age)."""
-    return signing.dumps({"u": user.pk, "old": user.email, "new": email}, salt=EMAIL_CHANGE_SALT)
+def _email_change_hash(user: User) -> str:
+    """Ties a link to the account's current and pending addresses: a later request or a change spends it."""
+    return salted_hmac(EMAIL_CHANGE_SALT, f"{user.pk}:{user.email}:{user.pending_email}").hexdigest()[:32]
 
 
+def email_change_token(user: User) -> str:
+    """A signed token naming only the account and a hash (the new address stays on the server, expires by max_age)."""
+    return signing.dumps({"u": user.pk, "h": _email_change_hash(user)}, salt=EMAIL_CHANGE_SALT)
+
+
+@transaction.atomic
 def account_email_change_request(*, user: User, email: str) -> None:
-    """Send a confirmation link to ``email``; the address changes only when the link is opened."""
+    """Keep ``email`` as the pending address and send a confirmation link to it; the address changes only
+    when the link is opened (a newer request replaces the pending address and spends earlier links)."""
     email = email.strip()
     if email.lower() == (user.email or "").lower():
         raise ValidationError({"email": _("今のメールアドレスと同じです。")})
@@ -109,7 +117,10 @@ def account_email_change_request(*, user: User, email: str) -> None:
         raise ValidationError(
             {"email": _("このメールアドレスは別のアカウントで使われています。別のアドレスを入力してください。")}
         )
-    token = email_change_token(user, email)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.pending_email = email
+    user.save(update_fields=["pending_email"])
+    token = email_change_token(user)
     link = base_url() + reverse("accounts:email_confirm", kwargs={"token": token})
     hours = max(1, settings.SASAEAI_EMAIL_CHANGE_SECONDS // 3600)
     body = render_to_string("accounts/email/email_change.txt", {"user": user, "link": link, "hours": hours})
@@ -130,9 +141,14 @@ def _email_change_new_address(user: User, token: str) -> str:
         ) from None
     except signing.BadSignature:
         raise ValidationError(invalid) from None
-    if not isinstance(data, dict) or data.get("u") != user.pk or data.get("old") != user.email:
+    if (
+        not isinstance(data, dict)
+        or data.get("u") != user.pk
+        or not user.pending_email
+        or not constant_time_compare(str(data.get("h", "")), _email_change_hash(user))
+    ):
         raise ValidationError(invalid)
-    new = str(data.get("new", ""))
+    new = user.pending_email
     if _email_taken(new, user):
         raise ValidationError(_("このメールアドレスは別のアカウントで使われています。別のアドレスを入力してください。"))
     return new
@@ -152,8 +168,9 @@ def account_email_change_confirm(*, user: User, token: str) -> User:
     new = _email_change_new_address(user, token)
     before = user.email
     user.email = new
+    user.pending_email = ""
     user.full_clean(exclude=["password"])
-    user.save(update_fields=["email"])
+    user.save(update_fields=["email", "pending_email"])
     _log_for_account(
         user, actor=user, action="account.email", before={"メールアドレス": before}, after={"メールアドレス": new}
     )

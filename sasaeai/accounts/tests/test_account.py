@@ -443,3 +443,24 @@ def test_a_code_used_already_says_so(client, users, totp_code, confirmed_device)
     assert "このコードはもう使われました。次のコードが表示されるまでお待ちください。" in response.content.decode()
     device.refresh_from_db()
     assert device.throttling_failure_count == 0  # the right code typed twice is no mistake
+
+
+def test_the_email_link_carries_no_address_and_a_newer_request_spends_it(client, users):
+    from base64 import urlsafe_b64decode
+
+    client.force_login(users["editor"])
+    client.post(reverse("accounts:email_change"), {"email": "first@example.jp", "password": PASSWORD})
+    first = _link(mail.outbox[0])
+    token = first.rstrip("/").rsplit("/", 1)[1]
+    payload = token.split(":")[0]
+    decoded = urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    assert b"first@example.jp" not in decoded and b"@" not in decoded
+    users["editor"].refresh_from_db()
+    assert users["editor"].pending_email == "first@example.jp" and users["editor"].email == ""
+    client.post(reverse("accounts:email_change"), {"email": "second@example.jp", "password": PASSWORD})
+    second = _link(mail.outbox[1])
+    assert client.post(first).status_code == 400  # replaced by the newer request
+    assert "second@example.jp" in client.get(second).content.decode()
+    assert client.post(second).status_code == 302
+    users["editor"].refresh_from_db()
+    assert users["editor"].email == "second@example.jp" and users["editor"].pending_email == ""
