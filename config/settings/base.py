@@ -233,3 +233,8 @@ LOGGING = {
 
 # Invitations (e-mail links and sign-in sheets) work once and expire after this many days.
 SASAEAI_INVITATION_DAYS = int(os.environ.get("SASAEAI_INVITATION_DAYS", 7))
+
+# django-otp's own back-off after a wrong two-step code (1, 2, 4 … s from the first mistake) refused the right
+# code typed a second later; it is off, and accounts.services.account allows a few wrong codes before waiting
+# (sign-in codes also count as failed sign-ins for django-axes).
+OTP_TOTP_THROTTLE_FACTOR = 0

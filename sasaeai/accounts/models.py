@@ -9,6 +9,8 @@ class User(AbstractUser):
     display_name = models.CharField(_("表示名"), max_length=100, blank=True)
     # Raised by "sign out everywhere": it is part of the session hash, so every session of the user ends.
     session_generation = models.PositiveIntegerField(_("セッションの世代"), default=0, editable=False)
+    # An address asked for on the account page, not yet confirmed by the link sent to it (kept here, not in the link).
+    pending_email = models.EmailField(_("確認待ちのメールアドレス"), blank=True, default="", editable=False)
     # Per-request cache of accounts.selectors.roles_by_council (not a database field).
     _sasaeai_roles: dict[int, str]
 

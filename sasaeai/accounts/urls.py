@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 
 from .views import account, login, members
@@ -36,7 +35,7 @@ account_patterns = [
 urlpatterns: list[URLPattern | URLResolver] = [
     path("login/", login.SasaeaiLoginView.as_view(), name="login"),
     path("login/code/", login.login_code, name="login_code"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", account.AccountLogoutView.as_view(), name="logout"),
     path("", include((account_patterns, "accounts"))),
 ]
 

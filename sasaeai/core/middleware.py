@@ -119,3 +119,22 @@ class TrustedProxyMiddleware:
                 request.META["SASAEAI_PROXY_ADDR"] = remote
                 request.META["REMOTE_ADDR"] = client
         return self.get_response(request)
+
+
+class MethodNotAllowedPageMiddleware:
+    """A Japanese 405 page with a way back, in place of the empty body of ``HttpResponseNotAllowed``.
+
+    Opening a POST-only address (``/logout/``, a bookmarked button's address) with GET otherwise shows
+    the browser's own blank error. The status (405) and the ``Allow`` header stay as they were."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code == 405 and not getattr(response, "streaming", False) and not response.content:
+            from django.template import loader
+
+            response.content = loader.render_to_string("405.html", {"allowed": response.get("Allow", "")}, request)
+            response["Content-Type"] = "text/html; charset=utf-8"
+        return response

@@ -7,6 +7,8 @@ council. A person with no membership leaves no entry (there is no council histor
 
 from __future__ import annotations
 
+import math
+import time
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -17,7 +19,10 @@ from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sasaeai.core.audit import log_action
@@ -91,13 +96,20 @@ def _email_taken(email: str, user: User) -> bool:
     return User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists()
 
 
-def email_change_token(user: User, email: str) -> str:
-    """A signed token naming the account, its current address and the new one (expires by max_age)."""
-    return signing.dumps({"u": user.pk, "old": user.email, "new": email}, salt=EMAIL_CHANGE_SALT)
+def _email_change_hash(user: User) -> str:
+    """Ties a link to the account's current and pending addresses: a later request or a change spends it."""
+    return salted_hmac(EMAIL_CHANGE_SALT, f"{user.pk}:{user.email}:{user.pending_email}").hexdigest()[:32]
 
 
+def email_change_token(user: User) -> str:
+    """A signed token naming only the account and a hash (the new address stays on the server, expires by max_age)."""
+    return signing.dumps({"u": user.pk, "h": _email_change_hash(user)}, salt=EMAIL_CHANGE_SALT)
+
+
+@transaction.atomic
 def account_email_change_request(*, user: User, email: str) -> None:
-    """Send a confirmation link to ``email``; the address changes only when the link is opened."""
+    """Keep ``email`` as the pending address and send a confirmation link to it; the address changes only
+    when the link is opened (a newer request replaces the pending address and spends earlier links)."""
     email = email.strip()
     if email.lower() == (user.email or "").lower():
         raise ValidationError({"email": _("今のメールアドレスと同じです。")})
@@ -105,7 +117,10 @@ def account_email_change_request(*, user: User, email: str) -> None:
         raise ValidationError(
             {"email": _("このメールアドレスは別のアカウントで使われています。別のアドレスを入力してください。")}
         )
-    token = email_change_token(user, email)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.pending_email = email
+    user.save(update_fields=["pending_email"])
+    token = email_change_token(user)
     link = base_url() + reverse("accounts:email_confirm", kwargs={"token": token})
     hours = max(1, settings.SASAEAI_EMAIL_CHANGE_SECONDS // 3600)
     body = render_to_string("accounts/email/email_change.txt", {"user": user, "link": link, "hours": hours})
@@ -113,9 +128,8 @@ def account_email_change_request(*, user: User, email: str) -> None:
     EmailMessage(subject=subject, body=body, to=[email]).send()
 
 
-@transaction.atomic
-def account_email_change_confirm(*, user: User, token: str) -> User:
-    """Apply a confirmation link: wrong, expired, reused or another person's links change nothing."""
+def _email_change_new_address(user: User, token: str) -> str:
+    """The new address a confirmation link names, if it is valid for ``user`` now; ValidationError otherwise."""
     invalid = _(
         "このリンクは使えません。期限が切れたか、すでに使われたか、別のアカウントのものです。もう一度やり直してください。"
     )
@@ -127,19 +141,43 @@ def account_email_change_confirm(*, user: User, token: str) -> User:
         ) from None
     except signing.BadSignature:
         raise ValidationError(invalid) from None
-    user = User.objects.select_for_update().get(pk=user.pk)
-    if not isinstance(data, dict) or data.get("u") != user.pk or data.get("old") != user.email:
+    if (
+        not isinstance(data, dict)
+        or data.get("u") != user.pk
+        or not user.pending_email
+        or not constant_time_compare(str(data.get("h", "")), _email_change_hash(user))
+    ):
         raise ValidationError(invalid)
-    new = str(data.get("new", ""))
+    new = user.pending_email
     if _email_taken(new, user):
         raise ValidationError(_("このメールアドレスは別のアカウントで使われています。別のアドレスを入力してください。"))
+    return new
+
+
+def email_change_pending(*, user: User, token: str) -> str:
+    """What the confirmation page shows: the address the link will switch to (ValidationError if it cannot)."""
+    return _email_change_new_address(user, token)
+
+
+@transaction.atomic
+def account_email_change_confirm(*, user: User, token: str) -> User:
+    """Apply a confirmation link: wrong, expired, reused or another person's links change nothing.
+
+    The old address (if any) is told of the change, so a person whose account was taken over learns it."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    new = _email_change_new_address(user, token)
     before = user.email
     user.email = new
+    user.pending_email = ""
     user.full_clean(exclude=["password"])
-    user.save(update_fields=["email"])
+    user.save(update_fields=["email", "pending_email"])
     _log_for_account(
         user, actor=user, action="account.email", before={"メールアドレス": before}, after={"メールアドレス": new}
     )
+    if before:
+        body = render_to_string("accounts/email/email_changed_notice.txt", {"user": user, "old": before, "new": new})
+        message = EmailMessage(subject=_("【ささえあい】メールアドレスが変更されました"), body=body, to=[before])
+        transaction.on_commit(message.send)
     return user
 
 
@@ -180,15 +218,54 @@ def two_factor_start(*, user: User) -> TOTPDevice:
     return TOTPDevice.objects.create(user=user, name=_("認証アプリ"), confirmed=False)
 
 
+# Wrong codes allowed in a row before a wait (django-otp's own back-off is off: OTP_TOTP_THROTTLE_FACTOR = 0).
+FREE_WRONG_CODES = 3
+MAX_CODE_WAIT_SECONDS = 15 * 60
+
+
+def _code_wait_seconds(device: TOTPDevice) -> int:
+    """Seconds still to wait before another code may be tried: none for the first few mistakes, then 2, 4, 8 …"""
+    extra: int = device.throttling_failure_count - FREE_WRONG_CODES
+    if extra < 0 or device.throttling_failure_timestamp is None:
+        return 0
+    wait: int = min(2 ** (extra + 1), MAX_CODE_WAIT_SECONDS)
+    waited: float = (timezone.now() - device.throttling_failure_timestamp).total_seconds()
+    return max(0, math.ceil(wait - waited))
+
+
+def _is_replay(device: TOTPDevice, code: str) -> bool:
+    """True if ``code`` is right for the current time but was refused because it was used already."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    return bool(totp.verify(int(code), device.tolerance)) and totp.t() <= device.last_t
+
+
 def _check_code(device: TOTPDevice, token: str) -> None:
-    allowed, _info = device.verify_is_allowed()
-    if not allowed:  # django-otp's back-off after wrong codes: 1, 2, 4, 8 … seconds
-        raise ValidationError({"token": _("確認コードの誤りが続いたため、少し待ってからもう一度入力してください。")})
-    code = (token or "").strip().replace(" ", "")
-    if not (len(code) == 6 and code.isdigit()) or not device.verify_token(code):
+    wait = _code_wait_seconds(device)
+    if wait:
         raise ValidationError(
-            {"token": _("確認コードが違います。認証アプリに今表示されている6桁の数字を入力してください。")}
+            {
+                "token": _(
+                    "確認コードを%(count)d回続けて間違えたため、%(seconds)d秒ほど待ってからもう一度入力してください。"
+                )
+                % {"count": device.throttling_failure_count, "seconds": wait}
+            }
         )
+    code = (token or "").strip().replace(" ", "")
+    if not (len(code) == 6 and code.isdigit()):
+        raise ValidationError(
+            {"token": _("確認コードは6桁の数字です。認証アプリに今表示されている数字を入力してください。")}
+        )
+    count, at = device.throttling_failure_count, device.throttling_failure_timestamp
+    if device.verify_token(code):
+        return
+    if _is_replay(device, code):  # the right code, typed again: not counted as a mistake
+        device.throttling_failure_count, device.throttling_failure_timestamp = count, at
+        device.save(update_fields=["throttling_failure_count", "throttling_failure_timestamp"])
+        raise ValidationError({"token": _("このコードはもう使われました。次のコードが表示されるまでお待ちください。")})
+    raise ValidationError(
+        {"token": _("確認コードが違います。認証アプリに今表示されている6桁の数字を入力してください。")}
+    )
 
 
 def two_factor_confirm(*, user: User, token: str) -> TOTPDevice:

@@ -49,6 +49,17 @@ def test_changing_the_display_name_is_audited_in_each_council(client, users, cou
     assert entry.council == councils["a"] and entry.after == {"表示名": "山田 花子"}
 
 
+@pytest.mark.parametrize("blank", ["", "   ", "\u3000\u3000"])
+def test_a_blank_display_name_is_refused(client, users, blank):
+    users["editor"].display_name = "山田"
+    users["editor"].save()
+    client.force_login(users["editor"])
+    response = client.post(reverse("accounts:display_name"), {"display_name": blank})
+    assert response.status_code == 200 and "表示名を入力してください" in response.content.decode()
+    users["editor"].refresh_from_db()
+    assert users["editor"].display_name == "山田"
+
+
 def test_too_long_a_display_name_is_refused(client, users):
     client.force_login(users["editor"])
     response = client.post(reverse("accounts:display_name"), {"display_name": "長" * 101})
@@ -81,8 +92,8 @@ def test_changing_the_password_keeps_this_session_and_ends_the_others(client, us
         ("short-1", "短すぎます"),
         ("password1234", "一般的すぎます"),
         ("20260401123456", "数字しか使われていません"),
-        ("editor_a_2026", "ユーザー名 と似すぎています"),
-        ("yamada.hanako.1", "メールアドレス と似すぎています"),
+        ("editor_a_2026", "このパスワードはユーザー名と似すぎています"),
+        ("yamada.hanako.1", "このパスワードはメールアドレスと似すぎています"),
     ],
 )
 def test_a_weak_new_password_is_refused_in_japanese(client, users, new, message):
@@ -95,8 +106,19 @@ def test_a_weak_new_password_is_refused_in_japanese(client, users, new, message)
     )
     assert response.status_code == 200
     assert message in response.content.decode()
+    form = response.context["form"]
+    assert any(message in e for e in form.errors["new_password1"]) and "new_password2" not in form.errors
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
+
+
+def test_the_password_pages_state_the_rules_once_and_plainly(client, users, settings):
+    settings.SASAEAI_PASSWORD_MIN_LENGTH = 12
+    client.force_login(users["editor"])
+    html = client.get(reverse("accounts:password_change")).content.decode()
+    assert "12文字以上にしてください。" in html and "数字だけのものは使えません" in html
+    assert "数字だけでない" not in html
+    assert "<ul>" not in html.split("<form", 1)[1].split("</form>")[0]  # no Django rule list under the field
 
 
 def test_a_wrong_current_password_or_a_mismatch_changes_nothing(client, users):
@@ -122,35 +144,60 @@ def _link(message):
     return re.search(rf"{re.escape(BASE)}(/\S+)", message.body).group(1)
 
 
-def test_the_email_changes_only_when_the_link_sent_to_the_new_address_is_opened(client, users):
+def test_the_email_changes_only_when_the_link_sent_to_the_new_address_is_opened(
+    client, users, django_capture_on_commit_callbacks
+):
     user = users["editor"]
     user.email = "old@example.jp"
     user.save()
     client.force_login(user)
-    response = client.post(reverse("accounts:email_change"), {"email": "new@example.jp"})
+    response = client.post(reverse("accounts:email_change"), {"email": "new@example.jp", "password": PASSWORD})
     assert response.status_code == 302
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["new@example.jp"]
     assert "メールアドレス変更の確認" in mail.outbox[0].subject and "開くと、変更されます" in mail.outbox[0].body
     user.refresh_from_db()
     assert user.email == "old@example.jp"
     path = _link(mail.outbox[0])
-    assert client.get(path).status_code == 200  # a GET shows; it changes nothing
+    shown = client.get(path)  # a GET shows which address it switches to; it changes nothing
+    assert shown.status_code == 200 and "new@example.jp" in shown.content.decode()
     user.refresh_from_db()
     assert user.email == "old@example.jp"
-    assert client.post(path).status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(path).status_code == 302
     user.refresh_from_db()
     assert user.email == "new@example.jp"
     assert AuditEntry.objects.get(action="account.email").after == {"メールアドレス": "new@example.jp"}
+    # the old address is told, in Japanese, with whom to contact
+    notice = mail.outbox[1]
+    assert notice.to == ["old@example.jp"] and "メールアドレスが変更されました" in notice.subject
+    assert "new@example.jp" in notice.body and "心当たりがなければ" in notice.body and "社協の管理者" in notice.body
     # the same link a second time
     response = client.post(path)
     assert response.status_code == 400 and "このリンクは使えません" in response.content.decode()
+
+
+def test_an_email_change_needs_the_current_password(client, users):
+    client.force_login(users["editor"])
+    response = client.post(reverse("accounts:email_change"), {"email": "new@example.jp", "password": "wrong"})
+    assert response.status_code == 200
+    assert "今のパスワードが違います" in response.content.decode()
+    response = client.post(reverse("accounts:email_change"), {"email": "new@example.jp"})
+    assert response.status_code == 200 and "field-error" in response.content.decode()
+    assert mail.outbox == []
+
+
+def test_a_wrong_email_link_says_so_on_a_get_too(client, users):
+    client.force_login(users["editor"])
+    response = client.get(reverse("accounts:email_confirm", args=["nonsense"]))
+    assert response.status_code == 400 and "このリンクは使えません" in response.content.decode()
+    assert "メールアドレスを変更する" not in response.content.decode()
 
 
 def test_an_address_used_by_another_account_is_refused(client, users):
     users["viewer"].email = "Taken@Example.jp"
     users["viewer"].save()
     client.force_login(users["editor"])
-    response = client.post(reverse("accounts:email_change"), {"email": "taken@example.jp"})
+    response = client.post(reverse("accounts:email_change"), {"email": "taken@example.jp", "password": PASSWORD})
     assert response.status_code == 200
     assert "別のアカウントで使われています" in response.content.decode()
     assert mail.outbox == []
@@ -158,7 +205,7 @@ def test_an_address_used_by_another_account_is_refused(client, users):
 
 def test_an_address_taken_after_the_link_was_sent_is_refused_on_confirm(client, users):
     client.force_login(users["editor"])
-    client.post(reverse("accounts:email_change"), {"email": "new@example.jp"})
+    client.post(reverse("accounts:email_change"), {"email": "new@example.jp", "password": PASSWORD})
     users["viewer"].email = "new@example.jp"
     users["viewer"].save()
     response = client.post(_link(mail.outbox[0]))
@@ -169,7 +216,7 @@ def test_an_address_taken_after_the_link_was_sent_is_refused_on_confirm(client, 
 
 def test_wrong_expired_and_foreign_email_links_change_nothing(client, users, settings):
     client.force_login(users["editor"])
-    client.post(reverse("accounts:email_change"), {"email": "new@example.jp"})
+    client.post(reverse("accounts:email_change"), {"email": "new@example.jp", "password": PASSWORD})
     path = _link(mail.outbox[0])
     # another person opening the link
     client.force_login(users["viewer"])
@@ -234,6 +281,8 @@ def test_a_reset_link_sets_a_new_password_once_and_unlocks_the_account(client, u
     form_url = client.get(path)["Location"]  # Django moves the token into the session
     weak = client.post(form_url, {"new_password1": "1234567890", "new_password2": "1234567890"})
     assert "数字しか使われていません" in weak.content.decode()
+    assert "new_password1" in weak.context["form"].errors and "new_password2" not in weak.context["form"].errors
+    assert f"{settings.SASAEAI_PASSWORD_MIN_LENGTH}文字以上にしてください。" in weak.content.decode()
     users["editor"].refresh_from_db()
     assert users["editor"].check_password(PASSWORD)
     response = client.post(form_url, {"new_password1": "nakahara-ume-2026", "new_password2": "nakahara-ume-2026"})
@@ -307,6 +356,10 @@ def test_turning_two_step_on_with_a_qr_code_and_off_again(client, users, totp_co
     from base64 import b32encode
 
     assert b32encode(device.bin_key).decode()[:4] in page  # the key as text too
+    # on a phone: a plain link that opens the authenticator app with the key
+    from html import unescape
+
+    assert f'href="{device.config_url}"' in unescape(page) and "この端末の認証アプリで開く" in page
     svg = client.get(reverse("accounts:two_factor_qr"))
     assert svg["Content-Type"] == "image/svg+xml" and svg.content.lstrip().startswith(b"<?xml")
     # a wrong code leaves it off
@@ -340,3 +393,74 @@ def test_council_edit_offers_the_two_step_requirement_to_admins(client, users, c
     councils["a"].refresh_from_db()
     assert councils["a"].require_admin_two_factor
     assert User.objects.filter(pk=users["admin"].pk).exists()
+
+
+def _wrong(totp_code, device):
+    return "000000" if totp_code(device) != "000000" else "111111"
+
+
+def test_one_wrong_code_does_not_block_the_right_one_typed_at_once(client, users, totp_code):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(users["editor"])
+    client.post(reverse("accounts:two_factor_start"))
+    device = TOTPDevice.objects.get(user=users["editor"])
+    response = client.post(reverse("accounts:two_factor_confirm"), {"token": _wrong(totp_code, device)}, follow=True)
+    html = response.content.decode()
+    assert "確認コードが違います" in html and "続けて間違えた" not in html
+    client.post(reverse("accounts:two_factor_confirm"), {"token": totp_code(device)})  # well within a second
+    device.refresh_from_db()
+    assert device.confirmed and device.throttling_failure_count == 0
+
+
+def test_many_wrong_codes_in_a_row_ask_for_a_wait_and_say_why(client, users, totp_code):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from sasaeai.accounts.services.account import FREE_WRONG_CODES
+
+    client.force_login(users["editor"])
+    client.post(reverse("accounts:two_factor_start"))
+    device = TOTPDevice.objects.get(user=users["editor"])
+    for _ in range(FREE_WRONG_CODES):
+        response = client.post(
+            reverse("accounts:two_factor_confirm"), {"token": _wrong(totp_code, device)}, follow=True
+        )
+        assert "確認コードが違います" in response.content.decode()
+    response = client.post(reverse("accounts:two_factor_confirm"), {"token": totp_code(device)}, follow=True)
+    assert f"確認コードを{FREE_WRONG_CODES}回続けて間違えたため" in response.content.decode()
+    device.refresh_from_db()
+    assert not device.confirmed
+
+
+def test_a_code_used_already_says_so(client, users, totp_code, confirmed_device):
+    device = confirmed_device(users["editor"])
+    client.force_login(users["editor"])
+    code = totp_code(device)
+    client.post(reverse("accounts:two_factor_verify"), {"token": code})
+    device.refresh_from_db()
+    assert device.last_t >= 0
+    response = client.post(reverse("accounts:two_factor_disable"), {"token": code}, follow=True)
+    assert "このコードはもう使われました。次のコードが表示されるまでお待ちください。" in response.content.decode()
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 0  # the right code typed twice is no mistake
+
+
+def test_the_email_link_carries_no_address_and_a_newer_request_spends_it(client, users):
+    from base64 import urlsafe_b64decode
+
+    client.force_login(users["editor"])
+    client.post(reverse("accounts:email_change"), {"email": "first@example.jp", "password": PASSWORD})
+    first = _link(mail.outbox[0])
+    token = first.rstrip("/").rsplit("/", 1)[1]
+    payload = token.split(":")[0]
+    decoded = urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    assert b"first@example.jp" not in decoded and b"@" not in decoded
+    users["editor"].refresh_from_db()
+    assert users["editor"].pending_email == "first@example.jp" and users["editor"].email == ""
+    client.post(reverse("accounts:email_change"), {"email": "second@example.jp", "password": PASSWORD})
+    second = _link(mail.outbox[1])
+    assert client.post(first).status_code == 400  # replaced by the newer request
+    assert "second@example.jp" in client.get(second).content.decode()
+    assert client.post(second).status_code == 302
+    users["editor"].refresh_from_db()
+    assert users["editor"].email == "second@example.jp" and users["editor"].pending_email == ""

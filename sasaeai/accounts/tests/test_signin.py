@@ -374,3 +374,14 @@ def test_the_member_screens_show_a_lock_out_and_unlock_it_from_the_member_page(c
     assert not is_locked_out(users["editor"])
     assert "ログインがロック中" not in client.get(reverse("members:list", args=[councils["a"].pk])).content.decode()
     assert "ログインはロックされていません" in client.get(detail_url).content.decode()
+
+
+def test_logging_out_says_so_on_the_sign_in_page(client, users):
+    client.force_login(users["editor"])
+    response = client.post(reverse("logout"), follow=True)
+    assert response.request["PATH_INFO"] == reverse("login")
+    assert "ログアウトしました。" in response.content.decode()
+    assert client.get(reverse("home")).status_code == 302  # signed out indeed
+    # a visitor posting to /logout/ is told nothing of the kind
+    response = client.post(reverse("logout"), follow=True)
+    assert "ログアウトしました。" not in response.content.decode()

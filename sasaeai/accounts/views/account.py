@@ -17,6 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.contrib.auth.views import (
     INTERNAL_RESET_SESSION_TOKEN,
+    LogoutView,
     PasswordChangeView,
     PasswordResetCompleteView,
     PasswordResetConfirmView,
@@ -64,7 +65,7 @@ def account_home(request: AuthenticatedRequest) -> HttpResponse:
         {
             "memberships": memberships_for_user(user),
             "name_form": DisplayNameForm(instance=user),
-            "email_form": EmailChangeForm(),
+            "email_form": EmailChangeForm(user=user),
             "two_factor_on": services.two_factor_device(user) is not None,
             "two_factor_required": two_factor_required(user),
         },
@@ -91,7 +92,12 @@ class AccountPasswordChangeView(PasswordChangeView):
     success_url = reverse_lazy("accounts:home")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_context_data(**kwargs), "title": _("パスワードの変更"), "password_help": True}
+        return {
+            **super().get_context_data(**kwargs),
+            "title": _("パスワードの変更"),
+            "password_help": True,
+            "password_min_length": settings.SASAEAI_PASSWORD_MIN_LENGTH,
+        }
 
     def form_valid(self, form: SetPasswordForm) -> HttpResponse:  # type: ignore[type-arg]
         user = services.account_password_set(user=form.user, password=form.cleaned_data["new_password1"])
@@ -102,7 +108,7 @@ class AccountPasswordChangeView(PasswordChangeView):
 
 @login_required
 def email_change(request: AuthenticatedRequest) -> HttpResponse:
-    form = EmailChangeForm(request.POST or None)
+    form = EmailChangeForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.account_email_change_request(user=request.user, email=form.cleaned_data["email"])
@@ -121,17 +127,28 @@ def email_change(request: AuthenticatedRequest) -> HttpResponse:
 @never_cache
 @login_required
 def email_confirm(request: AuthenticatedRequest, token: str) -> HttpResponse:
-    """GET shows what will change; POST changes it (no write on a GET)."""
-    error = ""
-    if request.method == "POST":
-        try:
+    """GET shows what will change (the new address); POST changes it (no write on a GET)."""
+    new_email = ""
+    try:
+        new_email = services.email_change_pending(user=request.user, token=token)
+        if request.method == "POST":
             services.account_email_change_confirm(user=request.user, token=token)
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
-        else:
-            messages.success(request, _("メールアドレスを変更しました。"))
+            messages.success(request, _("メールアドレスを %(email)s に変更しました。") % {"email": new_email})
             return redirect("accounts:home")
-    return render(request, "accounts/email_confirm.html", {"error": error}, status=400 if error else 200)
+    except ValidationError as exc:
+        return render(request, "accounts/email_confirm.html", {"error": " ".join(exc.messages)}, status=400)
+    return render(request, "accounts/email_confirm.html", {"new_email": new_email, "old_email": request.user.email})
+
+
+class AccountLogoutView(LogoutView):
+    """Django's logout (POST only), saying so on the sign-in page it leads to."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        signed_in = request.user.is_authenticated
+        response = super().post(request, *args, **kwargs)
+        if signed_in:  # added after the session ended, so it survives into the next page
+            messages.success(request, _("ログアウトしました。"))
+        return response
 
 
 @require_POST
@@ -159,6 +176,7 @@ def two_factor(request: AuthenticatedRequest) -> HttpResponse:
             "device": device,
             "pending": pending,
             "secret": _secret_text(pending) if pending else "",
+            "config_url": pending.config_url if pending else "",  # otpauth:// for an app on this phone
             "required": two_factor_required(user),
             "verified": user.is_verified(),  # type: ignore[attr-defined]  # set by OTPMiddleware
             "form": CodeForm(),
@@ -323,6 +341,9 @@ class AccountPasswordResetConfirmView(PasswordResetConfirmView):
     form_class = SasaeaiSetPasswordForm
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "password_min_length": settings.SASAEAI_PASSWORD_MIN_LENGTH}
 
     def form_valid(self, form: SetPasswordForm) -> HttpResponse:  # type: ignore[type-arg]
         services.account_password_set(user=form.user, password=form.cleaned_data["new_password1"], by_email_link=True)

@@ -89,3 +89,51 @@ def test_pages_link_the_svg_icon(client):
     html = client.get("/login/").content.decode()
     assert '<link rel="icon" href="/static/sasaeai/favicon.svg" type="image/svg+xml">' in html
     assert client.get("/static/sasaeai/favicon.svg").status_code == 200
+
+
+METHOD_PAGE = "sasaeai.core.middleware.MethodNotAllowedPageMiddleware"
+
+
+@pytest.fixture
+def method_page(settings):
+    """The 405 page's middleware (added to settings.MIDDLEWARE by the merge; added here if not yet)."""
+    if METHOD_PAGE not in settings.MIDDLEWARE:
+        settings.MIDDLEWARE = [*settings.MIDDLEWARE, METHOD_PAGE]
+
+
+POST_ONLY = [
+    "/logout/",
+    "/account/sign-out-everywhere/",
+    "/account/two-factor/start/",
+    "/account/two-factor/confirm/",
+    "/account/two-factor/verify/",
+    "/account/two-factor/disable/",
+]
+
+
+@pytest.mark.parametrize("path", POST_ONLY)
+def test_a_get_on_a_post_only_address_is_a_japanese_405_with_a_way_back(client_for, users, method_page, path):
+    for client in (client_for(users["editor"]), Client()):
+        response = client.get(path)
+        if response.status_code == 302:  # a visitor is sent to sign in first, which is fine too
+            assert response["Location"].startswith("/login/")
+            continue
+        html = _assert_error_page(response, 405, "この操作は画面のボタンから行ってください")
+        assert "POST" in response["Allow"]
+        assert response["Content-Type"].startswith("text/html")
+        assert "<script" not in html and "style=" not in html
+
+
+def test_a_get_on_an_admins_post_only_address_is_the_405_page(client_for, users, councils, method_page):
+    response = client_for(users["admin"]).get(f"/councils/{councils['a'].pk}/members/{users['editor'].pk}/unlock/")
+    _assert_error_page(response, 405, "この操作は画面のボタンから行ってください")
+
+
+def test_a_405_with_a_body_of_its_own_is_left_alone(rf, method_page):
+    from django.http import HttpResponseNotAllowed
+
+    from sasaeai.core.middleware import MethodNotAllowedPageMiddleware
+
+    own = HttpResponseNotAllowed(["POST"], content=b"own")
+    response = MethodNotAllowedPageMiddleware(lambda request: own)(rf.get("/x/"))
+    assert response.content == b"own"
