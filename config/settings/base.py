@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "sasaeai.accounts.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "sasaeai.core.middleware.MethodNotAllowedPageMiddleware",  # a Japanese page for a GET on a POST-only address
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the lock-out page
 ]
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0006_user_session_generation"),
+        ("accounts", "0007_invitation_purpose"),
     ]
 
     operations = [
