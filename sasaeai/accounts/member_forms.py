@@ -85,11 +85,9 @@ class RoleForm(forms.Form):
         self.fields["role"].choices = _role_choices(roles)  # type: ignore[attr-defined]  # ChoiceField
 
 
-class AcceptForm(forms.Form):
-    """Joining with a new account: the user name (fixed when printed on a sheet), name and password."""
+class PasswordPairForm(forms.Form):
+    """A new password typed twice (joining, or a reset sign-in sheet); Django's validators run in the service."""
 
-    username = forms.CharField(label=_("ユーザー名"), max_length=150)
-    display_name = forms.CharField(label=_("氏名（画面に表示する名前）"), max_length=100)
     password1 = forms.CharField(
         label=_("パスワード"),
         strip=False,
@@ -105,6 +103,18 @@ class AcceptForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
+    def clean(self) -> dict[str, Any] | None:
+        data = super().clean() or {}
+        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
+            self.add_error("password2", _("2つのパスワードが一致しません。"))
+        return data
+
+
+class AcceptForm(PasswordPairForm):
+    username = forms.CharField(label=_("ユーザー名"), max_length=150)
+    display_name = forms.CharField(label=_("氏名（画面に表示する名前）"), max_length=100)
+    field_order = ["username", "display_name", "password1", "password2"]
+
     def __init__(self, *args: Any, fixed_username: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if fixed_username:
@@ -117,36 +127,14 @@ class AcceptForm(forms.Form):
             )
         self.fields["username"].widget.attrs["autocomplete"] = "username"
 
-    def clean(self) -> dict[str, Any] | None:
-        data = super().clean() or {}
-        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
-            self.add_error("password2", _("2つのパスワードが一致しません。"))
-        return data
 
-
-class ResetPasswordForm(forms.Form):
+class ResetPasswordForm(PasswordPairForm):
     """A new password from a reset sign-in sheet (the user name is printed on the sheet)."""
 
-    password1 = forms.CharField(
-        label=_("新しいパスワード"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=format_lazy(
-            _("{n}文字以上。よく使われるパスワード、数字だけのもの、名前に似たものは使えません。"),
-            n=settings.SASAEAI_PASSWORD_MIN_LENGTH,
-        ),
-    )
-    password2 = forms.CharField(
-        label=_("新しいパスワード（確認のためもう一度）"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-
-    def clean(self) -> dict[str, Any] | None:
-        data = super().clean() or {}
-        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
-            self.add_error("password2", _("2つのパスワードが一致しません。"))
-        return data
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["password1"].label = _("新しいパスワード")
+        self.fields["password2"].label = _("新しいパスワード（確認のためもう一度）")
 
 
 class CodeForm(forms.Form):
