@@ -287,12 +287,14 @@ def locked_out_usernames(usernames: Iterable[str]) -> set[str]:
 
 
 def two_factor_required(user: AnyUser) -> bool:
-    """Whether the person is a 社協管理者 of a council that requires two-step sign-in of its admins."""
-    from .models import Membership, Role
+    """Whether the person is a 社協管理者 of a council that requires two-step sign-in of its admins, directly
+    or through a council above it (a 市社協 admin is an admin of its 区社協 too)."""
+    from .models import Role
 
     if isinstance(user, AnonymousUser) or not user.is_authenticated:
         return False
-    return Membership.objects.filter(user=user, role=Role.ADMIN, council__require_admin_two_factor=True).exists()
+    admin_of = [council_id for council_id, role in roles_by_council(user).items() if role == Role.ADMIN]
+    return bool(admin_of) and Council.objects.filter(pk__in=admin_of, require_admin_two_factor=True).exists()
 
 
 def council_member_get(council: Council, user_id: int | str) -> User:

@@ -261,6 +261,17 @@ def test_wrong_codes_count_as_failed_sign_ins(client, users, confirmed_device, t
     assert response.status_code == 429 and signed_in_as(client) is None
 
 
+def test_a_child_councils_requirement_reaches_the_admins_of_the_council_above(client, users, councils):
+    """The admin of council a is an admin of a's child council too, so the child's rule applies to them."""
+    from sasaeai.core.services import council_update
+
+    council_update(council=councils["a_child"], by=users["admin"], require_admin_two_factor=True)
+    client.force_login(users["admin"])
+    assert client.get(reverse("home"))["Location"] == reverse("accounts:two_factor")
+    client.force_login(users["outsider"])  # admin of council b: not concerned
+    assert client.get(reverse("home")).status_code == 200
+
+
 def test_a_council_can_require_two_step_of_its_admins(client, users, councils, totp_code):
     from sasaeai.core.services import council_update
 

@@ -100,3 +100,22 @@ def test_admin_path_comes_from_the_environment_and_empty_turns_it_off(value, exp
     result = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == expected
+
+
+def test_invitations_are_listed_for_an_operator_but_made_only_in_the_member_screens(client_for, superuser, councils):
+    from sasaeai.accounts.models import Invitation
+
+    invitation = Invitation.objects.create(
+        council=councils["a"],
+        role="viewer",
+        email="hanako@example.jp",
+        display_name="岩手 花子",
+        token_hash="0" * 64,
+        expires_at="2030-01-01T00:00:00Z",
+    )
+    client = client_for(superuser)
+    listing = client.get(reverse("admin:accounts_invitation_changelist"))
+    assert listing.status_code == 200 and "岩手 花子" in listing.content.decode()
+    assert client.get(reverse("admin:accounts_invitation_add")).status_code == 403
+    detail = client.get(reverse("admin:accounts_invitation_change", args=[invitation.pk]))
+    assert detail.status_code == 200 and 'name="_save"' not in detail.content.decode()
