@@ -17,6 +17,9 @@ from .models import AuditEntry, Council
 if TYPE_CHECKING:
     from sasaeai.accounts.models import User
 
+# Who an entry names when no signed-in person made the change (a manage.py command, a scheduled job).
+SYSTEM_ACTOR_NAME = "システム（コマンド・自動処理）"
+
 # Human-readable labels of audit actions, shown in the history pages.
 ACTION_LABELS = {
     "council.create": "社協を作成",
@@ -123,7 +126,7 @@ def audit_entry(
     return AuditEntry(
         council=council,
         actor=person,
-        actor_name=person.get_username() if person is not None else "system",
+        actor_name=person.get_username() if person is not None else SYSTEM_ACTOR_NAME,
         action=action,
         plan_id=plan_id,
         node_id=node_id,

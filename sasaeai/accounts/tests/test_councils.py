@@ -119,7 +119,8 @@ def test_create_council_command_prints_the_link(councils):
     link = re.search(r"https://sasaeai\.example\.jp/invite/\w+/", text).group(0)
     assert link in mail.outbox[0].body and "パスワード" not in text
     assert Invitation.objects.get(council=council).role == "admin"
-    assert AuditEntry.objects.get(action="council.create", council=council).actor is None
+    entry = AuditEntry.objects.get(action="council.create", council=council)
+    assert entry.actor is None and entry.actor_name == "システム（コマンド・自動処理）"  # never English "system"
 
 
 def test_create_council_command_with_a_sign_in_sheet(db):
