@@ -249,7 +249,7 @@ def member_history(council: Council, limit: int = 20) -> list[AuditEntry]:
     actions += ["member.suspend", "member.restore", "council.create"]
     return list(
         AuditEntry.objects.filter(council_id__in=council_subtree_ids(council.pk), action__in=actions)
-        .select_related("council")
+        .select_related("council", "actor")
         .order_by("-created_at", "-pk")[:limit]
     )
 
