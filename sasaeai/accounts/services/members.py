@@ -319,7 +319,7 @@ def invitation_accept(
 ) -> User:
     """Join the invitation's council. For an existing account ``user`` must be that account (signed in);
     otherwise a new account is made with the chosen user name and password (Django's validators apply)."""
-    locked = Invitation.objects.select_for_update().select_related("council").get(pk=invitation.pk)
+    locked = Invitation.objects.select_for_update(of=("self",)).select_related("council").get(pk=invitation.pk)
     problem = invitation_problem(locked)
     if problem:
         raise ValidationError(problem)
@@ -427,7 +427,7 @@ def reset_sheet_accept(*, invitation: Invitation, password: str) -> User:
     ends their other sessions, and their sign-in lock-out is cleared."""
     from .account import account_lockout_clear
 
-    locked = Invitation.objects.select_for_update().select_related("council", "user").get(pk=invitation.pk)
+    locked = Invitation.objects.select_for_update(of=("self",)).select_related("council", "user").get(pk=invitation.pk)
     problem = invitation_problem(locked)
     if problem:
         raise ValidationError(problem)
