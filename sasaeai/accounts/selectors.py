@@ -305,15 +305,7 @@ def council_member_get(council: Council, user_id: int | str) -> User:
         pk = int(user_id)
     except (TypeError, ValueError):
         raise Http404 from None
-    parents = _council_parents()
-    below = {council.pk}
-    changed = True
-    while changed:
-        changed = False
-        for council_id, parent_id in parents.items():
-            if parent_id in below and council_id not in below:
-                below.add(council_id)
-                changed = True
+    below = council_subtree_ids(council.pk)
     user = User.objects.filter(pk=pk, memberships__council_id__in=below).distinct().first()
     if user is None:
         raise Http404
