@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("sasaeai.progress.urls")),
     path("", include("sasaeai.evaluation.urls")),
     path("", include("sasaeai.participation.urls")),
+    path("", include("sasaeai.publishing.urls")),
     path("favicon.ico", error_views.favicon),
 ]
 # The Django admin: superusers only (sasaeai.core.admin_site), at a path the installation chooses.

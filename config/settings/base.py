@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "sasaeai.progress",
     "sasaeai.evaluation",
     "sasaeai.participation",
+    "sasaeai.publishing",
     "sasaeai.demo",
 ]
 

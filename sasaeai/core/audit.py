@@ -100,6 +100,11 @@ ACTION_LABELS = {
     "account.unlock": "ログインのロックを解除",
     "account.two_factor": "2段階認証の設定を変更",
     "account.two_factor_reset": "管理者が2段階認証をリセット",
+    "publishing.site": "公開サイトの設定を変更",
+    "publishing.publish": "住民に公表",
+    "publishing.withdraw": "公表を取り下げ",
+    "publishing.reading": "ふりがな辞書の語を登録・修正",
+    "publishing.reading_delete": "ふりがな辞書の語を削除",
 }
 
 

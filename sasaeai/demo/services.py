@@ -133,7 +133,33 @@ def load_demo(*, reset=False, stdout=None):
     from sasaeai.participation.demo import load_kurashiki_process
 
     load_kurashiki_process()
+    publish_demo()
     return loaded
+
+
+def publish_demo():
+    """Open each council's public site at its slug and publish the plan contents of every adopted plan
+    (what a council would publish first). Progress and evaluations here are samples, which never go public."""
+    from sasaeai.publishing.models import Publication, PublicSite
+    from sasaeai.publishing.services import publication_publish
+
+    data = yaml.safe_load((DATA_DIR / "councils.yaml").read_text(encoding="utf-8"))
+    slugs: dict[str, str] = {}
+
+    def visit(items):
+        for item in items:
+            if item.get("public_slug"):
+                slugs[item["name"]] = item["public_slug"]
+            visit(item.get("children", []))
+
+    visit(data["councils"])
+    for council in Council.objects.filter(name__in=slugs):
+        PublicSite.objects.update_or_create(council=council, defaults={"slug": slugs[council.name], "is_open": True})
+        for plan in (
+            Plan.objects.filter(council=council, nodes__isnull=False).exclude(status=Plan.Status.DRAFTING).distinct()
+        ):
+            if not Publication.objects.filter(plan=plan, part=Publication.Part.STRUCTURE, is_current=True).exists():
+                publication_publish(plan=plan, part=Publication.Part.STRUCTURE, by=None)
 
 
 # Indicators the source plans state as numeric targets. Only what the printed text says:

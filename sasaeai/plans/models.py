@@ -198,6 +198,11 @@ class PlanNode(models.Model):
     description = models.TextField(_("説明"), blank=True)
     is_priority = models.BooleanField(_("重点"), default=False)
     desired_state = models.TextField(_("目指す姿"), blank=True)
+    plain_summary = models.TextField(
+        _("やさしい日本語の説明"),
+        blank=True,
+        help_text=_("公開サイトで「やさしい日本語」を選んだ人に見せる、短い文のわかりやすい説明（任意）"),
+    )
     previous_evaluation = models.TextField(_("前計画の評価"), blank=True)
     challenges = models.TextField(_("課題"), blank=True)
     targets_text = models.TextField(_("数値目標（計画書の記載）"), blank=True)
