@@ -14,7 +14,7 @@ from django.http import Http404
 
 from sasaeai.plans.models import Plan
 
-from .models import PublicSite, Publication
+from .models import Publication, PublicSite
 
 
 def open_sites() -> QuerySet[PublicSite]:

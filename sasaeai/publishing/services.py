@@ -20,7 +20,7 @@ from sasaeai.core.models import Council
 from sasaeai.plans.models import Plan
 
 from . import furigana, snapshot
-from .models import RESERVED_SLUGS, PublicSite, Publication, ReadingEntry
+from .models import RESERVED_SLUGS, Publication, PublicSite, ReadingEntry
 
 
 def site_bump(council: Council) -> None:
