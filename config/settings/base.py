@@ -236,6 +236,12 @@ LOGGING = {
 # Invitations (e-mail links and sign-in sheets) work once and expire after this many days.
 SASAEAI_INVITATION_DAYS = int(os.environ.get("SASAEAI_INVITATION_DAYS", 7))
 
+# The public site (sasaeai.publishing): rendered public pages are cached this many seconds (a publication
+# or withdrawal changes the key at once; the time only bounds how late an opened or closed comment period shows).
+SASAEAI_PUBLIC_CACHE_SECONDS = int(os.environ.get("SASAEAI_PUBLIC_CACHE_SECONDS", 300))
+# Where the accessibility test run (axe-core) writes its results, shown on /public/accessibility/results/.
+SASAEAI_A11Y_RESULTS = os.environ.get("SASAEAI_A11Y_RESULTS", str(BASE_DIR / "var" / "a11y-results.json"))
+
 # django-otp's own back-off after a wrong two-step code (1, 2, 4 … s from the first mistake) refused the right
 # code typed a second later; it is off, and accounts.services.account allows a few wrong codes before waiting
 # (sign-in codes also count as failed sign-ins for django-axes).
