@@ -26,6 +26,7 @@ from django.core.cache import cache
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sasaeai.core import fiscal
 from sasaeai.core.models import Branch, Council
@@ -39,6 +40,12 @@ MAX_CELL_LINES = 24  # sub-items listed in one 体系図 cell; the rest are coun
 MAX_FLYER_PLANS = 4
 MAX_FLYER_PERIODS = 3
 MAX_FLYER_VISION = 140
+FLYER_TOPICS = (
+    gettext_lazy("計画の内容（基本理念・目標・地域と社協の取り組み）"),
+    gettext_lazy("毎年の進み具合と評価"),
+    gettext_lazy("概要版（印刷できるA4のPDF）"),
+    gettext_lazy("ふりがなつきの表示と、やさしい日本語での説明"),
+)
 
 
 # --------------------------------------------------------------------------- the outline (HTML and PDF)
@@ -57,12 +64,12 @@ class Item:
 
     @property
     def label(self) -> str:
-        """What the plan calls it: its code ("基本目標 1", "（１）"), with the level's name when the code lacks it."""
+        """Its code as the plan prints it ("基本目標 1", "（１）"); a goal numbered bare gets the level's name ("目標 1")."""
         code = (self.node.get("code") or "").strip()
         level = (self.node.get("level") or "").strip()
-        if code and level and level not in code and not code.startswith(("（", "(")):
+        if code and level and code[0].isdigit() and not self.node.get("depth"):
             return f"{level} {code}"
-        return code or level
+        return code
 
     @property
     def is_priority(self) -> bool:
@@ -282,9 +289,21 @@ class _Styles:
         self.h1 = ParagraphStyle(
             "H1", parent=base, fontSize=15, leading=22, spaceBefore=0, spaceAfter=8, textColor=navy
         )
-        self.h2 = ParagraphStyle("H2", parent=base, fontSize=12, leading=18, spaceBefore=10, spaceAfter=4, textColor=navy)
-        self.h3 = ParagraphStyle("H3", parent=base, fontSize=10, leading=15, spaceBefore=4, spaceAfter=2, textColor=navy)
-        self.item = ParagraphStyle("item", parent=base, leftIndent=12, bulletIndent=2)
+        self.h2 = ParagraphStyle(
+            "H2", parent=base, fontSize=12, leading=18, spaceBefore=10, spaceAfter=4, textColor=navy
+        )
+        self.h3 = ParagraphStyle(
+            "H3", parent=base, fontSize=10, leading=15, spaceBefore=4, spaceAfter=2, textColor=navy
+        )
+        self.item = ParagraphStyle("item", parent=base, leftIndent=12, bulletIndent=2, bulletFontName=font)
+        self.sub_item = ParagraphStyle(
+            "sub_item",
+            parent=base,
+            leftIndent=12,
+            bulletIndent=2,
+            bulletFontName=font,
+            textColor=colors.HexColor("#222"),
+        )
         self.flyer_council = ParagraphStyle(
             "flyer_council", parent=base, fontSize=16, leading=24, alignment=TA_CENTER, textColor=colors.white
         )
@@ -293,6 +312,9 @@ class _Styles:
         )
         self.flyer_plan = ParagraphStyle("flyer_plan", parent=base, fontSize=14, leading=21, textColor=navy)
         self.flyer_vision = ParagraphStyle("flyer_vision", parent=base, fontSize=11, leading=18)
+        self.flyer_item = ParagraphStyle(
+            "flyer_item", parent=base, fontSize=11, leading=18, leftIndent=14, bulletIndent=2, bulletFontName=font
+        )
 
 
 def _doc(out, *, title: str, author: str, subject: str, font: str, footer_text: str | None):
@@ -416,7 +438,10 @@ def _structure_table(outline: Outline, styles: _Styles, width: float):
         group_starts = list(range(1, len(rows)))
     else:
         rows = [
-            [Paragraph(escape(outline.goal_level), styles.cell_head), Paragraph(escape(outline.project_level), styles.cell_head)]
+            [
+                Paragraph(escape(outline.goal_level), styles.cell_head),
+                Paragraph(escape(outline.project_level), styles.cell_head),
+            ]
         ]
         group_starts = []
         for goal in outline.goals:
@@ -432,9 +457,7 @@ def _structure_table(outline: Outline, styles: _Styles, width: float):
                 for sub, indent in below[:MAX_CELL_LINES]:
                     lines.append("&nbsp;&nbsp;" * (indent + 1) + "・" + _text(sub.title) + _priority(sub))
                 if len(below) > MAX_CELL_LINES:
-                    lines.append(
-                        "&nbsp;&nbsp;" + escape(_("ほか %(n)s 件") % {"n": len(below) - MAX_CELL_LINES})
-                    )
+                    lines.append("&nbsp;&nbsp;" + escape(_("ほか %(n)s 件") % {"n": len(below) - MAX_CELL_LINES}))
                 rows.append([goal_cell, Paragraph("<br/>".join(lines), styles.cell)])
         widths = [width * 0.36, width * 0.64]
     table = LongTable(rows, colWidths=widths, repeatRows=1)
@@ -530,9 +553,7 @@ def summary_build(outline: Outline) -> bytes:
             vision += [Spacer(1, 3 * mm), Paragraph(_text(_short(plan["vision_explanation"], 600)), styles.body)]
         story += [_boxed(vision, text_w, padding=14), Spacer(1, 12 * mm)]
     if plan.get("period_label"):
-        story.append(
-            Paragraph(escape(_("計画期間: %(period)s") % {"period": plan["period_label"]}), styles.cover_info)
-        )
+        story.append(Paragraph(escape(_("計画期間: %(period)s") % {"period": plan["period_label"]}), styles.cover_info))
     municipal = outline.municipal
     if municipal and municipal.get("name"):
         text = _("関連する計画: %(name)s") % {"name": municipal["name"]}
@@ -561,11 +582,15 @@ def summary_build(outline: Outline) -> bytes:
         story += _node_body(goal, styles) + _actions(goal, styles)
         for project in goal.children:
             head = [Paragraph(_item_title(project), styles.h2), *_node_body(project, styles)]
-            story += [CondPageBreak(30 * mm), KeepTogether(head), *_actions(project, styles)]
-            for sub, indent in project.descendants():
-                sub_style = styles.item if not sub.has_actions else styles.h3
-                story.append(Paragraph(("　" * indent) + _item_title(sub), sub_style, bulletText="・"))
+            story += [CondPageBreak(30 * mm), KeepTogether(head)]
+            below = project.descendants()
+            if below:
+                level = below[0][0].node.get("level") or outline.levels.get(2, "")
+                story.append(Paragraph(escape(level), styles.h3))
+            for sub, indent in below:
+                story.append(Paragraph(("　" * indent) + _item_title(sub), styles.sub_item, bulletText="・"))
                 story += _node_body(sub, styles) + _actions(sub, styles)
+            story += _actions(project, styles)
 
     # taking part and contacts
     story += [PageBreak(), Paragraph(escape(_("参加するには")), styles.h1)]
@@ -575,7 +600,11 @@ def summary_build(outline: Outline) -> bytes:
         _("地域での取り組みに参加したいとき、活動を始めたいときは、下のお問い合わせ先へご連絡ください。"),
     ]
     left = [Paragraph(escape(t), styles.body) for t in take_part]
-    left += [Spacer(1, 3 * mm), Paragraph(escape(_("公開サイト")), styles.h3), Paragraph(_text(outline.plan_url), styles.small)]
+    left += [
+        Spacer(1, 3 * mm),
+        Paragraph(escape(_("公開サイト")), styles.h3),
+        Paragraph(_text(outline.plan_url), styles.small),
+    ]
     qr_size = 40 * mm
     code = qr.flowable(outline.plan_url, qr_size)
     table = Table(
@@ -604,7 +633,7 @@ def flyer_build(flyer: Flyer) -> bytes:
     """The one-page A4 flyer as PDF bytes."""
     from reportlab.lib import colors
     from reportlab.lib.units import mm
-    from reportlab.platypus import KeepInFrame, Paragraph, Spacer, Table
+    from reportlab.platypus import Flowable, KeepInFrame, Paragraph, Spacer, Table
 
     font = _register_font()
     styles = _Styles(font)
@@ -637,8 +666,12 @@ def flyer_build(flyer: Flyer) -> bytes:
         if plan.get("period_label"):
             block.append(Paragraph(escape(_("計画期間: %(period)s") % {"period": plan["period_label"]}), styles.small))
         if plan.get("vision"):
-            block.append(Paragraph(_text(_short(plan["vision"], MAX_FLYER_VISION)), styles.flyer_vision))
+            vision = _short(plan["vision"], MAX_FLYER_VISION)
+            block.append(Paragraph(escape(_("基本理念")) + "　" + _text(vision), styles.flyer_vision))
         content += [_boxed(block, text_w, padding=8), Spacer(1, 4 * mm)]
+    content.append(Paragraph(escape(_("公開サイトで読めること")), styles.h2))
+    for line in FLYER_TOPICS:
+        content.append(Paragraph(escape(str(line)), styles.flyer_item, bulletText="・"))
     big = 58 * mm
     qr_text = [
         Paragraph(escape(_("スマートフォンで読み取ると、計画の内容や進み具合を見られます。")), styles.flyer_vision),
@@ -659,15 +692,29 @@ def flyer_build(flyer: Flyer) -> bytes:
                 Paragraph(escape(_("募集期間: %(period)s") % {"period": period.period_label}), styles.small),
                 Paragraph(_text(period.url), styles.small),
             ]
-            row = Table([[info, qr.flowable(period.url, small_qr)]], colWidths=[text_w - small_qr - 4 * mm, small_qr + 4 * mm])
+            row = Table(
+                [[info, qr.flowable(period.url, small_qr)]], colWidths=[text_w - small_qr - 4 * mm, small_qr + 4 * mm]
+            )
             row.setStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])
             content.append(row)
-    contact = [flyer.council.name]
+    contact = [_("お問い合わせ"), flyer.council.name]
     for label, value in ((_("電話"), flyer.council.phone), (_("FAX"), flyer.council.fax)):
         if value:
             contact.append(f"{label} {value}")
-    content += [Spacer(1, 5 * mm), Paragraph(_text("　".join(contact)), styles.center)]
-    doc.build([KeepInFrame(text_w, text_h, content, mode="shrink")])
+    contact_box = _boxed([Paragraph(_text("　".join(contact)), styles.center)], text_w, background="#ffffff", padding=6)
+    _w, contact_h = contact_box.wrap(text_w, text_h)
+    room = text_h - contact_h - 1 * mm
+
+    class Fill(Flowable):
+        """Takes the page's remaining height less the contacts', so they sit at the foot of the page."""
+
+        def wrap(self, availWidth, availHeight):
+            return 0, max(availHeight - contact_h - 1 * mm, 0)
+
+        def draw(self):
+            pass
+
+    doc.build([KeepInFrame(text_w, room, content, mode="shrink"), Fill(), contact_box])
     return out.getvalue()
 
 

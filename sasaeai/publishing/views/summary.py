@@ -51,13 +51,21 @@ def flyer_html(request, slug):
         raise Http404
     flyer = summary_pdf.flyer_content(site)
     periods = [
-        (period, qr.svg(period.url, label=_("意見募集のページのQRコード: %(url)s") % {"url": period.url}, css_class="qr qr-small"))
+        (
+            period,
+            qr.svg(
+                period.url,
+                label=_("意見募集のページのQRコード: %(url)s") % {"url": period.url},
+                css_class="qr qr-small",
+            ),
+        )
         for period in flyer.periods
     ]
     context = {
         **public_context(request, site=site),
         "flyer": flyer,
         "periods": periods,
+        "topics": summary_pdf.FLYER_TOPICS,
         "qr_svg": qr.svg(flyer.site_url, label=_("公開サイトのQRコード: %(url)s") % {"url": flyer.site_url}),
     }
     return render(request, "publishing/site/flyer.html", context)
