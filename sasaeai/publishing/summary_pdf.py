@@ -64,7 +64,7 @@ class Item:
 
     @property
     def label(self) -> str:
-        """Its code as the plan prints it ("基本目標 1", "（１）"); a goal numbered bare gets the level's name ("目標 1")."""
+        """Its code as printed ("基本目標 1", "（１）"); a goal numbered bare gets the level's name ("目標 1")."""
         code = (self.node.get("code") or "").strip()
         level = (self.node.get("level") or "").strip()
         if code and level and code[0].isdigit() and not self.node.get("depth"):
@@ -527,7 +527,7 @@ def summary_build(outline: Outline) -> bytes:
     plan = outline.plan
     edition = _("概要版")
     out = io.BytesIO()
-    doc, text_w, text_h = _doc(
+    doc, text_w, _text_h = _doc(
         out,
         title=f"{outline.title} {edition}",
         author=outline.council.name,

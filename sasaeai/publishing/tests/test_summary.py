@@ -119,11 +119,11 @@ def test_summary_page_has_the_qr_code_as_inline_svg_with_the_absolute_address(cl
     assert plan["vision"] in html and plan["title"] in html and plan["period_label"] in html
     assert "概要版" in html and "参加するには" in html and "お問い合わせ" in html
     assert site.council.phone in html and site.council.email in html
-    assert 'href="/public/kurashiki/plans/%s/summary.pdf"' % publication.plan_id in html
+    assert f'href="/public/kurashiki/plans/{publication.plan_id}/summary.pdf"' in html
 
 
 def test_summary_page_names_no_person(client, kurashiki):
-    site, publication = kurashiki
+    _site, publication = kurashiki
     # the person who published it has a name, and so does every other user of the demo
     publisher = User.objects.get(username="demo")
     User.objects.filter(pk=publisher.pk).update(display_name="公表担当の山田花子", last_name="山田", first_name="花子")
@@ -183,7 +183,7 @@ def test_closed_site_is_404(client, kurashiki):
 
 
 def test_withdrawal_is_404_and_a_new_publication_is_not_served_from_the_cache(client, kurashiki):
-    site, publication = kurashiki
+    _site, publication = kurashiki
     user = User.objects.get(username="demo")
     page = f"/public/kurashiki/plans/{publication.plan_id}/summary/"
     pdf = f"/public/kurashiki/plans/{publication.plan_id}/summary.pdf"
@@ -260,20 +260,20 @@ def test_summary_of_a_large_plan_fits_its_tables(kurashiki):
     """A plan of 2,000 items: the 体系図 cells are capped, every goal gets its page, the PDF builds."""
     site, publication = kurashiki
     nodes, next_id = [], 1
-    for g in range(4):
-        goal_id = next_id
-        nodes.append({"id": goal_id, "parent": None, "depth": 0, "level": "基本目標", "code": str(g + 1),
-                      "title": f"目標{g + 1}", "is_priority": g == 0, "actions": {"community": [], "council": []}})  # fmt: skip
+
+    def add(parent, depth, level, code, title, **extra):
+        nonlocal next_id
+        nodes.append({"id": next_id, "parent": parent, "depth": depth, "level": level, "code": code, "title": title})
+        nodes[-1].update(extra)
         next_id += 1
-        for p in range(10):
-            project_id = next_id
-            nodes.append({"id": project_id, "parent": goal_id, "depth": 1, "level": "事業", "code": f"{g + 1}-{p + 1}",
-                          "title": f"事業{g + 1}-{p + 1}", "actions": {"community": [{"text": "見守り"}], "council": []}})  # fmt: skip
-            next_id += 1
-            for s in range(48):
-                nodes.append({"id": next_id, "parent": project_id, "depth": 2, "level": "細目", "code": "",
-                              "title": f"細目{g + 1}-{p + 1}-{s + 1}の取り組みを地域のみなさんと進めます"})  # fmt: skip
-                next_id += 1
+        return next_id - 1
+
+    for g in range(1, 5):
+        goal = add(None, 0, "基本目標", str(g), f"目標{g}", is_priority=g == 1)
+        for p in range(1, 11):
+            project = add(goal, 1, "事業", f"{g}-{p}", f"事業{g}-{p}", actions={"community": [{"text": "見守り"}]})
+            for s in range(1, 49):
+                add(project, 2, "細目", "", f"細目{g}-{p}-{s}の取り組みを地域のみなさんと進めます")
     assert len(nodes) >= 1960
     publication.data = {**publication.data, "nodes": nodes}
     outline = summary_pdf.summary_outline(site, selectors.PublicPlan(structure=publication))
