@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape
@@ -86,6 +87,11 @@ class Item:
     @property
     def has_actions(self) -> bool:
         return bool(self.community or self.council)
+
+    @property
+    def is_light(self) -> bool:
+        """Nothing below it and no actions: printed with its neighbours on one page, not on a page of its own."""
+        return not self.children and not self.has_actions
 
     def descendants(self, indent: int = 0) -> list[tuple[Item, int]]:
         """Every node below, in order, with how deep below this one it sits (0 = a child)."""
@@ -162,16 +168,30 @@ def branches(council: Council) -> list[Branch]:
     return list(Branch.objects.filter(council=council).order_by("position", "pk"))
 
 
+def goals_of(nodes: list[dict[str, Any]], levels: dict[int, str]) -> list[Item]:
+    """The top items. Items of a lower level published without a parent (a plan whose goals and projects are
+    a matrix, not a tree) are gathered under their level's name after the goals."""
+    roots = tree(nodes)
+    goals = [r for r in roots if not r.node.get("depth")]
+    orphans = [r for r in roots if r.node.get("depth")]
+    if orphans:
+        depth = orphans[0].node.get("depth")
+        name = levels.get(depth) or orphans[0].node.get("level") or _("取り組み")
+        goals.append(Item(node={"id": None, "parent": None, "depth": 0, "title": name, "code": ""}, children=orphans))
+    return goals
+
+
 def summary_outline(site: PublicSite, public_plan: PublicPlan) -> Outline:
     data = public_plan.data
+    levels = {int(lv["depth"]): lv["name"] for lv in data.get("levels") or []}
     published_at = public_plan.structure.published_at
     return Outline(
         site=site,
         council=site.council,
         public_plan=public_plan,
         plan=data.get("plan") or {},
-        levels={int(lv["depth"]): lv["name"] for lv in data.get("levels") or []},
-        goals=tree(data.get("nodes") or []),
+        levels=levels,
+        goals=goals_of(data.get("nodes") or [], levels),
         plan_url=qr.absolute_url(plan_path(site, public_plan.plan_id)),
         site_url=qr.absolute_url(council_path(site)),
         branches=branches(site.council),
@@ -517,10 +537,30 @@ def _contacts(outline_council: Council, branch_list: list[Branch], styles: _Styl
     return story
 
 
+def _goal_page(goal: Item, outline: Outline, styles: _Styles) -> list:
+    from reportlab.lib.units import mm
+    from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Paragraph
+
+    story: list = [PageBreak(), Paragraph(_item_title(goal), styles.h1)]
+    story += _node_body(goal, styles) + _actions(goal, styles)
+    for project in goal.children:
+        head = [Paragraph(_item_title(project), styles.h2), *_node_body(project, styles)]
+        story += [CondPageBreak(30 * mm), KeepTogether(head)]
+        below = project.descendants()
+        if below:
+            level = below[0][0].node.get("level") or outline.levels.get(2, "")
+            story.append(Paragraph(escape(level), styles.h3))
+        for sub, indent in below:
+            story.append(Paragraph(("　" * indent) + _item_title(sub), styles.sub_item, bulletText="・"))
+            story += _node_body(sub, styles) + _actions(sub, styles)
+        story += _actions(project, styles)
+    return story
+
+
 def summary_build(outline: Outline) -> bytes:
     """The 概要版 as A4 PDF bytes."""
     from reportlab.lib.units import mm
-    from reportlab.platypus import CondPageBreak, KeepTogether, NextPageTemplate, PageBreak, Paragraph, Spacer, Table
+    from reportlab.platypus import NextPageTemplate, PageBreak, Paragraph, Spacer, Table
 
     font = _register_font()
     styles = _Styles(font)
@@ -576,21 +616,15 @@ def summary_build(outline: Outline) -> bytes:
         ]
     story.append(_structure_table(outline, styles, text_w))
 
-    # one page per goal
-    for goal in outline.goals:
-        story += [PageBreak(), Paragraph(_item_title(goal), styles.h1)]
-        story += _node_body(goal, styles) + _actions(goal, styles)
-        for project in goal.children:
-            head = [Paragraph(_item_title(project), styles.h2), *_node_body(project, styles)]
-            story += [CondPageBreak(30 * mm), KeepTogether(head)]
-            below = project.descendants()
-            if below:
-                level = below[0][0].node.get("level") or outline.levels.get(2, "")
-                story.append(Paragraph(escape(level), styles.h3))
-            for sub, indent in below:
-                story.append(Paragraph(("　" * indent) + _item_title(sub), styles.sub_item, bulletText="・"))
-                story += _node_body(sub, styles) + _actions(sub, styles)
-            story += _actions(project, styles)
+    # one page per goal; goals with nothing below them share a page
+    for is_light, group in itertools.groupby(outline.goals, key=lambda g: g.is_light):
+        if is_light:
+            story += [PageBreak(), Paragraph(escape(outline.goal_level), styles.h1)]
+            for goal in group:
+                story += [Paragraph(_item_title(goal), styles.h2), *_node_body(goal, styles)]
+            continue
+        for goal in group:
+            story += _goal_page(goal, outline, styles)
 
     # taking part and contacts
     story += [PageBreak(), Paragraph(escape(_("参加するには")), styles.h1)]
