@@ -28,7 +28,11 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.utils.translation import gettext as _
+
+from .models import ReadingEntry
 
 if TYPE_CHECKING:
     from sudachipy import Tokenizer
@@ -110,9 +114,7 @@ def normalise_surface(text: str) -> str:
     if any(ch.isspace() for ch in value):
         raise ValidationError(_("語に空白や改行は入れられません。一語ずつ登録してください。"), code="space")
     if not has_kanji(value):
-        raise ValidationError(
-            _("漢字を含む語を入力してください（ふりがなは漢字にだけ付きます）。"), code="no_kanji"
-        )
+        raise ValidationError(_("漢字を含む語を入力してください（ふりがなは漢字にだけ付きます）。"), code="no_kanji")
     return value
 
 
@@ -126,10 +128,7 @@ def _runs(surface: str) -> list[tuple[str, bool]]:
     runs: list[tuple[str, bool]] = []
     for i, ch in enumerate(surface):
         kanji = is_kanji(ch) or (
-            ch in _KANJI_LIKE
-            and 0 < i < len(surface) - 1
-            and is_kanji(surface[i - 1])
-            and is_kanji(surface[i + 1])
+            ch in _KANJI_LIKE and 0 < i < len(surface) - 1 and is_kanji(surface[i - 1]) and is_kanji(surface[i + 1])
         )
         if runs and runs[-1][1] == kanji:
             runs[-1] = (runs[-1][0] + ch, kanji)
@@ -214,7 +213,9 @@ def _analyse(text: str) -> tuple[tuple[str, str], ...]:
             part_readings = [to_hiragana(p.reading_form()) for p in parts]
             if len(parts) > 1 and "".join(part_readings) == reading and all(map(_is_reading, part_readings)):
                 for part, part_reading in zip(parts, part_readings, strict=True):
-                    out.extend(_align(part.surface(), part_reading) if has_kanji(part.surface()) else [(part.surface(), "")])
+                    out.extend(
+                        _align(part.surface(), part_reading) if has_kanji(part.surface()) else [(part.surface(), "")]
+                    )
             else:
                 out.extend(_align(surface, reading))
         if position != len(chunk):  # never expected; keep the text whole rather than lose characters
@@ -276,8 +277,6 @@ def _strings(data: Any) -> Iterator[str]:
 
 
 def dictionary_of(council_id: int | None) -> dict[str, str]:
-    from .models import ReadingEntry
-
     if council_id is None:
         return {}
     return dict(ReadingEntry.objects.filter(council_id=council_id).values_list("surface", "reading"))
@@ -311,12 +310,8 @@ def ruby_preview(council_id: int | None, text: str) -> Segments:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def dictionary_entries(council_id: int, query: str = "") -> Any:
+def dictionary_entries(council_id: int, query: str = "") -> QuerySet[ReadingEntry]:
     """The council's dictionary, by word; ``query`` narrows it to words or readings that contain it."""
-    from django.db.models import Q
-
-    from .models import ReadingEntry
-
     entries = ReadingEntry.objects.filter(council_id=council_id).order_by("surface")
     query = (query or "").strip()[:60]
     if query:
@@ -324,12 +319,8 @@ def dictionary_entries(council_id: int, query: str = "") -> Any:
     return entries
 
 
-def dictionary_entry_get(council_id: int, entry_id: object) -> Any:
+def dictionary_entry_get(council_id: int, entry_id: object) -> ReadingEntry:
     """One entry of the council's dictionary; the same 404 for a missing entry and another council's."""
-    from django.http import Http404
-
-    from .models import ReadingEntry
-
     try:
         pk = int(str(entry_id))
     except ValueError:
