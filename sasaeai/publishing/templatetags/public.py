@@ -25,7 +25,7 @@ _RP_OPEN = "<rp>（</rp><rt>"
 _RP_CLOSE = "</rt><rp>）</rp></ruby>"
 
 
-def ruby_html(segments: list[list[str]]) -> str:
+def ruby_html(segments: list[list[str]]) -> SafeString:
     """Segments ``[[surface, reading], ...]`` as HTML: ``<ruby>`` where there is a reading, escaped text elsewhere."""
     parts = []
     for segment in segments:
@@ -34,7 +34,7 @@ def ruby_html(segments: list[list[str]]) -> str:
             parts.append(f"<ruby>{escape(surface)}{_RP_OPEN}{escape(reading)}{_RP_CLOSE}")
         else:
             parts.append(escape(surface))
-    return "".join(parts)
+    return mark_safe("".join(parts))  # every piece is escaped
 
 
 def _breaks(html: str, mode: Any) -> str:
@@ -51,8 +51,9 @@ def rb(context: template.Context, text: Any, linebreaks: Any = False) -> SafeStr
         text = ""
     elif not isinstance(text, str):
         text = str(text)
-    segments = context.get("readings", None).get(text) if context.get("ruby_on") and context.get("readings") else None
-    html = ruby_html(segments) if segments else escape(text)
+    readings = context.get("readings") if context.get("ruby_on") else None
+    segments = readings.get(text) if readings else None
+    html: str = ruby_html(segments) if segments else escape(text)
     if linebreaks and text:
         html = _breaks(html, linebreaks)
     return mark_safe(html)  # every piece was escaped above
