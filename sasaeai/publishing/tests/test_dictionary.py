@@ -148,3 +148,23 @@ def test_trying_a_sentence_shows_it_with_the_councils_readings(users, client_for
     assert "<ruby>玖珠町<rp>（</rp><rt>くすちょう</rt><rp>）</rp></ruby>" in page
     assert "&lt;b&gt;" in page and "<b>見" not in page
     assert "<rt>まも</rt>" in page
+
+
+def test_the_staff_node_form_edits_the_plain_japanese_summary(users, client_for, small_plan):
+    from sasaeai.plans.models import PlanNode
+
+    client = client_for(users["editor"])
+    node = small_plan.nodes.order_by("pk").first()
+    url = reverse("plans:node_edit", args=[small_plan.pk, node.pk])
+    assert 'name="plain_summary"' in client.get(url).content.decode()
+    form = {
+        "level": node.level_id,
+        "code": node.code,
+        "title": node.title,
+        "version": node.version,
+        "plain_summary": "みんなで 見守ります。",
+        "actions-TOTAL_FORMS": "0",
+        "actions-INITIAL_FORMS": "0",
+    }
+    assert client.post(url, form).status_code == 302
+    assert PlanNode.objects.get(pk=node.pk).plain_summary == "みんなで 見守ります。"
