@@ -66,16 +66,12 @@ def has_kanji(text: str) -> bool:
     return bool(_KANJI_RE.search(text))
 
 
+_TO_HIRAGANA = {o: o - 0x60 for o in [*range(0x30A1, 0x30F7), 0x30FD, 0x30FE]}
+
+
 def to_hiragana(text: str) -> str:
     """Katakana ァ..ヶ and ヽヾ become hiragana; everything else is left as it is."""
-    out = []
-    for ch in text:
-        o = ord(ch)
-        if 0x30A1 <= o <= 0x30F6 or o in (0x30FD, 0x30FE):
-            out.append(chr(o - 0x60))
-        else:
-            out.append(ch)
-    return "".join(out)
+    return text.translate(_TO_HIRAGANA)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -155,8 +151,11 @@ def _align(surface: str, reading: str) -> tuple[tuple[str, str], ...]:
     return tuple((text, match.group(i + 1) if kanji else "") for i, (text, kanji) in enumerate(runs))
 
 
+_READING = re.compile(r"[\u3041-\u3096\u309d\u309eー]+")
+
+
 def _is_reading(text: str) -> bool:
-    return bool(text) and all(_HIRAGANA_OK.fullmatch(ch) for ch in text)
+    return _READING.fullmatch(text) is not None
 
 
 # ---------------------------------------------------------------------------------------------------------
