@@ -189,9 +189,22 @@ def _chunks(text: str) -> Iterator[str]:
         yield text
 
 
-@lru_cache(maxsize=50000)
+# Short texts (titles, one-line summaries: most of a plan) are remembered, so recomputing a council's readings after a
+# dictionary change analyses again only what changed. Bounded: at most about 30 MB per process.
+_CACHED_TEXT = 400
+
+
 def _analyse(text: str) -> tuple[tuple[str, str], ...]:
-    """Segments of ``text`` read by Sudachi (the same text is analysed once per process)."""
+    return _analyse_cached(text) if len(text) <= _CACHED_TEXT else _analyse_text(text)
+
+
+@lru_cache(maxsize=30000)
+def _analyse_cached(text: str) -> tuple[tuple[str, str], ...]:
+    return _analyse_text(text)
+
+
+def _analyse_text(text: str) -> tuple[tuple[str, str], ...]:
+    """Segments of ``text`` read by Sudachi."""
     from sudachipy import SplitMode
 
     tokenizer = _analyser()
