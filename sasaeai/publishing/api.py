@@ -96,7 +96,7 @@ def bad_params(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 _PY_TYPES: dict[str, Any] = {
     "integer": int | None,
-    "number": float | None,
+    "number": int | float | None,
     "string": str | None,
     "boolean": bool | None,
     "date": str | None,
