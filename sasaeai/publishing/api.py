@@ -21,6 +21,7 @@ from django.utils.cache import patch_cache_control
 from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import ValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.renderers import JSONRenderer
 from pydantic import create_model
 
 from sasaeai.core import fiscal
@@ -63,7 +64,14 @@ class PublicAPI(NinjaAPI):
         return response
 
 
+class Utf8JSONRenderer(JSONRenderer):
+    """Japanese stays readable in the answer (UTF-8, not \\u escapes)."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = PublicAPI(
+    renderer=Utf8JSONRenderer(),
     title="ささえあい 公開データAPI",
     version="1",
     description=DESCRIPTION,

@@ -51,6 +51,8 @@ def test_councils_lists_open_sites_with_their_plan_counts(client, published, cou
     response, body = get(client, f"{API}/councils")
     assert response.status_code == 200
     assert body == [{"slug": "api-city", "name": "テスト市社会福祉協議会", "plans": 1}]
+    assert "テスト市".encode() in response.content  # readable UTF-8, not \\u escapes
+    assert response["Content-Type"] == "application/json; charset=utf-8"
 
 
 def test_plans_plan_and_years_show_only_published_years(client, published):
@@ -239,7 +241,7 @@ def test_the_api_docs_page_has_no_javascript(client, published):
     response = client.get("/public/api/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "/public/api/v1/councils/{slug}/plans/{plan_id}/nodes" in html
+    assert "/public/api/v1" in html and "GET /councils/{slug}/plans/{plan_id}/nodes" in html
     assert f"/public/api/v1/councils/api-city/plans/{published['plan'].pk}" in html
     assert "<script" not in html and "style=" not in html
     assert "Content-Security-Policy" in response
