@@ -39,6 +39,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from . import selectors
 from .models import LICENCE_URLS, Licence, Publication, PublicSite
@@ -53,6 +54,8 @@ JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 CONTENT_TYPES = {"csv": CSV_CONTENT_TYPE, "xlsx": XLSX_CONTENT_TYPE, "json": JSON_CONTENT_TYPE}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FONT_NAME = "游ゴシック"
+EXCEL_CELL_MAX = 32767
+FILE_CACHE_SECONDS = 7 * 24 * 3600
 
 Row = dict[str, Any]
 
@@ -246,22 +249,42 @@ TABLES: tuple[Table, ...] = (
         gettext_lazy("計画の名前・期間・基本理念など（1行）"),
         (
             C("plan_id", "integer", gettext_lazy("計画ID"), gettext_lazy("このサイトでの計画の番号"), required=True),
-            C("title", "string", gettext_lazy("計画名"), required=True),
+            C("title", "string", gettext_lazy("計画名"), gettext_lazy("計画書の表紙の計画の名前"), required=True),
             C("generation", "string", gettext_lazy("期・次"), gettext_lazy("例: 第4次")),
             C("kind", "string", gettext_lazy("計画の種類（記号）"), "activity / council_development / district"),
-            C("kind_label", "string", gettext_lazy("計画の種類")),
+            C(
+                "kind_label",
+                "string",
+                gettext_lazy("計画の種類"),
+                gettext_lazy("地域福祉活動計画・社協発展強化計画・地区別計画など"),
+            ),
             C("status", "string", gettext_lazy("状態（記号）"), "active / finished"),
             C("status_label", "string", gettext_lazy("状態"), gettext_lazy("推進中・終了")),
-            C("period_start", "integer", gettext_lazy("計画期間の始まり（年度）")),
-            C("period_end", "integer", gettext_lazy("計画期間の終わり（年度）")),
-            C("period_label", "string", gettext_lazy("計画期間")),
-            C("vision", "string", gettext_lazy("基本理念")),
-            C("vision_explanation", "string", gettext_lazy("基本理念の説明")),
-            C("purpose", "string", gettext_lazy("計画の目的")),
+            C("period_start", "integer", gettext_lazy("計画期間の始まり（年度）"), gettext_lazy("西暦の年度")),
+            C("period_end", "integer", gettext_lazy("計画期間の終わり（年度）"), gettext_lazy("西暦の年度")),
+            C(
+                "period_label",
+                "string",
+                gettext_lazy("計画期間"),
+                gettext_lazy("和暦と西暦の期間（例: 令和8年度～令和12年度）"),
+            ),
+            C("vision", "string", gettext_lazy("基本理念"), gettext_lazy("計画が目指すまちの姿を表したことば")),
+            C("vision_explanation", "string", gettext_lazy("基本理念の説明"), gettext_lazy("基本理念にこめた思い")),
+            C("purpose", "string", gettext_lazy("計画の目的"), gettext_lazy("計画をつくる目的・位置づけ")),
             C("levels", "string", gettext_lazy("体系の階層"), gettext_lazy("上の階層から「／」で区切って並べたもの")),
-            C("municipal_plan_name", "string", gettext_lazy("市町村の地域福祉計画")),
-            C("municipal_plan_period_label", "string", gettext_lazy("地域福祉計画の期間")),
-            C("predecessor_title", "string", gettext_lazy("前の計画")),
+            C(
+                "municipal_plan_name",
+                "string",
+                gettext_lazy("市町村の地域福祉計画"),
+                gettext_lazy("この計画と一緒に進める市町村の行政計画の名前"),
+            ),
+            C(
+                "municipal_plan_period_label",
+                "string",
+                gettext_lazy("地域福祉計画の期間"),
+                gettext_lazy("地域福祉計画の計画期間"),
+            ),
+            C("predecessor_title", "string", gettext_lazy("前の計画"), gettext_lazy("この計画の前の期の計画の名前")),
             C(
                 "published_at",
                 "datetime",
@@ -277,18 +300,29 @@ TABLES: tuple[Table, ...] = (
         gettext_lazy("計画の体系"),
         gettext_lazy("基本目標・推進事業など、計画の項目（1行に1項目。上の項目は parent_id）"),
         (
-            C("id", "integer", gettext_lazy("項目ID"), required=True),
+            C(
+                "id",
+                "integer",
+                gettext_lazy("項目ID"),
+                gettext_lazy("このサイトでの項目の番号。ほかの表の node_id と対応します"),
+                required=True,
+            ),
             C("parent_id", "integer", gettext_lazy("上の項目のID"), gettext_lazy("いちばん上の項目では空")),
             C("depth", "integer", gettext_lazy("階層の深さ"), gettext_lazy("いちばん上が 0")),
             C("level", "string", gettext_lazy("階層の名前"), gettext_lazy("例: 基本目標、推進事業")),
             C("code", "string", gettext_lazy("番号"), gettext_lazy("計画書での番号（例: 1-2）")),
-            C("title", "string", gettext_lazy("名前"), required=True),
+            C("title", "string", gettext_lazy("名前"), gettext_lazy("基本目標・推進事業などの名前"), required=True),
             C("is_priority", "boolean", gettext_lazy("重点"), gettext_lazy("重点項目なら true")),
-            C("summary", "string", gettext_lazy("概要")),
-            C("description", "string", gettext_lazy("説明")),
-            C("desired_state", "string", gettext_lazy("目指す姿")),
-            C("plain_summary", "string", gettext_lazy("やさしい日本語の説明")),
-            C("targets_text", "string", gettext_lazy("目標（計画書の文）")),
+            C("summary", "string", gettext_lazy("概要"), gettext_lazy("項目の短い説明")),
+            C("description", "string", gettext_lazy("説明"), gettext_lazy("項目の詳しい説明")),
+            C("desired_state", "string", gettext_lazy("目指す姿"), gettext_lazy("この項目で目指す地域の姿")),
+            C(
+                "plain_summary",
+                "string",
+                gettext_lazy("やさしい日本語の説明"),
+                gettext_lazy("やさしい日本語で書いた項目の説明"),
+            ),
+            C("targets_text", "string", gettext_lazy("目標（計画書の文）"), gettext_lazy("計画書に書かれた目標の文")),
             C("weight", "number", gettext_lazy("重み"), gettext_lazy("上の項目の達成率を計算するときの重み")),
             C("issue_codes", "string", gettext_lazy("地域生活課題の番号"), gettext_lazy("半角スペース区切り")),
             C("community_actions", "string", gettext_lazy("地域での取り組み"), gettext_lazy("1行に1つ")),
@@ -303,9 +337,9 @@ TABLES: tuple[Table, ...] = (
         gettext_lazy("地域生活課題"),
         gettext_lazy("計画が取り組む地域生活課題と、それに応える項目"),
         (
-            C("code", "string", gettext_lazy("番号"), required=True),
-            C("title", "string", gettext_lazy("課題")),
-            C("description", "string", gettext_lazy("説明")),
+            C("code", "string", gettext_lazy("番号"), gettext_lazy("計画書での課題の番号"), required=True),
+            C("title", "string", gettext_lazy("課題"), gettext_lazy("地域生活課題の名前")),
+            C("description", "string", gettext_lazy("説明"), gettext_lazy("課題の詳しい説明")),
             C("node_ids", "string", gettext_lazy("応える項目のID"), gettext_lazy("半角スペース区切り")),
         ),
         issue_rows,
@@ -318,19 +352,30 @@ TABLES: tuple[Table, ...] = (
         (
             _FY,
             _NODE,
-            C("indicator_id", "integer", gettext_lazy("指標ID"), required=True),
-            C("name", "string", gettext_lazy("指標")),
-            C("unit", "string", gettext_lazy("単位")),
-            C("kind", "string", gettext_lazy("指標の種類（記号）")),
-            C("kind_label", "string", gettext_lazy("指標の種類")),
+            C(
+                "indicator_id",
+                "integer",
+                gettext_lazy("指標ID"),
+                gettext_lazy("このサイトでの指標の番号（年度が変わっても同じ）"),
+                required=True,
+            ),
+            C("name", "string", gettext_lazy("指標"), gettext_lazy("何を測るか（例: サロンの参加者数）")),
+            C("unit", "string", gettext_lazy("単位"), gettext_lazy("数える単位（例: 人、回、％）")),
+            C(
+                "kind",
+                "string",
+                gettext_lazy("指標の種類（記号）"),
+                gettext_lazy("quantity（数量）・ratio（割合）・yes_no（実施の有無）・qualitative（文章）"),
+            ),
+            C("kind_label", "string", gettext_lazy("指標の種類"), gettext_lazy("数量・割合（％）・実施の有無・定性")),
             C("direction", "string", gettext_lazy("よい方向（記号）"), "higher / lower / …"),
-            C("direction_label", "string", gettext_lazy("よい方向")),
-            C("baseline", "number", gettext_lazy("基準値")),
-            C("baseline_year", "integer", gettext_lazy("基準値の年度")),
+            C("direction_label", "string", gettext_lazy("よい方向"), gettext_lazy("多いほどよい・少ないほどよい")),
+            C("baseline", "number", gettext_lazy("基準値"), gettext_lazy("計画をつくったときの値")),
+            C("baseline_year", "integer", gettext_lazy("基準値の年度"), gettext_lazy("基準値を測った年度（西暦）")),
             C("target", "number", gettext_lazy("目標値"), gettext_lazy("この年度の目標値")),
-            C("final_target", "number", gettext_lazy("最終目標値")),
-            C("final_target_year", "integer", gettext_lazy("最終目標の年度")),
-            C("actual", "number", gettext_lazy("実績値")),
+            C("final_target", "number", gettext_lazy("最終目標値"), gettext_lazy("計画の最後の年度の目標値")),
+            C("final_target_year", "integer", gettext_lazy("最終目標の年度"), gettext_lazy("最終目標値の年度（西暦）")),
+            C("actual", "number", gettext_lazy("実績値"), gettext_lazy("この年度の実績値（まだなければ空）")),
             C("actual_text", "string", gettext_lazy("実績（文）"), gettext_lazy("数値でない実績（例: 実施）")),
             C("achievement_rate", "number", gettext_lazy("達成率（％）"), gettext_lazy("小数第1位で四捨五入")),
         ),
@@ -362,12 +407,12 @@ TABLES: tuple[Table, ...] = (
             _FY,
             _NODE,
             C("grade", "string", gettext_lazy("評価（記号）"), gettext_lazy("例: A、B、C")),
-            C("grade_label", "string", gettext_lazy("評価")),
+            C("grade_label", "string", gettext_lazy("評価"), gettext_lazy("評価の記号の意味（例: 順調に進んでいる）")),
             C("direction", "string", gettext_lazy("今後の方向性"), gettext_lazy("例: 拡充、継続、見直し")),
-            C("results", "string", gettext_lazy("実績・成果")),
-            C("comment", "string", gettext_lazy("所見")),
-            C("challenges", "string", gettext_lazy("課題")),
-            C("improvements", "string", gettext_lazy("改善策")),
+            C("results", "string", gettext_lazy("実績・成果"), gettext_lazy("この年度に行ったことと、その成果")),
+            C("comment", "string", gettext_lazy("所見"), gettext_lazy("最終評価の所見")),
+            C("challenges", "string", gettext_lazy("課題"), gettext_lazy("これからの課題")),
+            C("improvements", "string", gettext_lazy("改善策"), gettext_lazy("課題への改善策")),
         ),
         evaluation_rows,
         ("fiscal_year", "node_id"),
@@ -379,8 +424,8 @@ TABLES: tuple[Table, ...] = (
         gettext_lazy("総評を公表した年度ごとの、評価委員会の総評・答申"),
         (
             _FY,
-            C("text", "string", gettext_lazy("総評")),
-            C("submitted_on", "date", gettext_lazy("確定日")),
+            C("text", "string", gettext_lazy("総評"), gettext_lazy("評価委員会が確定した総評・答申の文")),
+            C("submitted_on", "date", gettext_lazy("確定日"), gettext_lazy("総評を確定した日（YYYY-MM-DD）")),
         ),
         opinion_rows,
         ("fiscal_year",),
@@ -434,6 +479,9 @@ def xlsx_value(column: Column, value: Any) -> Any:
         return json_value(column, value)
     if column.type == "boolean":
         return _("はい") if value else _("いいえ")
+    if isinstance(value, str):
+        # Control characters are not allowed in a workbook; a cell holds at most 32,767 characters.
+        return ILLEGAL_CHARACTERS_RE.sub("", value)[:EXCEL_CELL_MAX]
     return value
 
 
@@ -532,9 +580,9 @@ def _write_sheet(sheet: Any, table: Table, public_plan: PublicPlan, attribution:
     for cell in sheet[1]:
         cell.font = header_font
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for row in table.rows(public_plan):
-        sheet.append([xlsx_value(c, row.get(c.name)) for c in table.columns])
-        for cell, column in zip(sheet[sheet.max_row], table.columns, strict=True):
+    for row_index, row in enumerate(table.rows(public_plan), start=2):
+        for column_index, column in enumerate(table.columns, start=1):
+            cell = sheet.cell(row=row_index, column=column_index, value=xlsx_value(column, row.get(column.name)))
             if column.type == "string" and cell.data_type == "f":
                 cell.data_type = "s"  # text that starts with "=" stays text, never a formula
             cell.font = body_font
@@ -623,15 +671,15 @@ def plan_file(site: PublicSite, public_plan: PublicPlan, name: str) -> File | No
     """``build_file`` through the cache; the key holds the site's version, so a publication shows at once."""
     if name not in file_names():
         return None
-    key = selectors.cache_key(
-        site, "opendata", FORMAT_REVISION, public_plan.plan_id, *_publication_ids(public_plan), name
-    )
+    # The ETag hashes everything the file shows (format, site version and licence, publication ids, base URL).
+    key = selectors.cache_key(site, "opendata", public_plan.plan_id, etag_for(site, public_plan, name).strip('"'))
     found = cache.get(key)
     if isinstance(found, File):
         return found
     built = build_file(site, public_plan, name)
     if built is not None:
-        cache.set(key, built, settings.SASAEAI_PUBLIC_CACHE_SECONDS)
+        # The key names everything the file shows, so it may be kept long: a large plan's workbooks take seconds.
+        cache.set(key, built, max(settings.SASAEAI_PUBLIC_CACHE_SECONDS, FILE_CACHE_SECONDS))
     return built
 
 

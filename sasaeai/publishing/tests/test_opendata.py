@@ -207,11 +207,13 @@ def test_text_that_looks_like_a_formula_stays_text(client, published):
 
     structure = Publication.objects.get(plan=published["plan"], part="structure", is_current=True)
     structure.data["nodes"][0]["title"] = '=HYPERLINK("http://evil.example")'
+    structure.data["nodes"][1]["summary"] = "改ページ\x0cと制御文字\x01"
     structure.save()
     rows = read_csv(client.get(url(published, "nodes.csv")).content)
     assert rows[0]["title"].startswith("'=")
     book = load_workbook(io.BytesIO(client.get(url(published, "nodes.xlsx")).content))
     assert book.active["F2"].data_type == "s" and book.active["F2"].value.startswith("=HYPERLINK")
+    assert book.active["H3"].value == "改ページと制御文字"  # control characters would break the workbook
 
 
 def test_json_has_licence_attribution_and_typed_numbers(client, published):
@@ -241,7 +243,7 @@ def test_datapackage_has_absolute_paths_licence_and_names_matching_the_csv_heade
         assert resource["encoding"] == "utf-8-sig" and resource["mediatype"] == "text/csv"
         header = next(csv.reader(io.StringIO(client.get(resource["path"][26:]).content.decode("utf-8-sig"))))
         assert [f["name"] for f in resource["schema"]["fields"]] == header
-        assert all(f["title"] and f["type"] for f in resource["schema"]["fields"])
+        assert all(f["title"] and f["type"] and f["description"] for f in resource["schema"]["fields"])
     nodes = package["resources"][1]["schema"]
     assert nodes["primaryKey"] == ["id"]
     assert nodes["foreignKeys"] == [{"fields": "parent_id", "reference": {"resource": "", "fields": "id"}}]
