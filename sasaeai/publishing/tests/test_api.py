@@ -292,3 +292,23 @@ def test_the_demo_through_the_api(client, db):
     _r, nodes = get(client, f"{API}/councils/{kurashiki['slug']}/plans/{plan_id}/nodes?limit=5")
     assert nodes["count"] > 5 and len(nodes["items"]) == 5
     assert plans[0]["years"] == []  # the demo's progress is sample data, which is never published
+
+
+def test_a_year_with_only_its_opinion_published(client, published):
+    from django.utils import timezone
+
+    from sasaeai.evaluation.models import CommitteeOpinion
+    from sasaeai.publishing.models import Publication
+    from sasaeai.publishing.services import publication_publish
+
+    plan = published["plan"]
+    CommitteeOpinion.objects.create(
+        plan=plan, fiscal_year=2028, text="総評の本文", is_submitted=True, submitted_at=timezone.now()
+    )
+    publication_publish(plan=plan, part=Publication.Part.OPINION, fiscal_year=2028, by=published["staff"])
+    response, year = get(client, published["base"] + "/years/2028")
+    assert response.status_code == 200
+    assert year["opinion"]["text"] == "総評の本文"
+    assert year["progress"] is None and year["indicators"] is None and year["evaluations"] is None
+    _r, years = get(client, published["base"] + "/years")
+    assert [(y["fiscal_year"], y["parts"]) for y in years] == [(2028, ["opinion"]), (2026, ["progress", "evaluation"])]

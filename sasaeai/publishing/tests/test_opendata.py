@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 
 import pytest
 from django.core.cache import cache
@@ -372,3 +373,26 @@ def test_the_demo_plans_have_valid_open_data(client, db, tmp_path):
             assert report.valid, (site.slug, report.flatten(["resourceName", "rowNumber", "fieldName", "note"])[:5])
             checked += 1
     assert checked >= 5
+
+
+def test_a_published_opinion_is_a_row_and_an_unpublished_one_is_not(client, published):
+    from django.utils import timezone
+
+    from sasaeai.evaluation.models import CommitteeOpinion
+    from sasaeai.publishing.models import Publication
+    from sasaeai.publishing.services import publication_publish
+
+    plan = published["plan"]
+    for year in (2026, 2027):
+        CommitteeOpinion.objects.create(
+            plan=plan, fiscal_year=year, text=f"総評{year}の本文", is_submitted=True, submitted_at=timezone.now()
+        )
+    publication_publish(plan=plan, part=Publication.Part.OPINION, fiscal_year=2026, by=published["staff"])
+    rows = read_csv(client.get(url(published, "opinions.csv")).content)
+    assert [(r["fiscal_year"], r["text"]) for r in rows] == [("2026", "総評2026の本文")]
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", rows[0]["submitted_on"])
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(client.get(url(published, "all.xlsx")).content))["評価委員会の総評"]
+    assert [row[:2] for row in sheet.iter_rows(min_row=2, values_only=True)] == [(2026, "総評2026の本文")]
+    assert "総評2027".encode() not in client.get(url(published, "opinions.json")).content
