@@ -442,7 +442,8 @@ def world(evaluated_plan: Any, users: dict[str, Any], councils: dict[str, Any], 
         "surveys": {"key": survey.public_key},
         "public": {"key": period.public_key},
         "accounts": _account_values(users["editor"]),
-        "site": {"slug": site.slug, "fiscal_year": 2026},
+        "site": {"slug": site.slug, "fiscal_year": 2026, "filename": "nodes.csv"},
+        "public_api": {"slug": site.slug, "fiscal_year": 2026},
         "publishing": {"part": "progress", "fiscal_year": 2026},
     }
     return {"common": common, "per_namespace": per_namespace}
