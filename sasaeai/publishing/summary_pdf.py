@@ -175,7 +175,7 @@ def goals_of(nodes: list[dict[str, Any]], levels: dict[int, str]) -> list[Item]:
     goals = [r for r in roots if not r.node.get("depth")]
     orphans = [r for r in roots if r.node.get("depth")]
     if orphans:
-        depth = orphans[0].node.get("depth")
+        depth = int(orphans[0].node.get("depth") or 0)
         name = levels.get(depth) or orphans[0].node.get("level") or _("取り組み")
         goals.append(Item(node={"id": None, "parent": None, "depth": 0, "title": name, "code": ""}, children=orphans))
     return goals
@@ -466,7 +466,7 @@ def _structure_table(outline: Outline, styles: _Styles, width: float):
         group_starts = []
         for goal in outline.goals:
             group_starts.append(len(rows))
-            projects = goal.children or [None]
+            projects: list[Item | None] = list(goal.children) or [None]
             for index, project in enumerate(projects):
                 goal_cell = Paragraph(_item_title(goal), styles.cell) if index == 0 else ""
                 if project is None:

@@ -16,7 +16,7 @@ from ..public_context import cached, public_context
 
 def _pdf(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=summary_pdf.CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(False, filename)
+    response["Content-Disposition"] = content_disposition_header(False, filename) or ""
     return response
 
 
