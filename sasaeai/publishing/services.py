@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -111,13 +111,29 @@ def publication_preview(*, plan: Plan, part: str, fiscal_year: int = 0) -> Publi
 
 
 def publication_publish(*, plan: Plan, part: str, fiscal_year: int = 0, note: str = "", by: User | None) -> Publication:
-    """Freeze this part of the plan as it is now and show it to residents, replacing the one shown before."""
+    """Freeze this part of the plan as it is now and show it to residents, replacing the one shown before.
+
+    Publishing twice at once (a double click, two people) ends with the later one current: when another
+    publication became current between our replace and our insert (``publication_one_current``), the whole
+    step is done again once, and a second clash is a Japanese message, never a 500."""
+    for attempt in (1, 2):
+        try:
+            return _publish_once(plan=plan, part=part, fiscal_year=fiscal_year, note=note, by=by)
+        except IntegrityError:
+            if attempt == 2:
+                raise ValidationError(
+                    _("ほかの人が同時に公表しました。公表の状況を確かめてから、もう一度お試しください。")
+                ) from None
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _publish_once(*, plan: Plan, part: str, fiscal_year: int, note: str, by: User | None) -> Publication:
     with transaction.atomic():
         Plan.objects.select_for_update().filter(pk=plan.pk).first()
         publication = publication_preview(plan=plan, part=part, fiscal_year=fiscal_year)
         previous = Publication.objects.filter(plan=plan, part=part, fiscal_year=fiscal_year, is_current=True)
         replaced = previous.update(is_current=False)
-        publication.note = note
+        publication.note = (note or "").strip()
         publication.published_by = by
         publication.save()
         site_bump(plan.council)
@@ -131,7 +147,7 @@ def publication_publish(*, plan: Plan, part: str, fiscal_year: int = 0, note: st
                 "公表した内容": _part_label(part, fiscal_year),
                 "以前の公表を置き換え": "はい" if replaced else "いいえ",
             }
-            | ({"メモ": note} if note else {}),
+            | ({"メモ": publication.note} if publication.note else {}),
             obj=publication,
         )
     return publication
