@@ -6,6 +6,7 @@ pages of the council are rebuilt (``selectors.cache_key``).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -37,6 +38,30 @@ def _site_values(site: PublicSite) -> dict[str, Any]:
     }
 
 
+SLUG_MIN, SLUG_MAX = 2, 60
+
+
+def slug_problem(slug: str) -> str | None:
+    """Why ``slug`` cannot be a public address (in Japanese, naming the offending characters), or None."""
+    if len(slug) < SLUG_MIN:
+        return _("公開アドレスが短すぎます。2文字以上にしてください。")
+    if len(slug) > SLUG_MAX:
+        return _("公開アドレスが長すぎます。60文字以内にしてください（いまは%(n)d文字）。") % {"n": len(slug)}
+    if any("A" <= c <= "Z" for c in slug):
+        return _("大文字は使えません。半角の英小文字にしてください（例: Kurashiki → kurashiki）。")
+    bad = sorted({c for c in slug if not re.fullmatch(r"[a-z0-9-]", c)}, key=slug.index)
+    if bad:
+        shown = "、".join(_("空白") if c.isspace() else f"「{c}」" for c in bad)
+        return _(
+            "公開アドレスに使えない文字があります: %(chars)s。半角の英小文字・数字・ハイフン（-）だけにしてください。"
+        ) % {"chars": shown}
+    if slug.startswith("-") or slug.endswith("-"):
+        return _("公開アドレスの先頭と末尾にはハイフン（-）を使えません。")
+    if slug in RESERVED_SLUGS:
+        return _("「%(slug)s」はこのサイトが使う名前なので使えません。") % {"slug": slug}
+    return None
+
+
 def site_update(
     *, council: Council, slug: str, is_open: bool, introduction: str = "", licence: str = "", by: User
 ) -> PublicSite:
@@ -50,8 +75,9 @@ def site_update(
         site.slug, site.is_open, site.introduction = slug, is_open, introduction
         if licence:
             site.licence = licence
-        if slug in RESERVED_SLUGS:
-            raise ValidationError({"slug": _("「%(slug)s」はこのサイトが使う名前なので使えません。") % {"slug": slug}})
+        problem = slug_problem(slug)
+        if problem:
+            raise ValidationError({"slug": problem})
         if PublicSite.objects.filter(slug=slug).exclude(council=council).exists():
             raise ValidationError(
                 {"slug": _("「%(slug)s」はほかの社協が使っています。別の名前にしてください。") % {"slug": slug}}
