@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from sasaeai.plans.models import Plan
 
@@ -133,6 +134,10 @@ class PartCell:
         return str(Publication.Part(self.part).label)
 
     @property
+    def short_label(self) -> str:
+        return str(SHORT_LABELS[self.part])
+
+    @property
     def state(self) -> str:
         if self.current is not None:
             return "current"
@@ -141,6 +146,12 @@ class PartCell:
         return "none"
 
 
+SHORT_LABELS = {
+    Publication.Part.STRUCTURE: _("計画の内容"),
+    Publication.Part.PROGRESS: _("進捗と指標"),
+    Publication.Part.EVALUATION: _("最終評価と方向性"),
+    Publication.Part.OPINION: _("評価委員会の総評"),
+}
 YEAR_PARTS = (Publication.Part.PROGRESS, Publication.Part.EVALUATION, Publication.Part.OPINION)
 
 

@@ -198,8 +198,10 @@ def test_the_confirmation_counts_what_a_year_would_publish(client, users, plan):
     client.force_login(users["admin"])
     html = text(client.get(reverse("publishing:publish", args=[plan.pk, "progress", 2027])))
     assert "指標: 1件（うち実績値のあるもの 1件）" in html  # the sample indicators are not counted
+    assert "住民に見せる内容がまだありません" not in html
     html = text(client.get(reverse("publishing:publish", args=[plan.pk, "evaluation", 2027])))
     assert "最終評価が確定した事業: 0件" in html
+    assert "住民に見せる内容がまだありません" in html
 
 
 def test_refusals_are_messages_on_the_plan_page(client, users, plan, councils):

@@ -83,6 +83,13 @@ def contents(publication: Publication) -> list[str]:
     return [_("総評・答申: %(n)d文字") % {"n": len(text)}]
 
 
+def is_empty(publication: Publication) -> bool:
+    """Whether a copy would show residents nothing (samples and unfinished stages are never in it)."""
+    data: dict[str, Any] = publication.data or {}
+    key = {"structure": "nodes", "progress": "nodes", "evaluation": "projects", "opinion": "text"}[publication.part]
+    return not data.get(key)
+
+
 @council_permission((PUBLISH, SETTINGS))
 def site(request, council):
     """The public site's address, whether it is open, its introduction and licence."""
@@ -189,6 +196,7 @@ def publish(request, plan, part, year):
             fiscal_year=fiscal_year,
             label=label,
             contents=contents(preview),
+            empty=is_empty(preview),
             current=current,
             site=site_,
             preview_url=preview_url(plan.pk, part, fiscal_year),
