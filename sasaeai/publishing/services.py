@@ -42,24 +42,29 @@ SLUG_MIN, SLUG_MAX = 2, 60
 
 
 def slug_problem(slug: str) -> str | None:
-    """Why ``slug`` cannot be a public address (in Japanese, naming the offending characters), or None."""
+    """Why ``slug`` cannot be a public address (in Japanese, every problem at once), or None."""
+    problems = []
     if len(slug) < SLUG_MIN:
-        return _("公開アドレスが短すぎます。2文字以上にしてください。")
+        problems.append(_("公開アドレスが短すぎます。2文字以上にしてください。"))
     if len(slug) > SLUG_MAX:
-        return _("公開アドレスが長すぎます。60文字以内にしてください（いまは%(n)d文字）。") % {"n": len(slug)}
+        problems.append(_("公開アドレスが長すぎます。60文字以内にしてください（いまは%(n)d文字）。") % {"n": len(slug)})
     if any("A" <= c <= "Z" for c in slug):
-        return _("大文字は使えません。半角の英小文字にしてください（例: Kurashiki → kurashiki）。")
-    bad = sorted({c for c in slug if not re.fullmatch(r"[a-z0-9-]", c)}, key=slug.index)
+        problems.append(_("大文字は使えません。半角の英小文字にしてください（例: Kurashiki → kurashiki）。"))
+    bad = sorted({c for c in slug if not re.fullmatch(r"[a-zA-Z0-9-]", c)}, key=slug.index)
     if bad:
         shown = "、".join(_("空白") if c.isspace() else f"「{c}」" for c in bad)
-        return _(
-            "公開アドレスに使えない文字があります: %(chars)s。半角の英小文字・数字・ハイフン（-）だけにしてください。"
-        ) % {"chars": shown}
+        problems.append(
+            _(
+                "公開アドレスに使えない文字があります: %(chars)s。"
+                "半角の英小文字・数字・ハイフン（-）だけにしてください。"
+            )
+            % {"chars": shown}
+        )
     if slug.startswith("-") or slug.endswith("-"):
-        return _("公開アドレスの先頭と末尾にはハイフン（-）を使えません。")
+        problems.append(_("公開アドレスの先頭と末尾にはハイフン（-）を使えません。"))
     if slug in RESERVED_SLUGS:
-        return _("「%(slug)s」はこのサイトが使う名前なので使えません。") % {"slug": slug}
-    return None
+        problems.append(_("「%(slug)s」はこのサイトが使う名前なので使えません。") % {"slug": slug})
+    return " ".join(problems) or None
 
 
 def site_update(
