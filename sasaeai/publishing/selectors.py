@@ -146,7 +146,7 @@ class PartCell:
         return "none"
 
 
-SHORT_LABELS = {
+SHORT_LABELS: dict[str, Any] = {
     Publication.Part.STRUCTURE: _("計画の内容"),
     Publication.Part.PROGRESS: _("進捗と指標"),
     Publication.Part.EVALUATION: _("最終評価と方向性"),

@@ -305,3 +305,28 @@ def test_an_opinion_is_published_from_the_page_once_confirmed(client, users, pla
     assert (
         Publication.objects.get(plan=plan, part="opinion", is_current=True).data["text"] == "よく取り組まれています。"
     )
+
+
+def test_the_plan_page_query_count_does_not_grow_with_its_history(client, users, plan):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sasaeai.evaluation.models import CommitteeOpinion
+
+    client.force_login(users["editor"])
+    url = reverse("publishing:plan", args=[plan.pk])
+    services.publication_publish(plan=plan, part="structure", by=users["admin"])
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for year in (2026, 2027):
+        CommitteeOpinion.objects.create(
+            plan=plan, fiscal_year=year, text="総評", is_submitted=True, submitted_at=timezone.now()
+        )
+        for part in ("progress", "evaluation", "opinion"):
+            for by in (users["admin"], users["editor"]):
+                services.publication_publish(plan=plan, part=part, fiscal_year=year, by=by)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url)
+    assert response.content.decode().count("置き換え済み") == 6
+    assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
