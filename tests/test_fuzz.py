@@ -437,8 +437,17 @@ def world(evaluated_plan: Any, users: dict[str, Any], councils: dict[str, Any], 
         "surveys": {"key": survey.public_key},
         "public": {"key": period.public_key},
         "accounts": _account_values(users["editor"]),
+        "publishing": _publishing_values(plan, admin),
     }
     return {"common": common, "per_namespace": per_namespace}
+
+
+def _publishing_values(plan: Any, by: Any) -> dict[str, Any]:
+    """A publication to withdraw, and a part and year to publish."""
+    from sasaeai.publishing.services import publication_publish
+
+    publication = publication_publish(plan=plan, part="structure", by=by)
+    return {"part": "progress", "year": plan.period_start, "publication_id": publication.pk}
 
 
 def _account_values(member: Any) -> dict[str, Any]:
