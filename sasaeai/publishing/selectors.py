@@ -204,5 +204,13 @@ def plan_publication_get(plan: Plan, publication_id: object) -> Publication:
     return publication
 
 
+def plan_publication_current(plan: Plan, part: str, fiscal_year: int) -> Publication | None:
+    return (
+        Publication.objects.filter(plan=plan, part=part, fiscal_year=fiscal_year, is_current=True)
+        .defer("data", "readings")
+        .first()
+    )
+
+
 def council_plans(council_id: int) -> QuerySet[Plan]:
     return Plan.objects.filter(council_id=council_id).order_by("-period_start", "title")

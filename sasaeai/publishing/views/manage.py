@@ -183,7 +183,7 @@ def publish(request, plan, part, year):
             return redirect(back)
         messages.success(request, _("「%(part)s」を公表しました。") % {"part": label})
         return redirect(back)
-    current = Publication.objects.filter(plan=plan, part=part, fiscal_year=fiscal_year, is_current=True).first()
+    current = selectors.plan_publication_current(plan, part, fiscal_year)
     site_ = selectors.site_for_council(plan.council_id)
     return render(
         request,
