@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .models import Licence, PublicSite
 from .services import slug_problem
+
+if TYPE_CHECKING:
+    from sasaeai.core.models import Council
 
 
 class SiteForm(forms.Form):
@@ -38,12 +43,12 @@ class SiteForm(forms.Form):
         help_text=gettext_lazy("公表した内容を、住民や研究者がどんな条件で使えるか。標準は CC BY 4.0 です。"),
     )
 
-    def __init__(self, *args, council=None, **kwargs):
+    def __init__(self, *args: Any, council: Council | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.council = council
 
     def clean_slug(self) -> str:
-        slug = self.cleaned_data["slug"].strip()
+        slug: str = self.cleaned_data["slug"].strip()
         problem = slug_problem(slug)
         if problem:
             raise forms.ValidationError(problem)

@@ -58,11 +58,12 @@ class PublicPlan:
 
     @property
     def data(self) -> dict[str, Any]:
-        return self.structure.data
+        data: dict[str, Any] = self.structure.data  # a JSONField: the frozen copy is a JSON object
+        return data
 
     @property
     def is_finished(self) -> bool:
-        return self.structure.data.get("plan", {}).get("status") == Plan.Status.FINISHED
+        return bool(self.data.get("plan", {}).get("status") == Plan.Status.FINISHED)
 
 
 def site_plans(site: PublicSite) -> list[PublicPlan]:

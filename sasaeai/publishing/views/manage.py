@@ -6,16 +6,16 @@ Thin views: the permission, a form, one service, a message and a redirect.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils.translation import gettext as _
 
-from sasaeai.accounts.decorators import council_permission, plan_permission
+from sasaeai.accounts.decorators import PermittedRequest, council_permission, plan_permission
 from sasaeai.core import fiscal
 from sasaeai.core.view_helpers import form_errors_from, plan_context
 
@@ -23,6 +23,10 @@ from .. import selectors, services
 from ..forms import PublishForm, SiteForm, WithdrawForm
 from ..models import Publication
 from ..permissions import PUBLISH, SETTINGS
+
+if TYPE_CHECKING:
+    from sasaeai.core.models import Council
+    from sasaeai.plans.models import Plan
 
 
 def preview_url(plan_id: int, part: str, fiscal_year: int) -> str | None:
@@ -35,7 +39,7 @@ def preview_url(plan_id: int, part: str, fiscal_year: int) -> str | None:
         return None
 
 
-def public_url(request, slug: str) -> str:
+def public_url(request: HttpRequest, slug: str) -> str:
     return request.build_absolute_uri(reverse("site:council", args=[slug]))
 
 
@@ -91,7 +95,7 @@ def is_empty(publication: Publication) -> bool:
 
 
 @council_permission((PUBLISH, SETTINGS))
-def site(request, council):
+def site(request: PermittedRequest, council: Council) -> HttpResponse:
     """The public site's address, whether it is open, its introduction and licence."""
     perms = request.council_permissions
     can_edit = SETTINGS in perms
@@ -135,7 +139,7 @@ def site(request, council):
 
 
 @plan_permission(PUBLISH)
-def plan(request, plan):
+def plan(request: PermittedRequest, plan: Plan) -> HttpResponse:
     """What of this plan is public: the plan's contents once, and per fiscal year its three parts."""
     publications = selectors.plan_publications(plan)
     structure, years = selectors.plan_publication_table(plan, publications)
@@ -160,7 +164,7 @@ def plan(request, plan):
 
 
 @plan_permission(PUBLISH)
-def publish(request, plan, part, year):
+def publish(request: PermittedRequest, plan: Plan, part: str, year: str) -> HttpResponse:
     """Confirm, then publish one part: say plainly what goes public and what never does."""
     part, fiscal_year = _part_and_year(part, year)
     back = reverse("publishing:plan", args=[plan.pk])
@@ -207,7 +211,7 @@ def publish(request, plan, part, year):
 
 
 @plan_permission(PUBLISH)
-def withdraw(request, plan, publication_id):
+def withdraw(request: PermittedRequest, plan: Plan, publication_id: str) -> HttpResponse:
     """Take one publication off the public site, with a reason (nothing earlier comes back)."""
     publication = selectors.plan_publication_get(plan, publication_id)
     back = reverse("publishing:plan", args=[plan.pk])
