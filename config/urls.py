@@ -19,4 +19,6 @@ urlpatterns = [
 if settings.SASAEAI_ADMIN_PATH:
     urlpatterns.append(path(f"{settings.SASAEAI_ADMIN_PATH}/", admin.site.urls))
 
-# 400, 403, 404 and 500 are Django's own handlers rendering sasaeai/templates/400.html … 500.html.
+# 400, 403 and 500 are Django's own handlers rendering sasaeai/templates/400.html … 500.html; 404 adds JSON
+# for the public API (sasaeai.core.error_views.not_found).
+handler404 = "sasaeai.core.error_views.not_found"

@@ -42,6 +42,23 @@ def test_another_councils_plan_is_the_same_404(client_for, users, councils):
     assert "よその計画" not in html
 
 
+@pytest.mark.django_db
+def test_public_site_404_speaks_to_residents(client):
+    """Under /public/ a resident is not told about accounts or sign-in; they are sent to the public site's top."""
+    html = client.get("/public/no-such-council/").content.decode()
+    assert "ページが見つかりません" in html and "公開が取り下げられた" in html
+    assert 'href="/public/"' in html
+    assert LOGIN_LINK not in html and "アカウント" not in html
+
+
+@pytest.mark.django_db
+def test_public_api_404_is_json_in_japanese(client):
+    response = client.get("/public/api/v1/no/such/path")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert "見つかりません" in response.json()["detail"]
+
+
 def test_forbidden_is_a_japanese_403(client_for, users, error_urls):
     _assert_error_page(client_for(users["viewer"]).get("/__test__/forbidden/"), 403, "このページを開く権限がありません")
 
