@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from sasaeai.core.models import AuditEntry
 from sasaeai.plans.models import Plan
 
 from .models import Publication, PublicSite
@@ -215,3 +216,15 @@ def plan_publication_current(plan: Plan, part: str, fiscal_year: int) -> Publica
 
 def council_plans(council_id: int) -> QuerySet[Plan]:
     return Plan.objects.filter(council_id=council_id).order_by("-period_start", "title")
+
+
+SITE_HISTORY_ACTIONS = ("publishing.site", "publishing.reading", "publishing.reading_delete")
+
+
+def site_history(council_id: int, limit: int = 30) -> list[AuditEntry]:
+    """The latest changes to the council's public site settings and ふりがな辞書 (publications: each plan's page)."""
+    return list(
+        AuditEntry.objects.filter(council_id=council_id, action__in=SITE_HISTORY_ACTIONS)
+        .select_related("actor")
+        .order_by("-created_at", "-pk")[:limit]
+    )

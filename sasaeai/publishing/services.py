@@ -92,7 +92,10 @@ def site_update(
         site.save()
         after = _site_values(site)
         b, a = audit.diff(before, after)
-        audit.log_action(council=council, actor=by, action="publishing.site", target_label=site.slug, before=b, after=a)
+        if b or a:  # saving the form unchanged records nothing
+            audit.log_action(
+                council=council, actor=by, action="publishing.site", target_label=site.slug, before=b, after=a
+            )
     return site
 
 

@@ -330,3 +330,25 @@ def test_the_plan_page_query_count_does_not_grow_with_its_history(client, users,
         response = client.get(url)
     assert response.content.decode().count("置き換え済み") == 6
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+
+
+def test_site_page_shows_its_history_and_links_the_dictionary(client, db):
+    """Settings and dictionary changes are council-wide: the settings page lists them in Japanese; saving the
+    form unchanged records nothing."""
+    from sasaeai.accounts.models import Membership, User
+    from sasaeai.core.models import AuditEntry
+    from sasaeai.core.services import council_create
+    from sasaeai.publishing import services as publishing
+
+    council = council_create(name="履歴テスト市社会福祉協議会")
+    admin = User.objects.create_user("history-admin", password="pw-123456789", display_name="履歴 管理者")
+    Membership.objects.create(user=admin, council=council, role="admin")
+    publishing.site_update(council=council, slug="rireki", is_open=True, by=admin)
+    publishing.site_update(council=council, slug="rireki", is_open=True, by=admin)
+    assert AuditEntry.objects.filter(council=council, action="publishing.site").count() == 1
+    publishing.reading_entry_save(council=council, surface="玖珠", reading="くす", by=admin)
+    client.force_login(admin)
+    html = client.get(reverse("publishing:site", args=[council.pk])).content.decode()
+    assert "公開サイトの設定を変更" in html and "ふりがな辞書の語を登録・修正" in html
+    assert "くす" in html and "履歴 管理者" in html
+    assert reverse("publishing:dictionary", args=[council.pk]) in html

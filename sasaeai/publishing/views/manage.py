@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from sasaeai.accounts.decorators import PermittedRequest, council_permission, plan_permission
 from sasaeai.core import fiscal
+from sasaeai.core.audit import ACTION_LABELS
 from sasaeai.core.view_helpers import form_errors_from, plan_context
 
 from .. import selectors, services
@@ -133,6 +134,8 @@ def site(request: PermittedRequest, council: Council) -> HttpResponse:
             "public_url": public_url(request, current.slug) if current else None,
             "public_root": request.build_absolute_uri(reverse("site:index")),
             "plans": selectors.council_plans(council.pk),
+            "history": selectors.site_history(council.pk),
+            "action_labels": ACTION_LABELS,
         },
         status=400 if request.method == "POST" else 200,
     )
