@@ -130,6 +130,10 @@ class PartCell:
     current: Publication | None = None
     last: Publication | None = None  # the newest publication of the cell, current or not
     preview_url: str | None = None
+    # Set by plan_publication_table: a year's part shown to nobody while the plan's contents are not public,
+    # and why a part cannot be published yet (the 総評 before the committee confirmed it).
+    hidden: bool = False
+    blocked: str = ""
 
     @property
     def label(self) -> str:
@@ -186,11 +190,19 @@ def plan_publication_table(
             c.last = pub
         if pub.is_current:
             c.current = pub
+    from sasaeai.evaluation.models import CommitteeOpinion
+
     structure = cell(Publication.Part.STRUCTURE, 0)
+    confirmed = set(CommitteeOpinion.objects.filter(plan=plan, is_submitted=True).values_list("fiscal_year", flat=True))
     years: list[tuple[int, list[PartCell]]] = []
     if plan.period_start:
         for year in range(plan.period_start, (plan.period_end or plan.period_start) + 1):
-            years.append((year, [cell(part, year) for part in YEAR_PARTS]))
+            row = [cell(part, year) for part in YEAR_PARTS]
+            for c in row:
+                c.hidden = c.current is not None and structure.current is None
+                if c.part == Publication.Part.OPINION and year not in confirmed and c.current is None:
+                    c.blocked = str(_("総評がまだ確定していません"))
+            years.append((year, row))
     return structure, years
 
 

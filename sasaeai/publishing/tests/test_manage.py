@@ -151,8 +151,11 @@ def test_the_plan_page_lists_every_year_with_its_three_parts(client, users, plan
     client.force_login(users["editor"])
     html = text(client.get(reverse("publishing:plan", args=[plan.pk])))
     for year in (2026, 2027):
-        for part in ("progress", "evaluation", "opinion"):
+        for part in ("progress", "evaluation"):
             assert reverse("publishing:publish", args=[plan.pk, part, year]) in html
+        # the 総評 is not confirmed: no 公表する link, the reason instead
+        assert reverse("publishing:publish", args=[plan.pk, "opinion", year]) not in html
+    assert html.count("総評がまだ確定していません") == 2
     assert reverse("publishing:publish", args=[plan.pk, "progress", 2028]) not in html
     assert html.count("未公表") == 7 and "この計画はまだ公表していません" in html
 
@@ -352,3 +355,26 @@ def test_site_page_shows_its_history_and_links_the_dictionary(client, db):
     assert "公開サイトの設定を変更" in html and "ふりがな辞書の語を登録・修正" in html
     assert "くす" in html and "履歴 管理者" in html
     assert reverse("publishing:dictionary", args=[council.pk]) in html
+
+
+def test_table_says_when_a_year_is_hidden_and_when_the_opinion_cannot_be_published(db):
+    """A year's part still current while the plan's contents are withdrawn is shown to nobody, and the table
+    says so; the 総評 offers no 公表する before the committee confirmed it."""
+    from sasaeai.core.services import council_create
+    from sasaeai.demo.generator import create_plan
+    from sasaeai.plans.models import Plan
+    from sasaeai.publishing import selectors
+
+    council = council_create(name="表テスト市社会福祉協議会")
+    plan = create_plan(council=council, nodes=4, issues=1, title="表テストの計画")
+    Plan.objects.filter(pk=plan.pk).update(period_start=2026, period_end=2027)
+    plan.refresh_from_db()
+    services.site_update(council=council, slug="hyou", is_open=True, by=None)
+    structure = services.publication_publish(plan=plan, part="structure", by=None)
+    services.publication_publish(plan=plan, part="progress", fiscal_year=2026, by=None)
+    services.publication_withdraw(publication=structure, reason="内容を見直すため", by=None)
+    _, years = selectors.plan_publication_table(plan, list(Publication.objects.filter(plan=plan).order_by("-pk")))
+    cells = {(c.part, y): c for y, row in years for c in row}
+    assert cells[("progress", 2026)].hidden is True
+    assert cells[("progress", 2027)].hidden is False
+    assert cells[("opinion", 2026)].blocked

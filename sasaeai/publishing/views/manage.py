@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -239,7 +240,14 @@ def withdraw(request: PermittedRequest, plan: Plan, publication_id: str) -> Http
     return render(
         request,
         "publishing/manage/withdraw.html",
-        plan_context(request, plan, form=form, publication=publication, label=label),
+        plan_context(
+            request,
+            plan,
+            form=form,
+            publication=publication,
+            label=label,
+            cache_minutes=max(1, settings.SASAEAI_PUBLIC_CACHE_SECONDS // 60),
+        ),
         status=400 if request.method == "POST" else 200,
     )
 
