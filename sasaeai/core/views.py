@@ -17,6 +17,11 @@ from .forms import BranchFormSet, CouncilForm
 from .models import Council
 
 
+def alive(request) -> HttpResponse:
+    """The floor: the cheapest page the stack can serve (load balancers, and the public-site bench's baseline)."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
 @login_required
 def home(request: AuthenticatedRequest) -> HttpResponse:
     rows = selectors.council_tree_for_user(request.user)
