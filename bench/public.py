@@ -22,6 +22,7 @@ from bench.common import run_alone
 
 CONNECTIONS = int(os.environ.get("BENCH_PUBLIC_CONNECTIONS", 32))
 SECONDS = float(os.environ.get("BENCH_PUBLIC_SECONDS", 10))
+ROUNDS = int(os.environ.get("BENCH_PUBLIC_ROUNDS", 5))
 WORKERS = int(os.environ.get("BENCH_PUBLIC_WORKERS", 4))
 NODES = int(os.environ.get("BENCH_NODES", 2000))
 ROOT = Path(__file__).resolve().parents[1]
@@ -113,13 +114,24 @@ async def _load(host, port, path, seconds):
     return latencies, errors, elapsed
 
 
-def load(host, port, path, seconds=SECONDS):
-    """(requests per second, median ms, p99 ms, errors) of ``CONNECTIONS`` clients for ``seconds``."""
-    asyncio.run(_load(host, port, path, 1.0))  # warm every worker's cache and connections
-    latencies, errors, elapsed = asyncio.run(_load(host, port, path, seconds))
+def _summary(latencies, errors, elapsed):
     ordered = sorted(latencies) or [0.0]
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
     return len(latencies) / elapsed, statistics.median(ordered) * 1000, p99 * 1000, len(errors)
+
+
+def load_all(host, port, paths, seconds=SECONDS, rounds=ROUNDS):
+    """{path: (requests per second, median ms, p99 ms, errors)} of ``CONNECTIONS`` clients, ``seconds`` per path
+    in all, taken in alternating rounds so that other load on the machine falls on every address alike."""
+    totals = {path: ([], [], 0.0) for path in paths}
+    for path in paths:
+        asyncio.run(_load(host, port, path, 1.0))  # warm every worker's cache and connections
+    for _ in range(rounds):
+        for path in paths:
+            latencies, errors, elapsed = asyncio.run(_load(host, port, path, seconds / rounds))
+            before = totals[path]
+            totals[path] = (before[0] + latencies, before[1] + errors, before[2] + elapsed)
+    return {path: _summary(*totals[path]) for path in paths}
 
 
 def _wait(base, proc, timeout=60):
@@ -180,9 +192,9 @@ def run(report):
             f"{os.cpu_count()} CPUs shared with the load generator; plan page {plan_path}",
             flush=True,
         )
-        floor = load(host, port, "/alive/")
-        plan_result = load(host, port, plan_path)
-        index_result = load(host, port, index_path)
+        print(f"# load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
+        results = load_all(host, port, ["/alive/", plan_path, index_path])
+        floor, plan_result, index_result = results["/alive/"], results[plan_path], results[index_path]
     finally:
         _stop(proc)
     print(f"bench floor_rps {floor[0]:.0f} req/s", flush=True)
