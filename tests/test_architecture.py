@@ -26,7 +26,7 @@ def code_files(app: str) -> list[Path]:
 
 
 def test_apps_are_found():
-    assert {"core", "accounts", "plans", "progress", "evaluation", "participation", "demo"} <= set(APPS)
+    assert {"core", "accounts", "plans", "progress", "evaluation", "participation", "publishing", "demo"} <= set(APPS)
 
 
 @pytest.mark.parametrize("app", APPS)
@@ -49,6 +49,12 @@ def test_one_urls_module_and_views_in_one_place(app):
         ("plans", "participation"),
         ("progress", "evaluation"),
         ("progress", "participation"),
+        # publishing reads every app's published facts; none of them imports the public site
+        ("core", "publishing"),
+        ("plans", "publishing"),
+        ("progress", "publishing"),
+        ("evaluation", "publishing"),
+        ("participation", "publishing"),
     ],
 )
 def test_dependencies_go_one_way(lower, upper):

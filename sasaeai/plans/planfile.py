@@ -85,6 +85,7 @@ LABELS = {
     "summary": gettext_lazy("要旨"),
     "description": gettext_lazy("説明"),
     "desired_state": gettext_lazy("目指す姿"),
+    "plain_summary": gettext_lazy("やさしい日本語の説明"),
     "previous_evaluation": gettext_lazy("前計画の評価"),
     "challenges": gettext_lazy("課題"),
     "targets_text": gettext_lazy("数値目標"),
@@ -117,6 +118,7 @@ class NodeData:
     summary: str = ""
     description: str = ""
     desired_state: str = ""
+    plain_summary: str = ""
     previous_evaluation: str = ""
     challenges: str = ""
     targets_text: str = ""
@@ -794,6 +796,7 @@ class _Reader:
         "summary",
         "description",
         "desired_state",
+        "plain_summary",
         "previous_evaluation",
         "challenges",
         "targets_text",
@@ -836,6 +839,7 @@ class _Reader:
                 summary=self.string(raw, "summary", f"{p}.summary", multiline=True),
                 description=self.string(raw, "description", f"{p}.description", multiline=True),
                 desired_state=self.string(raw, "desired_state", f"{p}.desired_state", multiline=True),
+                plain_summary=self.string(raw, "plain_summary", f"{p}.plain_summary", multiline=True),
                 previous_evaluation=self.string(raw, "previous_evaluation", f"{p}.previous_evaluation", multiline=True),
                 challenges=self.string(raw, "challenges", f"{p}.challenges", multiline=True),
                 targets_text=self.string(raw, "targets_text", f"{p}.targets_text", multiline=True),
@@ -985,7 +989,15 @@ def _node_map(node: NodeData, levels: list[str], parent_level: int) -> _Out:
     if node.weight != 1:
         weight = Decimal(node.weight).normalize()
         out["weight"] = int(weight) if weight == weight.to_integral_value() else float(weight)
-    for key in ("summary", "description", "desired_state", "previous_evaluation", "challenges", "targets_text"):
+    for key in (
+        "summary",
+        "description",
+        "desired_state",
+        "plain_summary",
+        "previous_evaluation",
+        "challenges",
+        "targets_text",
+    ):
         _put(out, key, getattr(node, key))
     _put(out, "issues", list(node.issues))
     actions = []

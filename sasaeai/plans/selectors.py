@@ -212,6 +212,7 @@ def plan_file_data(plans: Iterable[Plan]) -> planfile.PlanFileData:
                 summary=node.summary,
                 description=node.description,
                 desired_state=node.desired_state,
+                plain_summary=node.plain_summary,
                 previous_evaluation=node.previous_evaluation,
                 challenges=node.challenges,
                 targets_text=node.targets_text,

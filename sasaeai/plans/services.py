@@ -401,6 +401,7 @@ def _import_plan(council: Council, d: planfile.PlanData) -> Plan:
                 is_priority=n.priority,
                 weight=n.weight,
                 desired_state=n.desired_state,
+                plain_summary=n.plain_summary,
                 previous_evaluation=n.previous_evaluation,
                 challenges=n.challenges,
                 targets_text=n.targets_text,

@@ -275,3 +275,19 @@ def test_explicit_int_tag_on_a_year_still_reads():
 
 def test_nul_in_an_escaped_string_is_refused():
     assert "NUL" in str(problems_of(VALID.replace("title: 目標一", 'title: "目標\\0一"')))
+
+
+def test_plain_japanese_summary_round_trips_through_the_database(db):
+    """やさしい日本語の説明 (shown on the public site) is kept by a plan file: import → export → import."""
+    plain = "    plain_summary: みんなで　ささえあう　まちに　します。\n"
+    text = VALID.replace("    title: 目標一\n", "    title: 目標一\n" + plain, 1)
+    assert "plain_summary" in text
+    from sasaeai.core.services import council_create
+
+    data = planfile.parse_text(text)
+    council = council_create(name=data.council, kind="municipal")
+    plans = plan_file_import(council=council, data=data, by=None)
+    node = PlanNode.objects.get(plan=plans[0], plain_summary__startswith="みんなで")
+    assert node.plain_summary == "みんなで　ささえあう　まちに　します。"
+    exported = planfile.dump(plan_file_data(plans))
+    assert "plain_summary: みんなで　ささえあう　まちに　します。" in exported

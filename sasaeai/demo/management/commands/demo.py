@@ -38,6 +38,10 @@ class Command(BaseCommand):
                 % {"username": f"{username:<9}", "password": DEMO_PASSWORD, "role": role.label, "scope": scope}
             )
         self.stdout.write("")
+        self.stdout.write(
+            "  " + _("住民向けの公開サイト（ログイン不要）: http://127.0.0.1:8000/public/ （計画の内容を公表済み）")
+        )
+        self.stdout.write("")
 
     def _check_database(self, allow_foreign_councils):
         """The demo's logins have a published password: never load them into a real installation by mistake."""
