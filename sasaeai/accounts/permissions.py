@@ -52,7 +52,9 @@ PERMISSIONS: dict[str, str] = {
     "participation.manage": "アンケート・意見・懇談会・委員会・策定の工程を編集し、回答を取り込む",
     "participation.comments": "パブリックコメントを整理・回答・公表する（意見を出した人の氏名・連絡先を見る）",
     "participation.materials": "委員会の資料をダウンロードする",
-    "publishing.publish": "計画・進捗・評価・総評を住民に公表し、取り下げる（公開前の確認、ふりがな辞書、やさしい日本語）",
+    "publishing.publish": (
+        "計画・進捗・評価・総評を住民に公表し、取り下げる（公開前の確認、ふりがな辞書、やさしい日本語）"
+    ),
     "publishing.settings": "公開サイトのアドレス・公開の有無・オープンデータのライセンスを設定する",
 }
 

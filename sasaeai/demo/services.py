@@ -137,10 +137,19 @@ def load_demo(*, reset=False, stdout=None):
     return loaded
 
 
+# Words the analyser reads wrongly in the source plans, as a council would correct them in its dictionary.
+DEMO_READINGS = {
+    "倉敷市社会福祉協議会": [
+        ("互近助", "ごきんじょ", "「ご近所」にかけた造語（互近助パントリープロジェクト）"),
+        ("近助", "きんじょ", "近くの人どうしの助け合い（自助・近助・互助）"),
+    ],
+}
+
+
 def publish_demo():
     """Open each council's public site at its slug and publish the plan contents of every adopted plan
     (what a council would publish first). Progress and evaluations here are samples, which never go public."""
-    from sasaeai.publishing.models import Publication, PublicSite
+    from sasaeai.publishing.models import Publication, PublicSite, ReadingEntry
     from sasaeai.publishing.services import publication_publish
 
     data = yaml.safe_load((DATA_DIR / "councils.yaml").read_text(encoding="utf-8"))
@@ -155,6 +164,10 @@ def publish_demo():
     visit(data["councils"])
     for council in Council.objects.filter(name__in=slugs):
         PublicSite.objects.update_or_create(council=council, defaults={"slug": slugs[council.name], "is_open": True})
+        for surface, reading, note in DEMO_READINGS.get(council.name, []):
+            ReadingEntry.objects.get_or_create(
+                council=council, surface=surface, defaults={"reading": reading, "note": note}
+            )
         for plan in (
             Plan.objects.filter(council=council, nodes__isnull=False).exclude(status=Plan.Status.DRAFTING).distinct()
         ):

@@ -52,6 +52,7 @@ NODE_AUDIT_FIELDS = [
     "is_priority",
     "weight",
     "desired_state",
+    "plain_summary",
     "previous_evaluation",
     "challenges",
     "targets_text",

@@ -105,7 +105,7 @@ def publication_preview(*, plan: Plan, part: str, fiscal_year: int = 0) -> Publi
         part=part,
         fiscal_year=fiscal_year,
         data=data,
-        readings=furigana.readings_for(plan.council_id, data),
+        readings=furigana.readings_for(plan.council_id, [data, plan.council.name]),
         published_at=timezone.now(),
     )
 
@@ -169,7 +169,7 @@ def readings_refresh(*, council: Council) -> int:
     """Recompute the readings of the council's current publications (after its dictionary changed)."""
     count = 0
     for publication in Publication.objects.filter(council=council, is_current=True):
-        publication.readings = furigana.readings_for(council.pk, publication.data)
+        publication.readings = furigana.readings_for(council.pk, [publication.data, council.name])
         publication.save(update_fields=["readings"])
         count += 1
     site_bump(council)

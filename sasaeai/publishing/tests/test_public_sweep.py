@@ -80,6 +80,6 @@ def test_every_public_page_is_clean(client):
             href = href.split("#")[0].replace("&amp;", "&")
             if href.startswith("/public/") and not href.startswith(("/public/comment/", "/public/surveys/")):
                 todo.append(href)
-    assert "/public/kurashiki/plans/%d/years/2027/" % kurashiki.pk in seen
-    assert "/public/kurashiki/plans/%d/making/" % kurashiki.pk in seen
+    assert f"/public/kurashiki/plans/{kurashiki.pk}/years/2027/" in seen
+    assert f"/public/kurashiki/plans/{kurashiki.pk}/making/" in seen
     assert len(seen) > 20

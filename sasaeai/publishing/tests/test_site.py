@@ -119,9 +119,7 @@ def _progress(plan, *, sample=False, name="登録者数"):
     from sasaeai.progress.models import Indicator, IndicatorActual, IndicatorTarget, ProgressReport
 
     node = PlanNode.objects.filter(plan=plan, parent=None).order_by("pk").first()
-    indicator = Indicator.objects.create(
-        node=node, name=name, unit="人", baseline_value=Decimal(10), is_sample=sample
-    )
+    indicator = Indicator.objects.create(node=node, name=name, unit="人", baseline_value=Decimal(10), is_sample=sample)
     IndicatorTarget.objects.create(indicator=indicator, fiscal_year=2026, value=Decimal(40))
     report, _ = ProgressReport.objects.get_or_create(node=node, fiscal_year=2026, period=1)
     IndicatorActual.objects.create(report=report, indicator=indicator, value=Decimal(30))
@@ -136,8 +134,8 @@ def test_year_page_shows_only_published_parts_and_no_samples(client, plan):
     services.publication_publish(plan=plan, part="progress", fiscal_year=2026, by=None)
     body = client.get(year_url).content.decode()
     assert "登録者数" in body, body
-    assert "サンプルの指標" not in body, body[body.find("サンプルの指標")-300:body.find("サンプルの指標")+50]
-    assert "75.0%" in body, body[body.find("登録者数"):body.find("登録者数")+900]
+    assert "サンプルの指標" not in body, body[body.find("サンプルの指標") - 300 : body.find("サンプルの指標") + 50]
+    assert "75.0%" in body, body[body.find("登録者数") : body.find("登録者数") + 900]
     assert "実績値 ÷ 目標値" in body  # the rule is stated
     assert "公表日 令和" in body
     assert "評価委員会の総評" not in body and "最終評価と今後の方向性" not in body
@@ -184,14 +182,20 @@ def test_council_page_lists_open_participation_but_never_samples(client, plan):
 
     today = timezone.localdate()
     PublicCommentPeriod.objects.create(
-        plan=plan, title="案への意見募集", opens_on=today - timedelta(days=1), closes_on=today + timedelta(days=5),
+        plan=plan,
+        title="案への意見募集",
+        opens_on=today - timedelta(days=1),
+        closes_on=today + timedelta(days=5),
         public_key="k-open",
     )
     PublicCommentPeriod.objects.create(
         plan=plan, title="サンプルの募集", opens_on=today, closes_on=today, public_key="k-sample", is_sample=True
     )
     PublicCommentPeriod.objects.create(
-        plan=plan, title="終わった募集", opens_on=today - timedelta(days=9), closes_on=today - timedelta(days=2),
+        plan=plan,
+        title="終わった募集",
+        opens_on=today - timedelta(days=9),
+        closes_on=today - timedelta(days=2),
         public_key="k-old",
     )
     Questionnaire.objects.create(
@@ -226,3 +230,21 @@ def test_preview_of_a_drafting_plan_is_a_message_not_an_error(client, plan, make
     client.force_login(make_user("admin_q", "admin", plan.council))
     response = client.get(reverse("publishing:preview_structure", args=[plan.pk]))
     assert response.status_code == 200 and "策定中の計画は公表できません" in response.content.decode()
+
+
+def test_ruby_covers_the_council_name_and_live_text_on_every_page(client, council, plan):
+    """ふりがな reaches what the council page shows live (its name, branches) and the plan page's header, and
+    costs nothing when the reader did not ask for it."""
+    from sasaeai.core.models import Branch
+
+    Branch.objects.create(council=council, name="北部支部", address="公開テスト市北町2-2")
+    plain = client.get(url("council", "koukai")).content.decode()
+    assert "<ruby>" not in plain
+    council_page = client.get(url("council", "koukai") + "?ruby=1").content.decode()
+    assert "<ruby>北部<rp>" in council_page or "<ruby>北<rp>" in council_page
+    assert "<ruby>公開<rp>" in council_page
+    index = client.get(url("index") + "?ruby=1").content.decode()
+    assert "<ruby>公開<rp>" in index
+    plan_page = client.get(url("plan", "koukai", plan.pk) + "?ruby=1").content.decode()
+    header = plan_page.split("</header>")[0]
+    assert "<ruby>" in header, "the council name in the header has its reading"

@@ -20,11 +20,11 @@ from django.utils.translation import gettext as _
 from sasaeai.accounts.decorators import plan_permission
 from sasaeai.core import fiscal
 
+from .. import furigana, selectors, services
 from .. import making as making_module
-from .. import selectors, services
 from ..models import Publication, PublicSite
 from ..permissions import PUBLISH
-from ..public_context import cached, public_context
+from ..public_context import cached, public_context, toggles
 from . import site_svg
 
 MAX_PK = 2**31 - 1
@@ -226,6 +226,14 @@ def _readings(*publications: Publication | None) -> dict:
     return merged
 
 
+def _live_readings(request, council_id: int | None, texts: Any) -> dict:
+    """Readings for text a page shows live (council names, branches, open comment periods), computed only
+    when the reader asked for ふりがな; the rendered page is cached, so this runs once per version."""
+    if not toggles(request)["ruby_on"]:
+        return {}
+    return furigana.readings_for(council_id, texts)
+
+
 # --------------------------------------------------------------------------- public pages
 
 
@@ -233,8 +241,10 @@ def index(request):
     versions = list(PublicSite.objects.filter(is_open=True).order_by("pk").values_list("pk", "version"))
 
     def build():
+        sites = list(selectors.open_sites())
+        readings = _live_readings(request, None, [s.council.name for s in sites])
         return render(
-            request, "publishing/site/index.html", {**public_context(request), "sites": selectors.open_sites()}
+            request, "publishing/site/index.html", {**public_context(request, readings=readings), "sites": sites}
         )
 
     return cached(request, None, "index:" + _digest(versions), build)
@@ -247,15 +257,19 @@ def council(request, slug):
 
     def build():
         plans = selectors.site_plans(site)
+        branches = list(site.council.branches.order_by("position", "pk"))
+        readings = _readings(*(p.structure for p in plans))
+        live = [site.council.name, site.introduction, take_part, [[b.name, b.address] for b in branches]]
+        readings.update(_live_readings(request, site.council_id, live))
         return render(
             request,
             "publishing/site/council.html",
             {
-                **public_context(request, site=site),
+                **public_context(request, site=site, readings=readings),
                 "current_plans": [p for p in plans if not p.is_finished],
                 "finished_plans": [p for p in plans if p.is_finished],
                 "take_part": take_part,
-                "branches": list(site.council.branches.order_by("position", "pk")),
+                "branches": branches,
             },
         )
 
