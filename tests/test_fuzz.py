@@ -408,6 +408,11 @@ def world(evaluated_plan: Any, users: dict[str, Any], councils: dict[str, Any], 
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     issued = account_services.invitation_create(council=council, role="viewer", by=admin, email="fuzz@example.jp")
+    from sasaeai.publishing import services as publishing
+
+    site = publishing.site_update(council=council, slug="fuzz", is_open=True, by=admin)
+    publishing.publication_publish(plan=plan, part="structure", by=admin)
+    publishing.publication_publish(plan=plan, part="progress", fiscal_year=2026, by=admin)
     common = {
         "plan_id": plan.pk,
         "council_id": council.pk,
@@ -437,6 +442,9 @@ def world(evaluated_plan: Any, users: dict[str, Any], councils: dict[str, Any], 
         "surveys": {"key": survey.public_key},
         "public": {"key": period.public_key},
         "accounts": _account_values(users["editor"]),
+        "site": {"slug": site.slug, "fiscal_year": 2026, "filename": "nodes.csv"},
+        "public_api": {"slug": site.slug, "fiscal_year": 2026},
+        "publishing": {"part": "progress", "fiscal_year": 2026},
     }
     return {"common": common, "per_namespace": per_namespace}
 

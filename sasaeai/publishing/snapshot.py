@@ -13,6 +13,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
+
 from sasaeai.core import fiscal
 from sasaeai.plans.models import Plan
 from sasaeai.plans.selectors import plan_tree
@@ -282,7 +284,9 @@ def build_opinion(plan: Plan, fiscal_year: int) -> dict[str, Any]:
         "fiscal_year": fiscal_year,
         "fiscal_year_label": fiscal.format_fiscal_year(fiscal_year),
         "text": opinion.text if opinion else "",
-        "submitted_on": opinion.submitted_at.date().isoformat() if opinion and opinion.submitted_at else None,
+        "submitted_on": timezone.localdate(opinion.submitted_at).isoformat()
+        if opinion and opinion.submitted_at
+        else None,
     }
 
 

@@ -60,7 +60,7 @@ def test_every_public_page_is_clean(client):
         people += [v for v in (user.email, getattr(user, "display_name", ""), user.get_full_name()) if v]
         if len(user.username) > 3 and not user.username.isascii():
             people.append(user.username)
-    seen, todo = set(), ["/public/"]
+    seen, todo, downloads = set(), ["/public/"], set()
     while todo:
         path = todo.pop()
         if path in seen:
@@ -68,6 +68,15 @@ def test_every_public_page_is_clean(client):
         seen.add(path)
         response = client.get(path)
         assert response.status_code == 200, path
+        content_type = response["Content-Type"]
+        if not content_type.startswith("text/html"):
+            # Downloads: text formats are searched too; PDF and xlsx are checked by their own tests.
+            downloads.add(path)
+            if content_type.startswith(("text/csv", "application/json")):
+                text = b"".join(response.streaming_content if response.streaming else [response.content])
+                for needle in people + SAMPLE_TEXTS:
+                    assert needle not in text.decode("utf-8-sig"), (path, needle)
+            continue
         body = response.content.decode()
         page = Page()
         page.feed(body)
@@ -83,3 +92,4 @@ def test_every_public_page_is_clean(client):
     assert f"/public/kurashiki/plans/{kurashiki.pk}/years/2027/" in seen
     assert f"/public/kurashiki/plans/{kurashiki.pk}/making/" in seen
     assert len(seen) > 20
+    assert any(p.endswith(".pdf") for p in downloads) and any(p.endswith(".csv") for p in downloads)

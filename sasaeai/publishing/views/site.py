@@ -107,6 +107,21 @@ class Links:
             return reverse("publishing:preview_structure", args=[self.plan_id]) + "?page=making"
         return reverse("site:making", args=[self.site.slug, self.plan_id]) if self.site else ""
 
+    def _public(self, name: str) -> str:
+        return "" if self.preview or not self.site else reverse(name, args=[self.site.slug, self.plan_id])
+
+    @property
+    def summary(self) -> str:
+        return self._public("site:summary")
+
+    @property
+    def summary_pdf(self) -> str:
+        return self._public("site:summary_pdf")
+
+    @property
+    def opendata(self) -> str:
+        return self._public("site:opendata")
+
     def year(self, fiscal_year: int) -> str:
         if self.preview or not self.site:
             return ""
