@@ -134,6 +134,17 @@ def load_all(host, port, paths, seconds=SECONDS, rounds=ROUNDS):
     return {path: _summary(*totals[path]) for path in paths}
 
 
+def _single_ms(base, path, runs=30):
+    """Median time of one request at a time (no queueing): the server's own cost of the page."""
+    _get(base, path)
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        _get(base, path)
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
 def _wait(base, proc, timeout=60):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -192,6 +203,7 @@ def run(report):
             f"{os.cpu_count()} CPUs shared with the load generator; plan page {plan_path}",
             flush=True,
         )
+        single = {path: _single_ms(base, path) for path in ("/alive/", plan_path)}
         print(f"# load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
         results = load_all(host, port, ["/alive/", plan_path, index_path])
         floor, plan_result, index_result = results["/alive/"], results[plan_path], results[index_path]
@@ -207,6 +219,8 @@ def run(report):
     report("public_index_p99", index_result[2])
     print(f"bench public_index_errors {index_result[3]} count", flush=True)
     report("floor_p99", floor[2])
+    report("floor_single_request", single["/alive/"])
+    report("public_plan_single_request", single[plan_path])
     print(f"bench public_plan_page_weight {(len(html) + css) / 1024:.1f} KB", flush=True)
     print(f"# plan page: {len(html):,} bytes HTML, {css:,} bytes CSS, {scripts} script elements", flush=True)
 
