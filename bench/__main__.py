@@ -68,11 +68,13 @@ def main():
 
     running(council, user, client)
     evaluation(council, user, client)
+    from bench import furigana as bench_furigana
     from bench import members as bench_members
     from bench import surveys as bench_surveys
 
     bench_surveys.run(report)
     bench_members.run(report)
+    bench_furigana.run(report)
 
 
 def running(council, user, client):

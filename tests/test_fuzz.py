@@ -444,9 +444,17 @@ def world(evaluated_plan: Any, users: dict[str, Any], councils: dict[str, Any], 
         "accounts": _account_values(users["editor"]),
         "site": {"slug": site.slug, "fiscal_year": 2026, "filename": "nodes.csv"},
         "public_api": {"slug": site.slug, "fiscal_year": 2026},
-        "publishing": {"part": "progress", "fiscal_year": 2026},
+        "publishing": {"fiscal_year": 2026, **_publishing_values(plan, admin)},
     }
     return {"common": common, "per_namespace": per_namespace}
+
+
+def _publishing_values(plan: Any, by: Any) -> dict[str, Any]:
+    """A publication to withdraw, and a part and year to publish."""
+    from sasaeai.publishing.services import publication_publish
+
+    publication = publication_publish(plan=plan, part="structure", by=by)
+    return {"part": "progress", "year": plan.period_start, "publication_id": publication.pk}
 
 
 def _account_values(member: Any) -> dict[str, Any]:

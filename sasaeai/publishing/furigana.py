@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from .models import ReadingEntry
 
 if TYPE_CHECKING:
-    from sudachipy import Tokenizer  # type: ignore[import-untyped]
+    from sudachipy import Tokenizer
 
 # Texts longer than this are left without readings (a publication holds titles, summaries and paragraphs).
 MAX_TEXT = 5000

@@ -186,7 +186,7 @@ def _comment_periods(plan: Plan) -> list[dict[str, Any]]:
 
 
 def build(plan: Plan) -> dict[str, Any]:
-    making = {
+    making: dict[str, Any] = {
         "steps": _steps(plan),
         "surveys": _surveys(plan),
         "sessions": _sessions(plan),

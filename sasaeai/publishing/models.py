@@ -73,7 +73,7 @@ class PublicSite(BaseModel):
 
     @property
     def licence_url(self) -> str:
-        return LICENCE_URLS.get(self.licence, "")
+        return LICENCE_URLS.get(Licence(self.licence), "")
 
 
 class Publication(models.Model):

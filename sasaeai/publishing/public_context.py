@@ -7,7 +7,7 @@ The reader's choices travel in the address (no cookie, no JavaScript): ``?ruby=1
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -16,6 +16,9 @@ from django.utils.http import urlencode
 
 from . import selectors
 from .models import PublicSite
+
+if TYPE_CHECKING:
+    from .furigana import Segments
 
 
 def toggles(request: HttpRequest) -> dict[str, bool]:
@@ -27,7 +30,9 @@ def toggle_query(*, ruby_on: bool, easy_on: bool) -> str:
     return ("?" + urlencode(params)) if params else ""
 
 
-def public_context(request: HttpRequest, *, site: PublicSite | None = None, readings: dict | None = None) -> dict:
+def public_context(
+    request: HttpRequest, *, site: PublicSite | None = None, readings: dict[str, Segments] | None = None
+) -> dict[str, Any]:
     t = toggles(request)
     return {
         "site": site,

@@ -6,9 +6,14 @@ the PDF prints are the same symbol. The public pages forbid ``data:`` images, so
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+if TYPE_CHECKING:
+    import segno
 
 QUIET_ZONE = 4  # modules of white border the standard asks for
 
@@ -18,7 +23,7 @@ def absolute_url(path: str) -> str:
     return settings.SASAEAI_BASE_URL.rstrip("/") + path
 
 
-def make(url: str):
+def make(url: str) -> segno.QRCode:
     import segno
 
     return segno.make(url, error="m")
@@ -77,24 +82,27 @@ def svg_modules(markup: str) -> list[list[bool]]:
     return modules
 
 
-def flowable(url: str, size: float):
-    """A ReportLab flowable drawing the QR code of ``url`` as a ``size`` × ``size`` square (quiet zone included)."""
+def flowable(url: str, size: float) -> Any:
+    """A ReportLab flowable drawing the QR code of ``url`` as a ``size`` × ``size`` square (quiet zone included).
+
+    Typed ``Any``: ReportLab has no type information, so a ``Flowable`` (and this subclass) is ``Any`` to mypy."""
     from reportlab.lib import colors
     from reportlab.platypus import Flowable
 
     modules = matrix(url)
 
-    class QRCode(Flowable):
-        def __init__(self):
+    # ReportLab has no type information (no stubs in the lock), so its Flowable is Any to mypy.
+    class QRCode(Flowable):  # type: ignore[misc]
+        def __init__(self) -> None:
             super().__init__()
             self.url, self.modules = url, modules
             self.width = self.height = size
             self.drawn_runs: list[tuple[int, int, int]] = []
 
-        def wrap(self, availWidth, availHeight):
+        def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
             return size, size
 
-        def draw(self):
+        def draw(self) -> None:
             count = len(self.modules) + 2 * QUIET_ZONE
             unit = size / count
             canv = self.canv

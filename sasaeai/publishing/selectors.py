@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from sasaeai.plans.models import Plan
 
@@ -57,11 +58,12 @@ class PublicPlan:
 
     @property
     def data(self) -> dict[str, Any]:
-        return self.structure.data
+        data: dict[str, Any] = self.structure.data  # a JSONField: the frozen copy is a JSON object
+        return data
 
     @property
     def is_finished(self) -> bool:
-        return self.structure.data.get("plan", {}).get("status") == Plan.Status.FINISHED
+        return bool(self.data.get("plan", {}).get("status") == Plan.Status.FINISHED)
 
 
 def site_plans(site: PublicSite) -> list[PublicPlan]:
@@ -112,3 +114,104 @@ def site_year(public_plan: PublicPlan, fiscal_year: object) -> dict[str, Publica
 def cache_key(site: PublicSite, *parts: object) -> str:
     """A cache key for a public page of ``site``: a new version (every publish) makes a new key."""
     return ":".join(["public", str(site.pk), str(site.version), *(str(p) for p in parts)])
+
+
+# --------------------------------------------------------------------------- staff pages (publishing:)
+# What staff see of their own publications: every copy, current or not, with who published or withdrew it.
+
+
+@dataclass
+class PartCell:
+    """One cell of a plan's publication table: a part (for a year), what is public now, what was withdrawn."""
+
+    part: str
+    fiscal_year: int
+    current: Publication | None = None
+    last: Publication | None = None  # the newest publication of the cell, current or not
+    preview_url: str | None = None
+
+    @property
+    def label(self) -> str:
+        return str(Publication.Part(self.part).label)
+
+    @property
+    def short_label(self) -> str:
+        return str(SHORT_LABELS[self.part])
+
+    @property
+    def state(self) -> str:
+        if self.current is not None:
+            return "current"
+        if self.last is not None and self.last.withdrawn_at is not None:
+            return "withdrawn"
+        return "none"
+
+
+SHORT_LABELS: dict[str, Any] = {
+    Publication.Part.STRUCTURE: _("計画の内容"),
+    Publication.Part.PROGRESS: _("進捗と指標"),
+    Publication.Part.EVALUATION: _("最終評価と方向性"),
+    Publication.Part.OPINION: _("評価委員会の総評"),
+}
+YEAR_PARTS = (Publication.Part.PROGRESS, Publication.Part.EVALUATION, Publication.Part.OPINION)
+
+
+def site_for_council(council_id: int) -> PublicSite | None:
+    return PublicSite.objects.filter(council_id=council_id).first()
+
+
+def plan_publications(plan: Plan) -> list[Publication]:
+    """Every publication of the plan, newest first, without the (large) frozen copies."""
+    return list(
+        Publication.objects.filter(plan=plan)
+        .defer("data", "readings")
+        .select_related("published_by", "withdrawn_by")
+        .order_by("-published_at", "-pk")
+    )
+
+
+def plan_publication_table(
+    plan: Plan, publications: list[Publication]
+) -> tuple[PartCell, list[tuple[int, list[PartCell]]]]:
+    """The structure cell and, for each fiscal year of the plan period, its three cells (from ``publications``)."""
+    cells: dict[tuple[str, int], PartCell] = {}
+
+    def cell(part: str, year: int) -> PartCell:
+        return cells.setdefault((part, year), PartCell(part=part, fiscal_year=year))
+
+    for pub in publications:  # newest first
+        c = cell(pub.part, pub.fiscal_year)
+        if c.last is None:
+            c.last = pub
+        if pub.is_current:
+            c.current = pub
+    structure = cell(Publication.Part.STRUCTURE, 0)
+    years: list[tuple[int, list[PartCell]]] = []
+    if plan.period_start:
+        for year in range(plan.period_start, (plan.period_end or plan.period_start) + 1):
+            years.append((year, [cell(part, year) for part in YEAR_PARTS]))
+    return structure, years
+
+
+def plan_publication_get(plan: Plan, publication_id: object) -> Publication:
+    """One publication of ``plan`` (404 for a missing one or one of another plan)."""
+    try:
+        pk = int(str(publication_id))
+    except ValueError:
+        raise Http404 from None
+    publication = Publication.objects.filter(plan=plan, pk=pk).select_related("plan", "published_by").first()
+    if publication is None:
+        raise Http404
+    return publication
+
+
+def plan_publication_current(plan: Plan, part: str, fiscal_year: int) -> Publication | None:
+    return (
+        Publication.objects.filter(plan=plan, part=part, fiscal_year=fiscal_year, is_current=True)
+        .defer("data", "readings")
+        .first()
+    )
+
+
+def council_plans(council_id: int) -> QuerySet[Plan]:
+    return Plan.objects.filter(council_id=council_id).order_by("-period_start", "title")

@@ -6,10 +6,11 @@ pages of the council are rebuilt (``selectors.cache_key``).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +38,35 @@ def _site_values(site: PublicSite) -> dict[str, Any]:
     }
 
 
+SLUG_MIN, SLUG_MAX = 2, 60
+
+
+def slug_problem(slug: str) -> str | None:
+    """Why ``slug`` cannot be a public address (in Japanese, every problem at once), or None."""
+    problems = []
+    if len(slug) < SLUG_MIN:
+        problems.append(_("公開アドレスが短すぎます。2文字以上にしてください。"))
+    if len(slug) > SLUG_MAX:
+        problems.append(_("公開アドレスが長すぎます。60文字以内にしてください（いまは%(n)d文字）。") % {"n": len(slug)})
+    if any("A" <= c <= "Z" for c in slug):
+        problems.append(_("大文字は使えません。半角の英小文字にしてください（例: Kurashiki → kurashiki）。"))
+    bad = sorted({c for c in slug if not re.fullmatch(r"[a-zA-Z0-9-]", c)}, key=slug.index)
+    if bad:
+        shown = "、".join(_("空白") if c.isspace() else f"「{c}」" for c in bad)
+        problems.append(
+            _(
+                "公開アドレスに使えない文字があります: %(chars)s。"
+                "半角の英小文字・数字・ハイフン（-）だけにしてください。"
+            )
+            % {"chars": shown}
+        )
+    if slug.startswith("-") or slug.endswith("-"):
+        problems.append(_("公開アドレスの先頭と末尾にはハイフン（-）を使えません。"))
+    if slug in RESERVED_SLUGS:
+        problems.append(_("「%(slug)s」はこのサイトが使う名前なので使えません。") % {"slug": slug})
+    return " ".join(problems) or None
+
+
 def site_update(
     *, council: Council, slug: str, is_open: bool, introduction: str = "", licence: str = "", by: User
 ) -> PublicSite:
@@ -50,8 +80,9 @@ def site_update(
         site.slug, site.is_open, site.introduction = slug, is_open, introduction
         if licence:
             site.licence = licence
-        if slug in RESERVED_SLUGS:
-            raise ValidationError({"slug": _("「%(slug)s」はこのサイトが使う名前なので使えません。") % {"slug": slug}})
+        problem = slug_problem(slug)
+        if problem:
+            raise ValidationError({"slug": problem})
         if PublicSite.objects.filter(slug=slug).exclude(council=council).exists():
             raise ValidationError(
                 {"slug": _("「%(slug)s」はほかの社協が使っています。別の名前にしてください。") % {"slug": slug}}
@@ -111,13 +142,29 @@ def publication_preview(*, plan: Plan, part: str, fiscal_year: int = 0) -> Publi
 
 
 def publication_publish(*, plan: Plan, part: str, fiscal_year: int = 0, note: str = "", by: User | None) -> Publication:
-    """Freeze this part of the plan as it is now and show it to residents, replacing the one shown before."""
+    """Freeze this part of the plan as it is now and show it to residents, replacing the one shown before.
+
+    Publishing twice at once (a double click, two people) ends with the later one current: when another
+    publication became current between our replace and our insert (``publication_one_current``), the whole
+    step is done again once, and a second clash is a Japanese message, never a 500."""
+    for attempt in (1, 2):
+        try:
+            return _publish_once(plan=plan, part=part, fiscal_year=fiscal_year, note=note, by=by)
+        except IntegrityError:
+            if attempt == 2:
+                raise ValidationError(
+                    _("ほかの人が同時に公表しました。公表の状況を確かめてから、もう一度お試しください。")
+                ) from None
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _publish_once(*, plan: Plan, part: str, fiscal_year: int, note: str, by: User | None) -> Publication:
     with transaction.atomic():
         Plan.objects.select_for_update().filter(pk=plan.pk).first()
         publication = publication_preview(plan=plan, part=part, fiscal_year=fiscal_year)
         previous = Publication.objects.filter(plan=plan, part=part, fiscal_year=fiscal_year, is_current=True)
         replaced = previous.update(is_current=False)
-        publication.note = note
+        publication.note = (note or "").strip()
         publication.published_by = by
         publication.save()
         site_bump(plan.council)
@@ -131,7 +178,7 @@ def publication_publish(*, plan: Plan, part: str, fiscal_year: int = 0, note: st
                 "公表した内容": _part_label(part, fiscal_year),
                 "以前の公表を置き換え": "はい" if replaced else "いいえ",
             }
-            | ({"メモ": note} if note else {}),
+            | ({"メモ": publication.note} if publication.note else {}),
             obj=publication,
         )
     return publication

@@ -77,7 +77,7 @@ def plan_summary(plan: Plan) -> dict[str, Any]:
         "vision_explanation": plan.vision_explanation,
         "purpose": plan.purpose,
         "municipal_plan": municipal,
-        "predecessor_title": plan.predecessor.title if plan.predecessor_id else plan.predecessor_title,
+        "predecessor_title": plan.predecessor.title if plan.predecessor is not None else plan.predecessor_title,
         "phases": [
             {"name": p.name, "start": p.start_year, "end": p.end_year, "period_label": p.period_label}
             for p in plan.phases.all()
@@ -170,7 +170,7 @@ def build_progress(plan: Plan, fiscal_year: int) -> dict[str, Any]:
         .values("indicator_id", "value", "text")
     ):
         if actual["value"] is not None or actual["text"]:
-            actuals[actual["indicator_id"]] = actual
+            actuals[actual["indicator_id"]] = dict(actual)
     by_node: dict[int, list[dict[str, Any]]] = {}
     own_achievement: dict[int, Decimal | None] = {}
     own_progress: dict[int, Decimal | None] = {}
@@ -206,12 +206,12 @@ def build_progress(plan: Plan, fiscal_year: int) -> dict[str, Any]:
     achievement = rollup.roll_up(tree.roots, own_achievement)
     nodes: dict[str, dict[str, Any]] = {}
     for node in tree.walk():
-        report = latest.get(node.pk)
-        status = report.status if report is not None else None
+        node_report = latest.get(node.pk)
+        status = node_report.status if node_report is not None else None
         entry = {
             "status": status.name if status else None,
             "status_color": status.color if status else None,
-            "period": report.period if report is not None else None,
+            "period": node_report.period if node_report is not None else None,
             "progress": rate(progress.get(node.pk)),
             "achievement": rate(achievement.get(node.pk)),
             "indicators": by_node.get(node.pk, []),
@@ -300,4 +300,4 @@ BUILDERS = {
 def build(plan: Plan, part: str, fiscal_year: int = 0) -> dict[str, Any]:
     if part == Publication.Part.STRUCTURE:
         return build_structure(plan)
-    return BUILDERS[part](plan, fiscal_year)
+    return BUILDERS[Publication.Part(part)](plan, fiscal_year)

@@ -48,6 +48,10 @@ FLYER_TOPICS = (
     gettext_lazy("ふりがなつきの表示と、やさしい日本語での説明"),
 )
 
+# ReportLab has no type information (no stubs in the lock), so its flowables are Any to mypy; a story (what a
+# document builds from) is a list of them.
+Story = list[Any]
+
 
 # --------------------------------------------------------------------------- the outline (HTML and PDF)
 
@@ -175,7 +179,7 @@ def goals_of(nodes: list[dict[str, Any]], levels: dict[int, str]) -> list[Item]:
     goals = [r for r in roots if not r.node.get("depth")]
     orphans = [r for r in roots if r.node.get("depth")]
     if orphans:
-        depth = orphans[0].node.get("depth")
+        depth = int(orphans[0].node.get("depth") or 0)
         name = levels.get(depth) or orphans[0].node.get("level") or _("取り組み")
         goals.append(Item(node={"id": None, "parent": None, "depth": 0, "title": name, "code": ""}, children=orphans))
     return goals
@@ -337,7 +341,10 @@ class _Styles:
         )
 
 
-def _doc(out, *, title: str, author: str, subject: str, font: str, footer_text: str | None):
+def _doc(
+    out: io.BytesIO, *, title: str, author: str, subject: str, font: str, footer_text: str | None
+) -> tuple[Any, float, float]:
+    """The ReportLab document (a ``BaseDocTemplate``) and the width and height of its frames."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
     from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
@@ -345,7 +352,7 @@ def _doc(out, *, title: str, author: str, subject: str, font: str, footer_text: 
     margin = 18 * mm
     width, height = A4
 
-    def footer(canvas, doc):
+    def footer(canvas: Any, doc: Any) -> None:
         canvas.saveState()
         canvas.setFont(font, 8)
         canvas.setFillGray(0.3)
@@ -354,7 +361,7 @@ def _doc(out, *, title: str, author: str, subject: str, font: str, footer_text: 
         canvas.drawRightString(width - margin, 10 * mm, f"{doc.page}")
         canvas.restoreState()
 
-    def frame(name):
+    def frame(name: str) -> Any:
         return Frame(
             margin, margin, width - 2 * margin, height - 2 * margin, id=name, leftPadding=0, rightPadding=0,
             topPadding=0, bottomPadding=0,
@@ -381,7 +388,10 @@ def _doc(out, *, title: str, author: str, subject: str, font: str, footer_text: 
     return doc, width - 2 * margin, height - 2 * margin
 
 
-def _boxed(flowables, width, *, background="#eef3fa", border="#1f3864", padding=10):
+def _boxed(
+    flowables: Story, width: float, *, background: str = "#eef3fa", border: str = "#1f3864", padding: float = 10
+) -> Any:
+    """``flowables`` in one framed, shaded cell (a ReportLab ``Table``)."""
     from reportlab.lib import colors
     from reportlab.platypus import Table, TableStyle
 
@@ -410,10 +420,10 @@ def _item_title(item: Item) -> str:
     return (f"{label}　" if label else "") + _text(item.title) + _priority(item)
 
 
-def _actions(item: Item, styles: _Styles) -> list:
+def _actions(item: Item, styles: _Styles) -> Story:
     from reportlab.platypus import Paragraph
 
-    story: list = []
+    story: Story = []
     if item.community:
         story.append(Paragraph(escape(_("地域での取り組み")), styles.h3))
         for action in item.community:
@@ -433,10 +443,10 @@ def _actions(item: Item, styles: _Styles) -> list:
     return story
 
 
-def _node_body(item: Item, styles: _Styles) -> list:
+def _node_body(item: Item, styles: _Styles) -> Story:
     from reportlab.platypus import Paragraph
 
-    story: list = []
+    story: Story = []
     if item.node.get("summary"):
         story.append(Paragraph(_text(item.node["summary"]), styles.body))
     if item.node.get("desired_state"):
@@ -445,7 +455,7 @@ def _node_body(item: Item, styles: _Styles) -> list:
     return story
 
 
-def _structure_table(outline: Outline, styles: _Styles, width: float):
+def _structure_table(outline: Outline, styles: _Styles, width: float) -> Any:
     """The 体系図: one row per project (the goal named on its first row), sub-items inside the project's cell."""
     from reportlab.lib import colors
     from reportlab.platypus import LongTable, Paragraph, TableStyle
@@ -466,7 +476,7 @@ def _structure_table(outline: Outline, styles: _Styles, width: float):
         group_starts = []
         for goal in outline.goals:
             group_starts.append(len(rows))
-            projects = goal.children or [None]
+            projects: list[Item | None] = list(goal.children) or [None]
             for index, project in enumerate(projects):
                 goal_cell = Paragraph(_item_title(goal), styles.cell) if index == 0 else ""
                 if project is None:
@@ -496,11 +506,11 @@ def _structure_table(outline: Outline, styles: _Styles, width: float):
     return table
 
 
-def _contacts(outline_council: Council, branch_list: list[Branch], styles: _Styles, width: float) -> list:
+def _contacts(outline_council: Council, branch_list: list[Branch], styles: _Styles, width: float) -> Story:
     from reportlab.lib import colors
     from reportlab.platypus import Paragraph, Table, TableStyle
 
-    def lines(org) -> list[str]:
+    def lines(org: Council | Branch) -> list[str]:
         result = []
         if getattr(org, "address", ""):
             postal = f"〒{org.postal_code} " if getattr(org, "postal_code", "") else ""
@@ -508,11 +518,12 @@ def _contacts(outline_council: Council, branch_list: list[Branch], styles: _Styl
         for label, value in ((_("電話"), org.phone), (_("FAX"), org.fax), (_("メール"), org.email)):
             if value:
                 result.append(escape(label) + "　" + _text(value))
-        if getattr(org, "url", ""):
-            result.append(escape(_("ホームページ")) + "　" + _text(org.url))
+        url = getattr(org, "url", "")  # a branch has no home page of its own
+        if url:
+            result.append(escape(_("ホームページ")) + "　" + _text(url))
         return result
 
-    story: list = [Paragraph(escape(_("お問い合わせ")), styles.h2)]
+    story: Story = [Paragraph(escape(_("お問い合わせ")), styles.h2)]
     main = [f"<b>{_text(outline_council.name)}</b>", *lines(outline_council)]
     story.append(_boxed([Paragraph("<br/>".join(main), styles.body)], width, background="#ffffff"))
     if branch_list:
@@ -537,11 +548,11 @@ def _contacts(outline_council: Council, branch_list: list[Branch], styles: _Styl
     return story
 
 
-def _goal_page(goal: Item, outline: Outline, styles: _Styles) -> list:
+def _goal_page(goal: Item, outline: Outline, styles: _Styles) -> Story:
     from reportlab.lib.units import mm
     from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Paragraph
 
-    story: list = [PageBreak(), Paragraph(_item_title(goal), styles.h1)]
+    story: Story = [PageBreak(), Paragraph(_item_title(goal), styles.h1)]
     story += _node_body(goal, styles) + _actions(goal, styles)
     for project in goal.children:
         head = [Paragraph(_item_title(project), styles.h2), *_node_body(project, styles)]
@@ -575,7 +586,7 @@ def summary_build(outline: Outline) -> bytes:
         font=font,
         footer_text=f"{outline.title} {edition}",
     )
-    story: list = []
+    story: Story = []
 
     # cover
     story += [
@@ -656,7 +667,7 @@ def summary_build(outline: Outline) -> bytes:
 def summary_pdf(site: PublicSite, public_plan: PublicPlan) -> bytes:
     """The 概要版 PDF from the cache, or built and kept (the key changes with every publication)."""
     key = selectors.cache_key(site, "summary.pdf", public_plan.plan_id, public_plan.structure.pk)
-    content = cache.get(key)
+    content: bytes | None = cache.get(key)
     if content is None:
         content = summary_build(summary_outline(site, public_plan))
         cache.set(key, content, settings.SASAEAI_PUBLIC_CACHE_SECONDS)
@@ -688,7 +699,7 @@ def flyer_build(flyer: Flyer) -> bytes:
             ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
         ]
     )
-    content: list = [
+    content: Story = [
         band,
         Spacer(1, 8 * mm),
         Paragraph(escape(_("わたしたちの地域福祉活動計画を公開しています")), styles.flyer_head),
@@ -739,13 +750,14 @@ def flyer_build(flyer: Flyer) -> bytes:
     _w, contact_h = contact_box.wrap(text_w, text_h)
     room = text_h - contact_h - 1 * mm
 
-    class Fill(Flowable):
+    # ReportLab has no type information (no stubs in the lock), so its Flowable is Any to mypy.
+    class Fill(Flowable):  # type: ignore[misc]
         """Takes the page's remaining height less the contacts', so they sit at the foot of the page."""
 
-        def wrap(self, availWidth, availHeight):
+        def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
             return 0, max(availHeight - contact_h - 1 * mm, 0)
 
-        def draw(self):
+        def draw(self) -> None:
             pass
 
     doc.build([KeepInFrame(text_w, room, content, mode="shrink"), Fill(), contact_box])
@@ -755,7 +767,7 @@ def flyer_build(flyer: Flyer) -> bytes:
 def flyer_pdf(site: PublicSite) -> bytes:
     flyer = flyer_content(site)
     key = selectors.cache_key(site, "flyer.pdf", timezone.localdate().isoformat(), flyer.fingerprint)
-    content = cache.get(key)
+    content: bytes | None = cache.get(key)
     if content is None:
         content = flyer_build(flyer)
         cache.set(key, content, settings.SASAEAI_PUBLIC_CACHE_SECONDS)

@@ -53,6 +53,8 @@ participation.view           Y     Y      Y      Y       N        Y        N    
 participation.manage         Y     Y      N      N       N        N        N       N
 participation.comments       Y     Y      N      N       N        N        N       N
 participation.materials      Y     Y      Y      Y       N        N        N       N
+publishing.publish           Y     Y      N      N       N        N        N       N
+publishing.settings          Y     N      N      N       N        N        N       N
 """
 
 
@@ -140,8 +142,9 @@ def test_each_app_names_its_permissions_in_its_permissions_module():
     from sasaeai.participation import permissions as participation
     from sasaeai.plans import permissions as plans
     from sasaeai.progress import permissions as progress
+    from sasaeai.publishing import permissions as publishing
 
     named = set()
-    for module in (accounts, core, plans, progress, evaluation, participation):
+    for module in (accounts, core, plans, progress, evaluation, participation, publishing):
         named |= {value for key, value in vars(module).items() if key.isupper() and isinstance(value, str)}
     assert named == set(PERMISSIONS)

@@ -41,6 +41,8 @@ EXPECTED = {
         "participation.manage",
         "participation.comments",
         "participation.materials",
+        "publishing.publish",
+        "publishing.settings",
     },
     "editor": {
         "plans.view",
@@ -65,6 +67,7 @@ EXPECTED = {
         "participation.manage",
         "participation.comments",
         "participation.materials",
+        "publishing.publish",
     },
     "leader": {
         "plans.view",
@@ -165,6 +168,13 @@ PLAN_ACTIONS = [
     ("steps", "participation.manage", "get", lambda p, n, i: reverse("participation:steps", args=[p.pk])),
     ("voice_create", "participation.manage", "get", lambda p, n, i: reverse("participation:voice_create", args=[p.pk])),
     ("comment_periods", "participation.comments", "get", lambda p, n, i: reverse("comments:periods", args=[p.pk])),
+    ("publishing", "publishing.publish", "get", lambda p, n, i: reverse("publishing:plan", args=[p.pk])),
+    (
+        "publish_structure",
+        "publishing.publish",
+        "get",
+        lambda p, n, i: reverse("publishing:publish", args=[p.pk, "structure", 0]),
+    ),
 ]
 COUNCIL_ACTIONS = [
     ("council", "plans.view", lambda c: reverse("council_detail", args=[c.pk])),
@@ -177,6 +187,7 @@ COUNCIL_ACTIONS = [
     ("members", "members.manage", lambda c: reverse("members:list", args=[c.pk])),
     ("member_invite", "members.manage", lambda c: reverse("members:invite", args=[c.pk])),
     ("council_child_new", "councils.create", lambda c: reverse("members:council_child_new", args=[c.pk])),
+    ("public_site", ("publishing.publish", "publishing.settings"), lambda c: reverse("publishing:site", args=[c.pk])),
 ]
 
 

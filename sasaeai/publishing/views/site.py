@@ -8,16 +8,16 @@ An unknown, closed or unpublished council, plan or year, and any malformed id, i
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sasaeai.accounts.decorators import plan_permission
+from sasaeai.accounts.decorators import PermittedRequest, plan_permission
 from sasaeai.core import fiscal
 
 from .. import furigana, selectors, services
@@ -26,6 +26,13 @@ from ..models import Publication, PublicSite
 from ..permissions import PUBLISH
 from ..public_context import cached, public_context, toggles
 from . import site_svg
+
+if TYPE_CHECKING:
+    from sasaeai.plans.models import Plan
+
+    from ..furigana import Segments
+
+    Readings = dict[str, Segments]
 
 MAX_PK = 2**31 - 1
 PARTS = (Publication.Part.PROGRESS, Publication.Part.EVALUATION, Publication.Part.OPINION)
@@ -192,7 +199,9 @@ def making_context(structure: Publication, links: Links) -> dict[str, Any]:
     }
 
 
-def year_context(structure: Publication, parts: dict[str, Publication], fiscal_year: int, links: Links) -> dict:
+def year_context(
+    structure: Publication, parts: dict[str, Publication], fiscal_year: int, links: Links
+) -> dict[str, Any]:
     _roots, ordered = plan_tree(structure.data)
     context: dict[str, Any] = {
         "structure": structure,
@@ -233,15 +242,15 @@ def year_context(structure: Publication, parts: dict[str, Publication], fiscal_y
     return context
 
 
-def _readings(*publications: Publication | None) -> dict:
-    merged: dict = {}
+def _readings(*publications: Publication | None) -> Readings:
+    merged: Readings = {}
     for publication in publications:
         if publication is not None:
             merged.update(publication.readings or {})
     return merged
 
 
-def _live_readings(request, council_id: int | None, texts: Any) -> dict:
+def _live_readings(request: HttpRequest, council_id: int | None, texts: Any) -> Readings:
     """Readings for text a page shows live (council names, branches, open comment periods), computed only
     when the reader asked for ふりがな; the rendered page is cached, so this runs once per version."""
     if not toggles(request)["ruby_on"]:
@@ -252,10 +261,10 @@ def _live_readings(request, council_id: int | None, texts: Any) -> dict:
 # --------------------------------------------------------------------------- public pages
 
 
-def index(request):
+def index(request: HttpRequest) -> HttpResponse:
     versions = list(PublicSite.objects.filter(is_open=True).order_by("pk").values_list("pk", "version"))
 
-    def build():
+    def build() -> HttpResponse:
         sites = list(selectors.open_sites())
         readings = _live_readings(request, None, [s.council.name for s in sites])
         return render(
@@ -265,12 +274,12 @@ def index(request):
     return cached(request, None, "index:" + _digest(versions), build)
 
 
-def council(request, slug):
+def council(request: HttpRequest, slug: str) -> HttpResponse:
     site = selectors.site_get(slug)
     today = timezone.localdate()
     take_part = making_module.take_part(site.council_id, today)
 
-    def build():
+    def build() -> HttpResponse:
         plans = selectors.site_plans(site)
         branches = list(site.council.branches.order_by("position", "pk"))
         readings = _readings(*(p.structure for p in plans))
@@ -292,11 +301,11 @@ def council(request, slug):
     return cached(request, site, key, build)
 
 
-def plan(request, slug, plan_id):
+def plan(request: HttpRequest, slug: str, plan_id: str) -> HttpResponse:
     site = selectors.site_get(slug)
     pk = _pk(plan_id)
 
-    def build():
+    def build() -> HttpResponse:
         public_plan = selectors.site_plan(site, pk)
         structure = public_plan.structure
         context = plan_context(structure, Links(site=site, plan_id=pk), public_plan)
@@ -309,11 +318,11 @@ def plan(request, slug, plan_id):
     return cached(request, site, f"plan:{pk}", build)
 
 
-def making(request, slug, plan_id):
+def making(request: HttpRequest, slug: str, plan_id: str) -> HttpResponse:
     site = selectors.site_get(slug)
     pk = _pk(plan_id)
 
-    def build():
+    def build() -> HttpResponse:
         structure = selectors.site_plan(site, pk).structure
         context = making_context(structure, Links(site=site, plan_id=pk))
         return render(
@@ -325,11 +334,11 @@ def making(request, slug, plan_id):
     return cached(request, site, f"making:{pk}", build)
 
 
-def year(request, slug, plan_id, fiscal_year):
+def year(request: HttpRequest, slug: str, plan_id: str, fiscal_year: str) -> HttpResponse:
     site = selectors.site_get(slug)
     pk, fy = _pk(plan_id), _fiscal_year(fiscal_year)
 
-    def build():
+    def build() -> HttpResponse:
         public_plan = selectors.site_plan(site, pk)
         parts = selectors.site_year(public_plan, fy)
         context = year_context(public_plan.structure, parts, fy, Links(site=site, plan_id=pk))
@@ -346,21 +355,21 @@ def year(request, slug, plan_id, fiscal_year):
 # --------------------------------------------------------------------------- staff preview
 
 
-def _preview_context(request, plan, readings) -> dict[str, Any]:
+def _preview_context(request: HttpRequest, plan: Plan, readings: Readings) -> dict[str, Any]:
     site = PublicSite.objects.filter(council_id=plan.council_id).first()
     context = public_context(request, site=None, readings=readings)
     context.update({"preview": True, "council": plan.council, "preview_site": site})
     return context
 
 
-def _preview_refused(request, plan, error: ValidationError) -> HttpResponse:
+def _preview_refused(request: HttpRequest, plan: Plan, error: ValidationError) -> HttpResponse:
     context = _preview_context(request, plan, {})
     context.update({"messages_list": error.messages, "plan_title": plan.title})
     return render(request, "publishing/site/preview_refused.html", context)
 
 
 @plan_permission(PUBLISH)
-def preview_structure(request, plan):
+def preview_structure(request: PermittedRequest, plan: Plan) -> HttpResponse:
     """The plan page (or, with ?page=making, its making page) as publishing now would show it."""
     try:
         publication = services.publication_preview(plan=plan, part=Publication.Part.STRUCTURE)
@@ -376,7 +385,7 @@ def preview_structure(request, plan):
 
 
 @plan_permission(PUBLISH)
-def preview_part(request, plan, part, fiscal_year):
+def preview_part(request: PermittedRequest, plan: Plan, part: str, fiscal_year: str) -> HttpResponse:
     """One year's part (進捗・評価・総評) as publishing now would show it, beside the published plan contents."""
     if part not in {p.value for p in PARTS}:
         raise Http404

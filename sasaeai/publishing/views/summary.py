@@ -4,7 +4,7 @@ Everything is read from the published copies (``summary_pdf``); an unknown slug,
 with nothing published is the same Japanese 404 as everywhere on the public site.
 """
 
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils.http import content_disposition_header
@@ -16,15 +16,15 @@ from ..public_context import cached, public_context
 
 def _pdf(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=summary_pdf.CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(False, filename)
+    response["Content-Disposition"] = content_disposition_header(False, filename) or ""
     return response
 
 
-def summary(request, slug, plan_id):
+def summary(request: HttpRequest, slug: str, plan_id: str) -> HttpResponse:
     site = selectors.site_get(slug)
     public_plan = selectors.site_plan(site, plan_id)
 
-    def page():
+    def page() -> HttpResponse:
         outline = summary_pdf.summary_outline(site, public_plan)
         context = {
             **public_context(request, site=site, readings=public_plan.structure.readings),
@@ -37,7 +37,7 @@ def summary(request, slug, plan_id):
     return cached(request, site, f"summary:{public_plan.plan_id}:{public_plan.structure.pk}", page)
 
 
-def summary_pdf_view(request, slug, plan_id):
+def summary_pdf_view(request: HttpRequest, slug: str, plan_id: str) -> HttpResponse:
     site = selectors.site_get(slug)
     public_plan = selectors.site_plan(site, plan_id)
     content = summary_pdf.summary_pdf(site, public_plan)
@@ -45,7 +45,7 @@ def summary_pdf_view(request, slug, plan_id):
     return _pdf(content, f"{title}_{_('概要版')}.pdf")
 
 
-def flyer_html(request, slug):
+def flyer_html(request: HttpRequest, slug: str) -> HttpResponse:
     site = selectors.site_get(slug)
     if not selectors.site_plans(site):
         raise Http404
@@ -71,7 +71,7 @@ def flyer_html(request, slug):
     return render(request, "publishing/site/flyer.html", context)
 
 
-def flyer_pdf(request, slug):
+def flyer_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     site = selectors.site_get(slug)
     if not selectors.site_plans(site):
         raise Http404
