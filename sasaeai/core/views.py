@@ -3,7 +3,7 @@ from collections import defaultdict
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -15,6 +15,11 @@ from sasaeai.plans.selectors import plans_for_user
 from . import selectors, services
 from .forms import BranchFormSet, CouncilForm
 from .models import Council
+
+
+def alive(request: HttpRequest) -> HttpResponse:
+    """The floor: the cheapest page the stack can serve (load balancers, and the public-site bench's baseline)."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 @login_required
