@@ -31,6 +31,7 @@ from .models import Publication, PublicSite
 from .selectors import PublicPlan
 
 MAX_ID = 2**31 - 1
+READ = ["GET", "HEAD"]  # HEAD answers like GET (the servers send no body), as the HTML pages and downloads do
 MAX_LIMIT = 500
 
 DESCRIPTION = (
@@ -87,10 +88,32 @@ def not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
     )
 
 
+_MESSAGES = {
+    "int_parsing": "整数（半角数字）を指定してください。",
+    "int_from_float": "整数（半角数字）を指定してください。",
+    "greater_than_equal": "%(ge)s以上の数を指定してください。",
+    "greater_than": "%(gt)sより大きい数を指定してください。",
+    "less_than_equal": "%(le)s以下の数を指定してください。",
+    "less_than": "%(lt)sより小さい数を指定してください。",
+    "missing": "指定が必要です。",
+}
+
+
+def _message(error: dict[str, Any]) -> str:
+    """pydantic's error in Japanese (its English ``msg`` only as a last resort)."""
+    template = _MESSAGES.get(str(error.get("type", "")))
+    if template is None:
+        return "値が正しくありません。"
+    try:
+        return template % {k: str(v) for k, v in (error.get("ctx") or {}).items()}
+    except (KeyError, TypeError, ValueError):
+        return "値が正しくありません。"
+
+
 @api.exception_handler(ValidationError)
 def bad_params(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = [
-        {"loc": [str(part) for part in e.get("loc", [])], "type": str(e.get("type", "")), "msg": str(e.get("msg", ""))}
+        {"loc": [str(part) for part in e.get("loc", [])], "type": str(e.get("type", "")), "msg": _message(e)}
         for e in exc.errors
     ]
     names = "、".join(dict.fromkeys(e["loc"][-1] for e in errors if e["loc"])) or "?"
@@ -231,7 +254,8 @@ def _summary(site: PublicSite, public_plan: PublicPlan) -> dict[str, Any]:
     }
 
 
-@api.get(
+@api.api_operation(
+    READ,
     "/councils",
     response=list[Council],
     summary="公開している社協の一覧",
@@ -244,7 +268,8 @@ def councils(request: HttpRequest) -> list[dict[str, Any]]:
     return [{"slug": s.slug, "name": s.council.name, "plans": counts.get(s.council_id, 0)} for s in sites]
 
 
-@api.get(
+@api.api_operation(
+    READ,
     "/councils/{slug}/plans",
     response={200: list[PlanSummary], 404: Error},
     summary="社協が公表している計画の一覧",
@@ -256,7 +281,8 @@ def plans(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
     return [_summary(site, p) for p in selectors.site_plans(site)]
 
 
-@api.get(
+@api.api_operation(
+    READ,
     "/councils/{slug}/plans/{plan_id}",
     response={200: PlanDetail, 404: Error},
     summary="計画の内容",
@@ -275,7 +301,8 @@ def plan(request: HttpRequest, slug: str, plan_id: int) -> dict[str, Any]:
     }
 
 
-@api.get(
+@api.api_operation(
+    READ,
     "/councils/{slug}/plans/{plan_id}/nodes",
     response={200: list[NodeRow], 404: Error},  # type: ignore[valid-type]
     summary="計画の体系（項目）",
@@ -291,7 +318,8 @@ def nodes(request: HttpRequest, slug: str, plan_id: int) -> list[dict[str, Any]]
     return _table_rows("nodes", public_plan)
 
 
-@api.get(
+@api.api_operation(
+    READ,
     "/councils/{slug}/plans/{plan_id}/years",
     response={200: list[YearSummary], 404: Error},
     summary="公表した年度の一覧",
@@ -303,7 +331,8 @@ def years(request: HttpRequest, slug: str, plan_id: int) -> list[dict[str, Any]]
     return _years(public_plan)
 
 
-@api.get(
+@api.api_operation(
+    READ,
     "/councils/{slug}/plans/{plan_id}/years/{fiscal_year}",
     response={200: YearDetail, 404: Error},
     summary="1年度の進捗・評価・総評",
@@ -337,7 +366,8 @@ class IndicatorFilter(Schema):
     fiscal_year: int | None = Field(None, ge=1, le=9999, description="この年度の指標だけ（西暦。例: 2026）")
 
 
-@api.get(
+@api.api_operation(
+    READ,
     "/councils/{slug}/plans/{plan_id}/indicators",
     response={200: list[IndicatorRow], 404: Error},  # type: ignore[valid-type]
     summary="指標の目標値・実績値・達成率",

@@ -224,7 +224,7 @@ def test_openapi_lists_every_path_with_japanese_summaries(client, published):
     }
     assert set(schema["paths"]) == expected
     for path, operations in schema["paths"].items():
-        assert set(operations) == {"get"}, path
+        assert set(operations) == {"get", "head"}, path  # read-only: GET, and HEAD like GET
         operation = operations["get"]
         assert any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in operation["summary"]), path
         assert operation["description"] and "200" in operation["responses"]
@@ -312,3 +312,14 @@ def test_a_year_with_only_its_opinion_published(client, published):
     assert year["progress"] is None and year["indicators"] is None and year["evaluations"] is None
     _r, years = get(client, published["base"] + "/years")
     assert [(y["fiscal_year"], y["parts"]) for y in years] == [(2028, ["opinion"]), (2026, ["progress", "evaluation"])]
+
+
+def test_head_answers_like_get_and_errors_are_japanese(client, published):
+    """HEAD works on every read (as on the HTML pages); a bad parameter's every message is Japanese."""
+    head = client.head(published["base"])
+    assert head.status_code == 200 and head["ETag"]
+    response = client.get(published["base"] + "/nodes?limit=-1&offset=x")
+    assert response.status_code == 422
+    body = response.json()
+    assert body["errors"] and all(any("\u3040" <= ch <= "\u30ff" for ch in e["msg"]) for e in body["errors"])
+    assert not any("Input should" in e["msg"] for e in body["errors"])
