@@ -70,11 +70,13 @@ def main():
     evaluation(council, user, client)
     from bench import furigana as bench_furigana
     from bench import members as bench_members
+    from bench import public as bench_public
     from bench import surveys as bench_surveys
 
     bench_surveys.run(report)
     bench_members.run(report)
     bench_furigana.run(report)
+    bench_public.run(report)
 
 
 def running(council, user, client):
