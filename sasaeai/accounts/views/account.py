@@ -8,8 +8,7 @@ from io import BytesIO
 from typing import Any
 from urllib.parse import urlsplit
 
-import qrcode
-import qrcode.image.svg
+import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
@@ -254,9 +253,8 @@ def two_factor_qr(request: AuthenticatedRequest) -> HttpResponse:
     device = services.two_factor_device(request.user, confirmed=False)
     if device is None:
         return HttpResponse(status=404)
-    image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
     out = BytesIO()
-    image.save(out)
+    segno.make(device.config_url, error="m").save(out, kind="svg", scale=10, border=4)
     response = HttpResponse(out.getvalue(), content_type="image/svg+xml")
     response["Cache-Control"] = "no-store"
     return response

@@ -3,10 +3,10 @@ suspension; joining through an invitation; and creating a council with its first
 
 from __future__ import annotations
 
+from io import BytesIO
 from typing import Any
 
-import qrcode
-import qrcode.image.svg
+import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -250,12 +250,9 @@ def invitation_sheet_qr(request: AuthenticatedRequest, council_id: int, invitati
     token = _sheet_token(request, invitation)
     if token is None:
         raise Http404
-    image = qrcode.make(
-        services.invitation_url(token),
-        image_factory=qrcode.image.svg.SvgPathImage,
-        error_correction=qrcode.constants.ERROR_CORRECT_M,
-    )
-    response = HttpResponse(image.to_string(), content_type="image/svg+xml")
+    out = BytesIO()
+    segno.make(services.invitation_url(token), error="m").save(out, kind="svg", scale=10, border=4)
+    response = HttpResponse(out.getvalue(), content_type="image/svg+xml")
     response["Cache-Control"] = "no-store"
     return response
 
