@@ -30,6 +30,18 @@ class ReadingEntryForm(forms.Form):
         return furigana.normalise_reading(self.cleaned_data["reading"])
 
 
+def save_warning(surface: str) -> str:
+    """A warning to show after saving, or "": a one-character word reads only where it stands as a word alone."""
+    if len(surface) != 1:
+        return ""
+    return str(
+        _(
+            "1文字の語は、その字を含むほかの語には使われません（文の中でその字だけで一語になっているときだけ使われます）。"
+            "例：「方」を登録しても「方法」「方々」の読みは変わりません。"
+        )
+    )
+
+
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("語・読みで探す"), max_length=60, required=False)
 

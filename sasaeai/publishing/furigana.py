@@ -8,8 +8,13 @@ text, and a reading (hiragana) sits only on a segment with kanji, its okurigana 
 Readings come from two places, the council's first:
 
 1. the council's ふりがな dictionary (``ReadingEntry``): the longest dictionary word found at each place in the
-   text wins, so a council fixes a place or group name the analyser reads wrongly;
-2. SudachiPy with its core dictionary for the rest of the text.
+   text wins, so a council fixes a place or group name the analyser reads wrongly. A dictionary word applies only
+   where it covers whole words of the analyser: its start and end must fall on word boundaries of Sudachi's
+   split mode A (the shortest units) over the whole text. So 方=かた reads 方 standing alone but never the 方 of
+   方法 or 方々 (each one word), while 愛育委員 still applies inside 愛育委員会 (愛育|委員|会). Mode A rather than
+   C: C would join 委員会 or 一関市 into one unit and refuse the words a council most often registers;
+2. SudachiPy with its core dictionary for the rest of the text. ``々`` (and any word of symbols only) never
+   carries a reading of its own: it belongs to the kanji before it.
 
 Sudachi runs in split mode C (the longest units) for the *reading*: a whole place name such as 美郷町
 (みさとちょう) or 日出町 (ひじまち) is one entry of its dictionary with its official reading, so 町 and 村 are read
@@ -64,6 +69,16 @@ _KANJI_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U00
 
 def has_kanji(text: str) -> bool:
     return bool(_KANJI_RE.search(text))
+
+
+# 々 repeats the kanji before it: it is read with that kanji and never alone (方々, 人々, 佐々木).
+_REPEAT = "々"
+_READABLE_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f〆]")
+
+
+def _readable(text: str) -> bool:
+    """Whether a word can carry a reading: it has a kanji other than 々 (a lone 々 or symbol has none)."""
+    return bool(_READABLE_RE.search(text))
 
 
 _TO_HIRAGANA = {o: o - 0x60 for o in [*range(0x30A1, 0x30F7), 0x30FD, 0x30FE]}
@@ -214,7 +229,7 @@ def _analyse_text(text: str) -> tuple[tuple[str, str], ...]:
         for morpheme in tokenizer.tokenize(chunk):
             surface = morpheme.surface()
             position += len(surface)
-            if not has_kanji(surface):
+            if not _readable(surface):
                 out.append((surface, ""))
                 continue
             reading = to_hiragana(morpheme.reading_form())
@@ -226,13 +241,41 @@ def _analyse_text(text: str) -> tuple[tuple[str, str], ...]:
             if len(parts) > 1 and "".join(part_readings) == reading and all(map(_is_reading, part_readings)):
                 for part, part_reading in zip(parts, part_readings, strict=True):
                     out.extend(
-                        _align(part.surface(), part_reading) if has_kanji(part.surface()) else [(part.surface(), "")]
+                        _align(part.surface(), part_reading) if _readable(part.surface()) else [(part.surface(), "")]
                     )
             else:
                 out.extend(_align(surface, reading))
         if position != len(chunk):  # never expected; keep the text whole rather than lose characters
             return ((text, ""),)
     return tuple(out)
+
+
+def _boundaries(text: str) -> frozenset[int]:
+    return _boundaries_cached(text) if len(text) <= _CACHED_TEXT else _boundaries_text(text)
+
+
+@lru_cache(maxsize=5000)
+def _boundaries_cached(text: str) -> frozenset[int]:
+    return _boundaries_text(text)
+
+
+def _boundaries_text(text: str) -> frozenset[int]:
+    """Offsets in ``text`` where a word of Sudachi's split mode A starts or ends (0 and ``len(text)`` included),
+    never just before a 々 (it belongs to the kanji before it)."""
+    from sudachipy import SplitMode
+
+    tokenizer = _analyser()
+    found = {0, len(text)}
+    offset = 0
+    for chunk in _chunks(text):
+        for morpheme in tokenizer.tokenize(chunk):
+            position = offset + morpheme.begin()
+            for part in morpheme.split(SplitMode.A):
+                found.add(position)
+                position += len(part.surface())
+            found.add(position)
+        offset += len(chunk)
+    return frozenset(i for i in found if i >= len(text) or text[i] != _REPEAT)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -246,18 +289,36 @@ class Reader:
     def __init__(self, entries: dict[str, str]):
         self.entries = {s: r for s, r in entries.items() if s and r}
         surfaces = sorted(self.entries, key=lambda s: (-len(s), s))
-        # Alternatives are tried in order, longest first: the longest dictionary word at each place wins.
+        # A quick test whether a text holds any dictionary word at all (most texts hold none).
         self.pattern = re.compile("|".join(map(re.escape, surfaces))) if surfaces else None
+        # Words by their first character, longest first: the longest dictionary word at each place wins.
+        self.by_first: dict[str, list[str]] = {}
+        for surface in surfaces:
+            self.by_first.setdefault(surface[0], []).append(surface)
+
+    def _matches(self, text: str) -> Iterator[tuple[int, str]]:
+        """(start, word) of the dictionary words that cover whole analyser words, left to right, not overlapping."""
+        if self.pattern is None or self.pattern.search(text) is None:
+            return
+        bounds = _boundaries(text)
+        position = 0
+        for start in sorted(bounds):
+            if start < position or start >= len(text):
+                continue
+            for surface in self.by_first.get(text[start], ()):
+                if text.startswith(surface, start) and start + len(surface) in bounds:
+                    yield start, surface
+                    position = start + len(surface)
+                    break
 
     def segments(self, text: str) -> Segments:
         raw: list[tuple[str, str]] = []
         position = 0
-        if self.pattern is not None:
-            for match in self.pattern.finditer(text):
-                if match.start() > position:
-                    raw.extend(_analyse(text[position : match.start()]))
-                raw.extend(_align(match.group(), self.entries[match.group()]))
-                position = match.end()
+        for start, surface in self._matches(text):
+            if start > position:
+                raw.extend(_analyse(text[position:start]))
+            raw.extend(_align(surface, self.entries[surface]))
+            position = start + len(surface)
         if position < len(text):
             raw.extend(_analyse(text[position:]))
         return _merge(raw)

@@ -16,7 +16,7 @@ from sasaeai.core.models import Council
 from sasaeai.core.view_helpers import form_errors_from
 
 from .. import furigana, services
-from ..forms_dictionary import ReadingEntryForm, SearchForm, TryForm
+from ..forms_dictionary import ReadingEntryForm, SearchForm, TryForm, save_warning
 from ..models import ReadingEntry
 from ..permissions import PUBLISH
 from ..templatetags.public import ruby_html
@@ -68,6 +68,8 @@ def _entry_form(request: PermittedRequest, council: Council, entry: ReadingEntry
                 _("「%(word)s」の読みを「%(reading)s」にしました。公表中のページのふりがなも直しました。")
                 % {"word": saved.surface, "reading": saved.reading},
             )
+            if warning := save_warning(saved.surface):
+                messages.warning(request, warning)
             return redirect("publishing:dictionary", council.pk)
     return render(request, "publishing/dictionary_form.html", {"council": council, "form": form, "entry": entry})
 

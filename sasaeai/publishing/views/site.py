@@ -24,7 +24,7 @@ from .. import furigana, selectors, services
 from .. import making as making_module
 from ..models import Publication, PublicSite
 from ..permissions import PUBLISH
-from ..public_context import cached, public_context, toggles
+from ..public_context import apply_ruby, cached, public_context, toggles
 from . import site_svg
 
 if TYPE_CHECKING:
@@ -265,8 +265,20 @@ def index(request: HttpRequest) -> HttpResponse:
     versions = list(PublicSite.objects.filter(is_open=True).order_by("pk").values_list("pk", "version"))
 
     def build() -> HttpResponse:
+        # 50音順: by the reading of the council's name (with its own ふりがな dictionary), else by the name.
         sites = list(selectors.open_sites())
-        readings = _live_readings(request, None, [s.council.name for s in sites])
+        readings: Readings = {}
+        for s in sites:
+            readings.update(furigana.readings_for(s.council_id, [s.council.name]))
+
+        def order(site: PublicSite) -> tuple[str, str]:
+            name = site.council.name
+            segments = readings.get(name) or [[name, ""]]
+            return "".join(r or furigana.to_hiragana(s) for s, r in segments), name
+
+        sites.sort(key=order)
+        if not toggles(request)["ruby_on"]:
+            readings = {}
         return render(
             request, "publishing/site/index.html", {**public_context(request, readings=readings), "sites": sites}
         )
@@ -365,7 +377,7 @@ def _preview_context(request: HttpRequest, plan: Plan, readings: Readings) -> di
 def _preview_refused(request: HttpRequest, plan: Plan, error: ValidationError) -> HttpResponse:
     context = _preview_context(request, plan, {})
     context.update({"messages_list": error.messages, "plan_title": plan.title})
-    return render(request, "publishing/site/preview_refused.html", context)
+    return apply_ruby(request, render(request, "publishing/site/preview_refused.html", context), plan.council_id)
 
 
 @plan_permission(PUBLISH)
@@ -379,9 +391,9 @@ def preview_structure(request: PermittedRequest, plan: Plan) -> HttpResponse:
     context = _preview_context(request, plan, publication.readings)
     if request.GET.get("page") == "making":
         context.update(making_context(publication, links))
-        return render(request, "publishing/site/making.html", context)
+        return apply_ruby(request, render(request, "publishing/site/making.html", context), plan.council_id)
     context.update(plan_context(publication, links, None))
-    return render(request, "publishing/site/plan.html", context)
+    return apply_ruby(request, render(request, "publishing/site/plan.html", context), plan.council_id)
 
 
 @plan_permission(PUBLISH)
@@ -401,7 +413,7 @@ def preview_part(request: PermittedRequest, plan: Plan, part: str, fiscal_year: 
     context = _preview_context(request, plan, _readings(structure, publication))
     context.update(year_context(structure, {part: publication}, fy, links))
     context["preview_part_empty"] = not any(k in context for k in ("progress", "evaluation", "opinion"))
-    return render(request, "publishing/site/year.html", context)
+    return apply_ruby(request, render(request, "publishing/site/year.html", context), plan.council_id)
 
 
 public_urls: list[URLPattern] = [
