@@ -137,6 +137,14 @@ def build_structure(plan: Plan) -> dict[str, Any]:
     }
 
 
+def _frequency(plan: Plan) -> str:
+    """How often the plan's progress is reported (yearly, half, quarterly): names each item's report period."""
+    from sasaeai.progress.models import ReportingSchedule
+
+    schedule = ReportingSchedule.objects.filter(plan=plan).first()
+    return schedule.frequency if schedule is not None else ReportingSchedule.Frequency.YEARLY
+
+
 def build_progress(plan: Plan, fiscal_year: int) -> dict[str, Any]:
     """Status, 進捗 and 達成率 of every item in one year, with every real (not sample) indicator's target and actual."""
     from sasaeai.progress.models import Indicator, IndicatorActual, IndicatorTarget, ProgressReport, ProgressStatus
@@ -228,6 +236,7 @@ def build_progress(plan: Plan, fiscal_year: int) -> dict[str, Any]:
         ],
         "achievement_rule": ACHIEVEMENT_RULE,
         "progress_rule": PROGRESS_RULE,
+        "frequency": _frequency(plan),
         "nodes": nodes,
     }
 

@@ -45,8 +45,9 @@ FLYER_TOPICS = (
     gettext_lazy("計画の内容（基本理念・目標・地域と社協の取り組み）"),
     gettext_lazy("毎年の進み具合と評価"),
     gettext_lazy("概要版（印刷できるA4のPDF）"),
-    gettext_lazy("ふりがなつきの表示と、やさしい日本語での説明"),
 )
+FLYER_RUBY = gettext_lazy("ふりがなつきの表示")
+FLYER_RUBY_EASY = gettext_lazy("ふりがなつきの表示と、やさしい日本語での説明")
 
 # ReportLab has no type information (no stubs in the lock), so its flowables are Any to mypy; a story (what a
 # document builds from) is a list of them.
@@ -221,10 +222,16 @@ class Flyer:
     plans: list[PublicPlan]
     site_url: str
     periods: list[OpenPeriod]
+    has_easy: bool = False  # some published plan has a やさしい日本語 summary
+
+    @property
+    def topics(self) -> list[Any]:
+        """What the public site offers; やさしい日本語 is promised only when a published plan has it."""
+        return [*FLYER_TOPICS, FLYER_RUBY_EASY if self.has_easy else FLYER_RUBY]
 
     @property
     def fingerprint(self) -> str:
-        text = "|".join(f"{p.title}:{p.period_label}:{p.url}" for p in self.periods)
+        text = "|".join(f"{p.title}:{p.period_label}:{p.url}" for p in self.periods) + f"|{self.has_easy}"
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -266,6 +273,7 @@ def flyer_content(site: PublicSite) -> Flyer:
         plans=current[:MAX_FLYER_PLANS],
         site_url=qr.absolute_url(council_path(site)),
         periods=open_comment_periods(site.council)[:MAX_FLYER_PERIODS],
+        has_easy=any((node.get("plain_summary") or "").strip() for p in plans for node in p.data.get("nodes") or []),
     )
 
 
@@ -311,13 +319,13 @@ class _Styles:
         )
         self.vision = ParagraphStyle("vision", parent=base, fontSize=15, leading=24, alignment=TA_CENTER)
         self.h1 = ParagraphStyle(
-            "H1", parent=base, fontSize=15, leading=22, spaceBefore=0, spaceAfter=8, textColor=navy
+            "H1", parent=base, fontSize=15, leading=22, spaceBefore=0, spaceAfter=8, textColor=navy, keepWithNext=1
         )
         self.h2 = ParagraphStyle(
-            "H2", parent=base, fontSize=12, leading=18, spaceBefore=10, spaceAfter=4, textColor=navy
+            "H2", parent=base, fontSize=12, leading=18, spaceBefore=10, spaceAfter=4, textColor=navy, keepWithNext=1
         )
         self.h3 = ParagraphStyle(
-            "H3", parent=base, fontSize=10, leading=15, spaceBefore=4, spaceAfter=2, textColor=navy
+            "H3", parent=base, fontSize=10, leading=15, spaceBefore=4, spaceAfter=2, textColor=navy, keepWithNext=1
         )
         self.item = ParagraphStyle("item", parent=base, leftIndent=12, bulletIndent=2, bulletFontName=font)
         self.sub_item = ParagraphStyle(
@@ -715,7 +723,7 @@ def flyer_build(flyer: Flyer) -> bytes:
             block.append(Paragraph(escape(_("基本理念")) + "　" + _text(vision), styles.flyer_vision))
         content += [_boxed(block, text_w, padding=8), Spacer(1, 4 * mm)]
     content.append(Paragraph(escape(_("公開サイトで読めること")), styles.h2))
-    for line in FLYER_TOPICS:
+    for line in flyer.topics:
         content.append(Paragraph(escape(str(line)), styles.flyer_item, bulletText="・"))
     big = 58 * mm
     qr_text = [

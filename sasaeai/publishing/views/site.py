@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, Any
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from sasaeai.accounts.decorators import PermittedRequest, plan_permission
 from sasaeai.core import fiscal
+from sasaeai.progress import periods as progress_periods
 
 from .. import furigana, selectors, services
 from .. import making as making_module
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
     Readings = dict[str, Segments]
 
 MAX_PK = 2**31 - 1
+TAKE_PART_SECONDS = 60  # an opened or closed comment period / survey shows on the council page within a minute
 PARTS = (Publication.Part.PROGRESS, Publication.Part.EVALUATION, Publication.Part.OPINION)
 
 
@@ -86,6 +89,36 @@ def plan_tree(data: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str
         ordered.append(node)
         stack.extend((child, nest + 1) for child in reversed(node["children"]))
     return roots, ordered
+
+
+def has_plain(data: dict[str, Any]) -> bool:
+    """Whether a published plan has any やさしい日本語 summary (the toggle is offered only then)."""
+    return any((n.get("plain_summary") or "").strip() for n in data.get("nodes", []))
+
+
+def easy_flag(data: dict[str, Any]) -> dict[str, bool]:
+    """The context ``base.html`` reads for the やさしい日本語 toggle and the "none yet" note on a plan's pages."""
+    return {"has": has_plain(data)}
+
+
+def _period_frequency(data: dict[str, Any]) -> str:
+    """How often the published year's progress was reported; guessed from the periods for older copies."""
+    frequency = data.get("frequency")
+    if frequency in progress_periods.MONTHS:
+        return str(frequency)
+    numbers = [e.get("period") or 0 for e in data.get("nodes", {}).values()]
+    top = max(numbers, default=0)
+    return "quarterly" if top >= 3 else "half" if top == 2 else "yearly"
+
+
+def period_labels(data: dict[str, Any], fiscal_year: int) -> dict[int, str]:
+    """Report period number -> its name (令和8年度上半期, 令和8年度第3四半期), the progress module's names;
+    empty for a plan reported once a year (nothing to say)."""
+    frequency = _period_frequency(data)
+    if frequency == "yearly":
+        return {}
+    found = progress_periods.periods(frequency=frequency, fiscal_year=fiscal_year, due_days=0, grace_days=0)
+    return {p.number: p.label for p in found}
 
 
 def node_label(node: dict[str, Any]) -> str:
@@ -176,6 +209,7 @@ def plan_context(structure: Publication, links: Links, public_plan: selectors.Pu
         "links": links,
         "years": _years(public_plan, links),
         "has_making": bool((data.get("making") or {}).get("has_content")),
+        "easy": easy_flag(data),
     }
 
 
@@ -196,6 +230,7 @@ def making_context(structure: Publication, links: Links) -> dict[str, Any]:
         "issue_voice_total": sum(i.get("count", 0) for i in voices.get("issues", [])),
         "published_on": _published_on(structure),
         "links": links,
+        "easy": easy_flag(data),
     }
 
 
@@ -209,11 +244,17 @@ def year_context(
         "fiscal_year": fiscal_year,
         "fiscal_year_label": fiscal.format_fiscal_year(fiscal_year),
         "links": links,
+        "easy": easy_flag(structure.data),
     }
     progress = parts.get(Publication.Part.PROGRESS)
     if progress is not None:
         entries = progress.data.get("nodes", {})
-        rows = [{"node": n, "entry": entries[str(n["id"])]} for n in ordered if str(n["id"]) in entries]
+        names = period_labels(progress.data, fiscal_year)
+        rows = [
+            {"node": n, "entry": entries[str(n["id"])], "period_label": names.get(entries[str(n["id"])].get("period"))}
+            for n in ordered
+            if str(n["id"]) in entries
+        ]
         bars = [
             {"label": node_label(r["node"]), "value": r["entry"].get("achievement")}
             for r in rows
@@ -286,10 +327,24 @@ def index(request: HttpRequest) -> HttpResponse:
     return cached(request, None, "index:" + _digest(versions), build)
 
 
+def _take_part(council_id: int, today: Any) -> dict[str, list[dict[str, Any]]]:
+    """The council's live 参加する list, kept for a minute: a cached council page then costs no query for it."""
+    key = f"sasaeai:public:take_part:{council_id}:{today.isoformat()}"
+    found: dict[str, list[dict[str, Any]]] | None = cache.get(key)
+    if found is None:
+        found = making_module.take_part(council_id, today)
+        cache.set(key, found, TAKE_PART_SECONDS)
+    return found
+
+
+def _has_contact(place: Any) -> bool:
+    return any(getattr(place, name, "") for name in ("phone", "fax", "email", "address", "url"))
+
+
 def council(request: HttpRequest, slug: str) -> HttpResponse:
     site = selectors.site_get(slug)
     today = timezone.localdate()
-    take_part = making_module.take_part(site.council_id, today)
+    take_part = _take_part(site.council_id, today)
 
     def build() -> HttpResponse:
         plans = selectors.site_plans(site)
@@ -304,6 +359,7 @@ def council(request: HttpRequest, slug: str) -> HttpResponse:
                 **public_context(request, site=site, readings=readings),
                 "current_plans": [p for p in plans if not p.is_finished],
                 "finished_plans": [p for p in plans if p.is_finished],
+                "has_contact": _has_contact(site.council) or any(_has_contact(b) for b in branches),
                 "take_part": take_part,
                 "branches": branches,
             },

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from .. import qr, selectors, summary_pdf
 from ..public_context import cached, public_context
+from .site import Links, easy_flag
 
 
 def _pdf(content: bytes, filename: str) -> HttpResponse:
@@ -30,6 +31,8 @@ def summary(request: HttpRequest, slug: str, plan_id: str) -> HttpResponse:
             **public_context(request, site=site, readings=public_plan.structure.readings),
             "outline": outline,
             "plan": outline.plan,
+            "links": Links(site=site, plan_id=public_plan.plan_id),
+            "easy": easy_flag(public_plan.data),
             "qr_svg": qr.svg(outline.plan_url, label=_("計画のページのQRコード: %(url)s") % {"url": outline.plan_url}),
         }
         return render(request, "publishing/site/summary.html", context)
@@ -65,7 +68,7 @@ def flyer_html(request: HttpRequest, slug: str) -> HttpResponse:
         **public_context(request, site=site),
         "flyer": flyer,
         "periods": periods,
-        "topics": summary_pdf.FLYER_TOPICS,
+        "topics": flyer.topics,
         "qr_svg": qr.svg(flyer.site_url, label=_("公開サイトのQRコード: %(url)s") % {"url": flyer.site_url}),
     }
     return render(request, "publishing/site/flyer.html", context)
