@@ -1,5 +1,6 @@
-"""The public site under load: gunicorn (4 sync workers) on the bench database, 32 concurrent keep-alive
-connections for ~10 s per address, against the framework's floor (/alive/: a plain "ok").
+"""The public site under load: gunicorn (4 workers of 4 threads, the gthread worker: keep-alive, as
+docs/operations.md recommends) on the bench database, 32 concurrent keep-alive connections asking for gzip as
+browsers do, for ~10 s per address, against the framework's floor (/alive/: a plain "ok").
 
 Addresses: the public plan page of a 2,000-node published plan, the council's index (/public/<slug>/),
 and /alive/. Reported: requests per second, median and p99 latency, errors, the plan page against the floor,
@@ -24,6 +25,7 @@ CONNECTIONS = int(os.environ.get("BENCH_PUBLIC_CONNECTIONS", 32))
 SECONDS = float(os.environ.get("BENCH_PUBLIC_SECONDS", 10))
 ROUNDS = int(os.environ.get("BENCH_PUBLIC_ROUNDS", 5))
 WORKERS = int(os.environ.get("BENCH_PUBLIC_WORKERS", 4))
+THREADS = int(os.environ.get("BENCH_PUBLIC_THREADS", 4))
 NODES = int(os.environ.get("BENCH_NODES", 2000))
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -77,7 +79,10 @@ def _plan_path(base, slug, plan):
 
 
 async def _worker(host, port, path, deadline, latencies, errors):
-    request = f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: keep-alive\r\n\r\n".encode()
+    # As a browser asks: keep-alive and gzip (public pages are kept gzipped in the page cache).
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: keep-alive\r\nAccept-Encoding: gzip\r\n\r\n"
+    ).encode()
     reader = writer = None
     while time.perf_counter() < deadline:
         try:
@@ -180,7 +185,10 @@ def run(report):
     env.setdefault("DATABASE_URL", f"sqlite:///{settings.DATABASES['default']['NAME']}")
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     proc = subprocess.Popen(
-        [gunicorn, "config.wsgi", "--workers", str(WORKERS), "--bind", f"{host}:{port}", "--log-level", "warning"],
+        [
+            *(gunicorn, "config.wsgi", "--workers", str(WORKERS), "--worker-class", "gthread"),
+            *("--threads", str(THREADS), "--bind", f"{host}:{port}", "--log-level", "warning"),
+        ],
         cwd=ROOT,
         env=env,
         start_new_session=True,  # its own process group: stopped as one on exit
@@ -198,8 +206,11 @@ def run(report):
         for href in re.findall(rb'<link rel="stylesheet" href="([^"]+)"', html):
             css += len(_get(base, href.decode())[1])
         scripts = len(re.findall(rb"<script", html))
+        request = urllib.request.Request(base + plan_path, headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            sent = len(response.read())  # urllib does not decompress: the bytes on the wire
         print(
-            f"# {WORKERS} gunicorn workers, {CONNECTIONS} connections × {SECONDS:.0f} s each, "
+            f"# {WORKERS} gunicorn workers × {THREADS} threads, {CONNECTIONS} connections × {SECONDS:.0f} s each, "
             f"{os.cpu_count()} CPUs shared with the load generator; plan page {plan_path}",
             flush=True,
         )
@@ -222,6 +233,7 @@ def run(report):
     report("floor_single_request", single["/alive/"])
     report("public_plan_single_request", single[plan_path])
     print(f"bench public_plan_page_weight {(len(html) + css) / 1024:.1f} KB", flush=True)
+    print(f"bench public_plan_page_weight_gzip {sent / 1024:.1f} KB", flush=True)
     print(f"# plan page: {len(html):,} bytes HTML, {css:,} bytes CSS, {scripts} script elements", flush=True)
 
 

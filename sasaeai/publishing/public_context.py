@@ -13,6 +13,7 @@ every attribute value, is left as it is; the rest of the page stays byte for byt
 
 from __future__ import annotations
 
+import gzip
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 
 from . import furigana, selectors
@@ -166,10 +168,33 @@ def cached(request: HttpRequest, site: PublicSite | None, key: str, render: Call
         ]
     )
     entry: Any = cache.get(full)
-    if entry is not None:
-        content, content_type = entry
-        return HttpResponse(content, content_type=content_type)
-    response = apply_ruby(request, render(), site.council_id if site else None)
-    if response.status_code == 200 and not getattr(response, "streaming", False):
-        cache.set(full, (response.content, response["Content-Type"]), settings.SASAEAI_PUBLIC_CACHE_SECONDS)
+    if entry is None:
+        response = apply_ruby(request, render(), site.council_id if site else None)
+        if response.status_code != 200 or getattr(response, "streaming", False):
+            return response
+        # Kept as sent and gzipped once: a city's residents on phones get the small copy, and no request pays
+        # for compressing (GZipMiddleware would compress the same bytes on every request).
+        entry = (response.content, response["Content-Type"], _gzip(response.content))
+        cache.set(full, entry, settings.SASAEAI_PUBLIC_CACHE_SECONDS)
+    content, content_type, compressed = entry
+    response = HttpResponse(content, content_type=content_type)
+    patch_vary_headers(response, ["Accept-Encoding"])
+    if compressed is not None and _accepts_gzip(request):
+        response.content = compressed
+        response["Content-Encoding"] = "gzip"
     return response
+
+
+GZIP_MIN_BYTES = 1024
+
+
+def _gzip(content: bytes) -> bytes | None:
+    """``content`` gzipped (fixed mtime, so the same page gives the same bytes), or None when it would not help."""
+    if len(content) < GZIP_MIN_BYTES:
+        return None
+    compressed = gzip.compress(content, compresslevel=6, mtime=0)
+    return compressed if len(compressed) < len(content) else None
+
+
+def _accepts_gzip(request: HttpRequest) -> bool:
+    return bool(re.search(r"\bgzip\b", request.headers.get("Accept-Encoding", "")))

@@ -248,3 +248,16 @@ def test_ruby_covers_the_council_name_and_live_text_on_every_page(client, counci
     plan_page = client.get(url("plan", "koukai", plan.pk) + "?ruby=1").content.decode()
     header = plan_page.split("</header>")[0]
     assert "<ruby>" in header, "the council name in the header has its reading"
+
+
+def test_cached_page_is_sent_gzipped_to_browsers_that_ask(client, plan):
+    """The cached copy is compressed once; a browser that accepts gzip gets it, others the page as is."""
+    import gzip
+
+    page = url("plan", "koukai", plan.pk)
+    plain = client.get(page)
+    assert "Content-Encoding" not in plain and "Accept-Encoding" in plain["Vary"]
+    zipped = client.get(page, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert zipped["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.content) == plain.content
+    assert len(zipped.content) < len(plain.content) / 2
