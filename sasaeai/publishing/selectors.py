@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -33,13 +34,32 @@ def open_sites() -> QuerySet[PublicSite]:
     )
 
 
+# How long a process may answer from its remembered copy of a site (its version is the pages' cache key). The
+# process that publishes forgets it at once (``site_forget``); with a cache shared by every process (Redis) all
+# do, and with the per-process default the others follow within these seconds.
+SITE_LOOKUP_SECONDS = 2
+
+
+def _site_key(slug: str) -> str:
+    return f"public-site:{slug}"
+
+
 def site_get(slug: object) -> PublicSite:
+    """An open site by its address, remembered for ``SITE_LOOKUP_SECONDS`` so a cached page costs no query."""
     if not isinstance(slug, str) or not slug or len(slug) > 60:
         raise Http404
-    site = PublicSite.objects.filter(slug=slug, is_open=True).select_related("council").first()
+    site: PublicSite | None = cache.get(_site_key(slug))
     if site is None:
-        raise Http404
+        site = PublicSite.objects.filter(slug=slug, is_open=True).select_related("council").first()
+        if site is None:
+            raise Http404
+        cache.set(_site_key(slug), site, SITE_LOOKUP_SECONDS)
     return site
+
+
+def site_forget(*slugs: str) -> None:
+    """Forget the remembered sites (after a publication, a withdrawal or a change of settings)."""
+    cache.delete_many([_site_key(s) for s in slugs if s])
 
 
 def current(site: PublicSite) -> QuerySet[Publication]:

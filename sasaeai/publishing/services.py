@@ -20,13 +20,14 @@ from sasaeai.core import audit, fiscal
 from sasaeai.core.models import Council
 from sasaeai.plans.models import Plan
 
-from . import furigana, snapshot
+from . import furigana, selectors, snapshot
 from .models import RESERVED_SLUGS, Publication, PublicSite, ReadingEntry
 
 
 def site_bump(council: Council) -> None:
     """The council's public pages changed: their cached copies are stale."""
     PublicSite.objects.filter(council=council).update(version=F("version") + 1)
+    selectors.site_forget(*PublicSite.objects.filter(council=council).values_list("slug", flat=True))
 
 
 def _site_values(site: PublicSite) -> dict[str, Any]:
@@ -90,6 +91,7 @@ def site_update(
         site.full_clean(exclude=["council"])
         site.version = (site.version or 0) + 1
         site.save()
+        selectors.site_forget(site.slug, str(before.get("公開アドレス", "")))
         after = _site_values(site)
         b, a = audit.diff(before, after)
         if b or a:  # saving the form unchanged records nothing

@@ -261,3 +261,16 @@ def test_cached_page_is_sent_gzipped_to_browsers_that_ask(client, plan):
     assert zipped["Content-Encoding"] == "gzip"
     assert gzip.decompress(zipped.content) == plain.content
     assert len(zipped.content) < len(plain.content) / 2
+
+
+def test_a_cached_page_costs_no_query_and_a_withdrawal_still_shows_at_once(client, plan, django_assert_num_queries):
+    """The site is remembered for a moment and the page kept: a repeat visit reads nothing from the database.
+    Publishing or withdrawing forgets both, so the change shows on the next visit."""
+    page = url("plan", "koukai", plan.pk)
+    assert client.get(page).status_code == 200
+    with django_assert_num_queries(0):
+        assert client.get(page).status_code == 200
+    services.publication_withdraw(
+        publication=Publication.objects.get(plan=plan, is_current=True), reason="見直し", by=None
+    )
+    assert client.get(page).status_code == 404
