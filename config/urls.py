@@ -6,13 +6,15 @@ from sasaeai.core import error_views
 
 # One urls.py per app; an app's URLs may sit under several namespaces (see each urls.py).
 urlpatterns = [
+    # First: the public site is what most requests ask for (residents), and its addresses are its own
+    # (/public/…, plus plans/<id>/public/… and councils/<id>/public/… for staff).
+    path("", include("sasaeai.publishing.urls")),
     path("", include("sasaeai.accounts.urls")),
     path("", include("sasaeai.core.urls")),
     path("plans/", include("sasaeai.plans.urls")),
     path("", include("sasaeai.progress.urls")),
     path("", include("sasaeai.evaluation.urls")),
     path("", include("sasaeai.participation.urls")),
-    path("", include("sasaeai.publishing.urls")),
     path("favicon.ico", error_views.favicon),
 ]
 # The Django admin: superusers only (sasaeai.core.admin_site), at a path the installation chooses.
